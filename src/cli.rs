@@ -1,0 +1,133 @@
+//! Command-line definitions only: every flag, its help text and examples.
+//! The commands themselves live in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cleat: typed Kubernetes packages, a reviewable lockfile, server-side apply.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cleat",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Environment:\n  NO_COLOR  set to any value to turn off colours\n\nExit codes:\n  0  success\n  1  the input has errors (they are printed on stderr)\n  2  the command line is wrong"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Render(RenderArgs),
+    Lint(LintArgs),
+    Schema(SchemaArgs),
+    New(NewArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Where values come from, in increasing priority after the schema defaults.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ValuesArgs {
+    /// A values file (YAML); repeat to layer several, later files win
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Set one value, typed by the schema (`replicas=3` is an integer); wins over files
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// The release the package is rendered for.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseArgs {
+    /// Release name, seen by templates as `release.name` [default: the package name]
+    #[arg(long = "release", value_name = "NAME")]
+    pub release: Option<String>,
+    /// Namespace, seen by templates as `release.namespace`
+    #[arg(short = 'n', long, value_name = "NS", default_value = "default")]
+    pub namespace: String,
+    /// Kubernetes version to render for, seen as `capabilities.kube_version`
+    #[arg(long, value_name = "VERSION", default_value = crate::render::DEFAULT_KUBE_VERSION)]
+    pub kube_version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+/// Render a package's templates to Kubernetes YAML on stdout.
+///
+/// Values are checked against the package schema and templates are checked
+/// statically before anything renders; every problem is reported at once.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat render packages-example/webapp\n  cleat render packages-example/webapp -f packages-example/webapp/values-production.yaml\n  cleat render ./mypkg --set replicas=3 --set image.tag=1.25.3 --release api -n web\n  cleat render ./mypkg --kube-version 1.20.2 --output json"
+)]
+pub struct RenderArgs {
+    /// The package directory
+    #[arg(value_name = "PACKAGE")]
+    pub package: PathBuf,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Output format: a YAML stream, or a JSON `List`
+    #[arg(short, long, value_enum, default_value = "yaml")]
+    pub output: OutputFormat,
+}
+
+/// Check a package: manifest, schema, templates, values and rendered objects.
+///
+/// Reports every problem at once as file:line messages; exits 1 if there is
+/// any error (warnings alone do not fail).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat lint packages-example/webapp\n  cleat lint packages-example/cronjob -f packages-example/cronjob/values-production.yaml"
+)]
+pub struct LintArgs {
+    /// The package directory
+    #[arg(value_name = "PACKAGE")]
+    pub package: PathBuf,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+/// Print a package's values schema as JSON Schema, for editors and CI.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat schema packages-example/webapp > webapp.schema.json\n  # then, in a values file, for editors with the YAML language server:\n  # yaml-language-server: $schema=webapp.schema.json"
+)]
+pub struct SchemaArgs {
+    /// The package directory
+    #[arg(value_name = "PACKAGE")]
+    pub package: PathBuf,
+}
+
+/// Create a new package directory that passes `cleat lint`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  cleat new api\n  cleat new api --dir packages/")]
+pub struct NewArgs {
+    /// Package name: lowercase letters, digits and `-`
+    pub name: String,
+    /// Directory to create the package in
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Print a shell completion script.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat completions bash > /etc/bash_completion.d/cleat\n  cleat completions zsh > \"${fpath[1]}/_cleat\"\n  cleat completions fish > ~/.config/fish/completions/cleat.fish"
+)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,86 @@
+//! Commands: glue between the command line and the library, one file each.
+//! A command writes its result to stdout and returns diagnostics on failure;
+//! `main` prints those on stderr and picks the exit code.
+
+mod completions;
+mod lint;
+mod new;
+mod render;
+mod schema;
+
+use std::sync::Arc;
+
+use crate::cli::{Command, ReleaseArgs, ValuesArgs};
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::package::{self, Package};
+use crate::render::{parse_version, Release};
+
+/// What a successful command reports besides its output.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Warnings to print on stderr.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs one command, writing its output to `out`.
+pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
+    match command {
+        Command::Render(args) => render::run(args, out),
+        Command::Lint(args) => lint::run(args, out),
+        Command::Schema(args) => schema::run(args, out),
+        Command::New(args) => new::run(args, out),
+        Command::Completions(args) => completions::run(args, out),
+    }
+}
+
+/// Reads the values files named on the command line.
+fn value_files(args: &ValuesArgs) -> Result<Vec<Arc<Source>>, Diagnostics> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for path in &args.files {
+        let name = path.display().to_string();
+        match package::read_file(path).and_then(|bytes| package::source(&name, &bytes)) {
+            Ok(source) => files.push(source),
+            Err(diagnostic) => problems.push(diagnostic),
+        }
+    }
+    Diagnostics::check(problems, files)
+}
+
+/// The release to render `package` for.
+fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics> {
+    let kube_version = parse_version(&args.kube_version).map_err(|e| {
+        Diagnostic::error(format!(
+            "`--kube-version {}`: {}",
+            args.kube_version,
+            e.detail().unwrap_or_default()
+        ))
+        .hint("write a Kubernetes version such as `1.20.2` or `v1.31`")
+    })?;
+    let name = args
+        .release
+        .clone()
+        .unwrap_or_else(|| package.manifest.name.clone());
+    for (flag, value) in [("--release", &name), ("--namespace", &args.namespace)] {
+        if !package::manifest::is_dns_label(value) {
+            return Err(Diagnostic::error(format!("`{flag} {value}` is not a valid name"))
+                .hint("use lowercase letters, digits and `-`, at most 63 characters, starting with a letter")
+                .into());
+        }
+    }
+    Ok(Release {
+        name,
+        namespace: args.namespace.clone(),
+        revision: 1,
+        kube_version,
+    })
+}
+
+/// Writes command output, turning a closed pipe into a quiet success.
+fn write(out: &mut dyn std::io::Write, text: &str) -> Result<(), Diagnostics> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Diagnostic::error(format!("cannot write output: {e}")).into()),
+    }
+}

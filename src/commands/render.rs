@@ -1,0 +1,21 @@
+//! `cleat render`: a package and values in, Kubernetes YAML or JSON out.
+
+use crate::cli::{OutputFormat, RenderArgs};
+use crate::diagnostics::Diagnostics;
+use crate::object;
+use crate::package::Package;
+
+use super::Outcome;
+
+pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
+    let package = Package::load(&args.package)?;
+    let files = super::value_files(&args.values)?;
+    let release = super::release(&args.release, &package)?;
+    let objects = crate::render_objects(&package, &files, &args.values.sets, &release)?;
+    let text = match args.output {
+        OutputFormat::Yaml => object::to_yaml_stream(&objects),
+        OutputFormat::Json => object::to_json_list(&objects),
+    };
+    super::write(out, &text)?;
+    Ok(Outcome::default())
+}

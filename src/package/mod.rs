@@ -1,0 +1,225 @@
+//! Packages: loading a package directory into memory, with its manifest.
+//!
+//! A package is read once, whole, into a [`Package`]: its manifest, values
+//! schema, templates, CRDs and every other file (for `files.get` in templates).
+//! Nothing after this stage touches the file system, which is what keeps
+//! rendering sandboxed and deterministic. Loading refuses symbolic links (they
+//! could point outside the package), non-UTF-8 text and files or packages
+//! larger than the documented limits.
+
+pub mod manifest;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+pub use manifest::{Dependency, Manifest, MANIFEST_FILE};
+
+/// The file name of a package's values schema.
+pub const SCHEMA_FILE: &str = "values.schema.yaml";
+/// Largest single file accepted in a package or as a values file.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest package accepted, all files together.
+pub const MAX_PACKAGE_BYTES: u64 = 100 * 1024 * 1024;
+/// Most files accepted in one package.
+pub const MAX_PACKAGE_FILES: usize = 10_000;
+
+/// A package read into memory. File names are relative to the package root and
+/// use `/`, so they are the same on every machine.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Where the package was loaded from, for messages.
+    pub location: PathBuf,
+    pub manifest: Manifest,
+    pub manifest_source: Arc<Source>,
+    pub schema: Arc<Source>,
+    /// `templates/**` in name order; names starting with `_` are helpers.
+    pub templates: Vec<Arc<Source>>,
+    /// `crds/**` in name order: plain YAML, never templated.
+    pub crds: Vec<Arc<Source>>,
+    /// Every file of the package by relative name, templates included.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Package {
+    /// Loads the package directory at `dir`.
+    pub fn load(dir: &Path) -> Result<Package, Diagnostics> {
+        let files = read_tree(dir)?;
+        Package::from_files(dir, files)
+    }
+
+    /// Builds a package from its files, checking the manifest.
+    pub fn from_files(
+        location: &Path,
+        files: BTreeMap<String, Vec<u8>>,
+    ) -> Result<Package, Diagnostics> {
+        let shown = location.display();
+        let text = |name: &str| -> Result<Arc<Source>, Diagnostic> {
+            let bytes = files.get(name).ok_or_else(|| {
+                Diagnostic::error(format!("`{shown}` has no `{name}`")).about(shown.to_string()).hint(
+                    "a package needs `package.yaml` and `values.schema.yaml`; `cleat new NAME` creates a working one",
+                )
+            })?;
+            source(name, bytes)
+        };
+        let manifest_source = text(MANIFEST_FILE)?;
+        let manifest = manifest::parse(&manifest_source).map_err(Diagnostics)?;
+        let schema = text(SCHEMA_FILE)?;
+        let sources_under = |dir: &str| -> Result<Vec<Arc<Source>>, Diagnostic> {
+            files
+                .iter()
+                .filter(|(name, _)| name.starts_with(dir) && is_yaml(name))
+                .map(|(name, bytes)| source(name, bytes))
+                .collect()
+        };
+        let templates = sources_under("templates/")?;
+        let crds = sources_under("crds/")?;
+        if templates.is_empty() {
+            return Err(Diagnostic::error(format!("`{shown}` has no templates"))
+                .about(format!("{shown}/templates"))
+                .hint("add Kubernetes YAML templates as `templates/NAME.yaml`")
+                .into());
+        }
+        Ok(Package {
+            location: location.to_path_buf(),
+            manifest,
+            manifest_source,
+            schema,
+            templates,
+            crds,
+            files,
+        })
+    }
+
+    /// Templates that produce objects (helpers, named `_*`, only hold macros).
+    pub fn rendered_templates(&self) -> impl Iterator<Item = &Arc<Source>> {
+        self.templates.iter().filter(|t| !is_helper(&t.name))
+    }
+}
+
+/// Whether a template is a helper: its file name starts with `_`.
+pub fn is_helper(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|file| file.starts_with('_'))
+}
+
+fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Text of a package file, refusing what is not UTF-8.
+pub fn source(name: &str, bytes: &[u8]) -> Result<Arc<Source>, Diagnostic> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(name, text)),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            Err(Diagnostic::error(format!(
+                "`{name}` is not valid UTF-8 (byte {} on line {line})",
+                e.valid_up_to()
+            ))
+            .about(name.to_string())
+            .hint("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Reads one file the user names (a values file), within [`MAX_FILE_BYTES`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let shown = path.display().to_string();
+    let metadata = fs::metadata(path).map_err(|e| io_error(&shown, &e))?;
+    if metadata.is_dir() {
+        return Err(
+            Diagnostic::error(format!("`{shown}` is a directory, expected a file")).about(shown),
+        );
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large(&shown, metadata.len()));
+    }
+    fs::read(path).map_err(|e| io_error(&shown, &e))
+}
+
+fn too_large(name: &str, bytes: u64) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` is {:.1} MiB, more than the {} MiB a file may hold",
+        bytes as f64 / (1024.0 * 1024.0),
+        MAX_FILE_BYTES / (1024 * 1024)
+    ))
+    .about(name.to_string())
+}
+
+pub(crate) fn io_error(name: &str, error: &std::io::Error) -> Diagnostic {
+    let reason = match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    };
+    Diagnostic::error(format!("cannot read `{name}`: {reason}")).about(name.to_string())
+}
+
+/// Every file below `dir`, by relative `/`-separated name. Hidden entries
+/// (`.git`, editor files) are skipped.
+fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+    let shown = dir.display().to_string();
+    let metadata = fs::metadata(dir).map_err(|e| io_error(&shown, &e))?;
+    if !metadata.is_dir() {
+        return Err(
+            Diagnostic::error(format!("`{shown}` is not a package directory"))
+                .about(shown)
+                .hint("pass the directory that holds `package.yaml`")
+                .into(),
+        );
+    }
+    let mut files = BTreeMap::new();
+    let mut total = 0u64;
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, prefix)) = pending.pop() {
+        let entries = fs::read_dir(&path).map_err(|e| io_error(&path.display().to_string(), &e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(&path.display().to_string(), &e))?;
+            let file_name = entry.file_name();
+            let Some(file_name) = file_name.to_str() else {
+                return Err(Diagnostic::error(format!(
+                    "`{}` has a file name that is not UTF-8",
+                    entry.path().display()
+                ))
+                .about(entry.path().display().to_string())
+                .into());
+            };
+            if file_name.starts_with('.') {
+                continue;
+            }
+            let name = format!("{prefix}{file_name}");
+            let file_type = entry.file_type().map_err(|e| io_error(&name, &e))?;
+            if file_type.is_symlink() {
+                return Err(Diagnostic::error(format!("`{name}` is a symbolic link"))
+                    .about(entry.path().display().to_string())
+                    .hint("packages hold regular files only, so they cannot reach outside themselves; copy the file in")
+                    .into());
+            } else if file_type.is_dir() {
+                pending.push((entry.path(), format!("{name}/")));
+            } else if file_type.is_file() {
+                let size = entry.metadata().map_err(|e| io_error(&name, &e))?.len();
+                if size > MAX_FILE_BYTES {
+                    return Err(too_large(&name, size).into());
+                }
+                total += size;
+                if total > MAX_PACKAGE_BYTES || files.len() >= MAX_PACKAGE_FILES {
+                    return Err(Diagnostic::error(format!(
+                        "`{shown}` is larger than a package may be ({} files, {} MiB at most)",
+                        MAX_PACKAGE_FILES,
+                        MAX_PACKAGE_BYTES / (1024 * 1024)
+                    ))
+                    .about(shown)
+                    .into());
+                }
+                let bytes = fs::read(entry.path()).map_err(|e| io_error(&name, &e))?;
+                files.insert(name, bytes);
+            }
+        }
+    }
+    Ok(files)
+}
