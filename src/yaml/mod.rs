@@ -276,10 +276,19 @@ impl<'a> Builder<'a> {
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {
-            None => self.documents.push(Document {
-                root: node,
-                start_line: self.document_start,
-            }),
+            None => {
+                // A block map's start mark lies past its first key; point at the key.
+                let mut root = node;
+                if let Value::Map(entries) = &root.value {
+                    if let Some((first, _)) = entries.first() {
+                        root.origin = first.origin.clone();
+                    }
+                }
+                self.documents.push(Document {
+                    root,
+                    start_line: self.document_start,
+                })
+            }
             Some(Frame::List { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 Some(key) => {
