@@ -17,7 +17,19 @@ fn webapp_defaults() {
 
 #[test]
 fn webapp_production_on_kubernetes_1_20() {
-    let out = cleat(&["render", WEBAPP, "-f", WEBAPP_PROD, "--release", "shop", "-n", "web", "--kube-version", "1.20.2"]).ok();
+    let out = cleat(&[
+        "render",
+        WEBAPP,
+        "-f",
+        WEBAPP_PROD,
+        "--release",
+        "shop",
+        "-n",
+        "web",
+        "--kube-version",
+        "1.20.2",
+    ])
+    .ok();
     assert!(out.contains("apiVersion: autoscaling/v2beta2\n"));
     assert!(out.contains("apiVersion: policy/v1beta1\n"));
     insta::assert_snapshot!(out);
@@ -25,7 +37,17 @@ fn webapp_production_on_kubernetes_1_20() {
 
 #[test]
 fn webapp_production_on_kubernetes_1_34() {
-    let out = cleat(&["render", WEBAPP, "-f", WEBAPP_PROD, "--release", "shop", "-n", "web"]).ok();
+    let out = cleat(&[
+        "render",
+        WEBAPP,
+        "-f",
+        WEBAPP_PROD,
+        "--release",
+        "shop",
+        "-n",
+        "web",
+    ])
+    .ok();
     assert!(out.contains("apiVersion: autoscaling/v2\n"));
     assert!(out.contains("apiVersion: policy/v1\n"));
     insta::assert_snapshot!(out);
@@ -33,8 +55,24 @@ fn webapp_production_on_kubernetes_1_34() {
 
 #[test]
 fn cronjob_switches_api_version_on_the_cluster_version() {
-    let old = cleat(&["render", CRONJOB, "-f", CRONJOB_PROD, "--kube-version", "1.20.2"]).ok();
-    let new = cleat(&["render", CRONJOB, "-f", CRONJOB_PROD, "--kube-version", "1.21.0"]).ok();
+    let old = cleat(&[
+        "render",
+        CRONJOB,
+        "-f",
+        CRONJOB_PROD,
+        "--kube-version",
+        "1.20.2",
+    ])
+    .ok();
+    let new = cleat(&[
+        "render",
+        CRONJOB,
+        "-f",
+        CRONJOB_PROD,
+        "--kube-version",
+        "1.21.0",
+    ])
+    .ok();
     assert!(old.contains("apiVersion: batch/v1beta1\nkind: CronJob\n"));
     assert!(new.contains("apiVersion: batch/v1\nkind: CronJob\n"));
     insta::assert_snapshot!(old);
@@ -42,16 +80,40 @@ fn cronjob_switches_api_version_on_the_cluster_version() {
 
 #[test]
 fn cronjob_time_zone_fails_clearly_before_1_27() {
-    let err = cleat(&["render", CRONJOB, "-f", CRONJOB_PROD, "--set", "timeZone=Europe/Berlin", "--kube-version", "1.26.0"]).err();
+    let err = cleat(&[
+        "render",
+        CRONJOB,
+        "-f",
+        CRONJOB_PROD,
+        "--set",
+        "timeZone=Europe/Berlin",
+        "--kube-version",
+        "1.26.0",
+    ])
+    .err();
     assert!(err.contains("error: invalid operation: timeZone needs Kubernetes 1.27 or later, this render is for 1.26.0"), "{err}");
     assert!(err.contains("--> templates/cronjob.yaml:11:"), "{err}");
-    let ok = cleat(&["render", CRONJOB, "-f", CRONJOB_PROD, "--set", "timeZone=Europe/Berlin", "--kube-version", "1.27.0"]).ok();
+    let ok = cleat(&[
+        "render",
+        CRONJOB,
+        "-f",
+        CRONJOB_PROD,
+        "--set",
+        "timeZone=Europe/Berlin",
+        "--kube-version",
+        "1.27.0",
+    ])
+    .ok();
     assert!(ok.contains("  timeZone: Europe/Berlin\n"));
 }
 
 #[test]
 fn config_change_rolls_the_deployment() {
-    let checksum = |out: &str| out.lines().find(|l| l.contains("checksum/config")).map(str::to_string);
+    let checksum = |out: &str| {
+        out.lines()
+            .find(|l| l.contains("checksum/config"))
+            .map(str::to_string)
+    };
     let before = cleat(&["render", WEBAPP]).ok();
     let after = cleat(&["render", WEBAPP, "--set", "config.extra\\.conf=x=1"]).ok();
     assert!(checksum(&before).is_some());
@@ -73,16 +135,46 @@ fn json_output_is_a_kubernetes_list() {
     let out = cleat(&["render", WEBAPP, "-o", "json"]).ok();
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list["kind"], "List");
-    let kinds: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ConfigMap",
+            "Deployment",
+            "PodDisruptionBudget",
+            "Service",
+            "ServiceAccount"
+        ]
+    );
 }
 
 #[test]
 fn set_values_are_typed_by_the_schema() {
-    let out = cleat(&["render", WEBAPP, "--set", "replicas=3", "--set", "image.tag=1.10", "--set", "args=[--verbose, \"2\"]"]).ok();
+    let out = cleat(&[
+        "render",
+        WEBAPP,
+        "--set",
+        "replicas=3",
+        "--set",
+        "image.tag=1.10",
+        "--set",
+        "args=[--verbose, \"2\"]",
+    ])
+    .ok();
     assert!(out.contains("\n  replicas: 3\n"), "{out}");
-    assert!(out.contains("image: registry.example.com/shop/web:1.10\n"), "{out}");
-    assert!(out.contains("args:\n            - \"--verbose\"\n            - \"2\"\n"), "{out}");
+    assert!(
+        out.contains("image: registry.example.com/shop/web:1.10\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("args:\n            - \"--verbose\"\n            - \"2\"\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -95,20 +187,43 @@ fn later_values_files_win_and_lists_replace() {
             ("b.yaml", b"config: {b: from-b}\n"),
         ],
     );
-    let out = common::cleat_in(&pkg, &["render", ".", "-f", "a.yaml", "-f", "b.yaml", "--set", "config.c=from-set"]).ok();
-    assert!(out.contains("data:\n  a: from-a\n  b: from-b\n  c: from-set\n"), "{out}");
+    let out = common::cleat_in(
+        &pkg,
+        &[
+            "render",
+            ".",
+            "-f",
+            "a.yaml",
+            "-f",
+            "b.yaml",
+            "--set",
+            "config.c=from-set",
+        ],
+    )
+    .ok();
+    assert!(
+        out.contains("data:\n  a: from-a\n  b: from-b\n  c: from-set\n"),
+        "{out}"
+    );
 }
 
 /// Strings that break Helm templates stay one scalar each, and maps insert in place.
 #[test]
 fn interpolation_keeps_types_and_cannot_break_yaml() {
-    let tricky = "key: value # not a comment\nsecond line with \"quotes\" and 'single'\n- not a list\n";
+    let tricky =
+        "key: value # not a comment\nsecond line with \"quotes\" and 'single'\n- not a list\n";
     let values = serde_json::json!({
         "config": {"tricky": tricky, "version": "1.10", "answer": "yes", "octal": "0755", "empty": ""},
         "replicas": 3,
     });
     let template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\n  annotations:\n    replicas: {{ values.replicas | quote }}\n    inline: {{ values.config.tricky }}\ndata: {{ values.config }}\n";
-    let pkg = package("typed", &[("templates/cm.yaml", template.as_bytes()), ("values.yaml", values.to_string().as_bytes())]);
+    let pkg = package(
+        "typed",
+        &[
+            ("templates/cm.yaml", template.as_bytes()),
+            ("values.yaml", values.to_string().as_bytes()),
+        ],
+    );
     let out = common::cleat_in(&pkg, &["render", ".", "-f", "values.yaml", "-o", "json"]).ok();
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     let object = &list["items"][0];
@@ -117,7 +232,10 @@ fn interpolation_keeps_types_and_cannot_break_yaml() {
     assert_eq!(object["metadata"]["annotations"]["replicas"], "3");
     // The YAML output reads back with the same types.
     let yaml = common::cleat_in(&pkg, &["render", ".", "-f", "values.yaml"]).ok();
-    assert!(yaml.contains("  version: \"1.10\"\n  answer: \"yes\"\n  octal: \"0755\"\n  empty: \"\"\n"), "{yaml}");
+    assert!(
+        yaml.contains("  version: \"1.10\"\n  answer: \"yes\"\n  octal: \"0755\"\n  empty: \"\"\n"),
+        "{yaml}"
+    );
 }
 
 #[test]
@@ -127,7 +245,10 @@ fn crds_come_first_and_are_not_templated() {
         "crds",
         &[
             ("crds/widgets.yaml", crd.as_bytes()),
-            ("templates/widget.yaml", b"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: {{ release.name }}}\n"),
+            (
+                "templates/widget.yaml",
+                b"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: {{ release.name }}}\n",
+            ),
         ],
     );
     let out = common::cleat_in(&pkg, &["render", ".", "--release", "w1"]).ok();
@@ -151,8 +272,27 @@ metadata:
 data:
   app.conf: {{ files.get("conf/app.conf") | b64encode }}
 "#;
-    let pkg = package("filters", &[("templates/secret.yaml", template.as_bytes()), ("conf/app.conf", b"port = 80\n")]);
-    let out = common::cleat_in(&pkg, &["render", ".", "--release", "demo", "--kube-version", "1.20", "-o", "json"]).ok();
+    let pkg = package(
+        "filters",
+        &[
+            ("templates/secret.yaml", template.as_bytes()),
+            ("conf/app.conf", b"port = 80\n"),
+        ],
+    );
+    let out = common::cleat_in(
+        &pkg,
+        &[
+            "render",
+            ".",
+            "--release",
+            "demo",
+            "--kube-version",
+            "1.20",
+            "-o",
+            "json",
+        ],
+    )
+    .ok();
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     let secret = &list["items"][0];
     let name = secret["metadata"]["name"].as_str().unwrap();
@@ -160,7 +300,10 @@ data:
     assert!(name.starts_with("release-demo-xxxx"), "{name}");
     let annotations = &secret["metadata"]["annotations"];
     use sha2::Digest as _;
-    let expected: String = sha2::Sha256::digest(b"port = 80\n").iter().map(|b| format!("{b:02x}")).collect();
+    let expected: String = sha2::Sha256::digest(b"port = 80\n")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(annotations["sum"], expected);
     assert_eq!(annotations["yaml"], "repository: nginx\ntag: \"1.25\"");
     assert_eq!(annotations["decoded"], "hello");

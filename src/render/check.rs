@@ -25,9 +25,8 @@ pub fn check(package: &Package, schema: &Schema) -> Vec<Diagnostic> {
         let Ok(template) = env.get_template(&source.name) else {
             continue;
         };
-        let mut paths: Vec<String> = template.undeclared_variables(true).into_iter().collect();
-        paths.sort();
-        for path in paths {
+        let mut found: Vec<Diagnostic> = Vec::new();
+        for path in template.undeclared_variables(true) {
             if let Err((depth, message, hint)) = check_path(&path, schema) {
                 let segments: Vec<&str> = path.split('.').collect();
                 let origin = find(source, &segments[..=depth.min(segments.len() - 1)]);
@@ -36,9 +35,13 @@ pub fn check(package: &Package, schema: &Schema) -> Vec<Diagnostic> {
                     Some(origin) => diagnostic.at(origin),
                     None => diagnostic.about(source.name.clone()),
                 };
-                problems.push(diagnostic);
+                found.push(diagnostic);
             }
         }
+        // In the order they are written, whatever order minijinja lists them in.
+        found.sort_by_key(|d| d.origin.as_ref().map(|o| (o.line, o.col)));
+        found.dedup();
+        problems.extend(found);
     }
     problems
 }

@@ -21,15 +21,20 @@ pub fn resolve(
     files: &[Arc<Source>],
     sets: &[String],
 ) -> Result<serde_json::Value, Diagnostics> {
-    let node = layer(schema, files, sets)?;
     let mut problems = Vec::new();
+    let node = layer(schema, files, sets, &mut problems);
     validate(schema, &node, "", &mut problems);
     Diagnostics::check(problems, node.to_json())
 }
 
-/// The merged values, before validation.
-fn layer(schema: &Schema, files: &[Arc<Source>], sets: &[String]) -> Result<Node, Diagnostics> {
-    let mut problems = Vec::new();
+/// The merged values, before validation; sources that cannot be read are
+/// reported and left out, so the rest is still checked.
+fn layer(
+    schema: &Schema,
+    files: &[Arc<Source>],
+    sets: &[String],
+    problems: &mut Vec<Diagnostic>,
+) -> Node {
     let mut merged = schema
         .defaults()
         .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), schema.origin.clone()));
@@ -60,7 +65,7 @@ fn layer(schema: &Schema, files: &[Arc<Source>], sets: &[String]) -> Result<Node
             Err(diagnostic) => problems.push(diagnostic),
         }
     }
-    Diagnostics::check(problems, merged)
+    merged
 }
 
 /// Lays `over` on top of `base`.
@@ -514,7 +519,13 @@ properties:
                 "nope".into(),
             ],
         );
-        assert_eq!(lines(problems), ["--set:1:1: `--set nope` has no `=`"]);
+        assert_eq!(
+            lines(problems),
+            [
+                "--set:1:1: `--set nope` has no `=`",
+                "--set:1:10: `replicas`: expected integer, found string \"three\""
+            ]
+        );
         let problems = resolve(
             &schema(),
             &[],

@@ -117,10 +117,8 @@ impl Schema {
                     .at(root.origin.clone()),
             );
         }
-        if problems.is_empty() {
-            // Defaults must satisfy the schema they belong to.
-            schema.check_defaults("", &mut problems);
-        }
+        // Defaults must satisfy the schema they belong to.
+        schema.check_defaults("", &mut problems);
         if problems.is_empty() {
             Ok(schema)
         } else {

@@ -150,7 +150,18 @@ pub struct Document {
 pub fn parse_stream(source: &Arc<Source>) -> Result<Vec<Document>, Diagnostic> {
     let mut builder = Builder::new(source);
     let mut parser = Parser::new_from_str(&source.text);
-    let scanned = parser.load(&mut builder, true);
+    // Events are pulled one by one: yaml-rust2's own `load` recurses once per
+    // nesting level and overflows the stack on deeply nested block documents.
+    let scanned = loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break Ok(()),
+            Ok((event, mark)) => builder.on_event(event, mark),
+            Err(error) => break Err(error),
+        }
+        if builder.error.is_some() {
+            break Ok(());
+        }
+    };
     if let Some(error) = builder.error {
         return Err(error);
     }

@@ -30,7 +30,11 @@ impl Run {
 
     /// Asserts failure with exit code 1 and returns stderr.
     pub fn err(self) -> String {
-        assert_eq!(self.code, 1, "expected exit code 1, stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 1,
+            "expected exit code 1, stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self.stderr
     }
 }
@@ -82,7 +86,10 @@ properties:
 /// (which may replace them) and returns its directory.
 pub fn package(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
     let dir = temp_dir(name);
-    let defaults: [(&str, &[u8]); 2] = [("package.yaml", MANIFEST.as_bytes()), ("values.schema.yaml", SCHEMA.as_bytes())];
+    let defaults: [(&str, &[u8]); 2] = [
+        ("package.yaml", MANIFEST.as_bytes()),
+        ("values.schema.yaml", SCHEMA.as_bytes()),
+    ];
     for (file, content) in defaults.iter().chain(files) {
         let path = dir.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

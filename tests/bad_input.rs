@@ -1,0 +1,374 @@
+//! Every bad input the foundation issue names gets a clear error that names
+//! the file (and line where there is one), exit code 1, never a panic or hang.
+
+mod common;
+
+use common::{cleat, cleat_in, package, redact};
+
+const DEPLOYMENT: &[u8] = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ release.name }}\nspec:\n  replicas: {{ values.replicas }}\n";
+
+fn with_template(name: &str) -> std::path::PathBuf {
+    package(name, &[("templates/deployment.yaml", DEPLOYMENT)])
+}
+
+#[test]
+fn missing_package_directory() {
+    let err = cleat(&["render", "no/such/package"]).err();
+    assert_eq!(
+        err,
+        "error: cannot read `no/such/package`: no such file or directory\n  --> no/such/package\n"
+    );
+}
+
+#[test]
+fn missing_manifest() {
+    let dir = common::temp_dir("no-manifest");
+    std::fs::write(dir.join("values.schema.yaml"), "type: object\n").unwrap();
+    let err = redact(&cleat_in(&dir, &["render", "."]).err(), &dir);
+    assert!(
+        err.starts_with("error: `.` has no `package.yaml`\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: a package needs `package.yaml` and `values.schema.yaml`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_values_file() {
+    let err = cleat_in(
+        &with_template("missing-values"),
+        &["render", ".", "-f", "nope.yaml"],
+    )
+    .err();
+    assert_eq!(
+        err,
+        "error: cannot read `nope.yaml`: no such file or directory\n  --> nope.yaml\n"
+    );
+}
+
+#[test]
+fn invalid_yaml_in_a_values_file() {
+    let pkg = package(
+        "bad-yaml",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            (
+                "bad.yaml",
+                b"replicas: 2\nimage: [unclosed\nenabled: true\n",
+            ),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "bad.yaml"]).err();
+    assert!(
+        err.starts_with("error: invalid YAML in `bad.yaml`: "),
+        "{err}"
+    );
+    assert!(err.contains("  --> bad.yaml:"), "{err}");
+}
+
+#[test]
+fn invalid_yaml_in_the_manifest_names_the_file() {
+    let pkg = package(
+        "bad-manifest",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("package.yaml", b"name: x\n  version: : 1\n"),
+        ],
+    );
+    let err = cleat_in(&pkg, &["lint", "."]).err();
+    assert!(
+        err.starts_with(
+            "error: invalid YAML in `package.yaml`: mapping values are not allowed in this context"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--> package.yaml:2:"), "{err}");
+}
+
+#[test]
+fn yaml_alias_bomb_is_refused() {
+    let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let pkg = package(
+        "alias-bomb",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("bomb.yaml", bomb.as_bytes()),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "bomb.yaml"]).err();
+    assert!(
+        err.starts_with(
+            "error: `bomb.yaml` expands to more than 2000000 YAML nodes\n  --> bomb.yaml:7:"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: aliases that repeat aliases grow exponentially (an alias bomb)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn documents_nested_thousands_deep_are_refused() {
+    let deep = format!("replicas:\n{}x\n", "- ".repeat(5000));
+    let pkg = package(
+        "deep",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("deep.yaml", deep.as_bytes()),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "deep.yaml"]).err();
+    assert!(
+        err.starts_with(
+            "error: `deep.yaml` nests maps and lists more than 200 levels deep\n  --> deep.yaml:"
+        ),
+        "{err}"
+    );
+    let flow = format!("replicas: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+    let pkg = package(
+        "deep-flow",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("deep.yaml", flow.as_bytes()),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "deep.yaml"]).err();
+    assert!(
+        err.starts_with(
+            "error: invalid YAML in `deep.yaml`: recursion limit exceeded\n  --> deep.yaml:1:"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: maps and lists nest too deeply"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_refused_with_its_line() {
+    let pkg = package(
+        "utf8",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("latin1.yaml", b"replicas: 2\nname: caf\xe9\n"),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "latin1.yaml"]).err();
+    assert_eq!(err, "error: `latin1.yaml` is not valid UTF-8 (byte 21 on line 2)\n  --> latin1.yaml\n  hint: save the file as UTF-8\n");
+    let pkg = package(
+        "utf8-template",
+        &[("templates/deployment.yaml", b"kind: \xff\n")],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with("error: `templates/deployment.yaml` is not valid UTF-8 (byte 6 on line 1)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn huge_values_file_is_refused() {
+    let huge = format!(
+        "replicas: 1\npadding: \"{}\"\n",
+        "x".repeat(9 * 1024 * 1024)
+    );
+    let pkg = package(
+        "huge",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("huge.yaml", huge.as_bytes()),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "huge.yaml"]).err();
+    assert_eq!(
+        err,
+        "error: `huge.yaml` is 9.0 MiB, more than the 8 MiB a file may hold\n  --> huge.yaml\n"
+    );
+}
+
+#[test]
+fn invalid_schema_reports_every_problem() {
+    let schema = b"type: object\nproperties:\n  replicas: {type: int, default: 1}\n  name: {type: string, patern: \"^a\"}\n  port: {type: integer, maximum: 10, default: 80}\n";
+    let pkg = package(
+        "bad-schema",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("values.schema.yaml", schema),
+        ],
+    );
+    let err = cleat_in(&pkg, &["lint", "."]).err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn template_syntax_errors_name_file_and_line() {
+    let pkg = package(
+        "syntax",
+        &[
+            ("templates/a.yaml", b"kind: A\nname: {{ values.replicas }\n"),
+            (
+                "templates/b.yaml",
+                b"kind: B\n{% if values.enabled %}\nx: 1\n",
+            ),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn values_errors_are_all_reported_with_file_and_line() {
+    let values = b"replicas: \"3\"\nimage:\n  tg: \"1.0\"\n  repository: 5\nenabled: yes\n";
+    let pkg = package(
+        "bad-values",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("values.yaml", values),
+        ],
+    );
+    let err = cleat_in(
+        &pkg,
+        &["render", ".", "-f", "values.yaml", "--set", "replicas=0"],
+    )
+    .err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn static_check_catches_typos_in_branches_not_taken() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ release.name }}\n{% if values.enabled %}\ndata:\n  tag: {{ values.imge.tag }}\n  who: {{ relase.name }}\n{% endif %}\n";
+    let pkg = package("static", &[("templates/cm.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn runaway_loops_stop_with_an_error() {
+    let template =
+        b"{% for i in range(10000) %}{% for j in range(10000) %}{{ i }}{% endfor %}{% endfor %}\n";
+    let pkg = package("loop", &[("templates/loop.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with("error: engine ran out of fuel\n  --> templates/loop.yaml:1:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: rendering stopped after 50000000 steps"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runaway_recursion_stops_with_an_error() {
+    let template = b"{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}\nx: {{ down(1) }}\n";
+    let pkg = package("recursion", &[("templates/rec.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with(
+            "error: invalid operation: recursion limit exceeded\n  --> templates/rec.yaml:1:"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn undefined_optional_values_fail_at_render() {
+    let schema = b"type: object\nproperties:\n  host: {type: string, description: Host}\n";
+    let template =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  host: {{ values.host }}\n";
+    let pkg = package(
+        "undefined",
+        &[
+            ("templates/cm.yaml", template),
+            ("values.schema.yaml", schema),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with(
+            "error: undefined value: `values.host` is undefined\n  --> templates/cm.yaml:5:12"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("test optional ones with `is defined`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rendered_objects_are_checked_and_point_at_the_template() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ \"Not_Valid\" }}\n  labels:\n    replicas: {{ values.replicas }}\n---\nkind: Service\nmetadata: {name: svc}\n";
+    let pkg = package("objects", &[("templates/bad.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn rendered_yaml_that_does_not_parse_points_at_the_template() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ values.replicas }}\n   b: broken indentation\n";
+    let pkg = package("broken", &[("templates/broken.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(err.starts_with("error: invalid YAML in `templates/broken.yaml`: mapping values are not allowed in this context\n  --> templates/broken.yaml:7:"), "{err}");
+}
+
+#[test]
+fn symbolic_links_are_refused() {
+    let pkg = with_template("symlink");
+    std::os::unix::fs::symlink("/etc/passwd", pkg.join("passwd")).unwrap();
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with("error: `passwd` is a symbolic link\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_kubernetes_version_is_refused() {
+    let pkg = package(
+        "kube",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            (
+                "package.yaml",
+                b"name: kube\nversion: 1.0.0\ndescription: x\nkubeVersion: \">=1.25.0\"\n",
+            ),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "--kube-version", "1.20.2"]).err();
+    assert!(err.starts_with("error: package `kube` supports Kubernetes >=1.25.0, not 1.20.2\n  --> package.yaml:4:1"), "{err}");
+    let err = cleat_in(&pkg, &["render", ".", "--kube-version", "one"]).err();
+    assert!(
+        err.starts_with("error: `--kube-version one`: \"one\" is not a version"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_set_arguments_point_at_the_argument() {
+    let err = cleat_in(
+        &with_template("set"),
+        &["render", ".", "--set", "replicas=many", "--set", "novalue"],
+    )
+    .err();
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn files_get_of_a_missing_file_names_it() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: {{ files.get(\"conf/ap.conf\") }}\n";
+    let pkg = package(
+        "files",
+        &[("templates/cm.yaml", template), ("conf/app.conf", b"x")],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(err.starts_with("error: invalid operation: files.get: the package has no file `conf/ap.conf`; did you mean `conf/app.conf`?\n  --> templates/cm.yaml:5:"), "{err}");
+}
