@@ -1,0 +1,145 @@
+//! `cleat new`, `lint`, `schema`, `completions` and help, run as a user would.
+
+mod common;
+
+use common::{cleat, cleat_in, temp_dir};
+
+#[test]
+fn new_scaffolds_a_package_that_lints_and_renders() {
+    let dir = temp_dir("new");
+    let out = cleat_in(&dir, &["new", "api"]).ok();
+    assert_eq!(
+        out,
+        "created package `api` in `./api`\nnext: cleat lint ./api\n"
+    );
+    let lint = cleat_in(&dir, &["lint", "api"]);
+    assert_eq!(lint.stderr, "", "the scaffold has no warnings");
+    assert_eq!(lint.ok(), "api 0.1.0: 3 objects, 0 warnings, no errors\n");
+    let rendered = cleat_in(&dir, &["render", "api", "--set", "replicas=2"]).ok();
+    assert!(
+        rendered.contains("kind: Deployment\n") && rendered.contains("  replicas: 2\n"),
+        "{rendered}"
+    );
+    let again = cleat_in(&dir, &["new", "api"]).err();
+    assert!(
+        again.starts_with("error: `./api` already exists\n"),
+        "{again}"
+    );
+    let bad = cleat_in(&dir, &["new", "Bad_Name"]).err();
+    assert!(
+        bad.starts_with("error: `Bad_Name` is not a valid package name\n"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn lint_passes_the_examples_and_reports_warnings() {
+    let out = cleat(&[
+        "lint",
+        "packages-example/webapp",
+        "-f",
+        "packages-example/webapp/values-production.yaml",
+    ])
+    .ok();
+    assert_eq!(out, "webapp 1.0.0: 7 objects, 0 warnings, no errors\n");
+    let out = cleat(&[
+        "lint",
+        "packages-example/cronjob",
+        "-f",
+        "packages-example/cronjob/values-production.yaml",
+    ])
+    .ok();
+    assert_eq!(out, "cronjob 1.0.0: 1 objects, 0 warnings, no errors\n");
+    let pkg = common::package("undocumented", &[(
+        "values.schema.yaml",
+        b"type: object\nproperties:\n  replicas: {type: integer, default: 1}\n",
+    ), ("templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {r: {{ values.replicas | quote }}}\n")]);
+    let run = cleat_in(&pkg, &["lint", "."]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("warning: `replicas` has no `description`\n  --> values.schema.yaml:3:3"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("warning: the package has no README.md"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn lint_reports_every_problem_of_a_package_at_once() {
+    let out = cleat(&["lint", "packages-example/cronjob"]).err();
+    for path in [
+        "schedule",
+        "image.repository",
+        "image.tag",
+        "resources.requests.cpu",
+        "resources.limits.memory",
+    ] {
+        assert!(
+            out.contains(&format!("error: `{path}` is required but has no value")),
+            "{path}: {out}"
+        );
+    }
+    assert!(out.ends_with("7 errors\n"), "{out}");
+}
+
+#[test]
+fn schema_exports_json_schema_for_editors() {
+    let out = cleat(&["schema", "packages-example/webapp"]).ok();
+    let schema: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["title"], "Values of webapp 1.0.0");
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(
+        schema["properties"]["replicas"],
+        serde_json::json!({
+            "type": "integer", "minimum": 1, "maximum": 100,
+            "description": "Pods to run when autoscaling is off", "default": 2
+        })
+    );
+    assert_eq!(
+        schema["properties"]["env"]["additionalProperties"],
+        serde_json::json!({"type": "string"})
+    );
+    assert_eq!(
+        schema["properties"]["image"]["required"],
+        serde_json::json!(["repository"])
+    );
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_cleat()"),
+        ("zsh", "#compdef cleat"),
+        ("fish", "complete -c cleat"),
+    ] {
+        let out = cleat(&["completions", shell]).ok();
+        assert!(out.contains(marker), "{shell}: {out}");
+        assert!(out.contains("render"), "{shell}");
+    }
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    for command in ["render", "lint", "schema", "new", "completions"] {
+        let out = cleat(&[command, "--help"]).ok();
+        assert!(out.contains("Examples:\n  cleat "), "{command}: {out}");
+    }
+    let usage = cleat(&["render"]);
+    assert_eq!(usage.code, 2);
+    assert!(
+        usage
+            .stderr
+            .contains("required arguments were not provided"),
+        "{}",
+        usage.stderr
+    );
+}
