@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo bench`: rendering the webapp example and a package of 1,000 objects,
+//! in process (load, check, render, parse, emit). `bench/run` compares the
+//! whole `cleat render` process with `helm template` side by side.
+
+use std::path::Path;
+
+use cleat::package::Package;
+use cleat::render::Release;
+
+fn main() {
+    divan::main();
+}
+
+fn release() -> Release {
+    Release {
+        name: "bench".into(),
+        namespace: "default".into(),
+        revision: 1,
+        kube_version: semver::Version::new(1, 34, 0),
+    }
+}
+
+fn render(dir: &str, sets: &[String]) -> String {
+    let package =
+        Package::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).expect("package loads");
+    let objects = cleat::render_objects(&package, &[], sets, &release()).expect("package renders");
+    cleat::object::to_yaml_stream(&objects)
+}
+
+#[divan::bench]
+fn webapp() -> String {
+    render("packages-example/webapp", &[])
+}
+
+/// 334 services of 3 objects each: 1,002 objects.
+#[divan::bench]
+fn objects_1000() -> String {
+    render("bench/packages/objects", &["count=334".to_string()])
+}

@@ -7,6 +7,7 @@
 //! document. Empty documents are dropped. Objects keep the order of their
 //! sources: CRDs first, then templates by name, documents in order.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
@@ -70,6 +71,8 @@ const RBAC_KINDS: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRol
 /// Parses and checks CRD files and rendered templates into objects.
 pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object>, Diagnostics> {
     let mut objects: Vec<Object> = Vec::new();
+    // Identity (group, kind, namespace, name) to the source that rendered it first.
+    let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
     let mut problems = Vec::new();
     let sources = crds
         .iter()
@@ -89,16 +92,22 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
             }
             match object(&document.root, &output.name) {
                 Ok(object) => {
-                    if let Some(first) = objects.iter().find(|o| same_object(o, &object)) {
+                    let identity = (
+                        object.group().to_string(),
+                        object.kind.clone(),
+                        object.namespace.clone(),
+                        object.name.clone(),
+                    );
+                    if let Some(first) = seen.get(&identity) {
                         let diagnostic = Diagnostic::error(format!(
-                            "`{}` is rendered twice (also by `{}`)",
-                            object.id(),
-                            first.source
+                            "`{}` is rendered twice (also by `{first}`)",
+                            object.id()
                         ))
                         .at(document.root.origin.clone())
                         .hint("give each object a unique name, for example with `release.name`");
                         problems.push(locate(diagnostic, template, output));
                     } else {
+                        seen.insert(identity, object.source.clone());
                         objects.push(object);
                     }
                 }
@@ -109,10 +118,6 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
         }
     }
     Diagnostics::check(problems, objects)
-}
-
-fn same_object(a: &Object, b: &Object) -> bool {
-    a.group() == b.group() && a.kind == b.kind && a.namespace == b.namespace && a.name == b.name
 }
 
 /// Moves a diagnostic about rendered output onto the template line that most

@@ -261,7 +261,7 @@ fn runaway_loops_stop_with_an_error() {
         "{err}"
     );
     assert!(
-        err.contains("hint: rendering stopped after 50000000 steps"),
+        err.contains("hint: rendering stopped after 20000000 steps"),
         "{err}"
     );
 }

@@ -24,7 +24,7 @@ pub use functions::parse_version;
 
 /// Instructions a package's templates may run in one render: far beyond what
 /// thousands of objects need, and reached within about a second by a runaway loop.
-pub const FUEL: u64 = 50_000_000;
+pub const FUEL: u64 = 20_000_000;
 /// Deepest nesting of macro calls and includes.
 pub const RECURSION_LIMIT: usize = 200;
 /// The Kubernetes version rendered for when none is given.
