@@ -441,20 +441,9 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
         }
     };
     let allowed_for = |fields: &[&str], problems: &mut Vec<Diagnostic>| {
-        let all = [
-            "minimum",
-            "maximum",
-            "minLength",
-            "maxLength",
-            "pattern",
-            "items",
-            "minItems",
-            "maxItems",
-            "properties",
-            "required",
-            "additionalProperties",
-        ];
-        for field in all {
+        // The keywords from `minimum` on apply to some types only.
+        let all = &KEYWORDS[KEYWORDS.iter().position(|k| *k == "minimum").unwrap_or(0)..];
+        for &field in all {
             if let (false, Some(value)) = (fields.contains(&field), node.get(field)) {
                 problems.push(
                     Diagnostic::error(format!("`{field}` does not apply to type `{type_name}`"))
