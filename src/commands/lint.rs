@@ -1,7 +1,7 @@
 //! `cleat lint`: every check `render` makes, plus style warnings, all at once.
 
 use crate::cli::LintArgs;
-use crate::diagnostics::{Diagnostic, Diagnostics, Origin};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::package::Package;
 use crate::values::{join, Kind, Schema};
 
@@ -46,10 +46,9 @@ fn undocumented(schema: &Schema, path: &str, warnings: &mut Vec<Diagnostic>) {
         for (name, child) in properties {
             let child_path = join(path, name);
             if child.description.is_none() {
-                let origin: Origin = child.origin.clone();
                 warnings.push(
                     Diagnostic::warning(format!("`{child_path}` has no `description`"))
-                        .at(origin)
+                        .at(child.origin.clone())
                         .hint("add one line that says what the value does"),
                 );
             }

@@ -39,8 +39,9 @@ pub struct Package {
     pub templates: Vec<Arc<Source>>,
     /// `crds/**` in name order: plain YAML, never templated.
     pub crds: Vec<Arc<Source>>,
-    /// Every file of the package by relative name, templates included.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every file of the package by relative name, templates included;
+    /// shared so each render can hand it to templates without copying.
+    pub files: Arc<BTreeMap<String, Vec<u8>>>,
 }
 
 impl Package {
@@ -89,7 +90,7 @@ impl Package {
             schema,
             templates,
             crds,
-            files,
+            files: Arc::new(files),
         })
     }
 

@@ -134,12 +134,6 @@ fn kube_version_origin(package: &Package) -> Origin {
 
 /// What templates see: `values`, `release`, `package`, `capabilities`, `files`.
 fn context(package: &Package, values: &serde_json::Value, release: &Release) -> Value {
-    let files = package
-        .files
-        .iter()
-        .filter(|(name, _)| !name.starts_with("templates/"))
-        .map(|(name, bytes)| (name.clone(), bytes.clone()))
-        .collect();
     let version = &release.kube_version;
     minijinja::context! {
         values => Value::from(Serde(values)),
@@ -158,7 +152,8 @@ fn context(package: &Package, values: &serde_json::Value, release: &Release) -> 
             kube_major => version.major,
             kube_minor => version.minor,
         },
-        files => Value::from_object(functions::Files(Arc::new(files))),
+        // `files` refuses `templates/` names itself, so the package's map is shared as is.
+        files => Value::from_object(functions::Files(Arc::clone(&package.files))),
     }
 }
 
