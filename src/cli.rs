@@ -27,6 +27,7 @@ pub enum Command {
     Lint(LintArgs),
     Schema(SchemaArgs),
     New(NewArgs),
+    Package(PackageArgs),
     Completions(CompletionsArgs),
 }
 
@@ -70,7 +71,7 @@ pub enum OutputFormat {
     after_help = "Examples:\n  cleat render packages-example/webapp\n  cleat render packages-example/webapp -f packages-example/webapp/values-production.yaml\n  cleat render ./mypkg --set replicas=3 --set image.tag=1.25.3 --release api -n web\n  cleat render ./mypkg --kube-version 1.20.2 --output json"
 )]
 pub struct RenderArgs {
-    /// The package directory
+    /// The package: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE")]
     pub package: PathBuf,
     #[command(flatten)]
@@ -91,7 +92,7 @@ pub struct RenderArgs {
     after_help = "Examples:\n  cleat lint packages-example/webapp\n  cleat lint packages-example/cronjob -f packages-example/cronjob/values-production.yaml"
 )]
 pub struct LintArgs {
-    /// The package directory
+    /// The package: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE")]
     pub package: PathBuf,
     #[command(flatten)]
@@ -106,7 +107,7 @@ pub struct LintArgs {
     after_help = "Examples:\n  cleat schema packages-example/webapp > webapp.schema.json\n  # then, in a values file, for editors with the YAML language server:\n  # yaml-language-server: $schema=webapp.schema.json"
 )]
 pub struct SchemaArgs {
-    /// The package directory
+    /// The package: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE")]
     pub package: PathBuf,
 }
@@ -120,6 +121,23 @@ pub struct NewArgs {
     /// Directory to create the package in
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+}
+
+/// Write a package's canonical archive, `NAME-VERSION.tgz`, and print its digest.
+///
+/// The archive is byte-for-byte the same for the same files on any machine,
+/// so its `sha256:` digest identifies the package wherever it is stored.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat package packages-example/webapp\n  cleat package ./mypkg -o repo/ && cleat repo index repo/"
+)]
+pub struct PackageArgs {
+    /// The package directory
+    #[arg(value_name = "DIR")]
+    pub package: PathBuf,
+    /// Directory to write the archive to
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub output: PathBuf,
 }
 
 /// Print a shell completion script.

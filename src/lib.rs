@@ -6,9 +6,11 @@
 //! checked Kubernetes objects ([`object`]). [`diagnostics`] and [`yaml`] serve
 //! every stage. The command-line interface lives in [`cli`] and [`commands`].
 
+pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
+pub mod digest;
 pub mod object;
 pub mod package;
 pub mod render;

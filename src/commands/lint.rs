@@ -8,7 +8,7 @@ use crate::values::{join, Kind, Schema};
 use super::Outcome;
 
 pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::load(&args.package)?;
+    let package = Package::open(&args.package)?;
     let mut warnings = Vec::new();
     if let Ok(schema) = Schema::parse(&package.schema) {
         undocumented(&schema, "", &mut warnings);

@@ -5,6 +5,7 @@
 mod completions;
 mod lint;
 mod new;
+mod pack;
 mod render;
 mod schema;
 
@@ -29,6 +30,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Lint(args) => lint::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::New(args) => new::run(args, out),
+        Command::Package(args) => pack::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

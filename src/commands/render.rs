@@ -8,7 +8,7 @@ use crate::package::Package;
 use super::Outcome;
 
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::load(&args.package)?;
+    let package = Package::open(&args.package)?;
     let files = super::value_files(&args.values)?;
     let release = super::release(&args.release, &package)?;
     let objects = crate::render_objects(&package, &files, &args.values.sets, &release)?;

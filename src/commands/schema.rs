@@ -8,7 +8,7 @@ use crate::values::Schema;
 use super::Outcome;
 
 pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::load(&args.package)?;
+    let package = Package::open(&args.package)?;
     let schema = Schema::parse(&package.schema).map_err(Diagnostics)?;
     let mut document = serde_json::Map::new();
     document.insert(

@@ -1,4 +1,4 @@
-//! Packages: loading a package directory into memory, with its manifest.
+//! Packages: loading a package directory or archive into memory, with its manifest.
 //!
 //! A package is read once, whole, into a [`Package`]: its manifest, values
 //! schema, templates, CRDs and every other file (for `files.get` in templates).
@@ -7,12 +7,13 @@
 //! could point outside the package), non-UTF-8 text and files or packages
 //! larger than the documented limits.
 
+pub mod archive;
 pub mod manifest;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 pub use manifest::{Dependency, Manifest, MANIFEST_FILE};
@@ -42,13 +43,75 @@ pub struct Package {
     /// Every file of the package by relative name, templates included;
     /// shared so each render can hand it to templates without copying.
     pub files: Arc<BTreeMap<String, Vec<u8>>>,
+    /// The digest of the archive the package came from, or of the canonical
+    /// archive of its files, computed when first asked for.
+    digest: OnceLock<String>,
 }
 
 impl Package {
+    /// Opens a package directory or a package archive (`NAME-VERSION.tgz`).
+    pub fn open(path: &Path) -> Result<Package, Diagnostics> {
+        if path.is_file() {
+            Package::read_archive(path)
+        } else {
+            Package::load(path)
+        }
+    }
+
     /// Loads the package directory at `dir`.
     pub fn load(dir: &Path) -> Result<Package, Diagnostics> {
         let files = read_tree(dir)?;
         Package::from_files(dir, files)
+    }
+
+    /// Reads the package archive at `path`, whose file name must be the
+    /// package's [`archive_name`](Package::archive_name).
+    pub fn read_archive(path: &Path) -> Result<Package, Diagnostics> {
+        let shown = path.display().to_string();
+        let size = fs::metadata(path).map_err(|e| io_error(&shown, &e))?.len();
+        if size > MAX_PACKAGE_BYTES {
+            return Err(Diagnostic::error(format!(
+                "`{shown}` is larger than a package may be ({} MiB at most)",
+                MAX_PACKAGE_BYTES / (1024 * 1024)
+            ))
+            .about(shown)
+            .into());
+        }
+        let bytes = fs::read(path).map_err(|e| io_error(&shown, &e))?;
+        let package = Package::from_archive(path, &bytes)?;
+        let expected = package.archive_name();
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if file_name.as_deref() != Some(expected.as_str()) {
+            let manifest = &package.manifest;
+            return Err(Diagnostic::error(format!(
+                "`{shown}` holds package {} {}, which disagrees with its file name",
+                manifest.name, manifest.version
+            ))
+            .about(shown)
+            .hint(format!(
+                "an archive is named after the package it holds: `{expected}`"
+            ))
+            .into());
+        }
+        Ok(package)
+    }
+
+    /// Builds a package from archive bytes, named by `location` in messages.
+    pub fn from_archive(location: &Path, bytes: &[u8]) -> Result<Package, Diagnostics> {
+        let shown = location.display().to_string();
+        let unpacked = archive::read(&shown, bytes)?;
+        let package = Package::from_files(location, unpacked.files)?;
+        if unpacked.root != package.manifest.name {
+            return Err(Diagnostic::error(format!(
+                "package archive `{shown}` keeps its files under `{}/`, but its manifest names package `{}`",
+                unpacked.root, package.manifest.name
+            ))
+            .about(shown)
+            .hint("rebuild the archive with `cleat package DIR`")
+            .into());
+        }
+        let _ = package.digest.set(crate::digest::sha256(bytes));
+        Ok(package)
     }
 
     /// Builds a package from its files, checking the manifest.
@@ -91,7 +154,39 @@ impl Package {
             templates,
             crds,
             files: Arc::new(files),
+            digest: OnceLock::new(),
         })
+    }
+
+    /// The file name of the package's archive: `NAME-VERSION.tgz`.
+    pub fn archive_name(&self) -> String {
+        let manifest = &self.manifest;
+        format!(
+            "{}-{}{}",
+            manifest.name,
+            manifest.version,
+            archive::EXTENSION
+        )
+    }
+
+    /// The canonical archive of the package's files.
+    pub fn archive(&self) -> Result<Vec<u8>, Diagnostic> {
+        archive::build(&self.manifest.name, &self.files).map_err(|e| {
+            Diagnostic::error(format!(
+                "cannot build the archive of `{}`: {e}",
+                self.location.display()
+            ))
+        })
+    }
+
+    /// The package's identity: `sha256:` and the digest of the archive it
+    /// was read from, or of its canonical archive.
+    pub fn digest(&self) -> Result<&str, Diagnostic> {
+        if let Some(digest) = self.digest.get() {
+            return Ok(digest);
+        }
+        let digest = crate::digest::sha256(&self.archive()?);
+        Ok(self.digest.get_or_init(|| digest))
     }
 
     /// Templates that produce objects (helpers, named `_*`, only hold macros).

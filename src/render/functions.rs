@@ -10,7 +10,6 @@ use std::sync::Arc;
 use base64::Engine as _;
 use minijinja::value::{Object, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
-use sha2::{Digest, Sha256};
 
 /// Registers every cleat filter and function on `env`.
 pub fn register(env: &mut Environment<'_>) {
@@ -80,16 +79,9 @@ fn b64decode(value: &str) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// `{{ values.config | to_json | sha256 }}`: hex SHA-256 of a string.
 fn sha256(value: &str) -> String {
-    hex_sha256(value.as_bytes())
+    crate::digest::sha256_hex(value.as_bytes())
 }
 
 /// `{{ values.port | quote }}`: the value as a string (`8080` becomes `"8080"`),
@@ -155,7 +147,7 @@ fn dns_name(value: &str, max: Option<usize>) -> Result<String, Error> {
     if name.len() <= max {
         return Ok(name.to_string());
     }
-    let hash = &hex_sha256(value.as_bytes())[..8];
+    let hash = &crate::digest::sha256_hex(value.as_bytes())[..8];
     let prefix = name[..max - 9].trim_end_matches('-');
     Ok(format!("{prefix}-{hash}"))
 }
@@ -275,7 +267,9 @@ impl Object for Files {
             "b64" => Ok(Value::from(
                 base64::engine::general_purpose::STANDARD.encode(self.lookup(args, method)?),
             )),
-            "sha256" => Ok(Value::from(hex_sha256(self.lookup(args, method)?))),
+            "sha256" => Ok(Value::from(crate::digest::sha256_hex(
+                self.lookup(args, method)?,
+            ))),
             _ => Err(Error::new(
                 ErrorKind::UnknownMethod,
                 format!("files has no method `{method}`; use get, b64 or sha256"),
