@@ -28,6 +28,9 @@ pub enum Command {
     Schema(SchemaArgs),
     New(NewArgs),
     Package(PackageArgs),
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    Search(SearchArgs),
     Completions(CompletionsArgs),
 }
 
@@ -138,6 +141,47 @@ pub struct PackageArgs {
     /// Directory to write the archive to
     #[arg(short, long, value_name = "DIR", default_value = ".")]
     pub output: PathBuf,
+}
+
+/// Work with package repositories.
+#[derive(Debug, Subcommand)]
+pub enum RepoCommand {
+    Index(RepoIndexArgs),
+}
+
+/// Write `index.yaml` for a directory of package archives.
+///
+/// Serve the directory over HTTP(S), or use it as it is, as a repository.
+/// Archives already indexed keep their `created` time; new ones get the
+/// current time, or `SOURCE_DATE_EPOCH` when it is set.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  cleat package ./mypkg -o repo/\n  cleat repo index repo/")]
+pub struct RepoIndexArgs {
+    /// The directory holding `NAME-VERSION.tgz` archives
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// List the package versions in a repository whose name or description matches.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat search web --repo https://packages.example.com/stable\n  cleat search '' --repo ./repo --output json"
+)]
+pub struct SearchArgs {
+    /// Text to look for in names and descriptions (empty lists everything)
+    pub query: String,
+    /// The repository: an HTTP(S) base URL or a directory
+    #[arg(long, value_name = "URL_OR_DIR")]
+    pub repo: String,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 /// Print a shell completion script.

@@ -14,6 +14,7 @@ pub mod digest;
 pub mod object;
 pub mod package;
 pub mod render;
+pub mod repository;
 pub mod values;
 pub mod yaml;
 

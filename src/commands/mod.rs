@@ -7,6 +7,7 @@ mod lint;
 mod new;
 mod pack;
 mod render;
+mod repo;
 mod schema;
 
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Schema(args) => schema::run(args, out),
         Command::New(args) => new::run(args, out),
         Command::Package(args) => pack::run(args, out),
+        Command::Repo(command) => repo::run(command, out),
+        Command::Search(args) => repo::search(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
@@ -85,4 +88,30 @@ fn write(out: &mut dyn std::io::Write, text: &str) -> Result<(), Diagnostics> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Diagnostic::error(format!("cannot write output: {e}")).into()),
     }
+}
+
+/// Rows under a header, columns padded to line up; the last column is not padded.
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut text = line(header.to_vec());
+    for row in rows {
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    text
 }

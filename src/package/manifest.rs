@@ -25,10 +25,21 @@ pub struct Manifest {
 pub struct Dependency {
     pub name: String,
     pub version: semver::VersionReq,
-    pub repository: Option<String>,
+    /// A repository directory (relative to the package) or HTTP(S) URL.
+    pub repository: String,
     pub alias: Option<String>,
     /// A values path that switches the dependency on, such as `redis.enabled`.
     pub condition: Option<String>,
+    /// Where the dependency is declared.
+    pub origin: Origin,
+}
+
+impl Dependency {
+    /// The key the dependency's values live under in its parent's values,
+    /// and the name its templates are shown under: the alias, or the name.
+    pub fn key(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.name)
+    }
 }
 
 const FIELDS: [&str; 5] = [
@@ -85,10 +96,28 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
         Some(Node {
             value: Value::List(items),
             ..
-        }) => items
-            .iter()
-            .filter_map(|item| dependency(item, &source.name, &mut problems))
-            .collect(),
+        }) => {
+            let dependencies: Vec<Dependency> = items
+                .iter()
+                .filter_map(|item| dependency(item, &source.name, &mut problems))
+                .collect();
+            for (i, dependency) in dependencies.iter().enumerate() {
+                if dependencies[..i]
+                    .iter()
+                    .any(|d| d.key() == dependency.key())
+                {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "two dependencies use the key `{}`",
+                            dependency.key()
+                        ))
+                        .at(dependency.origin.clone())
+                        .hint("give one of them an `alias`: its values then live under the alias"),
+                    );
+                }
+            }
+            dependencies
+        }
         Some(other) => {
             problems.push(
                 Diagnostic::error(format!(
@@ -114,7 +143,12 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
     }
 }
 
-fn dependency(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Dependency> {
+/// One dependency entry, as in `package.yaml` and repository indexes.
+pub(crate) fn dependency(
+    node: &Node,
+    file: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Dependency> {
     let Value::Map(entries) = &node.value else {
         problems.push(
             Diagnostic::error("a dependency must be a map with `name` and `version`")
@@ -126,19 +160,45 @@ fn dependency(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option
     let name = required_string(node, "name", problems);
     let version = required_string(node, "version", problems)
         .and_then(|(text, origin)| version_req(&text, origin, problems));
-    let repository = optional_string(node, "repository", problems).map(|(s, _)| s);
-    let alias = optional_string(node, "alias", problems).map(|(s, _)| s);
-    let condition = optional_string(node, "condition", problems).map(|(s, _)| s);
+    let repository = required_string(node, "repository", problems);
+    let alias = optional_string(node, "alias", problems);
+    if let Some((alias, origin)) = &alias {
+        if !is_key(alias) {
+            problems.push(
+                Diagnostic::error(format!("alias `{alias}` cannot be a values key"))
+                    .at(origin.clone())
+                    .hint("start with a letter; use letters, digits, `_` and `-`"),
+            );
+        }
+    }
+    let condition = optional_string(node, "condition", problems);
+    if let Some((condition, origin)) = &condition {
+        if !condition.split('.').all(is_key) {
+            problems.push(
+                Diagnostic::error(format!("condition `{condition}` is not a values path"))
+                    .at(origin.clone())
+                    .hint("name a boolean value such as `redis.enabled`"),
+            );
+        }
+    }
     Some(Dependency {
         name: name?.0,
         version: version?,
-        repository,
-        alias,
-        condition,
+        repository: repository?.0,
+        alias: alias.map(|(s, _)| s),
+        condition: condition.map(|(s, _)| s),
+        origin: node.origin.clone(),
     })
 }
 
-fn check_fields(
+fn is_key(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+pub(crate) fn check_fields(
     entries: &[(Key, Node)],
     known: &[&str],
     file: &str,
@@ -156,7 +216,7 @@ fn check_fields(
     }
 }
 
-fn version_req(
+pub(crate) fn version_req(
     text: &str,
     origin: Origin,
     problems: &mut Vec<Diagnostic>,
@@ -172,7 +232,7 @@ fn version_req(
         .ok()
 }
 
-fn optional_string(
+pub(crate) fn optional_string(
     node: &Node,
     field: &str,
     problems: &mut Vec<Diagnostic>,
@@ -206,7 +266,7 @@ fn optional_string(
     }
 }
 
-fn required_string(
+pub(crate) fn required_string(
     node: &Node,
     field: &str,
     problems: &mut Vec<Diagnostic>,

@@ -68,16 +68,7 @@ impl Package {
     /// package's [`archive_name`](Package::archive_name).
     pub fn read_archive(path: &Path) -> Result<Package, Diagnostics> {
         let shown = path.display().to_string();
-        let size = fs::metadata(path).map_err(|e| io_error(&shown, &e))?.len();
-        if size > MAX_PACKAGE_BYTES {
-            return Err(Diagnostic::error(format!(
-                "`{shown}` is larger than a package may be ({} MiB at most)",
-                MAX_PACKAGE_BYTES / (1024 * 1024)
-            ))
-            .about(shown)
-            .into());
-        }
-        let bytes = fs::read(path).map_err(|e| io_error(&shown, &e))?;
+        let bytes = read_file_within(path, MAX_PACKAGE_BYTES)?;
         let package = Package::from_archive(path, &bytes)?;
         let expected = package.archive_name();
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -225,6 +216,11 @@ pub fn source(name: &str, bytes: &[u8]) -> Result<Arc<Source>, Diagnostic> {
 
 /// Reads one file the user names (a values file), within [`MAX_FILE_BYTES`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    read_file_within(path, MAX_FILE_BYTES)
+}
+
+/// Reads the file at `path` if it holds at most `limit` bytes.
+pub fn read_file_within(path: &Path, limit: u64) -> Result<Vec<u8>, Diagnostic> {
     let shown = path.display().to_string();
     let metadata = fs::metadata(path).map_err(|e| io_error(&shown, &e))?;
     if metadata.is_dir() {
@@ -232,17 +228,17 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
             Diagnostic::error(format!("`{shown}` is a directory, expected a file")).about(shown),
         );
     }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_large(&shown, metadata.len()));
+    if metadata.len() > limit {
+        return Err(too_large(&shown, metadata.len(), limit));
     }
     fs::read(path).map_err(|e| io_error(&shown, &e))
 }
 
-fn too_large(name: &str, bytes: u64) -> Diagnostic {
+fn too_large(name: &str, bytes: u64, limit: u64) -> Diagnostic {
     Diagnostic::error(format!(
         "`{name}` is {:.1} MiB, more than the {} MiB a file may hold",
         bytes as f64 / (1024.0 * 1024.0),
-        MAX_FILE_BYTES / (1024 * 1024)
+        limit / (1024 * 1024)
     ))
     .about(name.to_string())
 }
@@ -300,7 +296,7 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
             } else if file_type.is_file() {
                 let size = entry.metadata().map_err(|e| io_error(&name, &e))?.len();
                 if size > MAX_FILE_BYTES {
-                    return Err(too_large(&name, size).into());
+                    return Err(too_large(&name, size, MAX_FILE_BYTES).into());
                 }
                 total += size;
                 if total > MAX_PACKAGE_BYTES || files.len() >= MAX_PACKAGE_FILES {
