@@ -23,7 +23,8 @@ fn release() -> Release {
 fn render(dir: &str, sets: &[String]) -> String {
     let package =
         Package::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).expect("package loads");
-    let objects = cleat::render_objects(&package, &[], sets, &release()).expect("package renders");
+    let tree = cleat::resolve::Tree::leaf(package);
+    let objects = cleat::render_objects(&tree, &[], sets, &release()).expect("package renders");
     cleat::object::to_yaml_stream(&objects)
 }
 

@@ -31,6 +31,7 @@ pub enum Command {
     #[command(subcommand)]
     Repo(RepoCommand),
     Search(SearchArgs),
+    Deps(DepsArgs),
     Completions(CompletionsArgs),
 }
 
@@ -182,6 +183,28 @@ pub struct SearchArgs {
 pub enum ListFormat {
     Table,
     Json,
+}
+
+/// Resolve a package's dependencies and print the tree with versions and digests.
+///
+/// Each package name gets the highest version that satisfies every
+/// constraint on it; archives are fetched, checked against their repository's
+/// digest and cached. Cached repository indexes are used until `--update`,
+/// or until they lack a version that the constraints need.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat deps ./mypkg\n  cleat deps ./mypkg --update --output json"
+)]
+pub struct DepsArgs {
+    /// The package: a directory or a `.tgz` archive
+    #[arg(value_name = "PACKAGE")]
+    pub package: PathBuf,
+    /// Fetch repository indexes again instead of using cached copies
+    #[arg(long)]
+    pub update: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: ListFormat,
 }
 
 /// Print a shell completion script.

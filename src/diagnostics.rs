@@ -108,6 +108,14 @@ impl Diagnostic {
     }
 
     /// Points at a file or object without a line.
+    /// The diagnostic pointing at `origin`, if there is one.
+    pub fn maybe_at(self, origin: Option<Origin>) -> Diagnostic {
+        match origin {
+            Some(origin) => self.at(origin),
+            None => self,
+        }
+    }
+
     pub fn about(mut self, subject: impl Into<String>) -> Diagnostic {
         self.subject = Some(subject.into());
         self

@@ -15,6 +15,7 @@ pub mod object;
 pub mod package;
 pub mod render;
 pub mod repository;
+pub mod resolve;
 pub mod values;
 pub mod yaml;
 
@@ -22,26 +23,27 @@ use std::sync::Arc;
 
 use diagnostics::{Diagnostics, Source};
 use object::Object;
-use package::Package;
 use render::Release;
-use values::Schema;
+use resolve::Tree;
 
-/// Renders a loaded package into checked objects: schema, static template
-/// check and values first (all their problems reported together), then
+/// Renders a resolved package into checked objects: schemas, static template
+/// checks and values first (all their problems reported together), then
 /// rendering and object checks.
 pub fn render_objects(
-    package: &Package,
+    tree: &Tree,
     value_files: &[Arc<Source>],
     sets: &[String],
     release: &Release,
 ) -> Result<Vec<Object>, Diagnostics> {
-    let schema = Schema::parse(&package.schema).map_err(Diagnostics)?;
-    let mut problems = render::check::check(package, &schema);
+    let (schema, mut problems) = render::check::check_tree(tree);
+    let Some(schema) = schema else {
+        return Err(Diagnostics(problems));
+    };
     let values = values::resolve(&schema, value_files, sets).map_err(|d| problems.extend(d.0));
     let values = match values {
         Ok(values) if problems.is_empty() => values,
         _ => return Err(Diagnostics(problems)),
     };
-    let rendered = render::render(package, &values, release)?;
-    object::objects(&package.crds, &rendered)
+    let (crds, rendered) = render::render_tree(tree, &values, release)?;
+    object::objects(&crds, &rendered)
 }

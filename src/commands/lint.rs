@@ -2,15 +2,15 @@
 
 use crate::cli::LintArgs;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::package::Package;
 use crate::values::{join, Kind, Schema};
 
 use super::Outcome;
 
 pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::open(&args.package)?;
+    let tree = super::open(&args.package)?;
+    let package = &tree.package;
     let mut warnings = Vec::new();
-    if let Ok(schema) = Schema::parse(&package.schema) {
+    if let (Some(schema), _) = crate::render::check::check_tree(&tree) {
         undocumented(&schema, "", &mut warnings);
     }
     if !package.files.contains_key("README.md") {
@@ -21,8 +21,8 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
         );
     }
     let files = super::value_files(&args.values)?;
-    let release = super::release(&args.release, &package)?;
-    let objects = crate::render_objects(&package, &files, &args.values.sets, &release).map_err(
+    let release = super::release(&args.release, package)?;
+    let objects = crate::render_objects(&tree, &files, &args.values.sets, &release).map_err(
         |mut errors| {
             errors.0.append(&mut warnings.clone());
             errors

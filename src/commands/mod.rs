@@ -3,6 +3,7 @@
 //! `main` prints those on stderr and picks the exit code.
 
 mod completions;
+mod deps;
 mod lint;
 mod new;
 mod pack;
@@ -16,6 +17,8 @@ use crate::cli::{Command, ReleaseArgs, ValuesArgs};
 use crate::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::package::{self, Package};
 use crate::render::{parse_version, Release};
+use crate::repository::Client;
+use crate::resolve::{self, Tree};
 
 /// What a successful command reports besides its output.
 #[derive(Debug, Default)]
@@ -34,6 +37,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Package(args) => pack::run(args, out),
         Command::Repo(command) => repo::run(command, out),
         Command::Search(args) => repo::search(args, out),
+        Command::Deps(args) => deps::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
@@ -114,4 +118,11 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
         text.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     text
+}
+
+/// Opens the package at `path` (a directory or an archive) and resolves its
+/// dependencies through the repositories and the cache.
+fn open(path: &std::path::Path) -> Result<Tree, Diagnostics> {
+    let package = Package::open(path)?;
+    resolve::resolve(package, &mut Client::new(false))
 }

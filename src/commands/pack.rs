@@ -2,16 +2,24 @@
 
 use crate::cli::PackageArgs;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::package::Package;
-use crate::values::Schema;
 
 use super::Outcome;
 
 pub fn run(args: PackageArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::load(&args.package)?;
-    // A package that cannot render for anyone is not worth publishing.
-    let schema = Schema::parse(&package.schema).map_err(Diagnostics)?;
-    let problems = crate::render::check::check(&package, &schema);
+    if !args.package.is_dir() {
+        let shown = args.package.display().to_string();
+        return Err(
+            Diagnostic::error(format!("`{shown}` is not a package directory"))
+                .about(shown)
+                .hint("`cleat package` archives a directory; an archive is already packaged")
+                .into(),
+        );
+    }
+    // A package whose templates do not pass the static check is not worth
+    // publishing; checking needs its dependencies' schemas.
+    let tree = super::open(&args.package)?;
+    let package = &tree.package;
+    let problems = crate::render::check::check_tree(&tree).1;
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }

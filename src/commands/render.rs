@@ -3,15 +3,15 @@
 use crate::cli::{OutputFormat, RenderArgs};
 use crate::diagnostics::Diagnostics;
 use crate::object;
-use crate::package::Package;
 
 use super::Outcome;
 
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::open(&args.package)?;
+    let tree = super::open(&args.package)?;
+    let package = &tree.package;
     let files = super::value_files(&args.values)?;
-    let release = super::release(&args.release, &package)?;
-    let objects = crate::render_objects(&package, &files, &args.values.sets, &release)?;
+    let release = super::release(&args.release, package)?;
+    let objects = crate::render_objects(&tree, &files, &args.values.sets, &release)?;
     let text = match args.output {
         OutputFormat::Yaml => object::to_yaml_stream(&objects),
         OutputFormat::Json => object::to_json_list(&objects),

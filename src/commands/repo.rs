@@ -68,7 +68,7 @@ fn now() -> Result<String, Diagnostic> {
 
 pub fn search(args: SearchArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let location = Location::parse(&args.repo, &Location::Dir(PathBuf::from(".")));
-    let index = Client::new(true)?.index(&location)?;
+    let index = Client::new(true).index(&location)?;
     let found = index.search(&args.query);
     let text = match args.output {
         ListFormat::Json => {

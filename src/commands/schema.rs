@@ -2,14 +2,17 @@
 
 use crate::cli::SchemaArgs;
 use crate::diagnostics::Diagnostics;
-use crate::package::Package;
-use crate::values::Schema;
 
 use super::Outcome;
 
 pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let package = Package::open(&args.package)?;
-    let schema = Schema::parse(&package.schema).map_err(Diagnostics)?;
+    let tree = super::open(&args.package)?;
+    let package = &tree.package;
+    // Template problems are `lint`'s business; the schema only needs to parse.
+    let (schema, problems) = crate::render::check::check_tree(&tree);
+    let Some(schema) = schema else {
+        return Err(Diagnostics(problems));
+    };
     let mut document = serde_json::Map::new();
     document.insert(
         "$schema".into(),

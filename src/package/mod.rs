@@ -149,6 +149,20 @@ impl Package {
         })
     }
 
+    /// The package with `prefix` in front of the names of its sources, so
+    /// messages and output say which dependency a file belongs to
+    /// (`redis/templates/service.yaml`). `files` keeps its names.
+    pub fn prefixed(&self, prefix: &str) -> Package {
+        let rename = |s: &Arc<Source>| Source::new(format!("{prefix}{}", s.name), s.text.clone());
+        Package {
+            manifest_source: rename(&self.manifest_source),
+            schema: rename(&self.schema),
+            templates: self.templates.iter().map(rename).collect(),
+            crds: self.crds.iter().map(rename).collect(),
+            ..self.clone()
+        }
+    }
+
     /// The file name of the package's archive: `NAME-VERSION.tgz`.
     pub fn archive_name(&self) -> String {
         let manifest = &self.manifest;

@@ -124,7 +124,8 @@ pub fn cache_dir() -> Result<PathBuf, Diagnostic> {
 /// Fetches indexes and archives from repositories through the cache.
 pub struct Client {
     agent: ureq::Agent,
-    cache: PathBuf,
+    /// The cache directory, looked up when first needed.
+    cache: Option<PathBuf>,
     /// Whether cached HTTP indexes are fetched again before use.
     refresh: bool,
     indexes: HashMap<Location, Arc<Index>>,
@@ -135,7 +136,7 @@ pub struct Client {
 impl Client {
     /// A client using the cache directory; `refresh` fetches HTTP indexes
     /// again instead of using cached copies.
-    pub fn new(refresh: bool) -> Result<Client, Diagnostic> {
+    pub fn new(refresh: bool) -> Client {
         let agent = ureq::Agent::config_builder()
             .user_agent(concat!("cleat/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(Duration::from_secs(15)))
@@ -143,13 +144,13 @@ impl Client {
             .http_status_as_error(false)
             .build()
             .into();
-        Ok(Client {
+        Client {
             agent,
-            cache: cache_dir()?,
+            cache: None,
             refresh,
             indexes: HashMap::new(),
             stale: Vec::new(),
-        })
+        }
     }
 
     /// Forgets every HTTP index read from the cache, so the next use of each
@@ -180,7 +181,7 @@ impl Client {
                 })?
             }
             Location::Url(url) => {
-                let cached = self.cache.join("indexes").join(format!(
+                let cached = self.cache()?.join("indexes").join(format!(
                     "{}.yaml",
                     crate::digest::sha256_hex(url.as_bytes())
                 ));
@@ -206,7 +207,7 @@ impl Client {
     /// The package `entry` of the repository at `location`: from the cache,
     /// or fetched, checked against the entry's digest and cached.
     pub fn fetch(&mut self, location: &Location, entry: &Entry) -> Result<Package, Diagnostics> {
-        let cached = self.archive_path(&entry.digest);
+        let cached = self.archive_path(&entry.digest)?;
         let address = location.file(&entry.archive_name());
         let bytes = match std::fs::read(&cached) {
             Ok(bytes) if crate::digest::sha256(&bytes) == entry.digest => bytes,
@@ -245,12 +246,22 @@ impl Client {
     }
 
     /// Where the archive with `digest` is kept in the cache.
-    pub fn archive_path(&self, digest: &str) -> PathBuf {
+    pub fn archive_path(&mut self, digest: &str) -> Result<PathBuf, Diagnostic> {
         let hex = digest.strip_prefix(crate::digest::PREFIX).unwrap_or(digest);
-        self.cache
+        Ok(self
+            .cache()?
             .join("packages")
             .join("sha256")
-            .join(format!("{hex}.tgz"))
+            .join(format!("{hex}.tgz")))
+    }
+
+    fn cache(&mut self) -> Result<PathBuf, Diagnostic> {
+        if let Some(dir) = &self.cache {
+            return Ok(dir.clone());
+        }
+        let dir = cache_dir()?;
+        self.cache = Some(dir.clone());
+        Ok(dir)
     }
 
     fn store(&self, path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {

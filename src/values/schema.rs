@@ -169,6 +169,28 @@ impl Schema {
         }
     }
 
+    /// Declares the values of a dependency under `key`, checked by the
+    /// dependency's own `schema`.
+    pub fn add_dependency(&mut self, key: &str, schema: Schema) -> Result<(), Diagnostic> {
+        let Kind::Object { properties, .. } = &mut self.kind else {
+            return Err(Diagnostic::error(format!(
+                "the values schema is a {}, but dependency `{key}` needs a map to keep its values in",
+                self.kind.name()
+            ))
+            .at(self.origin.clone())
+            .hint("make the top of values.schema.yaml `type: object`"));
+        };
+        if let Some((_, declared)) = properties.iter().find(|(name, _)| name == key) {
+            return Err(Diagnostic::error(format!(
+                "the values schema declares `{key}`, which holds the values of dependency `{key}`"
+            ))
+            .at(declared.origin.clone())
+            .hint("remove it: the dependency's own schema checks these values; or give the dependency an `alias`"));
+        }
+        properties.push((key.to_string(), schema));
+        Ok(())
+    }
+
     /// The declared property names of an object schema.
     pub fn property_names(&self) -> Vec<&str> {
         match &self.kind {

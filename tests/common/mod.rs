@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,10 +47,17 @@ pub fn cleat(args: &[&str]) -> Run {
 }
 
 pub fn cleat_in(dir: &Path, args: &[&str]) -> Run {
+    cleat_with(dir, args, &[])
+}
+
+/// Runs `cleat` in `dir` with extra environment variables.
+pub fn cleat_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_cleat"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
         .output()
         .expect("the cleat binary runs");
     Run::from(output)
@@ -101,4 +110,37 @@ pub fn package(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
 /// Replaces a temporary directory in output by `[DIR]`.
 pub fn redact(text: &str, dir: &Path) -> String {
     text.replace(&dir.display().to_string(), "[DIR]")
+}
+
+/// Writes the archive of package `name` `version` into the repository
+/// directory `repo`, built by the library (so even packages whose
+/// dependencies cannot resolve can be published). The package has a
+/// `greeting` value and renders one ConfigMap, `RELEASE-NAME`, that shows it
+/// with the version; `dependencies` is the YAML list of its dependencies.
+pub fn publish(repo: &Path, name: &str, version: &str, dependencies: &str) {
+    let manifest = format!(
+        "name: {name}\nversion: {version}\ndescription: The {name} package\ndependencies:\n{dependencies}"
+    );
+    let schema = format!(
+        "type: object\nproperties:\n  greeting: {{type: string, description: Greeting, default: hello from {name}}}\n"
+    );
+    let template = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ release.name ~ \"-{name}\" }}}}\ndata:\n  version: \"{version}\"\n  greeting: {{{{ values.greeting }}}}\n"
+    );
+    let files = std::collections::BTreeMap::from([
+        ("package.yaml".to_string(), manifest.into_bytes()),
+        ("values.schema.yaml".to_string(), schema.into_bytes()),
+        (
+            "templates/configmap.yaml".to_string(),
+            template.into_bytes(),
+        ),
+    ]);
+    let bytes = cleat::package::archive::build(name, &files).unwrap();
+    std::fs::create_dir_all(repo).unwrap();
+    std::fs::write(repo.join(format!("{name}-{version}.tgz")), bytes).unwrap();
+}
+
+/// Runs `cleat repo index REPO`.
+pub fn index(repo: &Path) {
+    cleat(&["repo", "index", &repo.display().to_string()]).ok();
 }
