@@ -30,7 +30,7 @@ const NO_VALUES: &str = "type: object\nproperties: {}\n";
 
 /// Runs cleat in `dir` with its own cache.
 fn run(dir: &Path, args: &[&str]) -> common::Run {
-    let cache = dir.join(".cache");
+    let cache = dir.join(".cache").display().to_string();
     cleat_with(dir, args, &[("XDG_CACHE_HOME", &cache)])
 }
 

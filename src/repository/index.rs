@@ -1,7 +1,6 @@
 //! `index.yaml`: the list of every package archive a repository holds, with
 //! the digest each download is verified against.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -270,17 +269,18 @@ fn entry(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Entr
 }
 
 fn dependency_json(dependency: &Dependency) -> serde_json::Value {
-    let mut json = BTreeMap::new();
-    json.insert("name", dependency.name.clone());
-    json.insert("version", dependency.version.to_string());
-    json.insert("repository", dependency.repository.clone());
+    let mut json = serde_json::json!({
+        "name": dependency.name,
+        "version": dependency.version.to_string(),
+        "repository": dependency.repository,
+    });
     if let Some(alias) = &dependency.alias {
-        json.insert("alias", alias.clone());
+        json["alias"] = alias.clone().into();
     }
     if let Some(condition) = &dependency.condition {
-        json.insert("condition", condition.clone());
+        json["condition"] = condition.clone().into();
     }
-    serde_json::json!(json)
+    json
 }
 
 fn sort(entries: &mut [Entry]) {

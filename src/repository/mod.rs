@@ -103,6 +103,9 @@ fn normalize(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
     out
 }
 

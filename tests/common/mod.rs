@@ -51,7 +51,7 @@ pub fn cleat_in(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// Runs `cleat` in `dir` with extra environment variables.
-pub fn cleat_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
+pub fn cleat_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_cleat"))
         .args(args)
         .current_dir(dir)
