@@ -19,12 +19,16 @@ pub mod resolve;
 pub mod values;
 pub mod yaml;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use diagnostics::{Diagnostics, Source};
 use object::Object;
 use render::Release;
 use resolve::Tree;
+
+/// Most rounds of switching conditional dependencies on before giving up.
+const MAX_CONDITION_ROUNDS: usize = 50;
 
 /// Renders a resolved package into checked objects: schemas, static template
 /// checks and values first (all their problems reported together), then
@@ -35,15 +39,41 @@ pub fn render_objects(
     sets: &[String],
     release: &Release,
 ) -> Result<Vec<Object>, Diagnostics> {
-    let (schema, mut problems) = render::check::check_tree(tree);
-    let Some(schema) = schema else {
+    let (schema, mut problems) = render::tree::check_tree(tree);
+    if schema.is_none() {
         return Err(Diagnostics(problems));
+    }
+    // Dependencies with a condition start switched off; values decide which
+    // come on, and those bring their schemas (and their own conditions).
+    let mut on = BTreeSet::new();
+    let mut rounds = 0;
+    let values = loop {
+        rounds += 1;
+        if rounds > MAX_CONDITION_ROUNDS {
+            problems.push(diagnostics::Diagnostic::error(format!(
+                "the conditions of dependencies do not settle: each set of switched-on dependencies changes which are on (last: {})",
+                on.iter().cloned().collect::<Vec<_>>().join(", ")
+            )).hint("make conditions depend on the parent's own values, not on values a dependency's defaults provide"));
+            return Err(Diagnostics(problems));
+        }
+        let schema =
+            render::tree::values_schema(tree, &on).ok_or_else(|| Diagnostics(problems.clone()))?;
+        let values = match values::resolve(&schema, value_files, sets) {
+            Ok(values) => values,
+            Err(errors) => {
+                problems.extend(errors.0);
+                return Err(Diagnostics(problems));
+            }
+        };
+        let now_on = render::tree::switched_on(tree, &values);
+        if now_on == on {
+            break values;
+        }
+        on = now_on;
     };
-    let values = values::resolve(&schema, value_files, sets).map_err(|d| problems.extend(d.0));
-    let values = match values {
-        Ok(values) if problems.is_empty() => values,
-        _ => return Err(Diagnostics(problems)),
-    };
-    let (crds, rendered) = render::render_tree(tree, &values, release)?;
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let (crds, rendered) = render::tree::render_tree(tree, &values, release)?;
     object::objects(&crds, &rendered)
 }

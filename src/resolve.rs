@@ -45,19 +45,6 @@ impl Tree {
             dependencies: Vec::new(),
         }
     }
-
-    /// Every package in the tree, depth first, parents before children, with
-    /// the path of dependency keys that leads to it (empty for the root).
-    pub fn walk(&self) -> Vec<(Vec<&str>, &Tree)> {
-        let mut found = vec![(Vec::new(), self)];
-        for child in &self.dependencies {
-            for (mut path, tree) in child.tree.walk() {
-                path.insert(0, child.dependency.key());
-                found.push((path, tree));
-            }
-        }
-        found
-    }
 }
 
 /// Resolves and fetches the dependencies of `package`. A package without

@@ -310,3 +310,55 @@ data:
     assert_eq!(annotations["newer"], "false");
     assert_eq!(secret["data"]["app.conf"], "cG9ydCA9IDgwCg==");
 }
+
+/// The platform example: webapp and cronjob from the example repository as
+/// dependencies, with the cache in a test directory.
+fn platform(args: &[&str]) -> common::Run {
+    let cache = common::temp_dir("platform-cache").display().to_string();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::cleat_with(root, args, &[("XDG_CACHE_HOME", &cache)])
+}
+
+#[test]
+fn platform_renders_its_dependencies_from_the_example_repository() {
+    let defaults = platform(&["render", "packages-example/platform"]).ok();
+    assert!(
+        !defaults.contains("kind: CronJob"),
+        "the report is off by default"
+    );
+    insta::assert_snapshot!(platform(&[
+        "render",
+        "packages-example/platform",
+        "-f",
+        "packages-example/platform/values-production.yaml",
+    ])
+    .ok());
+}
+
+#[test]
+fn example_archives_are_reproduced_byte_for_byte_from_their_directories() {
+    // The archives in packages-example/repository were built on another
+    // machine at another time; rebuilding them here must give the same bytes.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = common::temp_dir("example-archives");
+    for name in ["webapp", "cronjob"] {
+        let built = cleat(&[
+            "package",
+            &format!("packages-example/{name}"),
+            "-o",
+            &out.display().to_string(),
+        ])
+        .ok();
+        let file = format!("{name}-1.0.0.tgz");
+        let committed =
+            std::fs::read(root.join("packages-example/repository").join(&file)).unwrap();
+        assert!(
+            std::fs::read(out.join(&file)).unwrap() == committed,
+            "packages-example/repository/{file} is not the archive of packages-example/{name}; rebuild it as packages-example/platform/README.md says"
+        );
+        let index =
+            std::fs::read_to_string(root.join("packages-example/repository/index.yaml")).unwrap();
+        let digest = built.lines().nth(1).unwrap();
+        assert!(index.contains(digest), "index.yaml lacks {digest}");
+    }
+}

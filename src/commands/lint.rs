@@ -10,7 +10,7 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     let tree = super::open(&args.package)?;
     let package = &tree.package;
     let mut warnings = Vec::new();
-    if let (Some(schema), _) = crate::render::check::check_tree(&tree) {
+    if let (Some(schema), _) = crate::render::tree::check_tree(&tree) {
         undocumented(&schema, "", &mut warnings);
     }
     if !package.files.contains_key("README.md") {

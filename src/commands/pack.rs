@@ -19,7 +19,7 @@ pub fn run(args: PackageArgs, out: &mut dyn std::io::Write) -> Result<Outcome, D
     // publishing; checking needs its dependencies' schemas.
     let tree = super::open(&args.package)?;
     let package = &tree.package;
-    let problems = crate::render::check::check_tree(&tree).1;
+    let problems = crate::render::tree::check_tree(&tree).1;
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }

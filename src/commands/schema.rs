@@ -9,7 +9,7 @@ pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     let tree = super::open(&args.package)?;
     let package = &tree.package;
     // Template problems are `lint`'s business; the schema only needs to parse.
-    let (schema, problems) = crate::render::check::check_tree(&tree);
+    let (schema, problems) = crate::render::tree::check_tree(&tree);
     let Some(schema) = schema else {
         return Err(Diagnostics(problems));
     };

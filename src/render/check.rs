@@ -9,71 +9,10 @@
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Origin, Source};
 use crate::package::Package;
-use crate::resolve::Tree;
 use crate::values::{Kind, Schema};
 
 use super::functions::{FUNCTIONS, MAP_METHODS};
 use super::CONTEXT;
-
-/// Checks a package and its dependencies: every package's templates against
-/// its schema, which holds each dependency's schema under the dependency's
-/// key, and every dependency's condition. Returns the root's schema, when
-/// every schema parses, and the problems found.
-pub fn check_tree(tree: &Tree) -> (Option<Schema>, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
-    let schema = combined_schema(tree, &mut problems);
-    (schema, problems)
-}
-
-fn combined_schema(tree: &Tree, problems: &mut Vec<Diagnostic>) -> Option<Schema> {
-    let mut schema = Schema::parse(&tree.package.schema)
-        .map_err(|errors| problems.extend(errors))
-        .ok();
-    for child in &tree.dependencies {
-        let key = child.dependency.key();
-        let Some(mut child_schema) = combined_schema(&child.tree, problems) else {
-            continue;
-        };
-        let manifest = &child.tree.package.manifest;
-        child_schema.description.get_or_insert_with(|| {
-            format!(
-                "Values of dependency {} {}",
-                manifest.name, manifest.version
-            )
-        });
-        if let Some(schema) = &mut schema {
-            if let Err(problem) = schema.add_dependency(key, child_schema) {
-                problems.push(problem);
-            }
-        }
-    }
-    let schema = schema?;
-    problems.extend(check(&tree.package, &schema));
-    for child in &tree.dependencies {
-        let Some(condition) = &child.dependency.condition else {
-            continue;
-        };
-        let path: Vec<String> = condition.split('.').map(str::to_string).collect();
-        let problem = match schema.at(&path).map(|s| &s.kind) {
-            Some(Kind::Boolean) => continue,
-            Some(other) => format!(
-                "the condition of dependency `{}`, `{condition}`, is a {} in the values schema, not a boolean",
-                child.dependency.key(),
-                other.name()
-            ),
-            None => format!(
-                "the condition of dependency `{}`, `{condition}`, is not declared in the values schema",
-                child.dependency.key()
-            ),
-        };
-        problems.push(
-            Diagnostic::error(problem)
-                .at(child.dependency.origin.clone())
-                .hint("declare the condition as a boolean with a default, such as `enabled: {type: boolean, default: true}`"),
-        );
-    }
-    Some(schema)
-}
 
 /// Checks every template of `package` against `schema`.
 pub fn check(package: &Package, schema: &Schema) -> Vec<Diagnostic> {

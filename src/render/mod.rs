@@ -10,6 +10,7 @@
 
 pub mod check;
 mod functions;
+pub mod tree;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,7 +21,6 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
 use crate::package::Package;
-use crate::resolve::Tree;
 pub use functions::parse_version;
 
 /// Instructions a package's templates may run in one render: far beyond what
@@ -130,44 +130,6 @@ pub fn render(
     }
     Diagnostics::check(problems, rendered)
 }
-
-/// Renders a package and every dependency whose condition holds, each with
-/// its own values: a dependency's are its parent's under the dependency's
-/// key. Returns the CRDs of the packages rendered and their templates' output.
-pub fn render_tree(
-    tree: &Tree,
-    values: &serde_json::Value,
-    release: &Release,
-) -> Result<(Vec<Arc<Source>>, Vec<Rendered>), Diagnostics> {
-    let mut crds = Vec::new();
-    let mut rendered = Vec::new();
-    let mut problems = Vec::new();
-    let mut pending = vec![(tree, values)];
-    while let Some((tree, values)) = pending.pop() {
-        crds.extend(tree.package.crds.iter().cloned());
-        match render(&tree.package, values, release) {
-            Ok(output) => rendered.extend(output),
-            Err(errors) => problems.extend(errors.0),
-        }
-        // Pushed in reverse so dependencies render in the order declared.
-        for child in tree.dependencies.iter().rev() {
-            let enabled = child.dependency.condition.as_ref().is_none_or(|condition| {
-                condition
-                    .split('.')
-                    .try_fold(values, |value, key| value.get(key))
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(false)
-            });
-            if enabled {
-                let child_values = values.get(child.dependency.key()).unwrap_or(&NO_VALUES);
-                pending.push((&child.tree, child_values));
-            }
-        }
-    }
-    Diagnostics::check(problems, (crds, rendered))
-}
-
-static NO_VALUES: serde_json::Value = serde_json::Value::Null;
 
 fn kube_version_origin(package: &Package) -> Origin {
     let source = &package.manifest_source;

@@ -169,6 +169,18 @@ impl Schema {
         }
     }
 
+    /// A schema that accepts any value and gives no default.
+    pub fn any(origin: Origin) -> Schema {
+        Schema {
+            kind: Kind::Any,
+            title: None,
+            description: None,
+            default: None,
+            allowed: None,
+            origin,
+        }
+    }
+
     /// Declares the values of a dependency under `key`, checked by the
     /// dependency's own `schema`.
     pub fn add_dependency(&mut self, key: &str, schema: Schema) -> Result<(), Diagnostic> {
