@@ -109,7 +109,7 @@ pub fn resolve(package: Package, client: &mut Client) -> Result<Tree, Diagnostic
         }
         fetched.insert(pick.name.clone(), (fetched_package, pick.location.clone()));
     }
-    let location = chosen[0].location.clone();
+    let location = Location::Dir(package.location.clone());
     Ok(build(package, location, &fetched, ""))
 }
 

@@ -290,3 +290,36 @@ fn a_missing_repository_or_archive_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_index_that_lies_about_dependencies_is_refused() {
+    let repo = temp_dir("lying-repo");
+    publish(
+        &repo,
+        "lib",
+        "1.0.0",
+        "  - {name: evil, version: ^1, repository: .}\n",
+    );
+    publish(&repo, "evil", "1.0.0", "");
+    index(&repo);
+    // The index is edited to hide lib's dependency; the archive is untouched,
+    // so its digest still matches.
+    let text = fs::read_to_string(repo.join("index.yaml")).unwrap();
+    let edited: String = text
+        .lines()
+        .filter(|line| !line.starts_with("    dependencies:") && !line.starts_with("      "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(edited, text);
+    fs::write(repo.join("index.yaml"), edited).unwrap();
+    let cache = temp_dir("lying-cache");
+    let dir = app("lying-app", "^1", &repo.display().to_string());
+    let err = in_dir(&dir, &cache, &["render", "."]).err();
+    assert_eq!(
+        err,
+        format!(
+            "error: lib 1.0.0 declares other dependencies than the index of {} lists for it\n  hint: the index is out of date or was edited; index the repository again\n",
+            repo.display()
+        )
+    );
+}
