@@ -20,9 +20,8 @@ pub mod values;
 pub mod yaml;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use diagnostics::{Diagnostics, Source};
+use diagnostics::Diagnostics;
 use object::Object;
 use render::Release;
 use resolve::Tree;
@@ -35,7 +34,7 @@ const MAX_CONDITION_ROUNDS: usize = 50;
 /// rendering and object checks.
 pub fn render_objects(
     tree: &Tree,
-    value_files: &[Arc<Source>],
+    layers: &[values::Layer],
     sets: &[String],
     release: &Release,
 ) -> Result<Vec<Object>, Diagnostics> {
@@ -58,7 +57,7 @@ pub fn render_objects(
         }
         let schema =
             render::tree::values_schema(tree, &on).ok_or_else(|| Diagnostics(problems.clone()))?;
-        let values = match values::resolve(&schema, value_files, sets) {
+        let values = match values::resolve(&schema, layers, sets) {
             Ok(values) => values,
             Err(errors) => {
                 problems.extend(errors.0);

@@ -11,14 +11,14 @@ mod render;
 mod repo;
 mod schema;
 
-use std::sync::Arc;
 
 use crate::cli::{Command, ReleaseArgs, ValuesArgs};
-use crate::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::package::{self, Package};
 use crate::render::{parse_version, Release};
 use crate::repository::Client;
 use crate::resolve::{self, Tree};
+use crate::values::Layer;
 
 /// What a successful command reports besides its output.
 #[derive(Debug, Default)]
@@ -43,13 +43,13 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
 }
 
 /// Reads the values files named on the command line.
-fn value_files(args: &ValuesArgs) -> Result<Vec<Arc<Source>>, Diagnostics> {
+fn value_files(args: &ValuesArgs) -> Result<Vec<Layer>, Diagnostics> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
         match package::read_file(path).and_then(|bytes| package::source(&name, &bytes)) {
-            Ok(source) => files.push(source),
+            Ok(source) => files.push(Layer::File(source)),
             Err(diagnostic) => problems.push(diagnostic),
         }
     }

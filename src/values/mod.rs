@@ -1,7 +1,8 @@
 //! Values: where they come from, how they merge, and whether they fit the schema.
 //!
 //! Values are layered in a fixed order: the schema's defaults, then each
-//! values file in the order given, then each `--set PATH=VALUE`. Maps merge
+//! layer in the order given (values files, and values written inline in a
+//! release file), then each `--set PATH=VALUE`. Maps merge
 //! key by key, lists and scalars replace, and `null` removes a key (to unset a
 //! default). Every value keeps the file and line it came from, so validation,
 //! which reports all problems at once, can point at the exact place.
@@ -14,15 +15,24 @@ use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Origin, Source};
 use crate::yaml::{self, Key, Node, Value};
 pub use schema::{join, Kind, Schema};
 
-/// Merges defaults, values files and `--set` arguments, and checks the result
+/// One layer of values.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// A values file, parsed when layered.
+    File(Arc<Source>),
+    /// Values already parsed, such as a release file's inline `values`.
+    Inline(Node),
+}
+
+/// Merges defaults, layers and `--set` arguments, and checks the result
 /// against the schema. Returns the values as JSON for rendering.
 pub fn resolve(
     schema: &Schema,
-    files: &[Arc<Source>],
+    layers: &[Layer],
     sets: &[String],
 ) -> Result<serde_json::Value, Diagnostics> {
     let mut problems = Vec::new();
-    let node = layer(schema, files, sets, &mut problems);
+    let node = layer(schema, layers, sets, &mut problems);
     validate(schema, &node, "", &mut problems);
     Diagnostics::check(problems, node.to_json())
 }
@@ -31,15 +41,19 @@ pub fn resolve(
 /// reported and left out, so the rest is still checked.
 fn layer(
     schema: &Schema,
-    files: &[Arc<Source>],
+    layers: &[Layer],
     sets: &[String],
     problems: &mut Vec<Diagnostic>,
 ) -> Node {
     let mut merged = schema
         .defaults()
         .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), schema.origin.clone()));
-    for file in files {
-        match yaml::parse_document(file) {
+    for layer in layers {
+        let parsed = match layer {
+            Layer::File(file) => yaml::parse_document(file),
+            Layer::Inline(node) => Ok(node.clone()),
+        };
+        match parsed {
             Ok(Node {
                 value: Value::Null, ..
             }) => {}
