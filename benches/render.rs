@@ -24,7 +24,8 @@ fn render(dir: &str, sets: &[String]) -> String {
     let package =
         Package::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).expect("package loads");
     let tree = cleat::resolve::Tree::leaf(package);
-    let objects = cleat::render_objects(&tree, &[], sets, &release()).expect("package renders");
+    let (_, objects) =
+        cleat::render_objects(&tree, &[], sets, &release()).expect("package renders");
     cleat::object::to_yaml_stream(&objects)
 }
 

@@ -32,6 +32,8 @@ pub enum Command {
     Repo(RepoCommand),
     Search(SearchArgs),
     Deps(DepsArgs),
+    Lock(LockArgs),
+    Template(TemplateArgs),
     Completions(CompletionsArgs),
 }
 
@@ -105,15 +107,18 @@ pub struct LintArgs {
     pub release: ReleaseArgs,
 }
 
-/// Print a package's values schema as JSON Schema, for editors and CI.
+/// Print a package's values schema, or the release file's schema, as JSON Schema.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cleat schema packages-example/webapp > webapp.schema.json\n  # then, in a values file, for editors with the YAML language server:\n  # yaml-language-server: $schema=webapp.schema.json"
+    after_help = "Examples:\n  cleat schema packages-example/webapp > webapp.schema.json\n  # then, in a values file, for editors with the YAML language server:\n  # yaml-language-server: $schema=webapp.schema.json\n  cleat schema --release-file > cleat.schema.json"
 )]
 pub struct SchemaArgs {
     /// The package: a directory or a `.tgz` archive
-    #[arg(value_name = "PACKAGE")]
-    pub package: PathBuf,
+    #[arg(value_name = "PACKAGE", required_unless_present = "release_file")]
+    pub package: Option<PathBuf>,
+    /// Print the schema of the release file, `cleat.yaml`, instead
+    #[arg(long, conflicts_with = "package")]
+    pub release_file: bool,
 }
 
 /// Create a new package directory that passes `cleat lint`.
@@ -205,6 +210,62 @@ pub struct DepsArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: ListFormat,
+}
+
+/// The release file and the environment to use.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseFileArgs {
+    /// The release file; the lockfile, `cleat.lock`, is beside it
+    #[arg(long = "file", value_name = "PATH", default_value = crate::releasefile::RELEASE_FILE)]
+    pub file: PathBuf,
+    /// The environment whose overrides apply [default: the file's `defaultEnvironment`]
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+}
+
+/// Resolve and render every release of the release file and write `cleat.lock`.
+///
+/// Without `--env`, every environment the file declares is locked (or the
+/// releases as declared, when it declares none); with `--env`, only that
+/// one is locked again and the others are kept. The lockfile records package
+/// versions and digests, merged values (secrets only as their SHA-256) and
+/// every rendered object's digest; the same inputs write the same bytes.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat lock\n  cleat lock --env production\n  cleat lock --check     # in CI: fail if cleat.lock is out of date\n\nExit codes: 0 locked (or up to date with --check), 1 errors or, with --check, out of date"
+)]
+pub struct LockArgs {
+    #[command(flatten)]
+    pub release_file: ReleaseFileArgs,
+    /// Write nothing; fail, naming each release and object that changed, if
+    /// the lockfile is out of date
+    #[arg(long)]
+    pub check: bool,
+    /// Fetch repository indexes again instead of using cached copies
+    #[arg(long)]
+    pub update: bool,
+}
+
+/// Render one release of the release file to stdout.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat template shop\n  cleat template shop --env production --locked\n  cleat template shop --env production --lockfile cleat.lock   # without the release file's sources"
+)]
+pub struct TemplateArgs {
+    /// The release's name
+    pub release: String,
+    #[command(flatten)]
+    pub release_file: ReleaseFileArgs,
+    /// Refuse to render if the result no longer matches the lockfile
+    #[arg(long)]
+    pub locked: bool,
+    /// Render from this lockfile alone: packages by digest from the cache or
+    /// their recorded sources, values as locked, secrets read again and checked
+    #[arg(long, value_name = "PATH", conflicts_with = "locked")]
+    pub lockfile: Option<PathBuf>,
+    /// Output format: a YAML stream, or a JSON `List`
+    #[arg(short, long, value_enum, default_value = "yaml")]
+    pub output: OutputFormat,
 }
 
 /// Print a shell completion script.

@@ -29,6 +29,31 @@ pub fn is_digest(text: &str) -> bool {
     })
 }
 
+/// The canonical JSON text of `value`, the input of every object and release
+/// digest: object keys sorted by their UTF-8 bytes at every level, no
+/// whitespace, strings escaped as JSON requires (`"`, `\\` and control
+/// characters; everything else as UTF-8), integers in decimal and other
+/// numbers in their shortest round-trip form.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(&sorted(value)).unwrap_or_default()
+}
+
+fn sorted(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.clone(), sorted(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        serde_json::Value::Array(items) => items.iter().map(sorted).collect(),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +68,14 @@ mod tests {
         assert!(is_digest(&empty));
         assert!(!is_digest("sha256:E3B0"));
         assert!(!is_digest(&empty.replace("sha256", "md5")));
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level() {
+        let value = serde_json::json!({"b": [{"z": 1, "a": "é\n"}], "a": 1.5, "A": null});
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"A":null,"a":1.5,"b":[{"a":"é\n","z":1}]}"#
+        );
     }
 }

@@ -11,8 +11,11 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod digest;
+pub mod lock;
 pub mod object;
 pub mod package;
+pub mod release;
+pub mod releasefile;
 pub mod render;
 pub mod repository;
 pub mod resolve;
@@ -29,15 +32,15 @@ use resolve::Tree;
 /// Most rounds of switching conditional dependencies on before giving up.
 const MAX_CONDITION_ROUNDS: usize = 50;
 
-/// Renders a resolved package into checked objects: schemas, static template
-/// checks and values first (all their problems reported together), then
+/// Renders a resolved package into its merged values and checked objects:
+/// schemas, static template checks and values first (all their problems reported together), then
 /// rendering and object checks.
 pub fn render_objects(
     tree: &Tree,
     layers: &[values::Layer],
     sets: &[String],
     release: &Release,
-) -> Result<Vec<Object>, Diagnostics> {
+) -> Result<(serde_json::Value, Vec<Object>), Diagnostics> {
     let (schema, mut problems) = render::tree::check_tree(tree);
     if schema.is_none() {
         return Err(Diagnostics(problems));
@@ -74,5 +77,6 @@ pub fn render_objects(
         return Err(Diagnostics(problems));
     }
     let (crds, rendered) = render::tree::render_tree(tree, &values, release)?;
-    object::objects(&crds, &rendered)
+    let objects = object::objects(&crds, &rendered)?;
+    Ok((values, objects))
 }

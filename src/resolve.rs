@@ -47,6 +47,41 @@ impl Tree {
     }
 }
 
+/// The highest version of `name` that satisfies `version` in the repository
+/// at `location`, fetched and verified.
+pub fn from_repository(
+    name: &str,
+    version: &semver::VersionReq,
+    location: &Location,
+    client: &mut Client,
+) -> Result<Package, Diagnostics> {
+    loop {
+        let index = client.index(location)?;
+        if let Some(entry) = index.versions(name).find(|e| version.matches(&e.version)) {
+            return client.fetch(location, &entry.clone());
+        }
+        if !client.refresh_stale() {
+            let versions: Vec<String> = index
+                .versions(name)
+                .map(|e| e.version.to_string())
+                .collect();
+            let hint = if versions.is_empty() {
+                format!("{location} has no package `{name}`")
+            } else {
+                format!(
+                    "versions of `{name}` in {location}: {}",
+                    versions.join(", ")
+                )
+            };
+            return Err(Diagnostic::error(format!(
+                "no version of `{name}` in {location} satisfies `{version}`"
+            ))
+            .hint(hint)
+            .into());
+        }
+    }
+}
+
 /// Resolves and fetches the dependencies of `package`. A package without
 /// dependencies needs no repository and makes no request.
 pub fn resolve(package: Package, client: &mut Client) -> Result<Tree, Diagnostics> {

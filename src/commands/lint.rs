@@ -22,7 +22,7 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     }
     let files = super::value_files(&args.values)?;
     let release = super::release(&args.release, package)?;
-    let objects = crate::render_objects(&tree, &files, &args.values.sets, &release).map_err(
+    let (_, objects) = crate::render_objects(&tree, &files, &args.values.sets, &release).map_err(
         |mut errors| {
             errors.0.append(&mut warnings.clone());
             errors

@@ -5,12 +5,12 @@
 mod completions;
 mod deps;
 mod lint;
+mod lock;
 mod new;
 mod pack;
 mod render;
 mod repo;
 mod schema;
-
 
 use crate::cli::{Command, ReleaseArgs, ValuesArgs};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -38,6 +38,8 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Repo(command) => repo::run(command, out),
         Command::Search(args) => repo::search(args, out),
         Command::Deps(args) => deps::run(args, out),
+        Command::Lock(args) => lock::run(args, out),
+        Command::Template(args) => lock::template(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

@@ -6,7 +6,13 @@ use crate::diagnostics::Diagnostics;
 use super::Outcome;
 
 pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let tree = super::open(&args.package)?;
+    let Some(path) = &args.package else {
+        let text =
+            serde_json::to_string_pretty(&crate::releasefile::json_schema()).unwrap_or_default();
+        super::write(out, &(text + "\n"))?;
+        return Ok(Outcome::default());
+    };
+    let tree = super::open(path)?;
     let package = &tree.package;
     // Template problems are `lint`'s business; the schema only needs to parse.
     let (schema, problems) = crate::render::tree::check_tree(&tree);

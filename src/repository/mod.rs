@@ -248,6 +248,24 @@ impl Client {
         Ok(package)
     }
 
+    /// The archive with `digest` from the cache, if it is there whole.
+    pub fn cached(&mut self, digest: &str) -> Result<Option<Vec<u8>>, Diagnostic> {
+        let path = self.archive_path(digest)?;
+        Ok(std::fs::read(path)
+            .ok()
+            .filter(|bytes| crate::digest::sha256(bytes) == digest))
+    }
+
+    /// Keeps an archive in the cache under its digest, so it can be used
+    /// later without its source (`--lockfile`, backups).
+    pub fn keep(&mut self, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let path = self.archive_path(&crate::digest::sha256(bytes))?;
+        if path.exists() {
+            return Ok(());
+        }
+        self.store(&path, bytes)
+    }
+
     /// Where the archive with `digest` is kept in the cache.
     pub fn archive_path(&mut self, digest: &str) -> Result<PathBuf, Diagnostic> {
         let hex = digest.strip_prefix(crate::digest::PREFIX).unwrap_or(digest);

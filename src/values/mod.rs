@@ -473,7 +473,7 @@ properties:
             "args=[c]".into(),
             "env.B=1".into(),
         ];
-        let values = resolve(&schema(), &[file], &sets).unwrap();
+        let values = resolve(&schema(), &[Layer::File(file)], &sets).unwrap();
         assert_eq!(
             values,
             json!({"replicas": 3, "image": {"tag": "1.10", "pullPolicy": "IfNotPresent", "repository": "nginx"},
@@ -484,7 +484,7 @@ properties:
     #[test]
     fn null_removes_a_default() {
         let file = Source::new("v.yaml", "image: {repository: r, tag: null}\n");
-        let values = resolve(&schema(), &[file], &[]).unwrap();
+        let values = resolve(&schema(), &[Layer::File(file)], &[]).unwrap();
         assert_eq!(
             values["image"],
             json!({"pullPolicy": "IfNotPresent", "repository": "r"})
@@ -498,7 +498,7 @@ properties:
             "replicas: \"3\"\nimage:\n  tag: 5\n  pullPolicy: always\nimge: {}\nenv:\n  A: [1]\ndebug: yes\n",
         );
         assert_eq!(
-            lines(resolve(&schema(), &[file], &["replicas=99".into()])),
+            lines(resolve(&schema(), &[Layer::File(file)], &["replicas=99".into()])),
             [
                 "--set:1:10: `replicas`: 99 is more than the maximum 50",
                 "values.yaml:3:8: `image.tag`: expected string, found integer 5",
@@ -514,7 +514,7 @@ properties:
     #[test]
     fn hints_point_to_the_fix() {
         let file = Source::new("values.yaml", "image: {repository: r, tag: 5}\nimge: 1\n");
-        let problems = resolve(&schema(), &[file], &[]).unwrap_err().0;
+        let problems = resolve(&schema(), &[Layer::File(file)], &[]).unwrap_err().0;
         assert_eq!(
             problems[0].hints,
             ["quote the value to make it a string, for example `\"1.10\"`"]

@@ -109,6 +109,34 @@ impl Node {
         }
     }
 
+    /// A JSON value as a node, every part of it at `origin`.
+    pub fn from_json(value: &serde_json::Value, origin: &Origin) -> Node {
+        let value = match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(|i| Node::from_json(i, origin)).collect())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        let key = Key {
+                            name: k.clone(),
+                            origin: origin.clone(),
+                        };
+                        (key, Node::from_json(v, origin))
+                    })
+                    .collect(),
+            ),
+        };
+        Node::new(value, origin.clone())
+    }
+
     /// A short, single-line rendering of the value for error messages.
     pub fn summary(&self) -> String {
         match &self.value {
