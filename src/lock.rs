@@ -225,8 +225,11 @@ fn value_differences(
     path: &str,
     found: &mut Vec<String>,
 ) {
+    let is_secret = |v: &serde_json::Value| v.get("secretFrom").is_some();
     match (locked, now) {
-        (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+        (serde_json::Value::Object(a), serde_json::Value::Object(b))
+            if !is_secret(locked) && !is_secret(now) =>
+        {
             for (key, value) in b {
                 let child = crate::values::join(path, key);
                 match a.get(key) {
@@ -243,7 +246,7 @@ fn value_differences(
         }
         (a, b) if a != b => {
             let shown = |v: &serde_json::Value| {
-                if v.get("secretFrom").is_some() {
+                if is_secret(v) {
                     "(secret)".to_string()
                 } else {
                     let text = v.to_string();

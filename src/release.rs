@@ -282,9 +282,11 @@ fn unmask_secrets(
         ) {
             (Some(name), _) => SecretFrom::Env(name.to_string()),
             (None, Some(file)) => SecretFrom::File(file.into()),
-            (None, None) => return Err(Diagnostic::error(format!(
+            (None, None) => {
+                return Err(Diagnostic::error(format!(
                 "release `{release}`: the secret marker at `{path}` names neither `env` nor `file`"
-            ))),
+            )))
+            }
         };
         let value = reference.read(path, base)?;
         let actual = sha256(value.as_bytes());
