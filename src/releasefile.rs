@@ -58,9 +58,9 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct Environment {
     pub name: String,
-    pub origin: Origin,
     pub settings: Settings,
-    pub releases: Vec<(String, Origin, Settings)>,
+    /// Overrides by release name.
+    pub releases: Vec<(String, Settings)>,
 }
 
 /// Where a release's package comes from.
@@ -102,7 +102,6 @@ pub struct Spec {
     pub package: PackageRef,
     /// Values files and inline values, in the order they layer.
     pub values: Vec<ValuesRef>,
-    pub origin: Origin,
     /// The release file's directory, which secret files are relative to.
     pub dir: PathBuf,
 }
@@ -120,7 +119,6 @@ pub struct Secret {
     /// The values path it fills, such as `database.password`.
     pub path: String,
     pub from: SecretFrom,
-    pub origin: Origin,
 }
 
 /// Where a secret's value is read from.
@@ -319,8 +317,8 @@ impl ReleaseFile {
                 let overrides = environment.and_then(|e| {
                     e.releases
                         .iter()
-                        .find(|(name, _, _)| *name == release.name)
-                        .map(|(_, _, settings)| settings)
+                        .find(|(name, _)| *name == release.name)
+                        .map(|(_, settings)| settings)
                 });
                 let layered = [
                     Some(&release.settings),
@@ -356,7 +354,6 @@ impl ReleaseFile {
                         }),
                     package: release.package.clone(),
                     values,
-                    origin: release.origin.clone(),
                     dir: self.dir.clone(),
                 }
             })
@@ -419,7 +416,6 @@ fn substitute(
                 secrets.push(Secret {
                     path: path.to_string(),
                     from,
-                    origin: node.origin.clone(),
                 });
                 node.value = Value::String(value);
             }
@@ -618,11 +614,7 @@ fn environment(
                 if let Value::Map(fields) = &release.value {
                     check_fields(fields, &OVERRIDE_FIELDS, file, problems);
                 }
-                overrides.push((
-                    key.name.clone(),
-                    key.origin.clone(),
-                    settings(release, dir, problems),
-                ));
+                overrides.push((key.name.clone(), settings(release, dir, problems)));
             }
         }
         Some(other) => problems.push(
@@ -634,7 +626,6 @@ fn environment(
     }
     Some(Environment {
         name: name.to_string(),
-        origin,
         settings: shared,
         releases: overrides,
     })
