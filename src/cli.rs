@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 #[command(
-    after_help = "Environment:\n  NO_COLOR  set to any value to turn off colours\n\nExit codes:\n  0  success\n  1  the input has errors (they are printed on stderr)\n  2  the command line is wrong"
+    after_help = "Environment:\n  NO_COLOR  set to any value to turn off colours\n\nExit codes:\n  0  success\n  1  an error: the input, the command line or the cluster (printed on stderr)\n  2  `cleat diff` only: changes are present"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +34,8 @@ pub enum Command {
     Deps(DepsArgs),
     Lock(LockArgs),
     Template(TemplateArgs),
+    Diff(DiffArgs),
+    Apply(ApplyArgs),
     Completions(CompletionsArgs),
 }
 
@@ -266,6 +268,87 @@ pub struct TemplateArgs {
     /// Output format: a YAML stream, or a JSON `List`
     #[arg(short, long, value_enum, default_value = "yaml")]
     pub output: OutputFormat,
+}
+
+/// Which releases a cluster command acts on, and where they come from.
+#[derive(Debug, Args, Clone)]
+pub struct SelectArgs {
+    /// Releases to act on [default: every release of the environment]
+    #[arg(value_name = "RELEASE")]
+    pub releases: Vec<String>,
+    #[command(flatten)]
+    pub release_file: ReleaseFileArgs,
+    /// Refuse to go on if rendering no longer matches the lockfile
+    #[arg(long)]
+    pub locked: bool,
+    /// Use this lockfile alone, without the release file or package sources
+    #[arg(long, value_name = "PATH", conflicts_with = "locked")]
+    pub lockfile: Option<PathBuf>,
+}
+
+/// How to reach the cluster.
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context, over each release's own [default: the release's, else the current]
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Most API requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+/// Show what `cleat apply` would change, object by object.
+///
+/// Each object is dry-run with server-side apply (field manager `cleat`) and
+/// compared with the live object, without the fields the server manages.
+/// Secret values are masked.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat diff --env staging\n  cleat diff shop --env production --locked\n  cleat diff --lockfile cleat.lock --env production --output json\n\nExit codes: 0 nothing would change, 2 changes are present, 1 an error"
+)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+/// Apply releases with server-side apply, after showing the plan.
+///
+/// Namespaces and CRDs go first (each CRD established before objects of its
+/// kinds), then cluster-scoped objects, config, storage, workloads, services,
+/// ingress and the rest. Missing namespaces are created. Unchanged objects
+/// are not touched.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat apply --env staging\n  cleat apply --env production --locked --yes\n  cleat apply --lockfile cleat.lock --env production --yes   # in a pipeline"
+)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Take over fields that another field manager owns
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Show the plan and stop
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (cleat asks only on a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// Print a shell completion script.

@@ -6,14 +6,17 @@
 //! checked Kubernetes objects ([`object`]). [`diagnostics`] and [`yaml`] serve
 //! every stage. The command-line interface lives in [`cli`] and [`commands`].
 
+pub mod apply;
 pub mod atomic;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod diagnostics;
 pub mod digest;
 pub mod lock;
 pub mod object;
 pub mod package;
+pub mod plan;
 pub mod release;
 pub mod releasefile;
 pub mod render;

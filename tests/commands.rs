@@ -134,7 +134,7 @@ fn every_command_has_help_with_examples() {
         assert!(out.contains("Examples:\n  cleat "), "{command}: {out}");
     }
     let usage = cleat(&["render"]);
-    assert_eq!(usage.code, 2);
+    assert_eq!(usage.code, 1);
     assert!(
         usage
             .stderr

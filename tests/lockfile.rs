@@ -163,7 +163,7 @@ fn check_and_locked_catch_a_changed_value() {
         "{err}"
     );
     assert!(
-        err.contains("hint: `--locked` renders only what the lockfile records"),
+        err.contains("hint: `--locked` uses only what the lockfile records"),
         "{err}"
     );
 }

@@ -36,7 +36,10 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
         warnings.len()
     );
     super::write(out, &summary)?;
-    Ok(Outcome { warnings })
+    Ok(Outcome {
+        warnings,
+        ..Outcome::default()
+    })
 }
 
 /// Every schema field without a `description`: values files and `cleat schema`

@@ -126,31 +126,54 @@ fn out_of_date(lockfile: &str, differences: &[String]) -> Diagnostic {
 }
 
 pub fn template(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let prepared = match &args.lockfile {
-        Some(path) => from_lockfile(&args.release, &args.release_file, path)?,
-        None => from_release_file(&args.release, &args.release_file, args.locked)?,
-    };
+    let names = [args.release.clone()];
+    let prepared = select(
+        &names,
+        &args.release_file,
+        args.locked,
+        args.lockfile.as_deref(),
+    )?;
+    let objects: Vec<_> = prepared.into_iter().flat_map(|p| p.objects).collect();
     let text = match args.output {
-        OutputFormat::Yaml => object::to_yaml_stream(&prepared.objects),
-        OutputFormat::Json => object::to_json_list(&prepared.objects),
+        OutputFormat::Yaml => object::to_yaml_stream(&objects),
+        OutputFormat::Json => object::to_json_list(&objects),
     };
     super::write(out, &text)?;
     Ok(Outcome::default())
 }
 
-/// Renders `name` from the release file; with `locked`, refuses a result
-/// that differs from the lockfile.
-fn from_release_file(
-    name: &str,
+/// The releases `names` (every release when empty), rendered: from the
+/// lockfile at `lockfile` alone, or from the release file, refusing drift
+/// from its lockfile when `locked`. Problems of all releases are reported.
+pub(super) fn select(
+    names: &[String],
     args: &ReleaseFileArgs,
     locked: bool,
-) -> Result<Prepared, Diagnostics> {
+    lockfile: Option<&Path>,
+) -> Result<Vec<Prepared>, Diagnostics> {
+    match lockfile {
+        Some(path) => from_lockfile(names, args, path),
+        None => from_release_file(names, args, locked),
+    }
+}
+
+fn from_release_file(
+    names: &[String],
+    args: &ReleaseFileArgs,
+    locked: bool,
+) -> Result<Vec<Prepared>, Diagnostics> {
     let file = ReleaseFile::load(&args.file)?;
     let env = file.environment_name(args.env.as_deref())?;
     let specs = file.select(env.as_deref());
-    let spec = file.find(&specs, name)?;
-    let prepared = release::from_spec(spec, &mut Client::new(false))?;
-    if locked {
+    let chosen: Vec<&crate::releasefile::Spec> = if names.is_empty() {
+        specs.iter().collect()
+    } else {
+        names
+            .iter()
+            .map(|name| file.find(&specs, name))
+            .collect::<Result<_, _>>()?
+    };
+    let lock = if locked {
         let path = lock_path(&args.file);
         let shown = path.display().to_string();
         let lockfile = Lockfile::read(&path)?.ok_or_else(|| {
@@ -159,29 +182,53 @@ fn from_release_file(
             ))
             .hint("write it with `cleat lock` and commit it")
         })?;
-        let label = LockedEnvironment::label(env.as_deref());
-        let entry = lockfile
-            .environment(env.as_deref())
-            .and_then(|e| e.releases.iter().find(|r| r.name == name))
-            .ok_or_else(|| {
-                out_of_date(&shown, &[format!("{label}: release `{name}`: not locked")])
-            })?;
-        let differences: Vec<String> = entry
-            .differences(&prepared.locked)
-            .into_iter()
-            .map(|d| format!("{label}: release `{name}`: {d}"))
-            .collect();
-        if !differences.is_empty() {
-            return Err(out_of_date(&shown, &differences)
-                .hint("`--locked` renders only what the lockfile records")
-                .into());
+        Some((shown, lockfile))
+    } else {
+        None
+    };
+    let label = LockedEnvironment::label(env.as_deref());
+    let mut client = Client::new(false);
+    let mut prepared = Vec::new();
+    let mut problems = Vec::new();
+    let mut drift = Vec::new();
+    for spec in chosen {
+        let release = match release::from_spec(spec, &mut client) {
+            Ok(release) => release,
+            Err(errors) => {
+                problems.extend(errors.0);
+                continue;
+            }
+        };
+        if let Some((_, lockfile)) = &lock {
+            let name = &spec.name;
+            match lockfile
+                .environment(env.as_deref())
+                .and_then(|e| e.releases.iter().find(|r| r.name == *name))
+            {
+                None => drift.push(format!("{label}: release `{name}`: not locked")),
+                Some(entry) => drift.extend(
+                    entry
+                        .differences(&release.locked)
+                        .into_iter()
+                        .map(|d| format!("{label}: release `{name}`: {d}")),
+                ),
+            }
         }
+        prepared.push(release);
     }
-    Ok(prepared)
+    if let (Some((shown, _)), false) = (&lock, drift.is_empty()) {
+        problems.push(
+            out_of_date(shown, &drift).hint("`--locked` uses only what the lockfile records"),
+        );
+    }
+    Diagnostics::check(problems, prepared)
 }
 
-/// Renders `name` from the lockfile at `path` alone.
-fn from_lockfile(name: &str, args: &ReleaseFileArgs, path: &Path) -> Result<Prepared, Diagnostics> {
+fn from_lockfile(
+    names: &[String],
+    args: &ReleaseFileArgs,
+    path: &Path,
+) -> Result<Vec<Prepared>, Diagnostics> {
     let shown = path.display().to_string();
     let lockfile = Lockfile::read(path)?.ok_or_else(|| {
         Diagnostic::error(format!("there is no lockfile `{shown}`")).about(shown.clone())
@@ -200,25 +247,43 @@ fn from_lockfile(name: &str, args: &ReleaseFileArgs, path: &Path) -> Result<Prep
             .hint(format!("choose one with `--env`: {}", names.join(", ")))
         })?,
     };
-    let locked = environment
-        .releases
-        .iter()
-        .find(|r| r.name == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = environment
-                .releases
-                .iter()
-                .map(|r| r.name.as_str())
-                .collect();
-            Diagnostic::error(format!(
-                "`{shown}` locks no release `{name}` in {}",
-                LockedEnvironment::label(environment.name.as_deref())
-            ))
-            .hint(format!("releases: {}", names.join(", ")))
-        })?;
+    let chosen: Vec<&crate::lock::LockedRelease> = if names.is_empty() {
+        environment.releases.iter().collect()
+    } else {
+        names
+            .iter()
+            .map(|name| {
+                environment
+                    .releases
+                    .iter()
+                    .find(|r| r.name == *name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = environment
+                            .releases
+                            .iter()
+                            .map(|r| r.name.as_str())
+                            .collect();
+                        Diagnostic::error(format!(
+                            "`{shown}` locks no release `{name}` in {}",
+                            LockedEnvironment::label(environment.name.as_deref())
+                        ))
+                        .hint(format!("releases: {}", known.join(", ")))
+                    })
+            })
+            .collect::<Result<_, _>>()?
+    };
     let base = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    release::from_lock(locked, base, &shown, &mut Client::new(false))
+    let mut client = Client::new(false);
+    let mut prepared = Vec::new();
+    let mut problems = Vec::new();
+    for locked in chosen {
+        match release::from_lock(locked, base, &shown, &mut client) {
+            Ok(release) => prepared.push(release),
+            Err(errors) => problems.extend(errors.0),
+        }
+    }
+    Diagnostics::check(problems, prepared)
 }

@@ -2,8 +2,10 @@
 //! A command writes its result to stdout and returns diagnostics on failure;
 //! `main` prints those on stderr and picks the exit code.
 
+mod apply;
 mod completions;
 mod deps;
+mod diff;
 mod lint;
 mod lock;
 mod new;
@@ -12,9 +14,11 @@ mod render;
 mod repo;
 mod schema;
 
-use crate::cli::{Command, ReleaseArgs, ValuesArgs};
+use crate::cli::{ClusterArgs, Command, ReleaseArgs, SelectArgs, ValuesArgs};
+use crate::cluster::{self, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::package::{self, Package};
+use crate::plan::{self, Plan};
 use crate::render::{parse_version, Release};
 use crate::repository::Client;
 use crate::resolve::{self, Tree};
@@ -25,6 +29,8 @@ use crate::values::Layer;
 pub struct Outcome {
     /// Warnings to print on stderr.
     pub warnings: Vec<Diagnostic>,
+    /// The process's exit code: 0, or 2 from `diff` when changes are present.
+    pub exit_code: u8,
 }
 
 /// Runs one command, writing its output to `out`.
@@ -40,6 +46,8 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Deps(args) => deps::run(args, out),
         Command::Lock(args) => lock::run(args, out),
         Command::Template(args) => lock::template(args, out),
+        Command::Diff(args) => diff::run(args, out),
+        Command::Apply(args) => apply::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
@@ -127,4 +135,69 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
 fn open(path: &std::path::Path) -> Result<Tree, Diagnostics> {
     let package = Package::open(path)?;
     resolve::resolve(package, &mut Client::new(false))
+}
+
+/// Whether stdout gets colours: a terminal, and `NO_COLOR` unset.
+fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// A runtime for the commands that talk to a cluster.
+fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Diagnostic::error(format!("cannot start the async runtime: {e}")))
+}
+
+/// Renders the selected releases and plans each against its cluster (the
+/// `--context`, else the release's context, else the current one).
+async fn plan_releases(
+    select: &SelectArgs,
+    cluster_args: &ClusterArgs,
+    force: bool,
+) -> Result<Vec<(std::sync::Arc<Cluster>, Plan)>, Diagnostics> {
+    let prepared = lock::select(
+        &select.releases,
+        &select.release_file,
+        select.locked,
+        select.lockfile.as_deref(),
+    )?;
+    let mut clusters: std::collections::HashMap<Option<String>, std::sync::Arc<Cluster>> =
+        std::collections::HashMap::new();
+    let mut plans = Vec::new();
+    let mut problems = Vec::new();
+    for release in prepared {
+        let context = cluster_args
+            .context
+            .clone()
+            .or(release.locked.context.clone());
+        let cluster = match clusters.get(&context) {
+            Some(cluster) => std::sync::Arc::clone(cluster),
+            None => {
+                let cluster = std::sync::Arc::new(
+                    cluster::connect(cluster_args.kubeconfig.as_deref(), context.as_deref())
+                        .await?,
+                );
+                clusters.insert(context, std::sync::Arc::clone(&cluster));
+                cluster
+            }
+        };
+        let locked = &release.locked;
+        match plan::plan(
+            &cluster,
+            &locked.name,
+            &locked.namespace,
+            &release.objects,
+            force,
+            cluster_args.concurrency,
+        )
+        .await
+        {
+            Ok(plan) => plans.push((cluster, plan)),
+            Err(errors) => problems.extend(errors.0),
+        }
+    }
+    Diagnostics::check(problems, plans)
 }

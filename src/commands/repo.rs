@@ -45,7 +45,10 @@ pub fn run(command: RepoCommand, out: &mut dyn std::io::Write) -> Result<Outcome
         names.len()
     );
     super::write(out, &summary)?;
-    Ok(Outcome { warnings })
+    Ok(Outcome {
+        warnings,
+        ..Outcome::default()
+    })
 }
 
 /// The time new index entries are created at: `SOURCE_DATE_EPOCH` when set,

@@ -1,0 +1,157 @@
+//! Applying a plan: server-side apply as field manager `cleat`, stage by
+//! stage: namespaces and CRDs first (waiting until each CRD is established),
+//! then cluster-scoped objects, config, storage, workloads, services,
+//! ingress, and everything else. Requests within a stage run concurrently,
+//! up to a bound; a stage with a failure is the last one started.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use kube::api::{Patch, PatchParams};
+
+use crate::cluster::{retry, Cluster};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::plan::{apply_error, Change, Plan, Planned, FIELD_MANAGER};
+
+/// How long a CRD may take to be established.
+const CRD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How to apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Take over fields that other field managers own.
+    pub force: bool,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// The stage an object is applied in; lower stages go first, deletion
+/// (later) goes in reverse.
+pub fn stage(kind: &str, namespaced: bool) -> u8 {
+    match kind {
+        "Namespace" | "CustomResourceDefinition" => 0,
+        _ if !namespaced => 1,
+        "ConfigMap" | "Secret" | "ServiceAccount" | "Role" | "RoleBinding" | "ResourceQuota"
+        | "LimitRange" | "NetworkPolicy" => 2,
+        "PersistentVolumeClaim" => 3,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "Pod" => 4,
+        "Service" => 5,
+        "Ingress" => 6,
+        _ => 7,
+    }
+}
+
+/// Applies what `plan` would change; unchanged objects are left alone.
+pub async fn apply(
+    cluster: &Cluster,
+    plan: &Plan,
+    options: Options,
+) -> Result<Applied, Diagnostics> {
+    let mut applied = Applied::default();
+    for namespace in &plan.namespaces {
+        create_namespace(cluster, namespace).await?;
+    }
+    let mut stages: BTreeMap<u8, Vec<&Planned>> = BTreeMap::new();
+    for object in &plan.objects {
+        match object.change {
+            Change::Unchanged => applied.unchanged += 1,
+            _ => stages
+                .entry(stage(&object.kind, object.resource.namespaced))
+                .or_default()
+                .push(object),
+        }
+    }
+    for (stage, objects) in stages {
+        let results: Vec<Result<(), Diagnostic>> = stream::iter(objects.iter())
+            .map(|object| apply_one(cluster, object, options.force))
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        let problems: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        for object in &objects {
+            match object.change {
+                Change::Create => applied.created += 1,
+                _ => applied.changed += 1,
+            }
+        }
+        if stage == 0 {
+            for crd in objects
+                .iter()
+                .filter(|o| o.kind == "CustomResourceDefinition")
+            {
+                wait_established(cluster, crd).await?;
+            }
+        }
+    }
+    Ok(applied)
+}
+
+async fn apply_one(cluster: &Cluster, object: &Planned, force: bool) -> Result<(), Diagnostic> {
+    let api = cluster.api(&object.resource, object.namespace.as_deref());
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = force;
+    let patch = Patch::Apply(&object.body);
+    retry(|| api.patch(&object.name, &params, &patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| apply_error(cluster, &object.id(), &object.source, &e))
+}
+
+async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {
+    let resource = cluster
+        .resource("v1", "Namespace")
+        .await?
+        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace"))?;
+    let api = cluster.api(&resource, None);
+    let body = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "cleat"}},
+    });
+    let patch = Patch::Apply(&body);
+    let params = PatchParams::apply(FIELD_MANAGER);
+    retry(|| api.patch(name, &params, &patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| cluster.error(&format!("creating namespace `{name}`"), &e))
+}
+
+/// Waits until the CRD `crd` reports the condition Established.
+async fn wait_established(cluster: &Cluster, crd: &Planned) -> Result<(), Diagnostic> {
+    let api = cluster.api(&crd.resource, None);
+    let start = Instant::now();
+    loop {
+        let live = retry(|| api.get(&crd.name))
+            .await
+            .map_err(|e| cluster.error(&format!("reading {}", crd.id()), &e))?;
+        let established = live.data["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Established" && c["status"] == "True");
+        if established {
+            return Ok(());
+        }
+        if start.elapsed() > CRD_TIMEOUT {
+            return Err(Diagnostic::error(format!(
+                "{} was not established within {} s",
+                crd.id(),
+                CRD_TIMEOUT.as_secs()
+            ))
+            .hint("check its conditions with `kubectl describe crd`; objects of its kinds were not applied"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

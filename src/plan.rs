@@ -1,0 +1,437 @@
+//! The plan: what applying a release would change.
+//!
+//! Each rendered object is prepared for the cluster (the release's namespace
+//! where it set none, labels that tie it to its release, known API quirks
+//! normalised), its resource found by discovery (an unknown kind stops the
+//! plan before anything is applied), and compared with the live object
+//! through a server-side dry-run apply as field manager `cleat`, with
+//! server-managed fields removed from both sides.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::stream::{self, StreamExt};
+use kube::api::{Patch, PatchParams};
+
+use crate::cluster::{retry, Cluster, Resource};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::object::Object;
+
+/// The field manager cleat applies as.
+pub const FIELD_MANAGER: &str = "cleat";
+/// The label naming the release an object belongs to.
+pub const RELEASE_LABEL: &str = "cleat.dev/release";
+/// The annotation naming the namespace of the release an object belongs to.
+pub const RELEASE_NAMESPACE_ANNOTATION: &str = "cleat.dev/release-namespace";
+
+/// One object of a plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// The object as it will be applied.
+    pub body: serde_json::Value,
+    pub resource: Resource,
+    /// The template it came from.
+    pub source: String,
+    pub change: Change,
+}
+
+/// What applying an object would do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Create,
+    /// The unified diff of the live object and the dry-run result, as YAML.
+    Update(String),
+    Unchanged,
+}
+
+/// The plan of one release.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub release: String,
+    pub namespace: String,
+    pub objects: Vec<Planned>,
+    /// Namespaces the objects need that neither exist nor are rendered;
+    /// applying creates them first.
+    pub namespaces: Vec<String>,
+}
+
+impl Planned {
+    /// `apiVersion Kind namespace/name`, as messages show an object.
+    pub fn id(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!(
+                "{} {} {namespace}/{}",
+                self.api_version, self.kind, self.name
+            ),
+            None => format!("{} {} {}", self.api_version, self.kind, self.name),
+        }
+    }
+}
+
+/// Plans the release `release` in `namespace`: `objects` as rendered.
+/// `force` plans as `--force-conflicts` would apply.
+pub async fn plan(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+    objects: &[Object],
+    force: bool,
+    concurrency: usize,
+) -> Result<Plan, Diagnostics> {
+    let crds = crd_resources(objects);
+    let mut problems = Vec::new();
+    let mut planned = Vec::new();
+    for object in objects {
+        let resource = match crds.get(&(object.api_version.clone(), object.kind.clone())) {
+            Some(resource) => {
+                cluster.expect(&object.api_version, &object.kind, resource.clone());
+                Some(resource.clone())
+            }
+            None => cluster
+                .resource(&object.api_version, &object.kind)
+                .await
+                .map_err(|d| problems.push(d))
+                .ok()
+                .flatten()
+                .or_else(|| {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "{} `{}` from `{}`: the cluster serves no kind `{}` in `{}`",
+                            object.kind, object.name, object.source, object.kind, object.api_version
+                        ))
+                        .hint("check apiVersion and kind; a custom resource needs its CRD installed first, or in the package's `crds/`"),
+                    );
+                    None
+                }),
+        };
+        let Some(resource) = resource else { continue };
+        let object_namespace = if resource.namespaced {
+            Some(
+                object
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| namespace.to_string()),
+            )
+        } else {
+            None
+        };
+        planned.push(Planned {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            name: object.name.clone(),
+            body: prepare(
+                &object.body,
+                release,
+                namespace,
+                object_namespace.as_deref(),
+            ),
+            namespace: object_namespace,
+            resource,
+            source: object.source.clone(),
+            change: Change::Create,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    // Namespaces that do not exist yet: objects in them cannot be dry-run.
+    let needed: BTreeSet<String> = planned.iter().filter_map(|p| p.namespace.clone()).collect();
+    let rendered: BTreeSet<String> = planned
+        .iter()
+        .filter(|p| p.kind == "Namespace" && p.api_version == "v1")
+        .map(|p| p.name.clone())
+        .collect();
+    let mut missing = BTreeSet::new();
+    let namespaces = namespace_resource(cluster).await?;
+    for name in needed.iter().chain(&rendered) {
+        let api = cluster.api(&namespaces, None);
+        match retry(|| api.get_opt(name)).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                missing.insert(name.clone());
+            }
+            Err(e) => problems.push(cluster.error(&format!("reading namespace `{name}`"), &e)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let results: Vec<Result<Change, Diagnostic>> = stream::iter(planned.iter())
+        .map(|object| {
+            let unserved = crds.contains_key(&(object.api_version.clone(), object.kind.clone()));
+            let in_missing = object
+                .namespace
+                .as_ref()
+                .is_some_and(|n| missing.contains(n));
+            async move {
+                if unserved || in_missing {
+                    // Nothing to compare with yet, and nothing the server can dry-run.
+                    return Ok(Change::Create);
+                }
+                compare(cluster, object, force).await
+            }
+        })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await;
+    for (object, result) in planned.iter_mut().zip(results) {
+        match result {
+            Ok(change) => object.change = change,
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let namespaces = missing
+        .into_iter()
+        .filter(|n| !rendered.contains(n))
+        .collect();
+    Ok(Plan {
+        release: release.to_string(),
+        namespace: namespace.to_string(),
+        objects: planned,
+        namespaces,
+    })
+}
+
+async fn namespace_resource(cluster: &Cluster) -> Result<Resource, Diagnostics> {
+    cluster
+        .resource("v1", "Namespace")
+        .await?
+        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace").into())
+}
+
+/// The live object and a dry-run apply of `object`, compared.
+async fn compare(cluster: &Cluster, object: &Planned, force: bool) -> Result<Change, Diagnostic> {
+    let api = cluster.api(&object.resource, object.namespace.as_deref());
+    let live = retry(|| api.get_opt(&object.name))
+        .await
+        .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?;
+    let Some(live) = live else {
+        // Validate the new object without comparing it to anything.
+        dry_run(cluster, object, force).await?;
+        return Ok(Change::Create);
+    };
+    let after = dry_run(cluster, object, force).await?;
+    let before = strip(&serde_json::to_value(&live).unwrap_or_default());
+    let after = strip(&after);
+    if before == after {
+        return Ok(Change::Unchanged);
+    }
+    Ok(Change::Update(unified_diff(
+        &mask(&object.kind, &before),
+        &mask(&object.kind, &after),
+    )))
+}
+
+async fn dry_run(
+    cluster: &Cluster,
+    object: &Planned,
+    force: bool,
+) -> Result<serde_json::Value, Diagnostic> {
+    let api = cluster.api(&object.resource, object.namespace.as_deref());
+    let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
+    params.force = force;
+    let patch = Patch::Apply(&object.body);
+    let result = retry(|| api.patch(&object.name, &params, &patch)).await;
+    match result {
+        Ok(applied) => Ok(serde_json::to_value(&applied).unwrap_or_default()),
+        Err(e) => Err(apply_error(cluster, &object.id(), &object.source, &e)),
+    }
+}
+
+/// A failed apply of the object `id` (from template `source`) as a diagnostic;
+/// a field conflict names the other manager and the fields.
+pub fn apply_error(cluster: &Cluster, id: &str, source: &str, error: &kube::Error) -> Diagnostic {
+    let diagnostic = cluster.error(&format!("applying {id} (from `{source}`)"), error);
+    match error {
+        kube::Error::Api(e) if e.code == 409 && e.reason == "Conflict" => diagnostic.hint(
+            "another field manager owns these fields; `--force-conflicts` makes cleat take them over",
+        ),
+        _ => diagnostic,
+    }
+}
+
+/// The object as cleat applies it: in its namespace, labelled and annotated
+/// with its release, with API quirks normalised.
+fn prepare(
+    body: &serde_json::Value,
+    release: &str,
+    release_namespace: &str,
+    namespace: Option<&str>,
+) -> serde_json::Value {
+    let mut body = body.clone();
+    let metadata = body
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| serde_json::json!({})));
+    if let Some(serde_json::Value::Object(metadata)) = metadata {
+        match namespace {
+            Some(namespace) => {
+                metadata.insert("namespace".into(), namespace.into());
+            }
+            None => {
+                metadata.remove("namespace");
+            }
+        }
+        let labels = metadata
+            .entry("labels")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(labels) = labels.as_object_mut() {
+            labels.insert(RELEASE_LABEL.into(), release.into());
+        }
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(
+                RELEASE_NAMESPACE_ANNOTATION.into(),
+                release_namespace.into(),
+            );
+        }
+    }
+    default_protocols(&mut body, None);
+    body
+}
+
+/// Ports without `protocol` get `TCP`: the server defaults it, but its
+/// server-side apply of Kubernetes 1.20 rejects list items missing a key field.
+fn default_protocols(value: &mut serde_json::Value, key: Option<&str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let is_port = matches!(key, Some("ports"))
+                && (map.contains_key("containerPort") || map.contains_key("port"));
+            if is_port && !map.contains_key("protocol") {
+                map.insert("protocol".into(), "TCP".into());
+            }
+            for (child_key, child) in map.iter_mut() {
+                default_protocols(child, Some(child_key));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                default_protocols(item, key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resources of the custom kinds that CRDs among `objects` define.
+fn crd_resources(objects: &[Object]) -> HashMap<(String, String), Resource> {
+    let mut resources = HashMap::new();
+    for crd in objects
+        .iter()
+        .filter(|o| o.kind == "CustomResourceDefinition")
+    {
+        let spec = &crd.body["spec"];
+        let (Some(group), Some(kind), Some(plural)) = (
+            spec["group"].as_str(),
+            spec["names"]["kind"].as_str(),
+            spec["names"]["plural"].as_str(),
+        ) else {
+            continue;
+        };
+        let namespaced = spec["scope"].as_str() != Some("Cluster");
+        for version in spec["versions"].as_array().into_iter().flatten() {
+            let Some(version) = version["name"].as_str() else {
+                continue;
+            };
+            let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+            let api = kube::discovery::ApiResource::from_gvk_with_plural(&gvk, plural);
+            resources.insert(
+                (api.api_version.clone(), kind.to_string()),
+                Resource { api, namespaced },
+            );
+        }
+    }
+    resources
+}
+
+/// The object without what the server manages: managedFields,
+/// resourceVersion, uid, generation, creationTimestamp, selfLink, status.
+pub fn strip(object: &serde_json::Value) -> serde_json::Value {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+        if let Some(serde_json::Value::Object(metadata)) = map.get_mut("metadata") {
+            for field in [
+                "managedFields",
+                "resourceVersion",
+                "uid",
+                "generation",
+                "creationTimestamp",
+                "selfLink",
+            ] {
+                metadata.remove(field);
+            }
+        }
+    }
+    object
+}
+
+/// A Secret with each value replaced by a short digest, so a diff shows
+/// which values change without showing any.
+fn mask(kind: &str, object: &serde_json::Value) -> serde_json::Value {
+    let mut object = object.clone();
+    if kind == "Secret" {
+        for field in ["data", "stringData"] {
+            if let Some(serde_json::Value::Object(values)) = object.get_mut(field) {
+                for value in values.values_mut() {
+                    let text = value.as_str().unwrap_or_default();
+                    let digest = crate::digest::sha256_hex(text.as_bytes());
+                    *value = format!("(hidden, sha256 {})", &digest[..12]).into();
+                }
+            }
+        }
+    }
+    object
+}
+
+/// A unified diff of two objects as YAML, three lines of context.
+fn unified_diff(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    let before = crate::yaml::emit_document(before);
+    let after = crate::yaml::emit_document(after);
+    similar::TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header("live", "after apply")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_get_a_protocol_and_objects_their_release() {
+        let body = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}
+        });
+        let prepared = prepare(&body, "shop", "prod", Some("prod"));
+        assert_eq!(prepared["spec"]["ports"][0]["protocol"], "TCP");
+        assert_eq!(prepared["spec"]["ports"][1]["protocol"], "UDP");
+        assert_eq!(prepared["metadata"]["namespace"], "prod");
+        assert_eq!(prepared["metadata"]["labels"][RELEASE_LABEL], "shop");
+        assert_eq!(
+            prepared["metadata"]["annotations"][RELEASE_NAMESPACE_ANNOTATION],
+            "prod"
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked_in_diffs() {
+        let secret = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}});
+        let masked = mask("Secret", &secret);
+        assert!(masked["data"]["password"]
+            .as_str()
+            .unwrap()
+            .starts_with("(hidden, sha256 "));
+        assert!(!masked.to_string().contains("c2VjcmV0"));
+    }
+}
