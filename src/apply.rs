@@ -5,6 +5,7 @@
 //! up to a bound; a stage with a failure is the last one started.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
@@ -71,12 +72,37 @@ pub async fn apply(
         }
     }
     for (stage, objects) in stages {
-        let results: Vec<Result<(), Diagnostic>> = stream::iter(objects.iter())
-            .map(|object| apply_one(cluster, object, options.force))
+        // Once the API server stops answering, the rest of the stage is not tried.
+        let unreachable = AtomicBool::new(false);
+        let results: Vec<Option<Result<(), Diagnostic>>> = stream::iter(objects.iter())
+            .map(|object| {
+                let unreachable = &unreachable;
+                async move {
+                    if unreachable.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let result = apply_one(cluster, object, options.force).await;
+                    if let Err((_, true)) = &result {
+                        unreachable.store(true, Ordering::Relaxed);
+                    }
+                    Some(result.map_err(|(problem, _)| problem))
+                }
+            })
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
-        let problems: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+        let skipped = results.iter().filter(|r| r.is_none()).count();
+        let mut problems: Vec<Diagnostic> = results
+            .into_iter()
+            .flatten()
+            .filter_map(Result::err)
+            .collect();
+        if skipped > 0 {
+            problems.push(Diagnostic::error(format!(
+                "{skipped} more objects were not applied: the API server stopped answering"
+            ))
+            .hint("run the same apply again once the API server answers: it converges, applying only what is missing or different"));
+        }
         if !problems.is_empty() {
             return Err(Diagnostics(problems));
         }
@@ -98,7 +124,12 @@ pub async fn apply(
     Ok(applied)
 }
 
-async fn apply_one(cluster: &Cluster, object: &Planned, force: bool) -> Result<(), Diagnostic> {
+/// Applies one object; on failure, whether the API server is unreachable.
+async fn apply_one(
+    cluster: &Cluster,
+    object: &Planned,
+    force: bool,
+) -> Result<(), (Diagnostic, bool)> {
     let api = cluster.api(&object.resource, object.namespace.as_deref());
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.force = force;
@@ -106,7 +137,13 @@ async fn apply_one(cluster: &Cluster, object: &Planned, force: bool) -> Result<(
     retry(|| api.patch(&object.name, &params, &patch))
         .await
         .map(|_| ())
-        .map_err(|e| apply_error(cluster, &object.id(), &object.source, &e))
+        .map_err(|e| {
+            let unreachable = !matches!(e, kube::Error::Api(_));
+            (
+                apply_error(cluster, &object.id(), &object.source, &e),
+                unreachable,
+            )
+        })
 }
 
 async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {

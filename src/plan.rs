@@ -83,30 +83,34 @@ pub async fn plan(
     concurrency: usize,
 ) -> Result<Plan, Diagnostics> {
     let crds = crd_resources(objects);
+    let mut unserved = std::collections::HashSet::new();
     let mut problems = Vec::new();
     let mut planned = Vec::new();
     for object in objects {
-        let resource = match crds.get(&(object.api_version.clone(), object.kind.clone())) {
-            Some(resource) => {
-                cluster.expect(&object.api_version, &object.kind, resource.clone());
-                Some(resource.clone())
+        let key = (object.api_version.clone(), object.kind.clone());
+        let resource = match cluster.resource(&object.api_version, &object.kind).await {
+            Err(problem) => {
+                problems.push(problem);
+                None
             }
-            None => cluster
-                .resource(&object.api_version, &object.kind)
-                .await
-                .map_err(|d| problems.push(d))
-                .ok()
-                .flatten()
-                .or_else(|| {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "{} `{}` from `{}`: the cluster serves no kind `{}` in `{}`",
-                            object.kind, object.name, object.source, object.kind, object.api_version
-                        ))
-                        .hint("check apiVersion and kind; a custom resource needs its CRD installed first, or in the package's `crds/`"),
-                    );
-                    None
-                }),
+            Ok(Some(resource)) => Some(resource),
+            // A kind whose CRD is in this release and not yet served.
+            Ok(None) if crds.contains_key(&key) => {
+                let resource = crds[&key].clone();
+                cluster.expect(&object.api_version, &object.kind, resource.clone());
+                unserved.insert(key);
+                Some(resource)
+            }
+            Ok(None) => {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "{} `{}` from `{}`: the cluster serves no kind `{}` in `{}`",
+                        object.kind, object.name, object.source, object.kind, object.api_version
+                    ))
+                    .hint("check apiVersion and kind; a custom resource needs its CRD installed first, or in the package's `crds/`"),
+                );
+                None
+            }
         };
         let Some(resource) = resource else { continue };
         let object_namespace = if resource.namespaced {
@@ -154,6 +158,9 @@ pub async fn plan(
             Ok(None) => {
                 missing.insert(name.clone());
             }
+            // A user limited to some namespaces may not read namespaces at
+            // all; the dry run then says whether the namespace is usable.
+            Err(kube::Error::Api(e)) if e.code == 403 => {}
             Err(e) => problems.push(cluster.error(&format!("reading namespace `{name}`"), &e)),
         }
     }
@@ -162,7 +169,7 @@ pub async fn plan(
     }
     let results: Vec<Result<Change, Diagnostic>> = stream::iter(planned.iter())
         .map(|object| {
-            let unserved = crds.contains_key(&(object.api_version.clone(), object.kind.clone()));
+            let unserved = unserved.contains(&(object.api_version.clone(), object.kind.clone()));
             let in_missing = object
                 .namespace
                 .as_ref()

@@ -40,9 +40,9 @@ fn counts(plans: &[&Plan]) -> (usize, usize, usize) {
     counts
 }
 
-/// The plans as text: per release, each object that would change (with its
-/// diff when `diffs`), then a summary.
-pub(super) fn describe(plans: &[&Plan], color: bool, diffs: bool) -> String {
+/// The plans as text: per release, each object that would change with its
+/// diff (a new object's whole body only when `bodies`), then a summary.
+pub(super) fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
     let paint = |code: &str, text: &str| {
         if color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -66,7 +66,7 @@ pub(super) fn describe(plans: &[&Plan], color: bool, diffs: bool) -> String {
                 Change::Create => {
                     text.push_str(&paint("32", &format!("+ create {}", object.id())));
                     text.push('\n');
-                    if diffs {
+                    if bodies {
                         for line in crate::yaml::emit_document(&object.body).lines() {
                             text.push_str(&paint("32", &format!("    + {line}")));
                             text.push('\n');
@@ -76,7 +76,7 @@ pub(super) fn describe(plans: &[&Plan], color: bool, diffs: bool) -> String {
                 Change::Update(diff) => {
                     text.push_str(&paint("33", &format!("~ change {}", object.id())));
                     text.push('\n');
-                    if diffs {
+                    {
                         for line in diff.lines() {
                             let code = match line.chars().next() {
                                 Some('+') if !line.starts_with("+++") => "32",

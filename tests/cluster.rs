@@ -1,0 +1,414 @@
+//! `cleat diff` and `cleat apply` against a real kube-apiserver and etcd on
+//! 127.0.0.1 (scripts/control-plane), never a mocked client. Each test uses
+//! namespaces of its own on the shared control plane; the test that stops
+//! the API server has a control plane of its own.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::cluster::ControlPlane;
+use common::{cleat_with, package, temp_dir, Run};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A project directory with `cleat.yaml` holding `releases` (YAML list items).
+fn project(test: &str, releases: &str) -> PathBuf {
+    let dir = temp_dir(test);
+    fs::write(dir.join("cleat.yaml"), format!("releases:\n{releases}")).unwrap();
+    dir
+}
+
+/// Runs cleat in `dir` against `plane`.
+fn run(plane: &ControlPlane, dir: &Path, args: &[&str]) -> Run {
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    cleat_with(
+        dir,
+        args,
+        &[("KUBECONFIG", &kubeconfig), ("XDG_CACHE_HOME", &cache)],
+    )
+}
+
+fn examples(namespace: &str) -> String {
+    let examples = root().join("packages-example");
+    format!(
+        "  - name: shop
+    namespace: {namespace}
+    package: {web}
+    kubeVersion: \"1.20.2\"
+    valueFiles: [{web}/values-production.yaml]
+  - name: report
+    namespace: {namespace}-batch
+    package: {job}
+    kubeVersion: \"1.20.2\"
+    valueFiles: [{job}/values-production.yaml]
+",
+        web = examples.join("webapp").display(),
+        job = examples.join("cronjob").display(),
+    )
+}
+
+/// `resourceVersion` of every object the example releases create.
+fn versions(plane: &ControlPlane, namespace: &str) -> Vec<String> {
+    let paths = [
+        format!("/api/v1/namespaces/{namespace}/configmaps/shop"),
+        format!("/apis/apps/v1/namespaces/{namespace}/deployments/shop"),
+        format!("/api/v1/namespaces/{namespace}/services/shop"),
+        format!("/api/v1/namespaces/{namespace}/serviceaccounts/shop"),
+        format!("/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/shop"),
+        format!("/apis/autoscaling/v2beta2/namespaces/{namespace}/horizontalpodautoscalers/shop"),
+        format!("/apis/policy/v1beta1/namespaces/{namespace}/poddisruptionbudgets/shop"),
+        format!("/apis/batch/v1beta1/namespaces/{namespace}-batch/cronjobs/report"),
+    ];
+    paths
+        .iter()
+        .map(|path| {
+            let object = plane.get(path).unwrap_or_else(|| panic!("{path} exists"));
+            object["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn first_install_then_no_change_then_one_changed_value() {
+    let plane = ControlPlane::shared();
+    let dir = project("install", &examples("install"));
+
+    // First install: both namespaces are created, then every object.
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(out.contains("+ create v1 Namespace install\n"), "{out}");
+    assert!(
+        out.contains("+ create v1 Namespace install-batch\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("release shop: 8 created, 0 changed, 0 unchanged\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("release report: 2 created, 0 changed, 0 unchanged\n"),
+        "{out}"
+    );
+    let deployment = plane
+        .get("/apis/apps/v1/namespaces/install/deployments/shop")
+        .unwrap();
+    assert_eq!(
+        deployment["metadata"]["labels"]["cleat.dev/release"],
+        "shop"
+    );
+    assert_eq!(
+        deployment["metadata"]["annotations"]["cleat.dev/release-namespace"],
+        "install"
+    );
+    let managers: Vec<&str> = deployment["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert!(managers.contains(&"cleat"), "{managers:?}");
+
+    // Nothing changed: zero changes, exit 0, and nothing persisted.
+    let before = versions(plane, "install");
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .ends_with("0 to create, 0 to change, 0 to delete, 8 unchanged\n"),
+        "{}",
+        diff.stdout
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.ends_with("0 to create, 0 to change, 0 to delete, 8 unchanged\n"),
+        "{out}"
+    );
+    assert_eq!(
+        versions(plane, "install"),
+        before,
+        "a no-change apply persists nothing"
+    );
+
+    // One value changes: the diff shows exactly that field, exit 2.
+    let text = fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+    let changed = text.replacen(
+        "    valueFiles: [",
+        "    values: {autoscaling: {enabled: false}, replicas: 5}\n    valueFiles: [",
+        1,
+    );
+    fs::write(dir.join("cleat.yaml"), changed).unwrap();
+    let diff = run(plane, &dir, &["diff", "shop"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    let changes: Vec<&str> = diff
+        .stdout
+        .lines()
+        .filter(|l| {
+            (l.starts_with("    -") || l.starts_with("    +"))
+                && !l.starts_with("    ---")
+                && !l.starts_with("    +++")
+        })
+        .collect();
+    assert!(
+        diff.stdout
+            .contains("~ change apps/v1 Deployment install/shop\n"),
+        "{}",
+        diff.stdout
+    );
+    // Autoscaling owned the replica count (the server defaulted it to 1).
+    assert_eq!(
+        changes,
+        ["    -  replicas: 1", "    +  replicas: 5"],
+        "{}",
+        diff.stdout
+    );
+    let out = run(plane, &dir, &["apply", "shop", "--yes"]).ok();
+    assert!(out.contains("release shop: 0 created, 1 changed,"), "{out}");
+    let deployment = plane
+        .get("/apis/apps/v1/namespaces/install/deployments/shop")
+        .unwrap();
+    assert_eq!(deployment["spec"]["replicas"], 5);
+}
+
+#[test]
+fn a_crd_and_an_object_of_its_kind_apply_together() {
+    let plane = ControlPlane::shared();
+    let crd = b"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+";
+    let widget = b"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: {{ release.name }}\nspec:\n  size: {{ values.replicas }}\n";
+    let pkg = package(
+        "crd-package",
+        &[("crds/widget.yaml", crd), ("templates/widget.yaml", widget)],
+    );
+    let dir = project(
+        "crd",
+        &format!(
+            "  - name: gadget\n    namespace: crd-test\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.contains(
+            "+ create apiextensions.k8s.io/v1 CustomResourceDefinition widgets.example.com\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ create example.com/v1 Widget crd-test/gadget\n"),
+        "{out}"
+    );
+    let widget = plane
+        .get("/apis/example.com/v1/namespaces/crd-test/widgets/gadget")
+        .unwrap();
+    assert_eq!(widget["spec"]["size"], 1);
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+}
+
+#[test]
+fn a_field_owned_by_another_manager_is_a_named_conflict() {
+    let plane = ControlPlane::shared();
+    plane.apply_as("other-tool", "/api/v1/namespaces/conflict", serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "conflict"}}));
+    plane.apply_as(
+        "other-tool",
+        "/api/v1/namespaces/conflict/configmaps/settings",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "conflict"}, "data": {"mode": "theirs"}}),
+    );
+    let template =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: ours\n";
+    let pkg = package("conflict-package", &[("templates/cm.yaml", template)]);
+    let dir = project(
+        "conflict",
+        &format!(
+            "  - name: settings\n    namespace: conflict\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert!(
+        err.starts_with("error: applying v1 ConfigMap conflict/settings (from `templates/cm.yaml`): Apply failed with 1 conflict: conflict with \"other-tool\": .data.mode (409 Conflict)\n"),
+        "{err}"
+    );
+    assert!(err.contains("hint: another field manager owns these fields; `--force-conflicts` makes cleat take them over"), "{err}");
+    let live = plane
+        .get("/api/v1/namespaces/conflict/configmaps/settings")
+        .unwrap();
+    assert_eq!(live["data"]["mode"], "theirs", "nothing was applied");
+    run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
+    let live = plane
+        .get("/api/v1/namespaces/conflict/configmaps/settings")
+        .unwrap();
+    assert_eq!(live["data"]["mode"], "ours");
+}
+
+#[test]
+fn an_unknown_kind_fails_before_anything_is_applied() {
+    let plane = ControlPlane::shared();
+    let pkg = package(
+        "unknown-kind",
+        &[
+            (
+                "templates/a.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n",
+            ),
+            (
+                "templates/b.yaml",
+                b"apiVersion: example.org/v1\nkind: Gizmo\nmetadata:\n  name: second\n",
+            ),
+        ],
+    );
+    let dir = project(
+        "unknown",
+        &format!(
+            "  - name: gizmo\n    namespace: unknown-kind\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert_eq!(
+        err,
+        "error: Gizmo `second` from `templates/b.yaml`: the cluster serves no kind `Gizmo` in `example.org/v1`\n  hint: check apiVersion and kind; a custom resource needs its CRD installed first, or in the package's `crds/`\n"
+    );
+    assert!(
+        plane.get("/api/v1/namespaces/unknown-kind").is_none(),
+        "nothing was applied"
+    );
+}
+
+#[test]
+fn a_user_limited_to_one_namespace_gets_a_forbidden_error_naming_the_object() {
+    let plane = ControlPlane::shared();
+    let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}});
+    plane.apply_as("setup", "/api/v1/namespaces/team-a", ns);
+    plane.apply_as(
+        "setup",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/roles/everything",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "everything", "namespace": "team-a"},
+            "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}),
+    );
+    plane.apply_as(
+        "setup",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/limited",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "limited", "namespace": "team-a"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "everything"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "limited"}]}),
+    );
+    let kubeconfig = plane.user("limited").display().to_string();
+    let pkg = package(
+        "rbac-package",
+        &[("templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ release.name }}\n  namespace: {{ release.namespace }}\n")],
+    );
+    let dir = project(
+        "rbac",
+        &format!(
+            "  - name: allowed\n    namespace: team-a\n    package: {0}\n  - name: denied\n    namespace: team-b\n    package: {0}\n",
+            pkg.display()
+        ),
+    );
+    let out = run(
+        plane,
+        &dir,
+        &["apply", "allowed", "--yes", "--kubeconfig", &kubeconfig],
+    )
+    .ok();
+    assert!(out.contains("release allowed: 1 created"), "{out}");
+    let err = run(
+        plane,
+        &dir,
+        &["apply", "denied", "--yes", "--kubeconfig", &kubeconfig],
+    )
+    .err();
+    assert!(
+        err.starts_with("error: reading v1 ConfigMap team-b/denied: configmaps \"denied\" is forbidden: User \"limited\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-b\" (403 Forbidden)\n"),
+        "{err}"
+    );
+    assert!(err.contains("hint: the user of context `cleat-test` may not do this; ask for RBAC permission, or use another context"), "{err}");
+}
+
+#[test]
+fn an_api_server_stopped_mid_apply_fails_clearly_and_a_rerun_converges() {
+    let plane = ControlPlane::start("restart");
+    let objects = root().join("bench/packages/objects");
+    let dir = project(
+        "restart",
+        &format!(
+            "  - name: many\n    namespace: restart\n    package: {}\n    values: {{count: 300}}\n",
+            objects.display()
+        ),
+    );
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
+        .args(["apply", "--yes", "--concurrency", "2"])
+        .current_dir(&dir)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stop the API server once the apply has begun writing.
+    let start = std::time::Instant::now();
+    while plane
+        .get("/api/v1/namespaces/restart/configmaps/many-0")
+        .is_none()
+    {
+        assert!(start.elapsed().as_secs() < 60, "the apply never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    plane.stop_apiserver();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: applying "), "{stderr}");
+    assert!(
+        stderr.contains(
+            "hint: is the API server of context `cleat-test` reachable? cleat retried 5 times"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more objects were not applied: the API server stopped answering"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    plane.start_apiserver();
+    let out = run(&plane, &dir, &["apply", "--yes"]).ok();
+    assert!(out.contains("release many: "), "{out}");
+    let diff = run(&plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .ends_with("0 to create, 0 to change, 0 to delete, 900 unchanged\n"),
+        "{}",
+        diff.stdout
+    );
+}
