@@ -22,6 +22,8 @@ pub const FIELD_MANAGER: &str = "cleat";
 pub const RELEASE_LABEL: &str = "cleat.dev/release";
 /// The annotation naming the namespace of the release an object belongs to.
 pub const RELEASE_NAMESPACE_ANNOTATION: &str = "cleat.dev/release-namespace";
+/// The annotation holding the digest of the object as cleat last applied it.
+pub const DIGEST_ANNOTATION: &str = "cleat.dev/digest";
 
 /// One object of a plan.
 #[derive(Debug, Clone)]
@@ -167,19 +169,29 @@ pub async fn plan(
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    let results: Vec<Result<Change, Diagnostic>> = stream::iter(planned.iter())
-        .map(|object| {
-            let unserved = unserved.contains(&(object.api_version.clone(), object.kind.clone()));
-            let in_missing = object
+    let comparable = |object: &Planned| {
+        !unserved.contains(&(object.api_version.clone(), object.kind.clone()))
+            && !object
                 .namespace
                 .as_ref()
-                .is_some_and(|n| missing.contains(n));
+                .is_some_and(|n| missing.contains(n))
+    };
+    let live = live_objects(
+        cluster,
+        planned.iter().filter(|o| comparable(o)),
+        concurrency,
+    )
+    .await?;
+    let results: Vec<Result<Change, Diagnostic>> = stream::iter(planned.iter())
+        .map(|object| {
+            let comparable = comparable(object);
+            let live = &live;
             async move {
-                if unserved || in_missing {
+                if !comparable {
                     // Nothing to compare with yet, and nothing the server can dry-run.
                     return Ok(Change::Create);
                 }
-                compare(cluster, object, force).await
+                compare(cluster, object, live, force).await
             }
         })
         .buffered(concurrency.max(1))
@@ -213,19 +225,100 @@ async fn namespace_resource(cluster: &Cluster) -> Result<Resource, Diagnostics> 
         .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace").into())
 }
 
+/// Live objects by kind and namespace, then by name: one LIST per kind and
+/// namespace instead of a GET per object. A kind and namespace the user may
+/// not list maps to `None`, and its objects are read one by one.
+type Live = HashMap<(String, String, Option<String>), Option<HashMap<String, serde_json::Value>>>;
+
+async fn live_objects<'a>(
+    cluster: &Cluster,
+    objects: impl Iterator<Item = &'a Planned>,
+    concurrency: usize,
+) -> Result<Live, Diagnostic> {
+    let mut groups: HashMap<(String, String, Option<String>), &Resource> = HashMap::new();
+    for object in objects {
+        let key = (
+            object.api_version.clone(),
+            object.kind.clone(),
+            object.namespace.clone(),
+        );
+        groups.entry(key).or_insert(&object.resource);
+    }
+    let lists: Vec<Result<_, Diagnostic>> = stream::iter(groups)
+        .map(|(key, resource)| async move {
+            let api = cluster.api(resource, key.2.as_deref());
+            let params = kube::api::ListParams::default();
+            match retry(|| api.list(&params)).await {
+                Ok(list) => {
+                    // List items carry no apiVersion and kind; put them back first.
+                    let by_name = list
+                        .items
+                        .into_iter()
+                        .filter_map(|o| {
+                            let name = o.metadata.name.clone()?;
+                            let serde_json::Value::Object(fields) =
+                                serde_json::to_value(&o).ok()?
+                            else {
+                                return None;
+                            };
+                            let mut object = serde_json::Map::new();
+                            object.insert("apiVersion".into(), key.0.clone().into());
+                            object.insert("kind".into(), key.1.clone().into());
+                            object.extend(
+                                fields
+                                    .into_iter()
+                                    .filter(|(k, _)| k != "apiVersion" && k != "kind"),
+                            );
+                            Some((name, serde_json::Value::Object(object)))
+                        })
+                        .collect();
+                    Ok((key, Some(by_name)))
+                }
+                Err(kube::Error::Api(e)) if e.code == 403 => Ok((key, None)),
+                Err(e) => Err(cluster.error(&format!("listing {} {}", key.0, key.1), &e)),
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    lists.into_iter().collect()
+}
+
 /// The live object and a dry-run apply of `object`, compared.
-async fn compare(cluster: &Cluster, object: &Planned, force: bool) -> Result<Change, Diagnostic> {
-    let api = cluster.api(&object.resource, object.namespace.as_deref());
-    let live = retry(|| api.get_opt(&object.name))
-        .await
-        .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?;
+async fn compare(
+    cluster: &Cluster,
+    object: &Planned,
+    live: &Live,
+    force: bool,
+) -> Result<Change, Diagnostic> {
+    let key = (
+        object.api_version.clone(),
+        object.kind.clone(),
+        object.namespace.clone(),
+    );
+    let live = match live.get(&key) {
+        Some(Some(by_name)) => by_name.get(&object.name).cloned(),
+        _ => {
+            let api = cluster.api(&object.resource, object.namespace.as_deref());
+            retry(|| api.get_opt(&object.name))
+                .await
+                .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?
+                .and_then(|o| serde_json::to_value(&o).ok())
+        }
+    };
     let Some(live) = live else {
         // Validate the new object without comparing it to anything.
         dry_run(cluster, object, force).await?;
         return Ok(Change::Create);
     };
+    // Applied before exactly as now, and every value still in place: the
+    // apply would change nothing, so no dry run is needed.
+    let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
+    if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
+        return Ok(Change::Unchanged);
+    }
     let after = dry_run(cluster, object, force).await?;
-    let before = strip(&serde_json::to_value(&live).unwrap_or_default());
+    let before = strip(&live);
     let after = strip(&after);
     if before == after {
         return Ok(Change::Unchanged);
@@ -302,7 +395,25 @@ fn prepare(
         }
     }
     default_protocols(&mut body, None);
+    let digest = crate::digest::sha256(crate::digest::canonical_json(&body).as_bytes());
+    if let Some(annotations) = body["metadata"]["annotations"].as_object_mut() {
+        annotations.insert(DIGEST_ANNOTATION.into(), digest.into());
+    }
     body
+}
+
+/// Whether every value `ours` sets is in `live` as well: maps may hold
+/// more keys, lists must match item by item.
+fn is_subset(ours: &serde_json::Value, live: &serde_json::Value) -> bool {
+    match (ours, live) {
+        (serde_json::Value::Object(ours), serde_json::Value::Object(live)) => ours
+            .iter()
+            .all(|(key, value)| live.get(key).is_some_and(|l| is_subset(value, l))),
+        (serde_json::Value::Array(ours), serde_json::Value::Array(live)) => {
+            ours.len() == live.len() && ours.iter().zip(live).all(|(o, l)| is_subset(o, l))
+        }
+        (ours, live) => ours == live,
+    }
 }
 
 /// Ports without `protocol` get `TCP`: the server defaults it, but its
@@ -359,13 +470,17 @@ fn crd_resources(objects: &[Object]) -> HashMap<(String, String), Resource> {
     resources
 }
 
-/// The object without what the server manages: managedFields,
-/// resourceVersion, uid, generation, creationTimestamp, selfLink, status.
+/// The object without what the server manages (managedFields,
+/// resourceVersion, uid, generation, creationTimestamp, selfLink, status)
+/// and without cleat's digest annotation, which only speeds up planning.
 pub fn strip(object: &serde_json::Value) -> serde_json::Value {
     let mut object = object.clone();
     if let Some(map) = object.as_object_mut() {
         map.remove("status");
         if let Some(serde_json::Value::Object(metadata)) = map.get_mut("metadata") {
+            if let Some(serde_json::Value::Object(annotations)) = metadata.get_mut("annotations") {
+                annotations.remove(DIGEST_ANNOTATION);
+            }
             for field in [
                 "managedFields",
                 "resourceVersion",
