@@ -89,10 +89,11 @@ def write(results):
             f"| helm | {h*1000:.1f} ms | {min(times['helm'])*1000:.1f}–{max(times['helm'])*1000:.1f} ms | {rss['helm']/1024:.1f} MiB | {h/c:.1f}x time, {rss['helm']/rss['cleat']:.1f}x memory |",
             "",
         ]
-    marker = "<!-- cargo bench -->"
+    # Sections written by bench/cluster.py and by hand (cargo bench) are kept.
     try:
         existing = open(out_path).read()
-        tail = existing[existing.index(marker):] if marker in existing else ""
+        starts = [existing.index(m) for m in ("<!-- cluster -->", "<!-- cargo bench -->") if m in existing]
+        tail = existing[min(starts):] if starts else ""
     except FileNotFoundError:
         tail = ""
     open(out_path, "w").write("\n".join(lines) + ("\n" + tail if tail else ""))
