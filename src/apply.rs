@@ -13,7 +13,8 @@ use kube::api::{Patch, PatchParams};
 
 use crate::cluster::{retry, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::plan::{apply_error, Change, Plan, Planned, FIELD_MANAGER};
+use crate::plan::{apply_error, Change, Deletion, Plan, Planned, FIELD_MANAGER};
+use crate::record::Item;
 
 /// How long a CRD may take to be established.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -28,12 +29,23 @@ pub struct Options {
 }
 
 /// What an apply did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     pub created: usize,
     pub changed: usize,
     pub unchanged: usize,
+    pub deleted: usize,
+    /// Objects left in place although no longer rendered, by their keep annotation.
+    pub kept: Vec<String>,
+    /// Every object of the release as applied, with its uid.
+    pub inventory: Vec<Item>,
 }
+
+/// An applied object's id and uid.
+type Uid = (String, Option<String>);
+
+/// The annotation that keeps an object when its release no longer renders it.
+pub const KEEP_ANNOTATION: &str = "cleat.dev/keep";
 
 /// The stage an object is applied in; lower stages go first, deletion
 /// (later) goes in reverse.
@@ -62,9 +74,14 @@ pub async fn apply(
         create_namespace(cluster, namespace).await?;
     }
     let mut stages: BTreeMap<u8, Vec<&Planned>> = BTreeMap::new();
+    let mut uids: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
     for object in &plan.objects {
         match object.change {
-            Change::Unchanged => applied.unchanged += 1,
+            Change::Unchanged => {
+                applied.unchanged += 1;
+                uids.insert(object.id(), object.uid.clone());
+            }
             _ => stages
                 .entry(stage(&object.kind, object.resource.namespaced))
                 .or_default()
@@ -74,7 +91,7 @@ pub async fn apply(
     for (stage, objects) in stages {
         // Once the API server stops answering, the rest of the stage is not tried.
         let unreachable = AtomicBool::new(false);
-        let results: Vec<Option<Result<(), Diagnostic>>> = stream::iter(objects.iter())
+        let results: Vec<Option<Result<Uid, Diagnostic>>> = stream::iter(objects.iter())
             .map(|object| {
                 let unreachable = &unreachable;
                 async move {
@@ -85,18 +102,26 @@ pub async fn apply(
                     if let Err((_, true)) = &result {
                         unreachable.store(true, Ordering::Relaxed);
                     }
-                    Some(result.map_err(|(problem, _)| problem))
+                    Some(
+                        result
+                            .map(|uid| (object.id(), uid))
+                            .map_err(|(problem, _)| problem),
+                    )
                 }
             })
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
         let skipped = results.iter().filter(|r| r.is_none()).count();
-        let mut problems: Vec<Diagnostic> = results
-            .into_iter()
-            .flatten()
-            .filter_map(Result::err)
-            .collect();
+        let mut problems = Vec::new();
+        for result in results.into_iter().flatten() {
+            match result {
+                Ok((id, uid)) => {
+                    uids.insert(id, uid);
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
         if skipped > 0 {
             problems.push(Diagnostic::error(format!(
                 "{skipped} more objects were not applied: the API server stopped answering"
@@ -121,22 +146,82 @@ pub async fn apply(
             }
         }
     }
+    applied.inventory = plan
+        .objects
+        .iter()
+        .map(|object| Item {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            uid: uids.get(&object.id()).cloned().flatten(),
+        })
+        .collect();
+    applied.inventory.sort();
+    prune(cluster, &plan.deletions, &mut applied).await?;
     Ok(applied)
 }
 
-/// Applies one object; on failure, whether the API server is unreachable.
+/// Deletes objects the release no longer renders, in reverse stage order,
+/// workloads with foreground propagation; objects annotated
+/// `cleat.dev/keep: "true"` are left and reported.
+pub async fn prune(
+    cluster: &Cluster,
+    deletions: &[Deletion],
+    applied: &mut Applied,
+) -> Result<(), Diagnostics> {
+    let mut ordered: Vec<&Deletion> = deletions.iter().collect();
+    ordered.sort_by_key(|d| std::cmp::Reverse(stage(&d.item.kind, d.resource.namespaced)));
+    let mut problems = Vec::new();
+    for deletion in ordered {
+        let item = &deletion.item;
+        let api = cluster.api(&deletion.resource, item.namespace.as_deref());
+        let live = match retry(|| api.get_opt(&item.name)).await {
+            Ok(live) => live,
+            Err(e) => {
+                problems.push(cluster.error(&format!("reading {}", item.id()), &e));
+                continue;
+            }
+        };
+        let Some(live) = live else { continue };
+        let keep = live
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(KEEP_ANNOTATION))
+            .is_some_and(|v| v == "true");
+        if keep {
+            applied.kept.push(item.id());
+            continue;
+        }
+        let params = if stage(&item.kind, deletion.resource.namespaced) == 4 {
+            kube::api::DeleteParams::foreground()
+        } else {
+            kube::api::DeleteParams::background()
+        };
+        match retry(|| api.delete(&item.name, &params)).await {
+            Ok(_) => applied.deleted += 1,
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => problems.push(cluster.error(&format!("deleting {}", item.id()), &e)),
+        }
+    }
+    Diagnostics::check(problems, ())
+}
+
+/// Applies one object, giving its uid; on failure, whether the API server
+/// is unreachable.
 async fn apply_one(
     cluster: &Cluster,
     object: &Planned,
     force: bool,
-) -> Result<(), (Diagnostic, bool)> {
+) -> Result<Option<String>, (Diagnostic, bool)> {
     let api = cluster.api(&object.resource, object.namespace.as_deref());
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.force = force;
     let patch = Patch::Apply(&object.body);
     retry(|| api.patch(&object.name, &params, &patch))
         .await
-        .map(|_| ())
+        .map(|applied| applied.metadata.uid)
         .map_err(|e| {
             let unreachable = !matches!(e, kube::Error::Api(_));
             (

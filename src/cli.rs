@@ -36,6 +36,7 @@ pub enum Command {
     Template(TemplateArgs),
     Diff(DiffArgs),
     Apply(ApplyArgs),
+    Delete(DeleteArgs),
     Completions(CompletionsArgs),
 }
 
@@ -349,6 +350,30 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (cleat asks only on a terminal)
     #[arg(short, long)]
     pub yes: bool,
+    /// Release records (revisions) to keep in the cluster
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history_max: usize,
+}
+
+/// Delete a release: every object its newest record lists, then its records.
+///
+/// Objects go in reverse apply order; objects annotated `cleat.dev/keep: "true"`
+/// and CRDs (unless `--include-crds`) are left in place and reported.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat delete shop -n shop\n  cleat delete widgets -n tools --include-crds --context staging"
+)]
+pub struct DeleteArgs {
+    /// The release's name
+    pub release: String,
+    /// The release's namespace, where its records are
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
+    /// Delete the release's CRDs too, and with them every object of their kinds
+    #[arg(long)]
+    pub include_crds: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Print a shell completion script.

@@ -17,6 +17,7 @@ pub mod lock;
 pub mod object;
 pub mod package;
 pub mod plan;
+pub mod record;
 pub mod release;
 pub mod releasefile;
 pub mod render;

@@ -15,6 +15,7 @@ use kube::api::{Patch, PatchParams};
 use crate::cluster::{retry, Cluster, Resource};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::object::Object;
+use crate::record::{Item, Record};
 
 /// The field manager cleat applies as.
 pub const FIELD_MANAGER: &str = "cleat";
@@ -39,6 +40,15 @@ pub struct Planned {
     /// The template it came from.
     pub source: String,
     pub change: Change,
+    /// The live object's uid, when it exists.
+    pub uid: Option<String>,
+}
+
+/// An object of the previous revision that the release no longer renders.
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    pub item: Item,
+    pub resource: Resource,
 }
 
 /// What applying an object would do.
@@ -59,6 +69,10 @@ pub struct Plan {
     /// Namespaces the objects need that neither exist nor are rendered;
     /// applying creates them first.
     pub namespaces: Vec<String>,
+    /// Objects of the previous record no longer rendered: pruned after apply.
+    pub deletions: Vec<Deletion>,
+    /// The release's newest record, if it was applied before.
+    pub previous: Option<Record>,
 }
 
 impl Planned {
@@ -74,7 +88,8 @@ impl Planned {
     }
 }
 
-/// Plans the release `release` in `namespace`: `objects` as rendered.
+/// Plans the release `release` in `namespace`: `objects` as rendered, with
+/// the objects of its newest record that are no longer rendered to delete.
 /// `force` plans as `--force-conflicts` would apply.
 pub async fn plan(
     cluster: &Cluster,
@@ -139,6 +154,7 @@ pub async fn plan(
             resource,
             source: object.source.clone(),
             change: Change::Create,
+            uid: None,
         });
     }
     if !problems.is_empty() {
@@ -182,14 +198,14 @@ pub async fn plan(
         concurrency,
     )
     .await?;
-    let results: Vec<Result<Change, Diagnostic>> = stream::iter(planned.iter())
+    let results: Vec<Result<(Change, Option<String>), Diagnostic>> = stream::iter(planned.iter())
         .map(|object| {
             let comparable = comparable(object);
             let live = &live;
             async move {
                 if !comparable {
                     // Nothing to compare with yet, and nothing the server can dry-run.
-                    return Ok(Change::Create);
+                    return Ok((Change::Create, None));
                 }
                 compare(cluster, object, live, force).await
             }
@@ -199,8 +215,33 @@ pub async fn plan(
         .await;
     for (object, result) in planned.iter_mut().zip(results) {
         match result {
-            Ok(change) => object.change = change,
+            Ok((change, uid)) => {
+                object.change = change;
+                object.uid = uid;
+            }
             Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    // Read after the objects, so that a user who may not use the namespace
+    // hears it about an object rather than about cleat's records.
+    let previous = crate::record::latest(cluster, release, namespace).await?;
+    let mut deletions = Vec::new();
+    for item in previous.iter().flat_map(|r| &r.inventory) {
+        let rendered = planned
+            .iter()
+            .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name));
+        if rendered {
+            continue;
+        }
+        // A kind the cluster no longer serves has nothing left to delete.
+        if let Some(resource) = cluster.resource(&item.api_version, &item.kind).await? {
+            deletions.push(Deletion {
+                item: item.clone(),
+                resource,
+            });
         }
     }
     if !problems.is_empty() {
@@ -215,6 +256,8 @@ pub async fn plan(
         namespace: namespace.to_string(),
         objects: planned,
         namespaces,
+        deletions,
+        previous,
     })
 }
 
@@ -284,13 +327,14 @@ async fn live_objects<'a>(
     lists.into_iter().collect()
 }
 
-/// The live object and a dry-run apply of `object`, compared.
+/// The live object and a dry-run apply of `object`, compared, with the
+/// live object's uid.
 async fn compare(
     cluster: &Cluster,
     object: &Planned,
     live: &Live,
     force: bool,
-) -> Result<Change, Diagnostic> {
+) -> Result<(Change, Option<String>), Diagnostic> {
     let key = (
         object.api_version.clone(),
         object.kind.clone(),
@@ -309,24 +353,23 @@ async fn compare(
     let Some(live) = live else {
         // Validate the new object without comparing it to anything.
         dry_run(cluster, object, force).await?;
-        return Ok(Change::Create);
+        return Ok((Change::Create, None));
     };
+    let uid = live["metadata"]["uid"].as_str().map(str::to_string);
     // Applied before exactly as now, and every value still in place: the
     // apply would change nothing, so no dry run is needed.
     let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
     if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
-        return Ok(Change::Unchanged);
+        return Ok((Change::Unchanged, uid));
     }
     let after = dry_run(cluster, object, force).await?;
     let before = strip(&live);
     let after = strip(&after);
     if before == after {
-        return Ok(Change::Unchanged);
+        return Ok((Change::Unchanged, uid));
     }
-    Ok(Change::Update(unified_diff(
-        &mask(&object.kind, &before),
-        &mask(&object.kind, &after),
-    )))
+    let diff = unified_diff(&mask(&object.kind, &before), &mask(&object.kind, &after));
+    Ok((Change::Update(diff), uid))
 }
 
 async fn dry_run(

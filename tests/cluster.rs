@@ -89,11 +89,11 @@ fn first_install_then_no_change_then_one_changed_value() {
         "{out}"
     );
     assert!(
-        out.contains("release shop: 8 created, 0 changed, 0 unchanged\n"),
+        out.contains("release shop: revision 1: 8 created, 0 changed, 0 deleted, 0 unchanged\n"),
         "{out}"
     );
     assert!(
-        out.contains("release report: 2 created, 0 changed, 0 unchanged\n"),
+        out.contains("release report: revision 1: 2 created, 0 changed, 0 deleted, 0 unchanged\n"),
         "{out}"
     );
     let deployment = plane
@@ -136,6 +136,35 @@ fn first_install_then_no_change_then_one_changed_value() {
         "a no-change apply persists nothing"
     );
 
+    // A value changed outside cleat is seen: its new owner conflicts with
+    // cleat, and --force-conflicts puts cleat's value back.
+    let configmap = "/api/v1/namespaces/install/configmaps/shop";
+    plane.apply_as(
+        "intruder",
+        configmap,
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "shop", "namespace": "install"},
+            "data": {"features.yaml": "changed by hand"}}),
+    );
+    let err = run(plane, &dir, &["diff"]).err();
+    assert!(
+        err.contains("conflict with \"intruder\": .data.features.yaml"),
+        "{err}"
+    );
+    let out = run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
+    assert!(
+        out.contains("release shop: revision 2: 0 created, 1 changed, 0 deleted, 6 unchanged"),
+        "{out}"
+    );
+    let live = plane.get(configmap).unwrap();
+    assert!(
+        live["data"]["features.yaml"]
+            .as_str()
+            .unwrap()
+            .contains("checkout_v2: true"),
+        "{live}"
+    );
+
     // One value changes: the diff shows exactly that field, exit 2.
     let text = fs::read_to_string(dir.join("cleat.yaml")).unwrap();
     let changed = text.replacen(
@@ -169,7 +198,11 @@ fn first_install_then_no_change_then_one_changed_value() {
         diff.stdout
     );
     let out = run(plane, &dir, &["apply", "shop", "--yes"]).ok();
-    assert!(out.contains("release shop: 0 created, 1 changed,"), "{out}");
+    assert!(
+        // Autoscaling off: the HorizontalPodAutoscaler is pruned.
+        out.contains("release shop: revision 3: 0 created, 1 changed, 1 deleted, 5 unchanged"),
+        "{out}"
+    );
     let deployment = plane
         .get("/apis/apps/v1/namespaces/install/deployments/shop")
         .unwrap();
@@ -337,7 +370,10 @@ fn a_user_limited_to_one_namespace_gets_a_forbidden_error_naming_the_object() {
         &["apply", "allowed", "--yes", "--kubeconfig", &kubeconfig],
     )
     .ok();
-    assert!(out.contains("release allowed: 1 created"), "{out}");
+    assert!(
+        out.contains("release allowed: revision 1: 1 created"),
+        "{out}"
+    );
     let err = run(
         plane,
         &dir,
@@ -411,4 +447,176 @@ fn an_api_server_stopped_mid_apply_fails_clearly_and_a_rerun_converges() {
         "{}",
         diff.stdout
     );
+}
+
+/// The names of a release's record Secrets in `namespace`.
+fn records(plane: &ControlPlane, namespace: &str, release: &str) -> Vec<String> {
+    let list = plane
+        .get(&format!(
+            "/api/v1/namespaces/{namespace}/secrets?labelSelector=cleat.dev/release={release}"
+        ))
+        .unwrap();
+    let mut names: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn configmap(name: &str) -> Vec<u8> {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  value: {{{{ values.replicas | quote }}}}\n").into_bytes()
+}
+
+#[test]
+fn removed_objects_are_pruned_and_kept_ones_reported() {
+    let plane = ControlPlane::shared();
+    let (a, b, c) = (configmap("a"), configmap("b"), configmap("c"));
+    let pkg = package(
+        "prune-package",
+        &[
+            ("templates/a.yaml", &a),
+            ("templates/b.yaml", &b),
+            ("templates/c.yaml", &c),
+        ],
+    );
+    let dir = project(
+        "prune",
+        &format!(
+            "  - name: pruned\n    namespace: prune\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    assert_eq!(
+        records(plane, "prune", "pruned"),
+        ["cleat.release.pruned.v1"]
+    );
+    plane.apply_as("human", "/api/v1/namespaces/prune/configmaps/b", serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "b", "namespace": "prune", "annotations": {"cleat.dev/keep": "true"}}}));
+    fs::remove_file(pkg.join("templates/a.yaml")).unwrap();
+    fs::remove_file(pkg.join("templates/b.yaml")).unwrap();
+
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .contains("- delete v1 ConfigMap prune/a (no longer rendered)\n"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout
+            .ends_with("0 to create, 0 to change, 2 to delete, 1 unchanged\n"),
+        "{}",
+        diff.stdout
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(out.contains("release pruned: revision 2: 0 created, 0 changed, 1 deleted, 1 unchanged\n  kept v1 ConfigMap prune/b: annotated cleat.dev/keep\n"), "{out}");
+    assert!(plane.get("/api/v1/namespaces/prune/configmaps/a").is_none());
+    assert!(plane.get("/api/v1/namespaces/prune/configmaps/b").is_some());
+    assert!(plane.get("/api/v1/namespaces/prune/configmaps/c").is_some());
+    // The kept object is no longer the release's: the next plan has nothing to delete.
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+}
+
+#[test]
+fn a_removed_dependency_is_pruned_whole() {
+    let plane = ControlPlane::shared();
+    let dir = temp_dir("prune-dependency");
+    let repo = dir.join("repo");
+    common::publish(&repo, "lib", "1.0.0", "");
+    common::index(&repo);
+    let app = dir.join("app");
+    fs::create_dir_all(app.join("templates")).unwrap();
+    fs::write(
+        app.join("values.schema.yaml"),
+        "type: object\nproperties: {}\n",
+    )
+    .unwrap();
+    fs::write(
+        app.join("templates/app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    )
+    .unwrap();
+    let manifest = "name: app\nversion: 1.0.0\ndescription: d\n";
+    fs::write(
+        app.join("package.yaml"),
+        format!("{manifest}dependencies:\n  - {{name: lib, version: ^1, repository: ../repo}}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("cleat.yaml"),
+        "releases:\n  - name: withlib\n    namespace: prune-dep\n    package: app\n",
+    )
+    .unwrap();
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(plane
+        .get("/api/v1/namespaces/prune-dep/configmaps/withlib-lib")
+        .is_some());
+    fs::write(app.join("package.yaml"), manifest).unwrap();
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.contains("- delete v1 ConfigMap prune-dep/withlib-lib (no longer rendered)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("revision 2: 0 created, 0 changed, 1 deleted, 1 unchanged"),
+        "{out}"
+    );
+    assert!(plane
+        .get("/api/v1/namespaces/prune-dep/configmaps/withlib-lib")
+        .is_none());
+}
+
+#[test]
+fn history_is_trimmed_and_delete_removes_objects_and_records() {
+    let plane = ControlPlane::shared();
+    let a = configmap("settings");
+    let pkg = package("history-package", &[("templates/a.yaml", &a)]);
+    let dir = project("history", &format!("  - name: hist\n    namespace: history\n    package: {}\n    values: {{replicas: 1}}\n", pkg.display()));
+    for replicas in 1..=4 {
+        let text = fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+        let text = text.replace(
+            &format!("replicas: {}", replicas - 1),
+            &format!("replicas: {replicas}"),
+        );
+        fs::write(dir.join("cleat.yaml"), text).unwrap();
+        run(plane, &dir, &["apply", "--yes", "--history-max", "2"]).ok();
+    }
+    assert_eq!(
+        records(plane, "history", "hist"),
+        ["cleat.release.hist.v3", "cleat.release.hist.v4"]
+    );
+
+    let out = run(plane, &dir, &["delete", "hist", "-n", "history"]).ok();
+    assert_eq!(out, "release hist: 1 objects deleted, 2 records deleted\n");
+    assert!(plane
+        .get("/api/v1/namespaces/history/configmaps/settings")
+        .is_none());
+    assert!(records(plane, "history", "hist").is_empty());
+    let err = run(plane, &dir, &["delete", "hist", "-n", "history"]).err();
+    assert!(
+        err.starts_with(
+            "error: release `hist` has no record in namespace `history` of context `cleat-test`\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_record_of_3000_objects_stays_far_below_the_object_limit() {
+    let plane = ControlPlane::shared();
+    let objects = root().join("bench/packages/objects");
+    let dir = project("big-record", &format!("  - name: big\n    namespace: big-record\n    package: {}\n    values: {{count: 1000}}\n", objects.display()));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let secret = plane
+        .get("/api/v1/namespaces/big-record/secrets/cleat.release.big.v1")
+        .unwrap();
+    let size = secret["data"]["record"].as_str().unwrap().len() * 3 / 4;
+    eprintln!("record of 3,000 objects: {size} bytes");
+    assert!(size < 300 * 1024, "{size} bytes");
 }

@@ -9,7 +9,7 @@ use super::Outcome;
 pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let plans =
         super::runtime()?.block_on(super::plan_releases(&args.select, &args.cluster, false))?;
-    let plans: Vec<&Plan> = plans.iter().map(|(_, plan)| plan).collect();
+    let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();
     let text = match args.output {
         DiffFormat::Text => describe(&plans, super::stdout_color(), true),
         DiffFormat::Json => serde_json::to_string_pretty(&json(&plans)).unwrap_or_default() + "\n",
@@ -24,7 +24,9 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
 
 /// Whether applying `plan` would change anything.
 pub(super) fn has_changes(plan: &Plan) -> bool {
-    !plan.namespaces.is_empty() || plan.objects.iter().any(|o| o.change != Change::Unchanged)
+    !plan.namespaces.is_empty()
+        || !plan.deletions.is_empty()
+        || plan.objects.iter().any(|o| o.change != Change::Unchanged)
 }
 
 /// Counts of creates, changes and unchanged objects.
@@ -91,11 +93,19 @@ pub(super) fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                 Change::Unchanged => {}
             }
         }
+        for deletion in &plan.deletions {
+            text.push_str(&paint(
+                "31",
+                &format!("- delete {} (no longer rendered)", deletion.item.id()),
+            ));
+            text.push('\n');
+        }
     }
     let (create, change, unchanged) = counts(plans);
     let namespaces: usize = plans.iter().map(|p| p.namespaces.len()).sum();
+    let delete: usize = plans.iter().map(|p| p.deletions.len()).sum();
     text.push_str(&format!(
-        "{} to create, {change} to change, 0 to delete, {unchanged} unchanged\n",
+        "{} to create, {change} to change, {delete} to delete, {unchanged} unchanged\n",
         create + namespaces
     ));
     text
@@ -128,16 +138,23 @@ fn json(plans: &[&Plan]) -> serde_json::Value {
                     entry
                 })
                 .collect();
+            let deletions: Vec<String> = plan.deletions.iter().map(|d| d.item.id()).collect();
             serde_json::json!({
                 "release": plan.release,
                 "namespace": plan.namespace,
                 "createNamespaces": plan.namespaces,
                 "objects": objects,
+                "delete": deletions,
             })
         })
         .collect();
     serde_json::json!({
         "releases": releases,
-        "summary": {"create": create + namespaces, "change": change, "delete": 0, "unchanged": unchanged},
+        "summary": {
+            "create": create + namespaces,
+            "change": change,
+            "delete": plans.iter().map(|p| p.deletions.len()).sum::<usize>(),
+            "unchanged": unchanged,
+        },
     })
 }

@@ -4,6 +4,7 @@
 
 mod apply;
 mod completions;
+mod delete;
 mod deps;
 mod diff;
 mod lint;
@@ -48,6 +49,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Template(args) => lock::template(args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Apply(args) => apply::run(args, out),
+        Command::Delete(args) => delete::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
@@ -151,13 +153,20 @@ fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
         .map_err(|e| Diagnostic::error(format!("cannot start the async runtime: {e}")))
 }
 
+/// A release planned against its cluster.
+struct Planned {
+    cluster: std::sync::Arc<Cluster>,
+    plan: Plan,
+    locked: crate::lock::LockedRelease,
+}
+
 /// Renders the selected releases and plans each against its cluster (the
 /// `--context`, else the release's context, else the current one).
 async fn plan_releases(
     select: &SelectArgs,
     cluster_args: &ClusterArgs,
     force: bool,
-) -> Result<Vec<(std::sync::Arc<Cluster>, Plan)>, Diagnostics> {
+) -> Result<Vec<Planned>, Diagnostics> {
     let prepared = lock::select(
         &select.releases,
         &select.release_file,
@@ -195,7 +204,11 @@ async fn plan_releases(
         )
         .await
         {
-            Ok(plan) => plans.push((cluster, plan)),
+            Ok(plan) => plans.push(Planned {
+                cluster,
+                plan,
+                locked: release.locked,
+            }),
             Err(errors) => problems.extend(errors.0),
         }
     }
