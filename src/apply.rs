@@ -231,7 +231,8 @@ async fn apply_one(
         })
 }
 
-async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {
+/// Creates the namespace `name`, labelled as made by cleat.
+pub async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {
     let resource = cluster
         .resource("v1", "Namespace")
         .await?

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod commands;
 pub mod diagnostics;
 pub mod digest;
+pub mod lease;
 pub mod lock;
 pub mod object;
 pub mod package;

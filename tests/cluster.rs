@@ -380,6 +380,18 @@ fn a_user_limited_to_one_namespace_gets_a_forbidden_error_naming_the_object() {
         &["apply", "denied", "--yes", "--kubeconfig", &kubeconfig],
     )
     .err();
+    // Applying starts by taking the release's lease, which the user may not.
+    assert!(
+        err.starts_with("error: reading lease team-b/cleat-release-denied: leases.coordination.k8s.io \"cleat-release-denied\" is forbidden: User \"limited\" cannot get resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"team-b\" (403 Forbidden)\n"),
+        "{err}"
+    );
+    // A diff takes no lease, and names the object.
+    let err = run(
+        plane,
+        &dir,
+        &["diff", "denied", "--kubeconfig", &kubeconfig],
+    )
+    .err();
     assert!(
         err.starts_with("error: reading v1 ConfigMap team-b/denied: configmaps \"denied\" is forbidden: User \"limited\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-b\" (403 Forbidden)\n"),
         "{err}"
@@ -437,8 +449,19 @@ fn an_api_server_stopped_mid_apply_fails_clearly_and_a_rerun_converges() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     plane.start_apiserver();
+    // The interrupted apply could not release its lease: it holds until it
+    // expires, then the next apply takes it over and converges.
+    let err = run(&plane, &dir, &["apply", "--yes"]).err();
+    assert!(
+        err.starts_with("error: release `many` is being applied by "),
+        "{err}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(
+        cleat::lease::DURATION_SECONDS + 1,
+    ));
     let out = run(&plane, &dir, &["apply", "--yes"]).ok();
     assert!(out.contains("release many: "), "{out}");
+    assert!(out.contains("took over the expired lease of "), "{out}");
     let diff = run(&plane, &dir, &["diff"]);
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
     assert!(
@@ -619,4 +642,119 @@ fn the_record_of_3000_objects_stays_far_below_the_object_limit() {
     let size = secret["data"]["record"].as_str().unwrap().len() * 3 / 4;
     eprintln!("record of 3,000 objects: {size} bytes");
     assert!(size < 300 * 1024, "{size} bytes");
+}
+
+fn lease_body(
+    namespace: &str,
+    release: &str,
+    holder: &str,
+    renewed: std::time::SystemTime,
+) -> serde_json::Value {
+    let time = humantime::format_rfc3339_micros(renewed).to_string();
+    serde_json::json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": format!("cleat-release-{release}"), "namespace": namespace},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30, "acquireTime": time, "renewTime": time}})
+}
+
+#[test]
+fn a_held_lease_stops_an_apply_and_an_expired_one_is_taken_over() {
+    let plane = ControlPlane::shared();
+    let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "guarded"}});
+    plane.apply_as("setup", "/api/v1/namespaces/guarded", ns);
+    let lease = "/apis/coordination.k8s.io/v1/namespaces/guarded/leases/cleat-release-gate";
+    let now = std::time::SystemTime::now();
+    plane.apply_as(
+        "setup",
+        lease,
+        lease_body("guarded", "gate", "pipeline-42@ci pid 7", now),
+    );
+    let a = configmap("gate");
+    let pkg = package("lease-package", &[("templates/a.yaml", &a)]);
+    let dir = project(
+        "lease",
+        &format!(
+            "  - name: gate\n    namespace: guarded\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert!(
+        err.starts_with("error: release `gate` is being applied by pipeline-42@ci pid 7 since "),
+        "{err}"
+    );
+    assert!(
+        err.contains("(lease guarded/cleat-release-gate, last renewed "),
+        "{err}"
+    );
+    assert!(
+        plane
+            .get("/api/v1/namespaces/guarded/configmaps/gate")
+            .is_none(),
+        "nothing was applied"
+    );
+
+    // The holder died two minutes ago: its lease has expired.
+    let stale = now - std::time::Duration::from_secs(120);
+    plane.apply_as(
+        "setup",
+        lease,
+        lease_body("guarded", "gate", "pipeline-42@ci pid 7", stale),
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(out.contains("release gate: revision 1: 1 created"), "{out}");
+    assert!(
+        out.contains("  took over the expired lease of pipeline-42@ci pid 7\n"),
+        "{out}"
+    );
+    assert!(
+        plane.get(lease).is_none(),
+        "the lease is released after the apply"
+    );
+}
+
+#[test]
+fn two_concurrent_applies_of_one_release_do_not_run_together() {
+    let plane = ControlPlane::shared();
+    let objects = root().join("bench/packages/objects");
+    let dir = project("concurrent", &format!("  - name: busy\n    namespace: concurrent\n    package: {}\n    values: {{count: 1000}}\n", objects.display()));
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    let first = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
+        .args(["apply", "--yes"])
+        .current_dir(&dir)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("XDG_CACHE_HOME", &cache)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lease = "/apis/coordination.k8s.io/v1/namespaces/concurrent/leases/cleat-release-busy";
+    let start = std::time::Instant::now();
+    while plane.get(lease).is_none() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the first apply never took its lease"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert!(
+        err.starts_with("error: release `busy` is being applied by "),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(" pid {} since ", first.id())),
+        "{err}"
+    );
+    let output = first.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.ends_with("0 to create, 0 to change, 0 to delete, 3000 unchanged\n"),
+        "{out}"
+    );
 }

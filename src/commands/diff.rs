@@ -7,8 +7,12 @@ use crate::plan::{Change, Plan};
 use super::Outcome;
 
 pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let plans =
-        super::runtime()?.block_on(super::plan_releases(&args.select, &args.cluster, false))?;
+    let plans = super::runtime()?.block_on(super::plan_releases(
+        &args.select,
+        &args.cluster,
+        false,
+        false,
+    ))?;
     let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();
     let text = match args.output {
         DiffFormat::Text => describe(&plans, super::stdout_color(), true),

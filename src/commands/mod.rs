@@ -158,14 +158,20 @@ struct Planned {
     cluster: std::sync::Arc<Cluster>,
     plan: Plan,
     locked: crate::lock::LockedRelease,
+    /// The release's lease, when planned to apply.
+    lease: Option<crate::lease::Held>,
 }
 
 /// Renders the selected releases and plans each against its cluster (the
 /// `--context`, else the release's context, else the current one).
+/// With `lock`, each release's lease is taken before it is planned (its
+/// namespace created if need be) and held in the result; on failure, every
+/// lease taken is released again.
 async fn plan_releases(
     select: &SelectArgs,
     cluster_args: &ClusterArgs,
     force: bool,
+    lock: bool,
 ) -> Result<Vec<Planned>, Diagnostics> {
     let prepared = lock::select(
         &select.releases,
@@ -194,6 +200,17 @@ async fn plan_releases(
             }
         };
         let locked = &release.locked;
+        let lease = if lock {
+            match take_lease(&cluster, &locked.name, &locked.namespace).await {
+                Ok(held) => held,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         match plan::plan(
             &cluster,
             &locked.name,
@@ -208,9 +225,51 @@ async fn plan_releases(
                 cluster,
                 plan,
                 locked: release.locked,
+                lease,
             }),
-            Err(errors) => problems.extend(errors.0),
+            Err(errors) => {
+                problems.extend(errors.0);
+                if let Some(held) = lease {
+                    problems.extend(crate::lease::release(&cluster, held).await.err());
+                }
+            }
         }
     }
-    Diagnostics::check(problems, plans)
+    if !problems.is_empty() {
+        problems.extend(release_leases(&mut plans).await.0);
+        return Err(Diagnostics(problems));
+    }
+    Ok(plans)
+}
+
+/// The lease of a release, taken before it is planned. A release whose
+/// namespace does not exist yet has nothing to protect; it gets its lease
+/// once applying has created the namespace.
+async fn take_lease(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+) -> Result<Option<crate::lease::Held>, Diagnostic> {
+    let namespaces = cluster
+        .resource("v1", "Namespace")
+        .await?
+        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace"))?;
+    let api = cluster.api(&namespaces, None);
+    if matches!(cluster::retry(|| api.get_opt(namespace)).await, Ok(None)) {
+        return Ok(None);
+    }
+    crate::lease::acquire(cluster, release, namespace)
+        .await
+        .map(Some)
+}
+
+/// Releases every lease the plans hold; returns the problems met.
+async fn release_leases(plans: &mut [Planned]) -> Diagnostics {
+    let mut problems = Vec::new();
+    for planned in plans {
+        if let Some(held) = planned.lease.take() {
+            problems.extend(crate::lease::release(&planned.cluster, held).await.err());
+        }
+    }
+    Diagnostics(problems)
 }
