@@ -37,6 +37,7 @@ pub enum Command {
     Diff(DiffArgs),
     Apply(ApplyArgs),
     Delete(DeleteArgs),
+    Status(StatusArgs),
     Completions(CompletionsArgs),
 }
 
@@ -374,6 +375,29 @@ pub struct DeleteArgs {
     pub include_crds: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+/// Show each release's newest record and its drift.
+///
+/// Per release: the revision, when and by whom it was applied, whether the
+/// lockfile's digest matches the record's, and drift: recorded objects missing
+/// from the cluster, and objects whose values cleat set were changed outside
+/// cleat (found by re-planning the recorded revision).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat status --env production\n  cleat status shop --output json\n  cleat status --exit-code      # in a scheduled job: exit 2 on drift\n\nExit codes: 0 no drift (or without --exit-code), 2 drift with --exit-code, 1 an error"
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: DiffFormat,
+    /// Exit 2 when any release has drifted
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// Print a shell completion script.

@@ -758,3 +758,51 @@ fn two_concurrent_applies_of_one_release_do_not_run_together() {
         "{out}"
     );
 }
+
+#[test]
+fn status_shows_the_record_and_drift_from_manual_edits_and_deletes() {
+    let plane = ControlPlane::shared();
+    let (a, b) = (configmap("a"), configmap("b"));
+    let pkg = package(
+        "status-package",
+        &[("templates/a.yaml", &a), ("templates/b.yaml", &b)],
+    );
+    let dir = project(
+        "status",
+        &format!(
+            "  - name: watched\n    namespace: status\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let out = run(plane, &dir, &["status"]).ok();
+    assert_eq!(
+        out,
+        "release watched (namespace status)\n  not applied: no record in the cluster\n"
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let out = run(plane, &dir, &["status", "--exit-code"]).ok();
+    assert!(out.contains("  revision 1, applied "), "{out}");
+    assert!(out.contains("  lock: up to date (sha256:"), "{out}");
+    assert!(out.ends_with("  drift: none\n"), "{out}");
+
+    plane.apply_as(
+        "human",
+        "/api/v1/namespaces/status/configmaps/a",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "a", "namespace": "status"}, "data": {"value": "edited by hand"}}),
+    );
+    plane.delete("/api/v1/namespaces/status/configmaps/b");
+    let drifted = run(plane, &dir, &["status", "--exit-code"]);
+    assert_eq!(drifted.code, 2, "{}{}", drifted.stdout, drifted.stderr);
+    assert!(
+        drifted.stdout.ends_with("  drift: 2 objects\n    ~ changed v1 ConfigMap status/a\n    - missing v1 ConfigMap status/b\n"),
+        "{}",
+        drifted.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(plane, &dir, &["status", "-o", "json"]).ok()).unwrap();
+    assert_eq!(json["releases"][0]["record"]["revision"], 1);
+    assert_eq!(json["releases"][0]["drift"].as_array().unwrap().len(), 2);
+    // Without --exit-code, drift is reported but not an error.
+    assert_eq!(run(plane, &dir, &["status"]).code, 0);
+}

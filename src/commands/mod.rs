@@ -14,6 +14,7 @@ mod pack;
 mod render;
 mod repo;
 mod schema;
+mod status;
 
 use crate::cli::{ClusterArgs, Command, ReleaseArgs, SelectArgs, ValuesArgs};
 use crate::cluster::{self, Cluster};
@@ -50,6 +51,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Diff(args) => diff::run(args, out),
         Command::Apply(args) => apply::run(args, out),
         Command::Delete(args) => delete::run(args, out),
+        Command::Status(args) => status::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

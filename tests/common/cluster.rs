@@ -105,6 +105,17 @@ impl ControlPlane {
         })
     }
 
+    /// Deletes the object at `path`.
+    pub fn delete(&self, path: &str) {
+        self.with_client(async |client| {
+            let request = http::Request::delete(path).body(Vec::new()).unwrap();
+            client
+                .request::<serde_json::Value>(request)
+                .await
+                .unwrap_or_else(|e| panic!("DELETE {path}: {e}"));
+        })
+    }
+
     /// Server-side applies `body` at `path` as field manager `manager`.
     pub fn apply_as(&self, manager: &str, path: &str, body: serde_json::Value) {
         self.with_client(async |client| {
