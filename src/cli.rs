@@ -38,6 +38,7 @@ pub enum Command {
     Apply(ApplyArgs),
     Delete(DeleteArgs),
     Status(StatusArgs),
+    Rollback(RollbackArgs),
     Completions(CompletionsArgs),
 }
 
@@ -398,6 +399,34 @@ pub struct StatusArgs {
     /// Exit 2 when any release has drifted
     #[arg(long)]
     pub exit_code: bool,
+}
+
+/// Apply a recorded revision of a release again, as a new revision.
+///
+/// The revision's packages come from the cache by digest and its values from
+/// the record (secrets read again and checked against their SHA-256); objects
+/// the newest revision has and the old one does not are deleted.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat rollback shop -n shop             # to the revision before the newest\n  cleat rollback shop -n shop --revision 3"
+)]
+pub struct RollbackArgs {
+    /// The release's name
+    pub release: String,
+    /// The release's namespace, where its records are
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
+    /// The revision to go back to [default: the one before the newest]
+    #[arg(long, value_name = "N")]
+    pub revision: Option<u64>,
+    /// Take over fields that another field manager owns
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Release records (revisions) to keep in the cluster
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history_max: usize,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Print a shell completion script.

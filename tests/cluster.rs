@@ -806,3 +806,55 @@ fn status_shows_the_record_and_drift_from_manual_edits_and_deletes() {
     // Without --exit-code, drift is reported but not an error.
     assert_eq!(run(plane, &dir, &["status"]).code, 0);
 }
+
+#[test]
+fn rollback_applies_an_older_revision_as_a_new_one() {
+    let plane = ControlPlane::shared();
+    let (a, b, c) = (configmap("a"), configmap("b"), configmap("c"));
+    let pkg = package(
+        "rollback-package",
+        &[("templates/a.yaml", &a), ("templates/b.yaml", &b)],
+    );
+    let dir = project("rollback", &format!("  - name: back\n    namespace: rollback\n    package: {}\n    values: {{replicas: 1}}\n", pkg.display()));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    fs::remove_file(pkg.join("templates/b.yaml")).unwrap();
+    fs::write(pkg.join("templates/c.yaml"), &c).unwrap();
+    let text = fs::read_to_string(dir.join("cleat.yaml"))
+        .unwrap()
+        .replace("replicas: 1", "replicas: 2");
+    fs::write(dir.join("cleat.yaml"), text).unwrap();
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.contains("release back: revision 2: 1 created, 1 changed, 1 deleted, 0 unchanged"),
+        "{out}"
+    );
+
+    let out = run(plane, &dir, &["rollback", "back", "-n", "rollback"]).ok();
+    assert!(out.starts_with("rolled back to revision 1\n"), "{out}");
+    assert!(
+        out.contains("release back: revision 3: 1 created, 1 changed, 1 deleted, 0 unchanged"),
+        "{out}"
+    );
+    let live = plane
+        .get("/api/v1/namespaces/rollback/configmaps/a")
+        .unwrap();
+    assert_eq!(live["data"]["value"], "1");
+    assert!(plane
+        .get("/api/v1/namespaces/rollback/configmaps/b")
+        .is_some());
+    assert!(plane
+        .get("/api/v1/namespaces/rollback/configmaps/c")
+        .is_none());
+    assert_eq!(records(plane, "rollback", "back").len(), 3);
+
+    let err = run(
+        plane,
+        &dir,
+        &["rollback", "back", "-n", "rollback", "--revision", "9"],
+    )
+    .err();
+    assert_eq!(
+        err,
+        "error: release `back` has no revision 9\n  hint: recorded revisions: 1, 2, 3\n"
+    );
+}

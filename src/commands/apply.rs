@@ -107,7 +107,7 @@ async fn apply_new_namespace(
 
 /// Applies one planned release (its lease held), prunes, and records the
 /// new revision.
-async fn apply_and_record(
+pub(super) async fn apply_and_record(
     planned: &super::Planned,
     options: Options,
     history_max: usize,

@@ -13,6 +13,7 @@ mod new;
 mod pack;
 mod render;
 mod repo;
+mod rollback;
 mod schema;
 mod status;
 
@@ -52,6 +53,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Apply(args) => apply::run(args, out),
         Command::Delete(args) => delete::run(args, out),
         Command::Status(args) => status::run(args, out),
+        Command::Rollback(args) => rollback::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
