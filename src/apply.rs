@@ -64,6 +64,7 @@ pub fn stage(kind: &str, namespaced: bool) -> u8 {
 }
 
 /// Applies what `plan` would change; unchanged objects are left alone.
+/// Deletions are the caller's, with [`prune`], once the objects are ready.
 pub async fn apply(
     cluster: &Cluster,
     plan: &Plan,
@@ -158,7 +159,6 @@ pub async fn apply(
         })
         .collect();
     applied.inventory.sort();
-    prune(cluster, &plan.deletions, &mut applied).await?;
     Ok(applied)
 }
 

@@ -355,6 +355,15 @@ pub struct ApplyArgs {
     /// Release records (revisions) to keep in the cluster
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub history_max: usize,
+    /// Wait until every object is ready before pruning and recording
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait for readiness, such as `90s` or `5m`
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// If applying or waiting fails, apply the previous revision again (implies --wait)
+    #[arg(long)]
+    pub atomic: bool,
 }
 
 /// Delete a release: every object its newest record lists, then its records.

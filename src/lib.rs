@@ -25,6 +25,7 @@ pub mod render;
 pub mod repository;
 pub mod resolve;
 pub mod values;
+pub mod wait;
 pub mod yaml;
 
 use std::collections::BTreeSet;

@@ -858,3 +858,148 @@ fn rollback_applies_an_older_revision_as_a_new_one() {
         "error: release `back` has no revision 9\n  hint: recorded revisions: 1, 2, 3\n"
     );
 }
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: {{ values.image }}
+";
+
+fn ready(plane: &ControlPlane, namespace: &str) {
+    let path = format!("/apis/apps/v1/namespaces/{namespace}/deployments/web");
+    let generation = plane.get(&path).unwrap()["metadata"]["generation"]
+        .as_i64()
+        .unwrap();
+    plane.patch_status(
+        &format!("{path}/status"),
+        serde_json::json!({"status": {"observedGeneration": generation, "replicas": 1, "updatedReplicas": 1,
+            "readyReplicas": 1, "availableReplicas": 1}}),
+    );
+}
+
+#[test]
+fn wait_succeeds_when_ready_and_times_out_with_the_reason_and_atomic_rolls_back() {
+    let plane = ControlPlane::shared();
+    let schema = b"type: object\nproperties:\n  image: {type: string, description: Image, default: \"nginx:1\"}\n";
+    let pkg = package(
+        "wait-package",
+        &[
+            ("values.schema.yaml", schema),
+            ("templates/deployment.yaml", DEPLOYMENT.as_bytes()),
+        ],
+    );
+    let dir = project(
+        "wait",
+        &format!(
+            "  - name: waiting\n    namespace: wait\n    package: {}\n",
+            pkg.display()
+        ),
+    );
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
+        .args(["apply", "--yes", "--wait", "--timeout", "60s"])
+        .current_dir(&dir)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("XDG_CACHE_HOME", &cache)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while plane
+        .get("/apis/apps/v1/namespaces/wait/deployments/web")
+        .is_none()
+    {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the apply never created the deployment"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The control plane has no nodes: the test plays the controller.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    ready(plane, "wait");
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("release waiting: 0 of 1 objects ready\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("release waiting: 1 of 1 objects ready\n"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("release waiting: revision 1: 2 created"),
+        "{stdout}"
+    );
+
+    // A new image that never becomes ready: the wait times out and says why.
+    let text = fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!("{text}    values: {{image: \"nginx:2\"}}\n"),
+    )
+    .unwrap();
+    let err = run(
+        plane,
+        &dir,
+        &["apply", "--yes", "--wait", "--timeout", "2s"],
+    )
+    .err();
+    assert!(
+        err.contains("error: apps/v1 Deployment wait/web is not ready: the controller has not seen generation 2 yet (observed 1)\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: release `waiting`: not ready within 2 s\n"),
+        "{err}"
+    );
+    assert_eq!(
+        records(plane, "wait", "waiting"),
+        ["cleat.release.waiting.v1"],
+        "a failed wait records nothing"
+    );
+
+    // --atomic puts revision 1 back and says so.
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!("{text}    values: {{image: \"nginx:3\"}}\n"),
+    )
+    .unwrap();
+    let err = run(
+        plane,
+        &dir,
+        &["apply", "--yes", "--atomic", "--timeout", "2s"],
+    )
+    .err();
+    assert!(
+        err.contains("error: apps/v1 Deployment wait/web is not ready: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: --atomic: release `waiting` was rolled back to revision 1 (recorded as revision 2)\n"),
+        "{err}"
+    );
+    let live = plane
+        .get("/apis/apps/v1/namespaces/wait/deployments/web")
+        .unwrap();
+    assert_eq!(
+        live["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1"
+    );
+}

@@ -58,14 +58,19 @@ fn apply_plans(
         force: args.force_conflicts,
         concurrency: args.cluster.concurrency,
     };
+    let after = After {
+        wait: (args.wait || args.atomic).then_some(args.timeout),
+        atomic: args.atomic,
+        history_max: args.history_max,
+    };
     for planned in plans.iter() {
         if !super::diff::has_changes(&planned.plan) && recorded(planned) {
             continue;
         }
         let mut summary = if planned.lease.is_some() {
-            runtime.block_on(apply_and_record(planned, options, args.history_max))?
+            runtime.block_on(apply_and_record(planned, options, after))?
         } else {
-            runtime.block_on(apply_new_namespace(planned, options, args.history_max))?
+            runtime.block_on(apply_new_namespace(planned, options, after))?
         };
         if let Some(holder) = planned.lease.as_ref().and_then(|l| l.took_over.clone()) {
             summary.push_str(&format!("  took over the expired lease of {holder}\n"));
@@ -81,7 +86,7 @@ fn apply_plans(
 async fn apply_new_namespace(
     planned: &super::Planned,
     options: Options,
-    history_max: usize,
+    after: After,
 ) -> Result<String, Diagnostics> {
     let (cluster, plan) = (&planned.cluster, &planned.plan);
     apply::create_namespace(cluster, &plan.namespace).await?;
@@ -96,7 +101,7 @@ async fn apply_new_namespace(
             .hint("run the apply again to plan against what is there now")
             .into());
         }
-        apply_and_record(planned, options, history_max).await
+        apply_and_record(planned, options, after).await
     }
     .await;
     let released = crate::lease::release(cluster, held).await;
@@ -105,27 +110,56 @@ async fn apply_new_namespace(
     Ok(summary)
 }
 
-/// Applies one planned release (its lease held), prunes, and records the
-/// new revision.
+/// What happens after the objects are applied.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct After {
+    /// Wait for readiness, at most this long.
+    pub wait: Option<std::time::Duration>,
+    /// On failure, apply the previous revision again.
+    pub atomic: bool,
+    pub history_max: usize,
+}
+
+/// Applies one planned release (its lease held), waits for readiness when
+/// asked, prunes, and records the new revision. With `atomic`, a failure
+/// puts the previous revision back and reports both.
 pub(super) async fn apply_and_record(
     planned: &super::Planned,
     options: Options,
-    history_max: usize,
+    after: After,
 ) -> Result<String, Diagnostics> {
     let (cluster, plan) = (&planned.cluster, &planned.plan);
-    let applied = apply::apply(cluster, plan, options).await?;
-    let revision = plan.previous.as_ref().map_or(1, |r| r.revision + 1);
-    let record = Record {
-        record_version: crate::record::VERSION,
-        release: plan.release.clone(),
-        namespace: plan.namespace.clone(),
-        revision,
-        applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        applied_by: applied_by(&cluster.context),
-        lock: planned.locked.clone(),
-        inventory: applied.inventory.clone(),
+    let result = async {
+        let mut applied = apply::apply(cluster, plan, options).await?;
+        if let Some(timeout) = after.wait {
+            crate::wait::wait(cluster, &plan.release, &plan.objects, timeout).await?;
+        }
+        apply::prune(cluster, &plan.deletions, &mut applied).await?;
+        Ok::<_, Diagnostics>(applied)
+    }
+    .await;
+    let applied = match (result, after.atomic, &plan.previous) {
+        (Ok(applied), _, _) => applied,
+        (Err(failure), true, Some(previous)) => {
+            let mut problems = failure.0;
+            match roll_back(planned, previous, options, after).await {
+                Ok(revision) => problems.push(Diagnostic::error(format!(
+                    "--atomic: release `{}` was rolled back to revision {} (recorded as revision {revision})",
+                    plan.release, previous.revision
+                ))),
+                Err(errors) => {
+                    problems.push(Diagnostic::error(format!(
+                        "--atomic: rolling release `{}` back to revision {} failed too",
+                        plan.release, previous.revision
+                    )));
+                    problems.extend(errors.0);
+                }
+            }
+            return Err(Diagnostics(problems));
+        }
+        (Err(failure), _, _) => return Err(failure),
     };
-    crate::record::write(cluster, &record, history_max).await?;
+    let revision = record(planned, &planned.locked, &applied, after.history_max).await?;
     let mut summary = format!(
         "release {}: revision {revision}: {} created, {} changed, {} deleted, {} unchanged\n",
         plan.release,
@@ -141,6 +175,100 @@ pub(super) async fn apply_and_record(
         ));
     }
     Ok(summary)
+}
+
+/// Records a new revision of the planned release with `lock` and what was applied.
+async fn record(
+    planned: &super::Planned,
+    lock: &crate::lock::LockedRelease,
+    applied: &apply::Applied,
+    history_max: usize,
+) -> Result<u64, Diagnostics> {
+    let (cluster, plan) = (&planned.cluster, &planned.plan);
+    let current = crate::record::latest(cluster, &plan.release, &plan.namespace).await?;
+    let revision = current.as_ref().map_or(1, |r| r.revision + 1);
+    let record = Record {
+        record_version: crate::record::VERSION,
+        release: plan.release.clone(),
+        namespace: plan.namespace.clone(),
+        revision,
+        applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        applied_by: applied_by(&cluster.context),
+        lock: lock.clone(),
+        inventory: applied.inventory.clone(),
+    };
+    crate::record::write(cluster, &record, history_max).await?;
+    Ok(revision)
+}
+
+/// Applies the `previous` revision again after a failed apply: its objects,
+/// and deletes what the failed apply created that it does not have. The
+/// rollback is not waited for: its objects were ready before.
+async fn roll_back(
+    planned: &super::Planned,
+    previous: &Record,
+    options: Options,
+    after: After,
+) -> Result<u64, Diagnostics> {
+    let (cluster, plan) = (&planned.cluster, &planned.plan);
+    let name = format!(
+        "revision {} of release `{}`",
+        previous.revision, plan.release
+    );
+    let prepared = crate::release::from_lock(
+        &previous.lock,
+        std::path::Path::new("."),
+        &name,
+        &mut crate::repository::Client::new(false),
+    )?;
+    let mut back = crate::plan::plan(
+        cluster,
+        &plan.release,
+        &plan.namespace,
+        &prepared.objects,
+        true,
+        options.concurrency,
+    )
+    .await?;
+    for created in plan
+        .objects
+        .iter()
+        .filter(|o| o.change == crate::plan::Change::Create)
+    {
+        let known = previous.inventory.iter().any(|item| {
+            item.same_object(
+                &created.api_version,
+                &created.kind,
+                created.namespace.as_deref(),
+                &created.name,
+            )
+        });
+        if !known {
+            back.deletions.push(crate::plan::Deletion {
+                item: crate::record::Item {
+                    api_version: created.api_version.clone(),
+                    kind: created.kind.clone(),
+                    namespace: created.namespace.clone(),
+                    name: created.name.clone(),
+                    uid: None,
+                },
+                resource: created.resource.clone(),
+            });
+        }
+    }
+    let options = Options {
+        force: true,
+        ..options
+    };
+    let mut applied = apply::apply(cluster, &back, options).await?;
+    apply::prune(cluster, &back.deletions, &mut applied).await?;
+    let rolled = super::Planned {
+        cluster: std::sync::Arc::clone(cluster),
+        plan: back,
+        locked: previous.lock.clone(),
+        lease: None,
+    };
+    record(&rolled, &previous.lock, &applied, after.history_max).await
 }
 
 /// Who applies: the local user and host, and the kubeconfig context.

@@ -72,8 +72,16 @@ pub fn run(args: RollbackArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
                 force: args.force_conflicts,
                 concurrency: args.cluster.concurrency,
             };
-            let summary =
-                super::apply::apply_and_record(&planned, options, args.history_max).await?;
+            let summary = super::apply::apply_and_record(
+                &planned,
+                options,
+                super::apply::After {
+                    wait: None,
+                    atomic: false,
+                    history_max: args.history_max,
+                },
+            )
+            .await?;
             Ok::<_, Diagnostics>(format!(
                 "rolled back to revision {}\n{summary}",
                 target.revision

@@ -116,6 +116,20 @@ impl ControlPlane {
         })
     }
 
+    /// Merge-patches the status subresource at `path` (ending in `/status`).
+    pub fn patch_status(&self, path: &str, body: serde_json::Value) {
+        self.with_client(async |client| {
+            let request = http::Request::patch(path)
+                .header("Content-Type", "application/merge-patch+json")
+                .body(serde_json::to_vec(&body).unwrap())
+                .unwrap();
+            client
+                .request::<serde_json::Value>(request)
+                .await
+                .unwrap_or_else(|e| panic!("PATCH {path}: {e}"));
+        })
+    }
+
     /// Server-side applies `body` at `path` as field manager `manager`.
     pub fn apply_as(&self, manager: &str, path: &str, body: serde_json::Value) {
         self.with_client(async |client| {
