@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 #[command(
-    after_help = "Environment:\n  NO_COLOR  set to any value to turn off colours\n\nExit codes:\n  0  success\n  1  an error: the input, the command line or the cluster (printed on stderr)\n  2  `cleat diff` only: changes are present"
+    after_help = "Environment:\n  NO_COLOR  set to any value to turn off colours\n\nExit codes:\n  0  success\n  1  an error: the input, the command line or the cluster (printed on stderr)\n  2  changes are present (`cleat diff`), or drift (`cleat status --exit-code`)"
 )]
 pub struct Cli {
     #[command(subcommand)]

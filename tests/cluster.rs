@@ -262,6 +262,19 @@ spec:
     assert_eq!(widget["spec"]["size"], 1);
     let diff = run(plane, &dir, &["diff"]);
     assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+
+    // Deleting the release keeps its CRD unless asked.
+    let out = run(plane, &dir, &["delete", "gadget", "-n", "crd-test"]).ok();
+    assert_eq!(
+        out,
+        "release gadget: 1 objects deleted, 1 records deleted\n  kept apiextensions.k8s.io/v1 CustomResourceDefinition widgets.example.com: CRDs stay unless --include-crds\n"
+    );
+    assert!(plane
+        .get("/apis/example.com/v1/namespaces/crd-test/widgets/gadget")
+        .is_none());
+    assert!(plane
+        .get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+        .is_some());
 }
 
 #[test]
