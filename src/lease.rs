@@ -34,13 +34,18 @@ pub fn name(release: &str) -> String {
     format!("cleat-release-{release}")
 }
 
-/// This process as a lease holder: user, host and process id.
-pub fn identity() -> String {
+/// Who runs cleat: `user@host`.
+pub fn operator() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "unknown".into());
-    format!("{user}@{host} pid {}", std::process::id())
+    format!("{user}@{host}")
+}
+
+/// This process as a lease holder: user, host and process id.
+pub fn identity() -> String {
+    format!("{} pid {}", operator(), std::process::id())
 }
 
 fn now() -> String {

@@ -273,11 +273,7 @@ async fn roll_back(
 
 /// Who applies: the local user and host, and the kubeconfig context.
 fn applied_by(context: &str) -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into());
-    format!("{user}@{host} (context {context})")
+    format!("{} (context {context})", crate::lease::operator())
 }
 
 fn confirm() -> Result<bool, Diagnostic> {
