@@ -39,6 +39,10 @@ pub enum Command {
     Delete(DeleteArgs),
     Status(StatusArgs),
     Rollback(RollbackArgs),
+    Backup(BackupArgs),
+    Verify(VerifyArgs),
+    Restore(RestoreArgs),
+    Export(ExportArgs),
     Completions(CompletionsArgs),
 }
 
@@ -434,6 +438,85 @@ pub struct RollbackArgs {
     /// Release records (revisions) to keep in the cluster
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub history_max: usize,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Back up releases from the cluster's records into one verifiable bundle.
+///
+/// The bundle holds each release's newest record, a lockfile of them, every
+/// package archive they need (from the local cache), the rendered objects
+/// and, with `--include-live`, the live objects.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat backup -n shop -o shop.tgz\n  cleat backup --all-namespaces --include-live -o cluster-backup.tgz"
+)]
+pub struct BackupArgs {
+    /// Releases to back up [default: every release in the namespace]
+    #[arg(value_name = "RELEASE")]
+    pub releases: Vec<String>,
+    /// The namespace whose releases to back up
+    #[arg(
+        short,
+        long,
+        value_name = "NS",
+        required_unless_present = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Back up the releases of every namespace
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Include the live objects as the cluster holds them (Secret values dropped)
+    #[arg(long)]
+    pub include_live: bool,
+    /// With --include-live, keep Secret values in the bundle, in plain base64
+    #[arg(long, requires = "include_live")]
+    pub include_secrets: bool,
+    /// The bundle to write
+    #[arg(short, long, value_name = "BUNDLE.tgz")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Check a backup bundle: every digest, the lockfile, packages and rendered objects.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  cleat verify shop.tgz")]
+pub struct VerifyArgs {
+    /// The bundle
+    pub bundle: PathBuf,
+}
+
+/// Restore a backup bundle onto a cluster: objects, then release records.
+///
+/// The bundle is verified first; nothing is applied if any check fails.
+/// Releases that exist already are shown as a diff and converge.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat restore shop.tgz --context recovery\n  cleat restore shop.tgz --namespace-map shop=shop-restored --dry-run"
+)]
+pub struct RestoreArgs {
+    /// The bundle
+    pub bundle: PathBuf,
+    /// Restore the releases of namespace OLD into NEW
+    #[arg(long, value_name = "OLD=NEW")]
+    pub namespace_map: Vec<String>,
+    /// Show what restoring would do and stop
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Print a lockfile rebuilt from a release's record in the cluster.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  cleat export shop -n shop > cleat.lock")]
+pub struct ExportArgs {
+    /// The release's name
+    pub release: String,
+    /// The release's namespace
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }

@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod atomic;
+pub mod bundle;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

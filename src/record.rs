@@ -105,6 +105,36 @@ async fn secret_resource(cluster: &Cluster) -> Result<Resource, Diagnostic> {
         .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Secret"))
 }
 
+/// The newest record of every release in `namespace`, or in every
+/// namespace, sorted by namespace and name.
+pub async fn all(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Record>, Diagnostic> {
+    let resource = secret_resource(cluster).await?;
+    let api = cluster.api(&resource, namespace);
+    let params = ListParams::default().labels(crate::plan::RELEASE_LABEL);
+    let list = retry(|| api.list(&params))
+        .await
+        .map_err(|e| cluster.error("reading release records", &e))?;
+    let mut newest: std::collections::BTreeMap<(String, String), Record> = Default::default();
+    for secret in list.items {
+        if secret.data["type"] != TYPE {
+            continue;
+        }
+        let name = secret.metadata.name.clone().unwrap_or_default();
+        let record = decode(
+            &name,
+            secret.data["data"]["record"].as_str().unwrap_or_default(),
+        )?;
+        let key = (record.namespace.clone(), record.release.clone());
+        if newest
+            .get(&key)
+            .is_none_or(|r| r.revision < record.revision)
+        {
+            newest.insert(key, record);
+        }
+    }
+    Ok(newest.into_values().collect())
+}
+
 /// Every record of `release` in `namespace`, oldest first. A namespace or
 /// release without records gives an empty list.
 pub async fn history(

@@ -1016,3 +1016,222 @@ fn wait_succeeds_when_ready_and_times_out_with_the_reason_and_atomic_rolls_back(
         "nginx:1"
     );
 }
+
+/// The example packages as two releases in two namespaces with different values.
+fn two_examples(dir: &Path, replicas: u32) {
+    let examples = root().join("packages-example");
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:
+  - name: shop
+    namespace: backup-web
+    package: {web}
+    kubeVersion: \"1.20.2\"
+    values: {{replicas: {replicas}, env: {{LOG_LEVEL: warn}}}}
+  - name: report
+    namespace: backup-batch
+    package: {job}
+    kubeVersion: \"1.20.2\"
+    valueFiles: [{job}/values-production.yaml]
+    values: {{suspend: true}}
+",
+            web = examples.join("webapp").display(),
+            job = examples.join("cronjob").display(),
+        ),
+    )
+    .unwrap();
+}
+
+/// Record names and the lock digests inside them, per namespace.
+fn recorded(plane: &ControlPlane) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (namespace, release) in [("backup-web", "shop"), ("backup-batch", "report")] {
+        for name in records(plane, namespace, release) {
+            let secret = plane
+                .get(&format!("/api/v1/namespaces/{namespace}/secrets/{name}"))
+                .unwrap();
+            let type_ = secret["type"].as_str().unwrap().to_string();
+            found.push((name, type_));
+        }
+    }
+    found
+}
+
+fn rebuild(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    cleat::package::archive::build("cleat-backup", files).unwrap()
+}
+
+fn remanifest(files: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+    let mut manifest: serde_json::Value = serde_json::from_slice(&files["bundle.json"]).unwrap();
+    let digests: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .filter(|(name, _)| *name != "bundle.json")
+        .map(|(name, bytes)| (name.clone(), cleat::digest::sha256(bytes).into()))
+        .collect();
+    manifest["files"] = digests.into();
+    files.insert("bundle.json".into(), serde_json::to_vec(&manifest).unwrap());
+}
+
+#[test]
+fn backup_and_restore_onto_a_fresh_control_plane() {
+    let source = ControlPlane::start("backup-source");
+    let dir = temp_dir("backup");
+    two_examples(&dir, 2);
+    run(&source, &dir, &["apply", "--yes"]).ok();
+    two_examples(&dir, 3);
+    run(&source, &dir, &["apply", "--yes"]).ok();
+    let before = recorded(&source);
+    assert!(
+        before
+            .iter()
+            .any(|(name, _)| name == "cleat.release.shop.v2"),
+        "{before:?}"
+    );
+
+    let out = run(
+        &source,
+        &dir,
+        &[
+            "backup",
+            "--all-namespaces",
+            "--include-live",
+            "-o",
+            "backup.tgz",
+        ],
+    )
+    .ok();
+    let bundle = dir.join("backup.tgz");
+    assert!(out.starts_with("backup.tgz\nsha256:"), "{out}");
+    assert_eq!(
+        out.lines().nth(1).unwrap(),
+        cleat::digest::sha256(&fs::read(&bundle).unwrap())
+    );
+    let verified = run(&source, &dir, &["verify", "backup.tgz"]).ok();
+    assert!(verified.starts_with("backup.tgz: every digest matches\n  2 releases, 2 package archives, 6 rendered objects, live objects included\n"), "{verified}");
+    assert!(
+        verified.contains("  backup-web/shop revision 2 (webapp 1.0.0, applied "),
+        "{verified}"
+    );
+    let exported = run(&source, &dir, &["export", "shop", "-n", "backup-web"]).ok();
+    let exported = cleat::lock::Lockfile::parse("export", exported.as_bytes()).unwrap();
+    assert_eq!(exported.environments[0].releases[0].namespace, "backup-web");
+
+    // Disaster: a new, empty cluster, and a machine without the package cache.
+    let target = ControlPlane::start("backup-target");
+    let fresh = temp_dir("restore");
+    fs::copy(&bundle, fresh.join("backup.tgz")).unwrap();
+    let out = run(&target, &fresh, &["restore", "backup.tgz", "--dry-run"]).ok();
+    assert!(out.contains("+ create v1 Namespace backup-web\n"), "{out}");
+    assert!(
+        target.get("/api/v1/namespaces/backup-web").is_none(),
+        "a dry run applies nothing"
+    );
+    let out = run(&target, &fresh, &["restore", "backup.tgz"]).ok();
+    assert!(
+        out.contains("restored backup-web/shop revision 2: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("restored backup-batch/report revision 1: "),
+        "{out}"
+    );
+    let after = recorded(&target);
+    assert!(
+        after.contains(&(
+            "cleat.release.shop.v2".to_string(),
+            "cleat.dev/release.v1".to_string()
+        )),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&(
+            "cleat.release.report.v1".to_string(),
+            "cleat.dev/release.v1".to_string()
+        )),
+        "{after:?}"
+    );
+    let status = run(&target, &dir, &["status", "--exit-code"]).ok();
+    assert!(status.contains("  revision 2, applied "), "{status}");
+    assert!(status.contains("  lock: up to date"), "{status}");
+    assert!(
+        !status.contains("drift: 1") && !status.contains("drift: 2"),
+        "{status}"
+    );
+    let diff = run(&target, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    let deployment = target
+        .get("/apis/apps/v1/namespaces/backup-web/deployments/shop")
+        .unwrap();
+    assert_eq!(
+        deployment["metadata"]["labels"]["cleat.dev/release"],
+        "shop"
+    );
+
+    // Bad bundles are refused before anything is applied.
+    let bytes = fs::read(&bundle).unwrap();
+    let files = cleat::package::archive::read_as("backup bundle", "b", &bytes)
+        .unwrap()
+        .files;
+    let check = |name: &str, bytes: &[u8], expected: &str| {
+        fs::write(fresh.join(name), bytes).unwrap();
+        let err = run(&target, &fresh, &["verify", name]).err();
+        assert!(err.contains(expected), "{name}: {err}");
+        let err = run(&target, &fresh, &["restore", name]).err();
+        assert!(err.contains(expected), "{name}: {err}");
+    };
+    check(
+        "truncated.tgz",
+        &bytes[..bytes.len() / 2],
+        "error: backup bundle `truncated.tgz` is truncated",
+    );
+    let mut changed = files.clone();
+    let record = changed
+        .keys()
+        .find(|k| k.starts_with("records/backup-web"))
+        .unwrap()
+        .clone();
+    changed.get_mut(&record).unwrap().extend_from_slice(b" ");
+    check(
+        "changed.tgz",
+        &rebuild(&changed),
+        &format!("has `{record}` with digest sha256:"),
+    );
+    let mut missing = files.clone();
+    let package = missing
+        .keys()
+        .find(|k| k.starts_with("packages/"))
+        .unwrap()
+        .clone();
+    missing.remove(&package);
+    remanifest(&mut missing);
+    check(
+        "missing.tgz",
+        &rebuild(&missing),
+        "lacks the package archive sha256:",
+    );
+    let mut future = files.clone();
+    let manifest = String::from_utf8(future["bundle.json"].clone())
+        .unwrap()
+        .replace("\"bundleVersion\": 1", "\"bundleVersion\": 2");
+    future.insert("bundle.json".into(), manifest.into_bytes());
+    check(
+        "future.tgz",
+        &rebuild(&future),
+        "has format version 2, but this cleat (0.1.0) reads version 1",
+    );
+    let mut hostile = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Symlink);
+    header.set_size(0);
+    hostile
+        .append_link(&mut header, "cleat-backup/bundle.json", "/etc/passwd")
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &hostile.into_inner().unwrap()).unwrap();
+    check(
+        "hostile.tgz",
+        &gz.finish().unwrap(),
+        "has `cleat-backup/bundle.json`, a symbolic link to `/etc/passwd`",
+    );
+}

@@ -3,6 +3,7 @@
 //! `main` prints those on stderr and picks the exit code.
 
 mod apply;
+mod bundle;
 mod completions;
 mod delete;
 mod deps;
@@ -54,6 +55,10 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Delete(args) => delete::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Rollback(args) => rollback::run(args, out),
+        Command::Backup(args) => bundle::backup(args, out),
+        Command::Verify(args) => bundle::verify(args, out),
+        Command::Restore(args) => bundle::restore(args, out),
+        Command::Export(args) => bundle::export(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

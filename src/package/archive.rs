@@ -60,8 +60,21 @@ pub struct Unpacked {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-/// Reads the archive `bytes`, named `name` in messages.
+/// Reads the package archive `bytes`, named `name` in messages.
 pub fn read(name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnostic> {
+    read_as("package archive", name, bytes)
+}
+
+/// An archive as messages name it: its kind and its file.
+struct At<'a> {
+    kind: &'a str,
+    file: &'a str,
+}
+
+/// Reads an archive of the kind `kind` (for messages: "package archive",
+/// "backup bundle"), with every check and limit of package archives.
+pub fn read_as(kind: &str, name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnostic> {
+    let name = &At { kind, file: name };
     let unpacked = Rc::new(Cell::new(0u64));
     let reader = Limited {
         inner: GzDecoder::new(bytes),
@@ -192,21 +205,23 @@ fn components(path: &str) -> Result<Vec<&str>, String> {
     Ok(components)
 }
 
-fn hostile(name: &str, what: String) -> Diagnostic {
-    Diagnostic::error(format!("package archive `{name}` {what}"))
-        .about(name.to_string())
+fn hostile(name: &At, what: String) -> Diagnostic {
+    Diagnostic::error(format!("{} `{}` {what}", name.kind, name.file))
+        .about(name.file.to_string())
         .hint("package archives hold regular files under one directory; rebuild it with `cleat package`")
 }
 
-fn bomb(name: &str) -> Diagnostic {
+fn bomb(name: &At) -> Diagnostic {
     Diagnostic::error(format!(
-        "package archive `{name}` unpacks to more than a package may hold ({MAX_PACKAGE_FILES} files, {} MiB)",
+        "{} `{}` unpacks to more than a package may hold ({MAX_PACKAGE_FILES} files, {} MiB)",
+        name.kind,
+        name.file,
         MAX_PACKAGE_BYTES / (1024 * 1024)
     ))
-    .about(name.to_string())
+    .about(name.file.to_string())
 }
 
-fn corrupt(name: &str, error: &io::Error) -> Diagnostic {
+fn corrupt(name: &At, error: &io::Error) -> Diagnostic {
     let mut reason = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
@@ -218,8 +233,8 @@ fn corrupt(name: &str, error: &io::Error) -> Diagnostic {
     } else {
         "is not a valid gzip-compressed tar archive"
     };
-    Diagnostic::error(format!("package archive `{name}` {what} ({reason})"))
-        .about(name.to_string())
+    Diagnostic::error(format!("{} `{}` {what} ({reason})", name.kind, name.file))
+        .about(name.file.to_string())
         .hint("download or build it again; `cleat package DIR` writes a valid archive")
 }
 
