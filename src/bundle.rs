@@ -201,15 +201,11 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Bundle, Diagnostics> {
                 )));
             }
             packages.insert(digest, bytes.clone());
-        } else if let Some(at) = file
-            .strip_prefix("records/")
-            .and_then(|f| f.strip_suffix(".json"))
-        {
+        } else if file.starts_with("records/") {
             match serde_json::from_slice::<Record>(bytes) {
                 Ok(record) => records.push(record),
                 Err(e) => problems.push(fail(format!("has an invalid record `{file}`: {e}"))),
             }
-            let _ = at;
         } else if let Some(at) = file
             .strip_prefix("objects/")
             .and_then(|f| f.strip_suffix(".json"))
