@@ -147,11 +147,9 @@ fn is_plain_safe(s: &str) -> bool {
         c.is_ascii_alphanumeric()
             || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '+' | '=' | ' ')
     });
-    let lower = s.to_ascii_lowercase();
-    let reserved = matches!(
-        lower.as_str(),
-        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
-    );
+    let reserved = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+        .iter()
+        .any(|word| s.eq_ignore_ascii_case(word));
     chars_ok && !reserved
 }
 
