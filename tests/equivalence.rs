@@ -13,7 +13,9 @@ fn root() -> &'static Path {
 }
 
 fn helm() -> PathBuf {
-    let output = Command::new(root().join("bench/fetch-tools")).output().expect("bench/fetch-tools runs");
+    let output = Command::new(root().join("bench/fetch-tools"))
+        .output()
+        .expect("bench/fetch-tools runs");
     assert!(
         output.status.success(),
         "bench/fetch-tools failed:\n{}",
@@ -39,24 +41,64 @@ fn objects(text: &str) -> Vec<serde_json::Value> {
 fn helm_charts_and_cleat_packages_of_the_benchmarks_render_the_same_objects() {
     let helm = helm();
     let scenarios: [(&[&str], &[&str]); 3] = [
-        (&["render", "packages-example/webapp", "--release", "bench"], &["template", "bench", "bench/charts/webapp"]),
         (
-            &["render", "bench/packages/objects", "--release", "bench", "--set", "count=100"],
-            &["template", "bench", "bench/charts/objects", "--set", "count=100"],
+            &["render", "packages-example/webapp", "--release", "bench"],
+            &["template", "bench", "bench/charts/webapp"],
         ),
         (
-            &["render", "bench/packages/objects", "--release", "bench", "--set", "count=1000"],
-            &["template", "bench", "bench/charts/objects", "--set", "count=1000"],
+            &[
+                "render",
+                "bench/packages/objects",
+                "--release",
+                "bench",
+                "--set",
+                "count=100",
+            ],
+            &[
+                "template",
+                "bench",
+                "bench/charts/objects",
+                "--set",
+                "count=100",
+            ],
+        ),
+        (
+            &[
+                "render",
+                "bench/packages/objects",
+                "--release",
+                "bench",
+                "--set",
+                "count=1000",
+            ],
+            &[
+                "template",
+                "bench",
+                "bench/charts/objects",
+                "--set",
+                "count=1000",
+            ],
         ),
     ];
     for (cleat_args, helm_args) in scenarios {
         let ours = objects(&common::cleat(cleat_args).ok());
-        let output = Command::new(&helm).args(helm_args).current_dir(root()).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new(&helm)
+            .args(helm_args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let theirs = objects(&String::from_utf8_lossy(&output.stdout));
         assert_eq!(ours.len(), theirs.len(), "{cleat_args:?}");
         for (a, b) in ours.iter().zip(&theirs) {
-            assert_eq!(a, b, "{cleat_args:?}: cleat and helm render different objects");
+            assert_eq!(
+                a, b,
+                "{cleat_args:?}: cleat and helm render different objects"
+            );
         }
     }
 }
