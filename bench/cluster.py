@@ -28,61 +28,75 @@ def quiet(argv):
     subprocess.run(argv, env=env, check=True, capture_output=True)
 
 
-def cleat_project(namespace, count):
+def cleat_project(namespace, count, changed=0):
     directory = os.path.join(work, namespace)
     os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, "cleat.yaml"), "w") as f:
-        f.write(f"releases:\n  - name: bench\n    namespace: {namespace}\n"
-                f"    package: {root}/bench/packages/objects\n    values: {{count: {count}}}\n")
-    return os.path.join(directory, "cleat.yaml")
-
-
-def manifest(namespace, count):
-    path = os.path.join(work, f"{namespace}.yaml")
+    path = os.path.join(directory, f"cleat-{changed}.yaml")
     with open(path, "w") as f:
-        subprocess.run([helm, "template", "bench", "bench/charts/objects", "--set", f"count={count}",
-                        "--namespace", namespace], stdout=f, check=True)
+        f.write(f"releases:\n  - name: bench\n    namespace: {namespace}\n"
+                f"    package: {root}/bench/packages/objects\n    values: {{count: {count}, changed: {changed}}}\n")
     return path
 
 
+def manifest(namespace, count, changed=0):
+    path = os.path.join(work, f"{namespace}-{changed}.yaml")
+    with open(path, "w") as f:
+        subprocess.run([helm, "template", "bench", "bench/charts/objects", "--set", f"count={count}",
+                        "--set", f"changed={changed}", "--namespace", namespace], stdout=f, check=True)
+    return path
+
+
+OPS = ("install", "apply", "diff", "diff10", "apply10")
+
+
 def commands(tool, namespace, count):
-    """(first install, no-change apply, no-change diff) for one tool in one namespace."""
+    """Per operation of OPS, the command and the exit codes that mean it worked:
+    first install, apply and diff with nothing changed, then diff and apply with
+    10% of the objects changed (the ConfigMaps of the first tenth of the services)."""
+    changed = count * 3 // 10  # 10% of 3 objects per service
     if tool == "cleat":
-        project = cleat_project(namespace, count)
-        apply = [cleat, "apply", "--yes", "--file", project]
-        return apply, apply, [cleat, "diff", "--file", project]
+        same, new = cleat_project(namespace, count), cleat_project(namespace, count, changed)
+        apply = [cleat, "apply", "--yes", "--file", same]
+        return {"install": (apply, (0,)), "apply": (apply, (0,)), "diff": ([cleat, "diff", "--file", same], (0,)),
+                "diff10": ([cleat, "diff", "--file", new], (2,)), "apply10": ([cleat, "apply", "--yes", "--file", new], (0,))}
     if tool == "kubectl":
-        path = manifest(namespace, count)
-        apply = [kubectl, "apply", "--server-side", "-n", namespace, "-f", path]
-        return apply, apply, [kubectl, "diff", "--server-side", "-n", namespace, "-f", path]
+        same, new = manifest(namespace, count), manifest(namespace, count, changed)
+        apply = [kubectl, "apply", "--server-side", "-n", namespace, "-f", same]
+        return {"install": (apply, (0,)), "apply": (apply, (0,)),
+                "diff": ([kubectl, "diff", "--server-side", "-n", namespace, "-f", same], (0,)),
+                "diff10": ([kubectl, "diff", "--server-side", "-n", namespace, "-f", new], (1,)),
+                "apply10": ([kubectl, "apply", "--server-side", "-n", namespace, "-f", new], (0,))}
     chart = ["bench/charts/objects", "-n", namespace, "--set", f"count={count}"]
-    return ([helm, "install", "bench", *chart, "--create-namespace"],
-            [helm, "upgrade", "--install", "bench", *chart],
-            [helm, "upgrade", "bench", *chart, "--dry-run=server"])
+    new = [*chart, "--set", f"changed={changed}"]
+    return {"install": ([helm, "install", "bench", *chart, "--create-namespace"], (0,)),
+            "apply": ([helm, "upgrade", "--install", "bench", *chart], (0,)),
+            "diff": ([helm, "upgrade", "bench", *chart, "--dry-run=server"], (0,)),
+            "diff10": ([helm, "upgrade", "bench", *new, "--dry-run=server"], (0,)),
+            "apply10": ([helm, "upgrade", "--install", "bench", *new], (0,))}
 
 
 def main():
     tools = ["cleat", "kubectl", "helm"]
     results = []
     for count, label in SIZES:
-        table = {(t, op): [] for t in tools for op in ("install", "apply", "diff")}
+        table = {(t, op): [] for t in tools for op in OPS}
         for run in range(runs):
             for tool in tools:
                 namespace = f"{tool}-{count}-{run}"
-                install, apply, diff = commands(tool, namespace, count)
+                planned = commands(tool, namespace, count)
                 if tool == "kubectl":
                     quiet([kubectl, "create", "namespace", namespace])
-                table[(tool, "install")].append(timed(install))
-                table[(tool, "apply")].append(timed(apply))
-                # kubectl diff exits 1 when there are differences; cleat diff exits 2.
-                table[(tool, "diff")].append(timed(diff, ok=(0,)))
+                for op in OPS:
+                    argv, ok = planned[op]
+                    table[(tool, op)].append(timed(argv, ok=ok))
             print(f"{label}: run {run + 1}/{runs}", file=sys.stderr)
         results.append((label, table))
     write(results, tools)
 
 
 def write(results, tools):
-    names = {"install": "first install", "apply": "apply, nothing changed", "diff": "diff, nothing changed"}
+    names = {"install": "first install", "apply": "apply, nothing changed", "diff": "diff, nothing changed",
+             "diff10": "diff, 10% changed", "apply10": "apply, 10% changed"}
     versions = {
         "kubectl": subprocess.run([kubectl, "version", "--client", "-o", "yaml"], capture_output=True, text=True).stdout.split("gitVersion:")[1].split()[0],
         "helm": subprocess.run([helm, "version", "--short"], capture_output=True, text=True).stdout.strip(),
@@ -94,14 +108,15 @@ def write(results, tools):
         "kube-apiserver v1.20.2 and etcd on 127.0.0.1 (`scripts/control-plane`), on the same machine.",
         "The objects are `bench/packages/objects` / `bench/charts/objects` (Deployments, Services and",
         "ConfigMaps in equal numbers; both render the same objects). Every tool installs into",
-        "namespaces of its own, then applies and diffs again with nothing changed.",
+        "namespaces of its own, then applies and diffs again with nothing changed, then diffs and",
+        "applies with 10% of the objects changed (the ConfigMaps of the first tenth of the services).",
         f"Commands: `cleat apply --yes` / `cleat diff`; `kubectl apply --server-side` / `kubectl diff",
         f"--server-side` (kubectl {versions['kubectl']}); `helm install`, `helm upgrade --install` /",
         f"`helm upgrade --dry-run=server` (helm {versions['helm']}). {runs} runs per tool, alternating.",
         "",
     ]
     for label, table in results:
-        for op in ("install", "apply", "diff"):
+        for op in OPS:
             cleat_wall = statistics.median(w for w, _ in table[("cleat", op)])
             cleat_rss = max(r for _, r in table[("cleat", op)])
             lines += [f"### {label}: {names[op]}", "",
