@@ -30,7 +30,7 @@ pub fn run(args: ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Dia
 
 fn apply_plans(
     runtime: &tokio::runtime::Runtime,
-    plans: &mut [super::Planned],
+    plans: &mut [super::PlannedRelease],
     args: &ApplyArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Diagnostics> {
@@ -39,7 +39,7 @@ fn apply_plans(
         out,
         &super::diff::describe(&shown, super::stdout_color(), false),
     )?;
-    let recorded = |p: &super::Planned| {
+    let recorded = |p: &super::PlannedRelease| {
         p.plan
             .previous
             .as_ref()
@@ -84,7 +84,7 @@ fn apply_plans(
 /// creates the namespace, takes the lease, checks that nobody applied the
 /// release in the meantime, applies, and releases the lease.
 async fn apply_new_namespace(
-    planned: &super::Planned,
+    planned: &super::PlannedRelease,
     options: Options,
     after: After,
 ) -> Result<String, Diagnostics> {
@@ -124,7 +124,7 @@ pub(super) struct After {
 /// asked, prunes, and records the new revision. With `atomic`, a failure
 /// puts the previous revision back and reports both.
 pub(super) async fn apply_and_record(
-    planned: &super::Planned,
+    planned: &super::PlannedRelease,
     options: Options,
     after: After,
 ) -> Result<String, Diagnostics> {
@@ -179,7 +179,7 @@ pub(super) async fn apply_and_record(
 
 /// Records a new revision of the planned release with `lock` and what was applied.
 async fn record(
-    planned: &super::Planned,
+    planned: &super::PlannedRelease,
     lock: &crate::lock::LockedRelease,
     applied: &apply::Applied,
     history_max: usize,
@@ -205,7 +205,7 @@ async fn record(
 /// and deletes what the failed apply created that it does not have. The
 /// rollback is not waited for: its objects were ready before.
 async fn roll_back(
-    planned: &super::Planned,
+    planned: &super::PlannedRelease,
     previous: &Record,
     options: Options,
     after: After,
@@ -262,7 +262,7 @@ async fn roll_back(
     };
     let mut applied = apply::apply(cluster, &back, options).await?;
     apply::prune(cluster, &back.deletions, &mut applied).await?;
-    let rolled = super::Planned {
+    let rolled = super::PlannedRelease {
         cluster: std::sync::Arc::clone(cluster),
         plan: back,
         locked: previous.lock.clone(),

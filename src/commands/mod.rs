@@ -163,7 +163,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
 }
 
 /// A release planned against its cluster.
-struct Planned {
+struct PlannedRelease {
     cluster: std::sync::Arc<Cluster>,
     plan: Plan,
     locked: crate::lock::LockedRelease,
@@ -181,7 +181,7 @@ async fn plan_releases(
     cluster_args: &ClusterArgs,
     force: bool,
     lock: bool,
-) -> Result<Vec<Planned>, Diagnostics> {
+) -> Result<Vec<PlannedRelease>, Diagnostics> {
     let prepared = lock::select(
         &select.releases,
         &select.release_file,
@@ -230,7 +230,7 @@ async fn plan_releases(
         )
         .await
         {
-            Ok(plan) => plans.push(Planned {
+            Ok(plan) => plans.push(PlannedRelease {
                 cluster,
                 plan,
                 locked: release.locked,
@@ -273,7 +273,7 @@ async fn take_lease(
 }
 
 /// Releases every lease the plans hold; returns the problems met.
-async fn release_leases(plans: &mut [Planned]) -> Diagnostics {
+async fn release_leases(plans: &mut [PlannedRelease]) -> Diagnostics {
     let mut problems = Vec::new();
     for planned in plans {
         if let Some(held) = planned.lease.take() {

@@ -62,7 +62,7 @@ pub fn run(args: RollbackArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
                 args.cluster.concurrency,
             )
             .await?;
-            let planned = super::Planned {
+            let planned = super::PlannedRelease {
                 cluster: Arc::clone(&cluster),
                 plan,
                 locked: target.lock.clone(),
