@@ -92,13 +92,12 @@ impl LockedObject {
     }
 
     fn id(&self) -> String {
-        match &self.namespace {
-            Some(namespace) => format!(
-                "{} {} {namespace}/{}",
-                self.api_version, self.kind, self.name
-            ),
-            None => format!("{} {} {}", self.api_version, self.kind, self.name),
-        }
+        crate::object::id(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
 }
 

@@ -27,13 +27,24 @@ pub struct Object {
     pub source: String,
 }
 
+/// `apps/v1 Deployment web/api`: how messages name an object, wherever it
+/// is held (rendered, planned, locked or recorded).
+pub fn id(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{api_version} {kind} {ns}/{name}"),
+        None => format!("{api_version} {kind} {name}"),
+    }
+}
+
 impl Object {
-    /// `apps/v1 Deployment web/api`: how messages name an object.
+    /// This object's [`id`].
     pub fn id(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {} {ns}/{}", self.api_version, self.kind, self.name),
-            None => format!("{} {} {}", self.api_version, self.kind, self.name),
-        }
+        id(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
 
     /// The API group (empty for the core group), which with kind, namespace

@@ -78,13 +78,12 @@ pub struct Plan {
 impl Planned {
     /// `apiVersion Kind namespace/name`, as messages show an object.
     pub fn id(&self) -> String {
-        match &self.namespace {
-            Some(namespace) => format!(
-                "{} {} {namespace}/{}",
-                self.api_version, self.kind, self.name
-            ),
-            None => format!("{} {} {}", self.api_version, self.kind, self.name),
-        }
+        crate::object::id(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
 }
 
