@@ -61,18 +61,7 @@ pub fn from_repository(
             return client.fetch(location, &entry.clone());
         }
         if !client.refresh_stale() {
-            let versions: Vec<String> = index
-                .versions(name)
-                .map(|e| e.version.to_string())
-                .collect();
-            let hint = if versions.is_empty() {
-                format!("{location} has no package `{name}`")
-            } else {
-                format!(
-                    "versions of `{name}` in {location}: {}",
-                    versions.join(", ")
-                )
-            };
+            let hint = available(name, location, index.versions(name));
             return Err(Diagnostic::error(format!(
                 "no version of `{name}` in {location} satisfies `{version}`"
             ))
@@ -345,20 +334,29 @@ fn unsatisfiable(
             requirement.chain.join(" → ")
         ));
     }
-    let versions: Vec<String> = available.iter().map(|e| e.version.to_string()).collect();
-    let hint = if versions.is_empty() {
+    let hint = self::available(name, location, available.iter().copied());
+    let mut diagnostic = Diagnostic::error(message).hint(hint);
+    if let Some(first) = on_name.first() {
+        diagnostic = diagnostic.at(first.origin.clone());
+    }
+    diagnostic
+}
+
+/// The hint listing the versions of `name` that `location` has.
+fn available<'a>(
+    name: &str,
+    location: &Location,
+    entries: impl Iterator<Item = &'a Entry>,
+) -> String {
+    let versions: Vec<String> = entries.map(|e| e.version.to_string()).collect();
+    if versions.is_empty() {
         format!("{location} has no package `{name}`")
     } else {
         format!(
             "versions of `{name}` in {location}: {}",
             versions.join(", ")
         )
-    };
-    let mut diagnostic = Diagnostic::error(message).hint(hint);
-    if let Some(first) = on_name.first() {
-        diagnostic = diagnostic.at(first.origin.clone());
     }
-    diagnostic
 }
 
 /// Refuses a cycle among the chosen packages, naming it.
