@@ -233,10 +233,7 @@ async fn apply_one(
 
 /// Creates the namespace `name`, labelled as made by cleat.
 pub async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {
-    let resource = cluster
-        .resource("v1", "Namespace")
-        .await?
-        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace"))?;
+    let resource = cluster.served("v1", "Namespace").await?;
     let api = cluster.api(&resource, None);
     let body = serde_json::json!({
         "apiVersion": "v1",

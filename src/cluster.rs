@@ -113,6 +113,14 @@ impl Cluster {
         Ok(found)
     }
 
+    /// The resource of a kind cleat itself needs (Namespace, Secret, Lease):
+    /// a cluster without it is an error.
+    pub async fn served(&self, api_version: &str, kind: &str) -> Result<Resource, Diagnostic> {
+        self.resource(api_version, kind)
+            .await?
+            .ok_or_else(|| Diagnostic::error(format!("the cluster serves no {api_version} {kind}")))
+    }
+
     /// Records a resource the cluster will serve once a CRD in the same
     /// apply is established.
     pub fn expect(&self, api_version: &str, kind: &str, resource: Resource) {

@@ -58,10 +58,7 @@ pub async fn acquire(
     release: &str,
     namespace: &str,
 ) -> Result<Held, Diagnostic> {
-    let resource = cluster
-        .resource("coordination.k8s.io/v1", "Lease")
-        .await?
-        .ok_or_else(|| Diagnostic::error("the cluster serves no coordination.k8s.io/v1 Lease"))?;
+    let resource = cluster.served("coordination.k8s.io/v1", "Lease").await?;
     let api = cluster.api(&resource, Some(namespace));
     let lease_name = name(release);
     let me = identity();

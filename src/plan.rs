@@ -167,7 +167,7 @@ pub async fn plan(
         .map(|p| p.name.clone())
         .collect();
     let mut missing = BTreeSet::new();
-    let namespaces = namespace_resource(cluster).await?;
+    let namespaces = cluster.served("v1", "Namespace").await?;
     for name in needed.iter().chain(&rendered) {
         let api = cluster.api(&namespaces, None);
         match retry(|| api.get_opt(name)).await {
@@ -258,13 +258,6 @@ pub async fn plan(
         deletions,
         previous,
     })
-}
-
-async fn namespace_resource(cluster: &Cluster) -> Result<Resource, Diagnostics> {
-    cluster
-        .resource("v1", "Namespace")
-        .await?
-        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace").into())
 }
 
 /// Live objects by kind and namespace, then by name: one LIST per kind and

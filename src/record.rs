@@ -15,7 +15,7 @@ use base64::Engine;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{retry, Cluster, Resource};
+use crate::cluster::{retry, Cluster};
 use crate::diagnostics::Diagnostic;
 use crate::lock::LockedRelease;
 
@@ -89,26 +89,18 @@ pub fn secret_name(release: &str, revision: u64) -> String {
     format!("cleat.release.{release}.v{revision}")
 }
 
-fn secrets(
+/// The Secrets of `namespace` (or of every namespace), where records are.
+async fn secrets(
     cluster: &Cluster,
-    secret: &Resource,
-    namespace: &str,
-) -> kube::Api<kube::api::DynamicObject> {
-    cluster.api(secret, Some(namespace))
-}
-
-async fn secret_resource(cluster: &Cluster) -> Result<Resource, Diagnostic> {
-    cluster
-        .resource("v1", "Secret")
-        .await?
-        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Secret"))
+    namespace: Option<&str>,
+) -> Result<kube::Api<kube::api::DynamicObject>, Diagnostic> {
+    Ok(cluster.api(&cluster.served("v1", "Secret").await?, namespace))
 }
 
 /// The newest record of every release in `namespace`, or in every
 /// namespace, sorted by namespace and name.
 pub async fn all(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Record>, Diagnostic> {
-    let resource = secret_resource(cluster).await?;
-    let api = cluster.api(&resource, namespace);
+    let api = secrets(cluster, namespace).await?;
     let params = ListParams::default().labels(crate::plan::RELEASE_LABEL);
     let list = retry(|| api.list(&params))
         .await
@@ -141,8 +133,7 @@ pub async fn history(
     release: &str,
     namespace: &str,
 ) -> Result<Vec<Record>, Diagnostic> {
-    let resource = secret_resource(cluster).await?;
-    let api = secrets(cluster, &resource, namespace);
+    let api = secrets(cluster, Some(namespace)).await?;
     let params = ListParams::default().labels(&format!("{}={release}", crate::plan::RELEASE_LABEL));
     let list = match retry(|| api.list(&params)).await {
         Ok(list) => list,
@@ -175,8 +166,7 @@ pub async fn latest(
 
 /// Stores `record`, then deletes revisions older than the newest `keep`.
 pub async fn write(cluster: &Cluster, record: &Record, keep: usize) -> Result<(), Diagnostic> {
-    let resource = secret_resource(cluster).await?;
-    let api = secrets(cluster, &resource, &record.namespace);
+    let api = secrets(cluster, Some(&record.namespace)).await?;
     let name = secret_name(&record.release, record.revision);
     let encoded = encode(record)?;
     let body = serde_json::json!({
@@ -220,8 +210,7 @@ pub async fn delete_all(
     release: &str,
     namespace: &str,
 ) -> Result<usize, Diagnostic> {
-    let resource = secret_resource(cluster).await?;
-    let api = secrets(cluster, &resource, namespace);
+    let api = secrets(cluster, Some(namespace)).await?;
     let records = history(cluster, release, namespace).await?;
     let params = DeleteParams::default();
     for record in &records {

@@ -259,10 +259,7 @@ async fn take_lease(
     release: &str,
     namespace: &str,
 ) -> Result<Option<crate::lease::Held>, Diagnostic> {
-    let namespaces = cluster
-        .resource("v1", "Namespace")
-        .await?
-        .ok_or_else(|| Diagnostic::error("the cluster serves no v1 Namespace"))?;
+    let namespaces = cluster.served("v1", "Namespace").await?;
     let api = cluster.api(&namespaces, None);
     if matches!(cluster::retry(|| api.get_opt(namespace)).await, Ok(None)) {
         return Ok(None);
