@@ -256,12 +256,7 @@ async fn wait_established(cluster: &Cluster, crd: &Planned) -> Result<(), Diagno
         let live = retry(|| api.get(&crd.name))
             .await
             .map_err(|e| cluster.error(&format!("reading {}", crd.id()), &e))?;
-        let established = live.data["status"]["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|c| c["type"] == "Established" && c["status"] == "True");
-        if established {
+        if crate::cluster::condition(&live.data["status"], "Established").is_some() {
             return Ok(());
         }
         if start.elapsed() > CRD_TIMEOUT {

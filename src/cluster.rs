@@ -161,6 +161,14 @@ impl Cluster {
     }
 }
 
+/// The condition `kind` of an object's `status`, when it is `True`.
+pub fn condition<'a>(status: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    status["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind && c["status"] == "True")
+}
+
 /// An API error as users read it: the server's own message and code, or the
 /// transport failure.
 pub fn describe(error: &kube::Error) -> String {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use kube::api::ListParams;
 
-use crate::cluster::{retry, Cluster};
+use crate::cluster::{condition, retry, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::plan::Planned;
 
@@ -67,20 +67,13 @@ pub fn readiness(kind: &str, object: &serde_json::Value) -> Result<(), String> {
             Ok(())
         }
         "Job" => {
-            let condition = |kind: &str| {
-                status["conditions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|c| c["type"] == kind && c["status"] == "True")
-            };
-            if let Some(failed) = condition("Failed") {
+            if let Some(failed) = condition(status, "Failed") {
                 return Err(format!(
                     "failed: {}",
                     failed["message"].as_str().unwrap_or("(no message)")
                 ));
             }
-            match condition("Complete") {
+            match condition(status, "Complete") {
                 Some(_) => Ok(()),
                 None => Err(format!(
                     "{} of {} completions",
@@ -94,12 +87,7 @@ pub fn readiness(kind: &str, object: &serde_json::Value) -> Result<(), String> {
             phase => Err(format!("phase {}, not Bound", phase.unwrap_or("unknown"))),
         },
         "CustomResourceDefinition" => {
-            let established = status["conditions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| c["type"] == "Established" && c["status"] == "True");
-            if established {
+            if condition(status, "Established").is_some() {
                 Ok(())
             } else {
                 Err("not established".into())
