@@ -84,6 +84,14 @@ impl Item {
     }
 }
 
+/// The error for a release without records.
+pub fn not_found(release: &str, namespace: &str, context: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "release `{release}` has no record in namespace `{namespace}` of context `{context}`"
+    ))
+    .hint("check the name, `--namespace` and `--context`; only releases applied by cleat have records")
+}
+
 /// The name of the Secret holding `revision` of `release`.
 pub fn secret_name(release: &str, revision: u64) -> String {
     format!("cleat.release.{release}.v{revision}")

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::apply::Options;
 use crate::bundle::{self, Entry};
 use crate::cli::{BackupArgs, ExportArgs, RestoreArgs, VerifyArgs};
-use crate::cluster::{self, retry, Cluster};
+use crate::cluster::{retry, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::lock::{LockedEnvironment, Lockfile};
 use crate::record::Record;
@@ -19,7 +19,7 @@ use super::Outcome;
 pub fn backup(args: BackupArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let runtime = super::runtime()?;
     let bytes = runtime.block_on(async {
-        let cluster = cluster::connect(args.cluster.kubeconfig.as_deref(), args.cluster.context.as_deref()).await?;
+        let cluster = super::connect(&args.cluster, None).await?;
         let mut records = crate::record::all(&cluster, args.namespace.as_deref()).await?;
         if !args.releases.is_empty() {
             for name in &args.releases {
@@ -168,13 +168,7 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
     let bundle = read(&args.bundle)?;
     let runtime = super::runtime()?;
     let summary = runtime.block_on(async {
-        let cluster = Arc::new(
-            cluster::connect(
-                args.cluster.kubeconfig.as_deref(),
-                args.cluster.context.as_deref(),
-            )
-            .await?,
-        );
+        let cluster = Arc::new(super::connect(&args.cluster, None).await?);
         let mut client = Client::new(false);
         for bytes in bundle.packages.values() {
             client.keep(bytes)?;
@@ -249,18 +243,15 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
 
 pub fn export(args: ExportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let record = super::runtime()?.block_on(async {
-        let cluster = cluster::connect(
-            args.cluster.kubeconfig.as_deref(),
-            args.cluster.context.as_deref(),
-        )
-        .await?;
+        let cluster = super::connect(&args.cluster, None).await?;
         crate::record::latest(&cluster, &args.release, &args.namespace)
             .await?
             .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(format!(
-                    "release `{}` has no record in namespace `{}` of context `{}`",
-                    args.release, args.namespace, cluster.context
-                )))
+                Diagnostics::from(crate::record::not_found(
+                    &args.release,
+                    &args.namespace,
+                    &cluster.context,
+                ))
             })
     })?;
     let mut lockfile = Lockfile::new();

@@ -2,22 +2,19 @@
 
 use crate::apply::{prune, Applied};
 use crate::cli::DeleteArgs;
-use crate::cluster;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::plan::Deletion;
 
 use super::Outcome;
 
 pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     super::runtime()?.block_on(async {
-        let cluster = cluster::connect(args.cluster.kubeconfig.as_deref(), args.cluster.context.as_deref()).await?;
-        let Some(record) = crate::record::latest(&cluster, &args.release, &args.namespace).await? else {
-            return Err(Diagnostic::error(format!(
-                "release `{}` has no record in namespace `{}` of context `{}`",
-                args.release, args.namespace, cluster.context
-            ))
-            .hint("check the name, `--namespace` and `--context`; only releases applied by cleat have records")
-            .into());
+        let cluster = super::connect(&args.cluster, None).await?;
+        let Some(record) = crate::record::latest(&cluster, &args.release, &args.namespace).await?
+        else {
+            return Err(
+                crate::record::not_found(&args.release, &args.namespace, &cluster.context).into(),
+            );
         };
         let mut deletions = Vec::new();
         let mut kept_crds = Vec::new();
@@ -27,7 +24,10 @@ pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
                 continue;
             }
             if let Some(resource) = cluster.resource(&item.api_version, &item.kind).await? {
-                deletions.push(Deletion { item: item.clone(), resource });
+                deletions.push(Deletion {
+                    item: item.clone(),
+                    resource,
+                });
             }
         }
         let mut applied = Applied::default();
@@ -38,7 +38,10 @@ pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
             args.release, applied.deleted
         );
         for kept in &applied.kept {
-            summary.push_str(&format!("  kept {kept}: annotated {}\n", crate::apply::KEEP_ANNOTATION));
+            summary.push_str(&format!(
+                "  kept {kept}: annotated {}\n",
+                crate::apply::KEEP_ANNOTATION
+            ));
         }
         for crd in &kept_crds {
             summary.push_str(&format!("  kept {crd}: CRDs stay unless --include-crds\n"));

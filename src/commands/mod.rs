@@ -162,6 +162,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
         .map_err(|e| Diagnostic::error(format!("cannot start the async runtime: {e}")))
 }
 
+/// Connects to the cluster of `--kubeconfig`, and of `--context`, else of
+/// `context` (a release's own), else of the current context.
+async fn connect(args: &ClusterArgs, context: Option<&str>) -> Result<Cluster, Diagnostic> {
+    cluster::connect(
+        args.kubeconfig.as_deref(),
+        args.context.as_deref().or(context),
+    )
+    .await
+}
+
 /// A release planned against its cluster.
 struct PlannedRelease {
     cluster: std::sync::Arc<Cluster>,
@@ -200,10 +210,7 @@ async fn plan_releases(
         let cluster = match clusters.get(&context) {
             Some(cluster) => std::sync::Arc::clone(cluster),
             None => {
-                let cluster = std::sync::Arc::new(
-                    cluster::connect(cluster_args.kubeconfig.as_deref(), context.as_deref())
-                        .await?,
-                );
+                let cluster = std::sync::Arc::new(connect(cluster_args, context.as_deref()).await?);
                 clusters.insert(context, std::sync::Arc::clone(&cluster));
                 cluster
             }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use crate::apply::Options;
 use crate::cli::RollbackArgs;
-use crate::cluster;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::repository::Client;
 
@@ -15,19 +14,14 @@ pub fn run(args: RollbackArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
     let runtime = super::runtime()?;
     let (release, namespace) = (&args.release, &args.namespace);
     let summary = runtime.block_on(async {
-        let cluster = Arc::new(
-            cluster::connect(
-                args.cluster.kubeconfig.as_deref(),
-                args.cluster.context.as_deref(),
-            )
-            .await?,
-        );
+        let cluster = Arc::new(super::connect(&args.cluster, None).await?);
         let history = crate::record::history(&cluster, release, namespace).await?;
         let Some(newest) = history.last() else {
-            return Err(Diagnostics::from(Diagnostic::error(format!(
-                "release `{release}` has no record in namespace `{namespace}` of context `{}`",
-                cluster.context
-            ))));
+            return Err(Diagnostics::from(crate::record::not_found(
+                release,
+                namespace,
+                &cluster.context,
+            )));
         };
         let revisions: Vec<String> = history.iter().map(|r| r.revision.to_string()).collect();
         let target = match args.revision {

@@ -43,9 +43,7 @@ pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         let mut statuses = Vec::new();
         for release in &selected {
             let locked = &release.locked;
-            let context = args.cluster.context.clone().or(locked.context.clone());
-            let cluster =
-                cluster::connect(args.cluster.kubeconfig.as_deref(), context.as_deref()).await?;
+            let cluster = super::connect(&args.cluster, locked.context.as_deref()).await?;
             let record = crate::record::latest(&cluster, &locked.name, &locked.namespace).await?;
             let drift = match &record {
                 None => Vec::new(),
