@@ -8,10 +8,7 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same directory,
 /// synced to disk before it is renamed over `path`.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = crate::package::parent_dir(path);
     let file_name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;

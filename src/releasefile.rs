@@ -197,11 +197,7 @@ impl ReleaseFile {
             ))
         })?;
         let source = crate::package::source(&shown, &bytes)?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+        let dir = crate::package::parent_dir(path).to_path_buf();
         ReleaseFile::parse(source, dir)
     }
 

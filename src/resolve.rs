@@ -9,7 +9,6 @@
 //! then fetched through the verifying cache of [`crate::repository`].
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Origin};
 use crate::package::{Dependency, Package};
@@ -82,10 +81,7 @@ pub fn resolve(package: Package, client: &mut Client) -> Result<Tree, Diagnostic
     let base = if package.location.is_dir() {
         package.location.clone()
     } else {
-        package
-            .location
-            .parent()
-            .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf)
+        crate::package::parent_dir(&package.location).to_path_buf()
     };
     let root = Chosen {
         name: package.manifest.name.clone(),

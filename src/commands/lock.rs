@@ -272,10 +272,7 @@ fn from_lockfile(
             })
             .collect::<Result<_, _>>()?
     };
-    let base = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let base = crate::package::parent_dir(path);
     let mut client = Client::new(false);
     let mut prepared = Vec::new();
     let mut problems = Vec::new();

@@ -30,15 +30,13 @@ pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     )?;
     // Relative package sources and secret files of a record are relative to
     // where the release file or lockfile is.
-    let base = args
-        .select
-        .lockfile
-        .as_deref()
-        .unwrap_or(&args.select.release_file.file)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
+    let base = crate::package::parent_dir(
+        args.select
+            .lockfile
+            .as_deref()
+            .unwrap_or(&args.select.release_file.file),
+    )
+    .to_path_buf();
     let statuses = super::runtime()?.block_on(async {
         let mut statuses = Vec::new();
         for release in &selected {

@@ -228,6 +228,13 @@ pub fn source(name: &str, bytes: &[u8]) -> Result<Arc<Source>, Diagnostic> {
     }
 }
 
+/// The directory holding `path`: its parent, or `.` for a bare file name.
+pub fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Reads one file the user names (a values file), within [`MAX_FILE_BYTES`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     read_file_within(path, MAX_FILE_BYTES)
