@@ -175,13 +175,17 @@ impl Package {
     }
 
     /// The canonical archive of the package's files.
+    /// Building it also settles the package's [`digest`](Package::digest),
+    /// unless it was read from an archive, so it is not built twice.
     pub fn archive(&self) -> Result<Vec<u8>, Diagnostic> {
-        archive::build(&self.manifest.name, &self.files).map_err(|e| {
+        let bytes = archive::build(&self.manifest.name, &self.files).map_err(|e| {
             Diagnostic::error(format!(
                 "cannot build the archive of `{}`: {e}",
                 self.location.display()
             ))
-        })
+        })?;
+        self.digest.get_or_init(|| crate::digest::sha256(&bytes));
+        Ok(bytes)
     }
 
     /// The package's identity: `sha256:` and the digest of the archive it
@@ -190,8 +194,8 @@ impl Package {
         if let Some(digest) = self.digest.get() {
             return Ok(digest);
         }
-        let digest = crate::digest::sha256(&self.archive()?);
-        Ok(self.digest.get_or_init(|| digest))
+        let bytes = self.archive()?;
+        Ok(self.digest.get_or_init(|| crate::digest::sha256(&bytes)))
     }
 
     /// Templates that produce objects (helpers, named `_*`, only hold macros).
