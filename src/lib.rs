@@ -18,6 +18,7 @@ pub mod lease;
 pub mod lock;
 pub mod object;
 pub mod package;
+pub mod parallel;
 pub mod plan;
 pub mod record;
 pub mod release;

@@ -79,29 +79,63 @@ const CLUSTER_SCOPED: [&str; 16] = [
 /// Kinds whose names may hold `:` and other path-safe characters.
 const RBAC_KINDS: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
+/// Rendered output is parsed in parts of about this size, on every core.
+const PART_BYTES: usize = 64 * 1024;
+
 /// Parses and checks CRD files and rendered templates into objects.
 pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object>, Diagnostics> {
+    let sources: Vec<(&Arc<Source>, &Arc<Source>)> = crds
+        .iter()
+        .map(|crd| (crd, crd))
+        .chain(rendered.iter().map(|r| (&r.output, &r.template)))
+        .collect();
+    let parts: Vec<(usize, yaml::Part)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(index, (output, _))| {
+            yaml::parts(&output.text, PART_BYTES)
+                .into_iter()
+                .map(move |part| (index, part))
+        })
+        .collect();
+    let parsed = crate::parallel::map(&parts, |(index, part)| {
+        let (output, _) = sources[*index];
+        yaml::parse_part(output, part).map(|documents| {
+            documents
+                .into_iter()
+                .filter(|document| document.root.value != Value::Null)
+                .map(|document| {
+                    let origin = document.root.origin.clone();
+                    (origin, object(document.root, &output.name))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let mut objects: Vec<Object> = Vec::new();
     // Identity (group, kind, namespace, name) to the source that rendered it first.
     let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
     let mut problems = Vec::new();
-    let sources = crds
-        .iter()
-        .map(|crd| (crd, crd))
-        .chain(rendered.iter().map(|r| (&r.output, &r.template)));
-    for (output, template) in sources {
-        let documents = match yaml::parse_stream(output) {
-            Ok(documents) => documents,
-            Err(diagnostic) => {
+    // A source with a YAML error gives no objects; it is parsed again whole,
+    // so the message does not depend on where the parts were cut.
+    let mut failed = vec![false; sources.len()];
+    for ((index, _), documents) in parts.iter().zip(&parsed) {
+        if documents.is_err() && !std::mem::replace(&mut failed[*index], true) {
+            let (output, template) = sources[*index];
+            if let Err(diagnostic) = yaml::parse_stream(output) {
                 problems.push(locate(diagnostic, template, output));
-                continue;
             }
+        }
+    }
+    for ((index, _), documents) in parts.iter().zip(parsed) {
+        let (output, template) = sources[*index];
+        let Ok(documents) = documents else {
+            continue;
         };
-        for document in documents {
-            if document.root.value == Value::Null {
-                continue;
-            }
-            match object(&document.root, &output.name) {
+        if failed[*index] {
+            continue;
+        }
+        for (origin, object) in documents {
+            match object {
                 Ok(object) => {
                     let identity = (
                         object.group().to_string(),
@@ -114,7 +148,7 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
                             "`{}` is rendered twice (also by `{first}`)",
                             object.id()
                         ))
-                        .at(document.root.origin.clone())
+                        .at(origin)
                         .hint("give each object a unique name, for example with `release.name`");
                         problems.push(locate(diagnostic, template, output));
                     } else {
@@ -166,7 +200,7 @@ fn locate(mut diagnostic: Diagnostic, template: &Arc<Source>, output: &Arc<Sourc
     ))
 }
 
-fn object(root: &Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
+fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
     let Value::Map(_) = &root.value else {
         return Err(vec![Diagnostic::error(format!(
             "a document must be a Kubernetes object (a map), found {}",
@@ -200,8 +234,8 @@ fn object(root: &Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
             }
         }
     };
-    let api_version = text(root, "apiVersion", &mut problems);
-    let kind = text(root, "kind", &mut problems);
+    let api_version = text(&root, "apiVersion", &mut problems);
+    let kind = text(&root, "kind", &mut problems);
     let metadata = match root.get("metadata") {
         Some(
             metadata @ Node {
@@ -283,7 +317,7 @@ fn object(root: &Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
             kind,
             name,
             namespace,
-            body: root.to_json(),
+            body: root.into_json(),
             source: source.to_string(),
         }),
         _ => Err(problems),
@@ -359,15 +393,20 @@ fn name_problem(kind: &str, name: &str) -> Option<&'static str> {
 }
 
 /// The objects as one YAML stream, each preceded by a `# Source:` comment.
+/// Large streams are written in batches on every core.
 pub fn to_yaml_stream(objects: &[Object]) -> String {
-    let mut out = String::new();
-    for object in objects {
-        out.push_str("---\n# Source: ");
-        out.push_str(&object.source);
-        out.push('\n');
-        out.push_str(&yaml::emit_document(&object.body));
-    }
-    out
+    let batches: Vec<&[Object]> = objects.chunks(256).collect();
+    let texts = crate::parallel::map(&batches, |batch| {
+        let mut out = String::new();
+        for object in *batch {
+            out.push_str("---\n# Source: ");
+            out.push_str(&object.source);
+            out.push('\n');
+            out.push_str(&yaml::emit_document(&object.body));
+        }
+        out
+    });
+    texts.concat()
 }
 
 /// The objects as a Kubernetes `List`, pretty-printed JSON.
@@ -442,6 +481,44 @@ mod tests {
                 "templates/t.yaml:9:1: `v1 Secret s` is rendered twice (also by `templates/t.yaml`)",
                 "templates/t.yaml:13:1: a document must be a Kubernetes object (a map), found list",
             ]
+        );
+    }
+
+    #[test]
+    fn large_outputs_parsed_in_parts_report_like_whole_ones() {
+        let object = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let count = PART_BYTES / object.len() * 3;
+        let mut output: String = (0..count)
+            .map(|i| object.replace("name: c", &format!("name: c{i}")))
+            .collect();
+        let lines = output.lines().count();
+        // Positions in the output itself, as for CRD files.
+        let same = |text: &str| {
+            let source = Source::new("templates/t.yaml", text);
+            Rendered {
+                template: source.clone(),
+                output: source,
+            }
+        };
+        assert_eq!(objects(&[], &[same(&output)]).unwrap().len(), count);
+        // A bad object and a syntax error far down, past the first part: the
+        // lines are those of the whole output, and the valid parts before the
+        // error add nothing (no duplicates reported).
+        output.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c0}\n");
+        assert_eq!(
+            messages(objects(&[], &[same(&output)])),
+            [format!(
+                "templates/t.yaml:{}:1: `v1 ConfigMap c0` is rendered twice (also by `templates/t.yaml`)",
+                lines + 2
+            )]
+        );
+        output.push_str("---\nkey: [unclosed\n");
+        assert_eq!(
+            messages(objects(&[], &[same(&output)])),
+            [format!(
+                "templates/t.yaml:{}:1: invalid YAML in `templates/t.yaml`: while parsing a flow sequence, expected ',' or ']'",
+                lines + 7
+            )]
         );
     }
 }

@@ -6,6 +6,8 @@
 //! uses literal blocks for multi-line text, and double quotes (JSON escapes)
 //! otherwise. Output is deterministic: map keys keep their order.
 
+use std::fmt::Write;
+
 use serde_json::Value;
 
 /// One value as a YAML document (no `---`), ending in a newline.
@@ -15,7 +17,7 @@ pub fn emit_document(value: &Value) -> String {
         Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
         Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
         scalar => {
-            out.push_str(&inline(scalar, 0));
+            inline(&mut out, scalar, 0);
             out.push('\n');
         }
     }
@@ -39,7 +41,7 @@ fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usiz
         if !std::mem::take(&mut first) || !out.ends_with("- ") {
             indent(out, level);
         }
-        out.push_str(&scalar_string(key, level));
+        scalar_string(out, key, level);
         out.push(':');
         write_value_after_key(out, value, level);
     }
@@ -59,7 +61,7 @@ fn write_list(out: &mut String, items: &[Value], level: usize) {
             }
             scalar => {
                 out.push_str("- ");
-                out.push_str(&inline(scalar, level + 2));
+                inline(out, scalar, level + 2);
                 out.push('\n');
             }
         }
@@ -78,7 +80,7 @@ fn write_value_after_key(out: &mut String, value: &Value, level: usize) {
         }
         scalar => {
             out.push(' ');
-            out.push_str(&inline(scalar, level + 2));
+            inline(out, scalar, level + 2);
             out.push('\n');
         }
     }
@@ -86,71 +88,80 @@ fn write_value_after_key(out: &mut String, value: &Value, level: usize) {
 
 /// A scalar or empty collection on one line; multi-line strings become a
 /// literal block indented at `level`.
-fn inline(value: &Value, level: usize) -> String {
+fn inline(out: &mut String, value: &Value, level: usize) {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => scalar_string(s, level),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => scalar_string(out, s, level),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
-fn scalar_string(s: &str, level: usize) -> String {
+fn scalar_string(out: &mut String, s: &str, level: usize) {
     if is_plain_safe(s) {
-        s.to_string()
-    } else if let Some(block) = literal_block(s, level) {
-        block
-    } else {
-        serde_json::Value::String(s.to_string()).to_string()
+        out.push_str(s);
+    } else if !literal_block(out, s, level) {
+        // JSON string escapes are valid in YAML double quotes.
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        out.push_str(&quoted);
     }
 }
 
-/// `|` blocks for readable multi-line text (config files in ConfigMaps).
-fn literal_block(s: &str, level: usize) -> Option<String> {
+/// `|` blocks for readable multi-line text (config files in ConfigMaps);
+/// false, writing nothing, when `s` cannot be one.
+fn literal_block(out: &mut String, s: &str, level: usize) -> bool {
     let printable = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control());
     let first_line_indented = s.starts_with([' ', '\t']);
     if !s.contains('\n') || !printable || first_line_indented || s.contains('\u{feff}') {
-        return None;
+        return false;
     }
     let body = s.trim_end_matches('\n');
-    let chomp = match s.len() - body.len() {
-        0 => "-",
-        1 => "",
-        _ => "+",
-    };
-    let mut block = format!("|{chomp}");
-    let pad = " ".repeat(level.max(2));
+    out.push('|');
+    match s.len() - body.len() {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
     for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
-        block.push('\n');
+        out.push('\n');
         if !line.is_empty() {
-            block.push_str(&pad);
-            block.push_str(line);
+            indent(out, level.max(2));
+            out.push_str(line);
         }
     }
-    Some(block)
+    true
 }
 
 /// Whether `s` reads back as the same string, unquoted, in YAML 1.1 and 1.2.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'_')
+        || matches!(bytes.last(), Some(b' ' | b':'))
+    {
         return false;
     }
-    if s.ends_with([' ', ':']) || s.contains(": ") || s.contains(" #") {
-        return false;
+    // `#` is never plain, so ` #` needs no check of its own; `: ` starts a map.
+    let mut previous = first;
+    for &byte in &bytes[1..] {
+        let allowed = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'_' | b'-' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b' '
+            );
+        if !allowed || (previous == b':' && byte == b' ') {
+            return false;
+        }
+        previous = byte;
     }
-    let chars_ok = s.chars().all(|c| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '+' | '=' | ' ')
-    });
-    let reserved = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
-        .iter()
-        .any(|word| s.eq_ignore_ascii_case(word));
-    chars_ok && !reserved
+    let reserved = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+    s.len() > 5 || !reserved.iter().any(|word| s.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]

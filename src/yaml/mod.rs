@@ -16,6 +16,7 @@ mod emit;
 pub use emit::{emit, emit_document};
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -92,18 +93,23 @@ impl Node {
     /// The value as JSON. Non-finite floats, which JSON cannot hold, become null;
     /// validation reports them before values reach a template.
     pub fn to_json(&self) -> serde_json::Value {
-        match &self.value {
+        self.clone().into_json()
+    }
+
+    /// [`Node::to_json`], moving the strings instead of copying them.
+    pub fn into_json(self) -> serde_json::Value {
+        match self.value {
             Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Int(i) => serde_json::Value::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f)
+            Value::Bool(b) => serde_json::Value::Bool(b),
+            Value::Int(i) => serde_json::Value::from(i),
+            Value::Float(f) => serde_json::Number::from_f64(f)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
-            Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => items.iter().map(Node::to_json).collect(),
+            Value::String(s) => serde_json::Value::String(s),
+            Value::List(items) => items.into_iter().map(Node::into_json).collect(),
             Value::Map(entries) => entries
-                .iter()
-                .map(|(k, v)| (k.name.clone(), v.to_json()))
+                .into_iter()
+                .map(|(k, v)| (k.name, v.into_json()))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
         }
@@ -176,8 +182,60 @@ pub struct Document {
 
 /// Parses every document of a YAML stream.
 pub fn parse_stream(source: &Arc<Source>) -> Result<Vec<Document>, Diagnostic> {
-    let mut builder = Builder::new(source);
-    let mut parser = Parser::new_from_str(&source.text);
+    let whole = Part {
+        bytes: 0..source.text.len(),
+        lines_before: 0,
+    };
+    parse_part(source, &whole)
+}
+
+/// A piece of a YAML stream made of whole documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub bytes: Range<usize>,
+    /// Lines of the stream before the part.
+    pub lines_before: usize,
+}
+
+/// Cuts a stream into parts of at least `min_bytes` (the last may be
+/// shorter) at lines that start a document (`---`), which YAML allows
+/// nowhere inside a document, so each part parses on its own. Streams with
+/// directives (`%YAML`, `%TAG`), which belong to the document after them,
+/// stay whole.
+pub fn parts(text: &str, min_bytes: usize) -> Vec<Part> {
+    let whole = vec![Part {
+        bytes: 0..text.len(),
+        lines_before: 0,
+    }];
+    let mut parts = Vec::new();
+    let (mut start, mut start_line, mut offset) = (0, 0, 0);
+    for (line_number, line) in text.split_inclusive('\n').enumerate() {
+        if line.starts_with('%') {
+            return whole;
+        }
+        let opens_document = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+        if opens_document && offset - start >= min_bytes {
+            parts.push(Part {
+                bytes: start..offset,
+                lines_before: start_line,
+            });
+            (start, start_line) = (offset, line_number);
+        }
+        offset += line.len();
+    }
+    parts.push(Part {
+        bytes: start..text.len(),
+        lines_before: start_line,
+    });
+    parts
+}
+
+/// Parses the documents of one part of a stream; positions are in the stream.
+pub fn parse_part(source: &Arc<Source>, part: &Part) -> Result<Vec<Document>, Diagnostic> {
+    let mut builder = Builder::new(source, part.lines_before);
+    let mut parser = Parser::new_from_str(&source.text[part.bytes.clone()]);
     // Events are pulled one by one: yaml-rust2's own `load` recurses once per
     // nesting level and overflows the stack on deeply nested block documents.
     let scanned = loop {
@@ -194,8 +252,7 @@ pub fn parse_stream(source: &Arc<Source>) -> Result<Vec<Document>, Diagnostic> {
         return Err(error);
     }
     if let Err(error) = scanned {
-        let mark = error.marker();
-        let origin = Origin::new(source, mark.line().max(1), mark.col() + 1);
+        let origin = builder.origin(*error.marker());
         let diagnostic = Diagnostic::error(format!(
             "invalid YAML in `{}`: {}",
             source.name,
@@ -246,6 +303,7 @@ enum Frame {
 /// callback cannot fail, so the first error is kept and later events ignored.
 struct Builder<'a> {
     source: &'a Arc<Source>,
+    lines_before: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     documents: Vec<Document>,
@@ -255,20 +313,25 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(source: &'a Arc<Source>) -> Builder<'a> {
+    fn new(source: &'a Arc<Source>, lines_before: usize) -> Builder<'a> {
         Builder {
             source,
+            lines_before,
             stack: Vec::new(),
             anchors: HashMap::new(),
             documents: Vec::new(),
-            document_start: 1,
+            document_start: lines_before + 1,
             nodes: 0,
             error: None,
         }
     }
 
     fn origin(&self, mark: Marker) -> Origin {
-        Origin::new(self.source, mark.line().max(1), mark.col() + 1)
+        Origin::new(
+            self.source,
+            self.lines_before + mark.line().max(1),
+            mark.col() + 1,
+        )
     }
 
     fn fail(&mut self, diagnostic: Diagnostic) {
@@ -396,7 +459,7 @@ impl MarkedEventReceiver for Builder<'_> {
         let origin = self.origin(mark);
         match event {
             Event::DocumentStart => {
-                self.document_start = mark.line().max(1);
+                self.document_start = self.lines_before + mark.line().max(1);
                 self.anchors.clear();
                 self.nodes = 0;
             }
@@ -591,6 +654,43 @@ mod tests {
             "{error}"
         );
         assert!(error.origin.is_some());
+    }
+
+    #[test]
+    fn cuts_streams_into_parts_that_parse_alone() {
+        let text = "a: 1\n---\nb: |\n  ---x\n---x: 2\n--- # c\nc: 3\n";
+        let cuts = |min| {
+            parts(text, min)
+                .iter()
+                .map(|p| (&text[p.bytes.clone()], p.lines_before))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cuts(1),
+            [
+                ("a: 1\n", 0),
+                ("---\nb: |\n  ---x\n---x: 2\n", 1),
+                ("--- # c\nc: 3\n", 5)
+            ]
+        );
+        assert_eq!(
+            cuts(10),
+            [
+                ("a: 1\n---\nb: |\n  ---x\n---x: 2\n", 0),
+                ("--- # c\nc: 3\n", 5)
+            ]
+        );
+        assert_eq!(cuts(1000).len(), 1);
+        assert_eq!(parts("%YAML 1.2\n---\na: 1\n---\nb: 2\n", 1).len(), 1);
+        // Positions are those of the whole stream.
+        let source = Source::new("s.yaml", text);
+        let last = &parts(text, 1)[2];
+        let documents = parse_part(&source, last).unwrap();
+        assert_eq!(documents[0].start_line, 6);
+        assert_eq!(
+            documents[0].root.get("c").unwrap().origin.location(),
+            "s.yaml:7:4"
+        );
     }
 
     #[test]
