@@ -409,14 +409,18 @@ pub fn to_yaml_stream(objects: &[Object]) -> String {
     texts.concat()
 }
 
-/// The objects as a Kubernetes `List`, pretty-printed JSON.
-pub fn to_json_list(objects: &[Object]) -> String {
-    let list = serde_json::json!({
+/// The objects as a Kubernetes `List`.
+pub fn list(objects: &[Object]) -> serde_json::Value {
+    serde_json::json!({
         "apiVersion": "v1",
         "kind": "List",
         "items": objects.iter().map(|o| &o.body).collect::<Vec<_>>(),
-    });
-    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+    })
+}
+
+/// The objects as a Kubernetes `List`, pretty-printed JSON.
+pub fn to_json_list(objects: &[Object]) -> String {
+    let mut text = serde_json::to_string_pretty(&list(objects)).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -7,6 +7,7 @@
 //! through a server-side dry-run apply as field manager `cleat`, with
 //! server-managed fields removed from both sides.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use futures::stream::{self, StreamExt};
@@ -291,9 +292,7 @@ async fn live_objects<'a>(
                         .into_iter()
                         .filter_map(|o| {
                             let name = o.metadata.name.clone()?;
-                            let serde_json::Value::Object(fields) =
-                                serde_json::to_value(&o).ok()?
-                            else {
+                            let serde_json::Value::Object(fields) = live_value(o)? else {
                                 return None;
                             };
                             let mut object = serde_json::Map::new();
@@ -319,6 +318,13 @@ async fn live_objects<'a>(
     lists.into_iter().collect()
 }
 
+/// A live object as JSON, without its managedFields: no comparison looks at
+/// them, and they are often the larger part of the object.
+fn live_value(mut object: kube::api::DynamicObject) -> Option<serde_json::Value> {
+    object.metadata.managed_fields = None;
+    serde_json::to_value(&object).ok()
+}
+
 /// The live object and a dry-run apply of `object`, compared, with the
 /// live object's uid.
 async fn compare(
@@ -333,13 +339,14 @@ async fn compare(
         object.namespace.clone(),
     );
     let live = match live.get(&key) {
-        Some(Some(by_name)) => by_name.get(&object.name).cloned(),
+        Some(Some(by_name)) => by_name.get(&object.name).map(Cow::Borrowed),
         _ => {
             let api = cluster.api(&object.resource, object.namespace.as_deref());
             retry(|| api.get_opt(&object.name))
                 .await
                 .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?
-                .and_then(|o| serde_json::to_value(&o).ok())
+                .and_then(live_value)
+                .map(Cow::Owned)
         }
     };
     let Some(live) = live else {
@@ -410,7 +417,7 @@ fn prepare(
                 metadata.insert("namespace".into(), namespace.into());
             }
             None => {
-                metadata.remove("namespace");
+                metadata.shift_remove("namespace");
             }
         }
         let labels = metadata
@@ -508,13 +515,15 @@ fn crd_resources(objects: &[Object]) -> HashMap<(String, String), Resource> {
 /// The object without what the server manages (managedFields,
 /// resourceVersion, uid, generation, creationTimestamp, selfLink, status)
 /// and without cleat's digest annotation, which only speeds up planning.
+/// Removals keep the order of the other fields, so that two objects that
+/// differ only in what is removed show no difference.
 pub fn strip(object: &serde_json::Value) -> serde_json::Value {
     let mut object = object.clone();
     if let Some(map) = object.as_object_mut() {
-        map.remove("status");
+        map.shift_remove("status");
         if let Some(serde_json::Value::Object(metadata)) = map.get_mut("metadata") {
             if let Some(serde_json::Value::Object(annotations)) = metadata.get_mut("annotations") {
-                annotations.remove(DIGEST_ANNOTATION);
+                annotations.shift_remove(DIGEST_ANNOTATION);
             }
             for field in [
                 "managedFields",
@@ -524,7 +533,7 @@ pub fn strip(object: &serde_json::Value) -> serde_json::Value {
                 "creationTimestamp",
                 "selfLink",
             ] {
-                metadata.remove(field);
+                metadata.shift_remove(field);
             }
         }
     }
@@ -563,6 +572,24 @@ fn unified_diff(before: &serde_json::Value, after: &serde_json::Value) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stripping_server_fields_keeps_the_order_of_the_rest() {
+        // A live object listed without managedFields and the same object as a
+        // dry run returns it: equal once stripped, in the same order.
+        let listed = serde_json::json!({"metadata": {"name": "web", "uid": "u", "namespace": "ns", "labels": {}}});
+        let dry_run = serde_json::json!({"metadata": {"managedFields": [], "name": "web", "uid": "u", "namespace": "ns", "labels": {}}});
+        let (a, b) = (strip(&listed), strip(&dry_run));
+        assert_eq!(a, b);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"metadata":{"name":"web","namespace":"ns","labels":{}}}"#
+        );
+    }
 
     #[test]
     fn ports_get_a_protocol_and_objects_their_release() {

@@ -52,7 +52,7 @@ pub fn backup(args: BackupArgs, out: &mut dyn std::io::Write) -> Result<Outcome,
             }
             let name = format!("the record of release `{}`", record.release);
             let prepared = crate::release::from_lock(&record.lock, Path::new("."), &name, &mut client)?;
-            let objects: serde_json::Value = serde_json::from_str(&crate::object::to_json_list(&prepared.objects)).unwrap_or_default();
+            let objects = crate::object::list(&prepared.objects);
             let live = if args.include_live { Some(live(&cluster, &record, args.include_secrets).await?) } else { None };
             entries.push(Entry { record, objects, live });
         }
@@ -103,8 +103,8 @@ async fn live(
         object["kind"] = item.kind.clone().into();
         if item.kind == "Secret" && !secrets {
             if let Some(map) = object.as_object_mut() {
-                map.remove("data");
-                map.remove("stringData");
+                map.shift_remove("data");
+                map.shift_remove("stringData");
             }
         }
         items.push(object);
