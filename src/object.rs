@@ -127,13 +127,10 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
         }
     }
     for ((index, _), documents) in parts.iter().zip(parsed) {
-        let (output, template) = sources[*index];
-        let Ok(documents) = documents else {
+        let (Ok(documents), false) = (documents, failed[*index]) else {
             continue;
         };
-        if failed[*index] {
-            continue;
-        }
+        let (output, template) = sources[*index];
         for (origin, object) in documents {
             match object {
                 Ok(object) => {

@@ -1168,6 +1168,51 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
         "shop"
     );
 
+    // Releases restore side by side: one that cannot (its lease is held)
+    // does not stop the other, and both outcomes are reported.
+    let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "again-batch"}});
+    target.apply_as("setup", "/api/v1/namespaces/again-batch", ns);
+    target.apply_as(
+        "setup",
+        "/apis/coordination.k8s.io/v1/namespaces/again-batch/leases/cleat-release-report",
+        lease_body(
+            "again-batch",
+            "report",
+            "pipeline-7@ci pid 9",
+            std::time::SystemTime::now(),
+        ),
+    );
+    let again = run(
+        &target,
+        &fresh,
+        &[
+            "restore",
+            "backup.tgz",
+            "--namespace-map",
+            "backup-web=again-web",
+            "--namespace-map",
+            "backup-batch=again-batch",
+        ],
+    );
+    assert_eq!(again.code, 1, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("restored again-web/shop revision 2: "),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stderr
+            .starts_with("error: release `report` is being applied by pipeline-7@ci pid 9 since "),
+        "{}",
+        again.stderr
+    );
+    assert!(target
+        .get("/apis/apps/v1/namespaces/again-web/deployments/shop")
+        .is_some());
+
     // Bad bundles are refused before anything is applied.
     let bytes = fs::read(&bundle).unwrap();
     let files = cleat::package::archive::read_as("backup bundle", "b", &bytes)

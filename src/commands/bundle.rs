@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use futures::stream::{self, StreamExt};
+
 use crate::apply::Options;
 use crate::bundle::{self, Entry};
 use crate::cli::{BackupArgs, ExportArgs, RestoreArgs, VerifyArgs};
 use crate::cluster::{retry, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::lock::{LockedEnvironment, Lockfile};
+use crate::lock::{LockedEnvironment, LockedRelease, Lockfile};
 use crate::record::Record;
 use crate::repository::Client;
 
@@ -167,13 +169,13 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
     }
     let bundle = read(&args.bundle)?;
     let runtime = super::runtime()?;
-    let summary = runtime.block_on(async {
+    let reports = runtime.block_on(async {
         let cluster = Arc::new(super::connect(&args.cluster, None).await?);
         let mut client = Client::new(false);
         for bytes in bundle.packages.values() {
             client.keep(bytes)?;
         }
-        let mut summary = String::new();
+        let mut releases = Vec::new();
         for record in &bundle.records {
             let mut lock = record.lock.clone();
             if let Some(new) = map.get(&record.namespace) {
@@ -182,63 +184,96 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
             }
             let name = format!("release `{}` of the bundle", record.release);
             let prepared = crate::release::from_lock(&lock, Path::new("."), &name, &mut client)?;
-            let plan = crate::plan::plan(
-                &cluster,
-                &lock.name,
-                &lock.namespace,
-                &prepared.objects,
-                true,
-                args.cluster.concurrency,
-            )
-            .await?;
-            summary.push_str(&super::diff::describe(&[&plan], false, false));
-            if args.dry_run {
-                continue;
-            }
-            if plan.namespaces.contains(&lock.namespace) {
-                crate::apply::create_namespace(&cluster, &lock.namespace).await?;
-            }
-            let lease = crate::lease::acquire(&cluster, &lock.name, &lock.namespace).await?;
-            let result = async {
-                let options = Options {
-                    force: true,
-                    concurrency: args.cluster.concurrency,
-                };
-                let mut applied = crate::apply::apply(&cluster, &plan, options).await?;
-                crate::apply::prune(&cluster, &plan.deletions, &mut applied).await?;
-                let restored = Record {
-                    namespace: lock.namespace.clone(),
-                    lock: lock.clone(),
-                    inventory: applied.inventory.clone(),
-                    applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                        .to_string(),
-                    applied_by: format!(
-                        "{} (context {}, restored)",
-                        crate::lease::operator(),
-                        cluster.context
-                    ),
-                    ..record.clone()
-                };
-                crate::record::write(&cluster, &restored, usize::MAX).await?;
-                Ok::<_, Diagnostics>(format!(
-                    "restored {}/{} revision {}: {} created, {} changed, {} unchanged\n",
-                    lock.namespace,
-                    lock.name,
-                    record.revision,
-                    applied.created + plan.namespaces.len(),
-                    applied.changed,
-                    applied.unchanged
-                ))
-            }
-            .await;
-            let released = crate::lease::release(&cluster, lease).await;
-            summary.push_str(&result?);
-            released?;
+            releases.push((record, lock, prepared.objects));
         }
-        Ok::<_, Diagnostics>(summary)
+        // Releases are restored side by side; every one runs to its end, and
+        // reports keep the bundle's order.
+        let reports: Vec<Result<String, Diagnostics>> = stream::iter(&releases)
+            .map(|(record, lock, objects)| restore_release(&cluster, record, lock, objects, &args))
+            .buffered(RELEASES_AT_ONCE)
+            .collect()
+            .await;
+        Ok::<_, Diagnostics>(reports)
     })?;
+    let mut summary = String::new();
+    let mut problems = Vec::new();
+    for report in reports {
+        match report {
+            Ok(text) => summary.push_str(&text),
+            Err(failed) => problems.extend(failed.0),
+        }
+    }
     super::write(out, &summary)?;
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
     Ok(Outcome::default())
+}
+
+/// Releases restored at once (each with its own requests in flight).
+const RELEASES_AT_ONCE: usize = 4;
+
+/// Restores one release of a bundle: its plan (forced), then, unless this is
+/// a dry run, its namespace, objects, prunes and record under its lease.
+async fn restore_release(
+    cluster: &Cluster,
+    record: &Record,
+    lock: &LockedRelease,
+    objects: &[crate::object::Object],
+    args: &RestoreArgs,
+) -> Result<String, Diagnostics> {
+    let plan = crate::plan::plan(
+        cluster,
+        &lock.name,
+        &lock.namespace,
+        objects,
+        true,
+        args.cluster.concurrency,
+    )
+    .await?;
+    let mut report = super::diff::describe(&[&plan], false, false);
+    if args.dry_run {
+        return Ok(report);
+    }
+    if plan.namespaces.contains(&lock.namespace) {
+        crate::apply::create_namespace(cluster, &lock.namespace).await?;
+    }
+    let lease = crate::lease::acquire(cluster, &lock.name, &lock.namespace).await?;
+    let result = async {
+        let options = Options {
+            force: true,
+            concurrency: args.cluster.concurrency,
+        };
+        let mut applied = crate::apply::apply(cluster, &plan, options).await?;
+        crate::apply::prune(cluster, &plan.deletions, &mut applied).await?;
+        let restored = Record {
+            namespace: lock.namespace.clone(),
+            lock: lock.clone(),
+            inventory: applied.inventory.clone(),
+            applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            applied_by: format!(
+                "{} (context {}, restored)",
+                crate::lease::operator(),
+                cluster.context
+            ),
+            ..record.clone()
+        };
+        crate::record::write(cluster, &restored, usize::MAX).await?;
+        Ok::<_, Diagnostics>(format!(
+            "restored {}/{} revision {}: {} created, {} changed, {} unchanged\n",
+            lock.namespace,
+            lock.name,
+            record.revision,
+            applied.created + plan.namespaces.len(),
+            applied.changed,
+            applied.unchanged
+        ))
+    }
+    .await;
+    let released = crate::lease::release(cluster, lease).await;
+    report.push_str(&result?);
+    released?;
+    Ok(report)
 }
 
 pub fn export(args: ExportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
