@@ -98,7 +98,18 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
                 .map(move |part| (index, part))
         })
         .collect();
-    let parsed = crate::parallel::map(&parts, |(index, part)| {
+    // Consecutive parts grouped into jobs of at least PART_BYTES, so that a
+    // small package is parsed without starting any thread.
+    let mut jobs: Vec<&[(usize, yaml::Part)]> = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (end, (_, part)) in parts.iter().enumerate() {
+        size += part.bytes.len();
+        if size >= PART_BYTES || end + 1 == parts.len() {
+            jobs.push(&parts[start..=end]);
+            (start, size) = (end + 1, 0);
+        }
+    }
+    let parse = |(index, part): &(usize, yaml::Part)| {
         let (output, _) = sources[*index];
         yaml::parse_part(output, part).map(|documents| {
             documents
@@ -110,7 +121,12 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
                 })
                 .collect::<Vec<_>>()
         })
-    });
+    };
+    let parsed: Vec<_> =
+        crate::parallel::map(&jobs, |job| job.iter().map(parse).collect::<Vec<_>>())
+            .into_iter()
+            .flatten()
+            .collect();
     let mut objects: Vec<Object> = Vec::new();
     // Identity (group, kind, namespace, name) to the source that rendered it first.
     let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
