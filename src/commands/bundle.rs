@@ -190,7 +190,7 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
         // reports keep the bundle's order.
         let reports: Vec<Result<String, Diagnostics>> = stream::iter(&releases)
             .map(|(record, lock, objects)| restore_release(&cluster, record, lock, objects, &args))
-            .buffered(RELEASES_AT_ONCE)
+            .buffered(super::RELEASES_AT_ONCE)
             .collect()
             .await;
         Ok::<_, Diagnostics>(reports)
@@ -209,9 +209,6 @@ pub fn restore(args: RestoreArgs, out: &mut dyn std::io::Write) -> Result<Outcom
     }
     Ok(Outcome::default())
 }
-
-/// Releases restored at once (each with its own requests in flight).
-const RELEASES_AT_ONCE: usize = 4;
 
 /// Restores one release of a bundle: its plan (forced), then, unless this is
 /// a dry run, its namespace, objects, prunes and record under its lease.

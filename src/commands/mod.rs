@@ -18,6 +18,8 @@ mod rollback;
 mod schema;
 mod status;
 
+use futures::stream::{self, StreamExt};
+
 use crate::cli::{ClusterArgs, Command, ReleaseArgs, SelectArgs, ValuesArgs};
 use crate::cluster::{self, Cluster};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -186,6 +188,9 @@ struct PlannedRelease {
 /// With `lock`, each release's lease is taken before it is planned (its
 /// namespace created if need be) and held in the result; on failure, every
 /// lease taken is released again.
+/// Releases planned, or restored, at once (each with its own requests in flight).
+const RELEASES_AT_ONCE: usize = 4;
+
 async fn plan_releases(
     select: &SelectArgs,
     cluster_args: &ClusterArgs,
@@ -200,8 +205,7 @@ async fn plan_releases(
     )?;
     let mut clusters: std::collections::HashMap<Option<String>, std::sync::Arc<Cluster>> =
         std::collections::HashMap::new();
-    let mut plans = Vec::new();
-    let mut problems = Vec::new();
+    let mut work = Vec::new();
     for release in prepared {
         let context = cluster_args
             .context
@@ -215,40 +219,54 @@ async fn plan_releases(
                 cluster
             }
         };
-        let locked = &release.locked;
-        let lease = if lock {
-            match take_lease(&cluster, &locked.name, &locked.namespace).await {
-                Ok(held) => held,
-                Err(problem) => {
-                    problems.push(problem);
-                    continue;
+        work.push((cluster, release));
+    }
+    // Releases are planned side by side, each after taking its lease; every
+    // one runs to its end, and the plans keep the release file's order.
+    let planned: Vec<Result<PlannedRelease, Vec<Diagnostic>>> = stream::iter(work)
+        .map(|(cluster, release)| async move {
+            let (name, namespace) = (&release.locked.name, &release.locked.namespace);
+            let lease = if lock {
+                take_lease(&cluster, name, namespace)
+                    .await
+                    .map_err(|problem| vec![problem])?
+            } else {
+                None
+            };
+            let planned = plan::plan(
+                &cluster,
+                name,
+                namespace,
+                &release.objects,
+                force,
+                cluster_args.concurrency,
+            )
+            .await;
+            match planned {
+                Ok(plan) => Ok(PlannedRelease {
+                    cluster,
+                    plan,
+                    locked: release.locked,
+                    lease,
+                }),
+                Err(errors) => {
+                    let mut problems = errors.0;
+                    if let Some(held) = lease {
+                        problems.extend(crate::lease::release(&cluster, held).await.err());
+                    }
+                    Err(problems)
                 }
             }
-        } else {
-            None
-        };
-        match plan::plan(
-            &cluster,
-            &locked.name,
-            &locked.namespace,
-            &release.objects,
-            force,
-            cluster_args.concurrency,
-        )
-        .await
-        {
-            Ok(plan) => plans.push(PlannedRelease {
-                cluster,
-                plan,
-                locked: release.locked,
-                lease,
-            }),
-            Err(errors) => {
-                problems.extend(errors.0);
-                if let Some(held) = lease {
-                    problems.extend(crate::lease::release(&cluster, held).await.err());
-                }
-            }
+        })
+        .buffered(RELEASES_AT_ONCE)
+        .collect()
+        .await;
+    let mut plans = Vec::new();
+    let mut problems = Vec::new();
+    for result in planned {
+        match result {
+            Ok(plan) => plans.push(plan),
+            Err(found) => problems.extend(found),
         }
     }
     if !problems.is_empty() {
