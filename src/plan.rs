@@ -283,33 +283,37 @@ async fn live_objects<'a>(
     let lists: Vec<Result<_, Diagnostic>> = stream::iter(groups)
         .map(|(key, resource)| async move {
             let api = cluster.api(resource, key.2.as_deref());
-            let params = kube::api::ListParams::default();
-            match retry(|| api.list(&params)).await {
-                Ok(list) => {
-                    // List items carry no apiVersion and kind; put them back first.
-                    let by_name = list
-                        .items
-                        .into_iter()
-                        .filter_map(|o| {
-                            let name = o.metadata.name.clone()?;
-                            let serde_json::Value::Object(fields) = live_value(o)? else {
-                                return None;
-                            };
-                            let mut object = serde_json::Map::new();
-                            object.insert("apiVersion".into(), key.0.clone().into());
-                            object.insert("kind".into(), key.1.clone().into());
-                            object.extend(
-                                fields
-                                    .into_iter()
-                                    .filter(|(k, _)| k != "apiVersion" && k != "kind"),
-                            );
-                            Some((name, serde_json::Value::Object(object)))
-                        })
-                        .collect();
-                    Ok((key, Some(by_name)))
+            let mut params = kube::api::ListParams::default().limit(LIST_PAGE);
+            let mut by_name = HashMap::new();
+            loop {
+                let list = match retry(|| api.list(&params)).await {
+                    Ok(list) => list,
+                    Err(kube::Error::Api(e)) if e.code == 403 => return Ok((key, None)),
+                    Err(e) => {
+                        return Err(cluster.error(&format!("listing {} {}", key.0, key.1), &e))
+                    }
+                };
+                let next = list.metadata.continue_.clone().filter(|c| !c.is_empty());
+                // List items carry no apiVersion and kind; put them back first.
+                by_name.extend(list.items.into_iter().filter_map(|o| {
+                    let name = o.metadata.name.clone()?;
+                    let serde_json::Value::Object(fields) = live_value(o)? else {
+                        return None;
+                    };
+                    let mut object = serde_json::Map::new();
+                    object.insert("apiVersion".into(), key.0.clone().into());
+                    object.insert("kind".into(), key.1.clone().into());
+                    object.extend(
+                        fields
+                            .into_iter()
+                            .filter(|(k, _)| k != "apiVersion" && k != "kind"),
+                    );
+                    Some((name, serde_json::Value::Object(object)))
+                }));
+                match next {
+                    Some(token) => params = params.continue_token(&token),
+                    None => return Ok((key, Some(by_name))),
                 }
-                Err(kube::Error::Api(e)) if e.code == 403 => Ok((key, None)),
-                Err(e) => Err(cluster.error(&format!("listing {} {}", key.0, key.1), &e)),
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -317,6 +321,10 @@ async fn live_objects<'a>(
         .await;
     lists.into_iter().collect()
 }
+
+/// Objects per LIST page (as kubectl): each answer is held whole while it is
+/// read, so pages bound that memory on both sides for large namespaces.
+const LIST_PAGE: u32 = 500;
 
 /// A live object as JSON, without its managedFields: no comparison looks at
 /// them, and they are often the larger part of the object.

@@ -655,6 +655,15 @@ fn the_record_of_3000_objects_stays_far_below_the_object_limit() {
     let size = secret["data"]["record"].as_str().unwrap().len() * 3 / 4;
     eprintln!("record of 3,000 objects: {size} bytes");
     assert!(size < 300 * 1024, "{size} bytes");
+    // 1,000 objects of each kind are read in pages of 500: every one is found.
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .ends_with("0 to create, 0 to change, 0 to delete, 3000 unchanged\n"),
+        "{}",
+        diff.stdout
+    );
 }
 
 fn lease_body(
