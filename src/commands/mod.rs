@@ -183,14 +183,14 @@ struct PlannedRelease {
     lease: Option<crate::lease::Held>,
 }
 
+/// Releases planned, or restored, at once (each with its own requests in flight).
+const RELEASES_AT_ONCE: usize = 4;
+
 /// Renders the selected releases and plans each against its cluster (the
 /// `--context`, else the release's context, else the current one).
 /// With `lock`, each release's lease is taken before it is planned (its
 /// namespace created if need be) and held in the result; on failure, every
 /// lease taken is released again.
-/// Releases planned, or restored, at once (each with its own requests in flight).
-const RELEASES_AT_ONCE: usize = 4;
-
 async fn plan_releases(
     select: &SelectArgs,
     cluster_args: &ClusterArgs,
