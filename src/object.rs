@@ -415,7 +415,7 @@ pub fn to_yaml_stream(objects: &[Object]) -> String {
             out.push_str("---\n# Source: ");
             out.push_str(&object.source);
             out.push('\n');
-            out.push_str(&yaml::emit_document(&object.body));
+            yaml::write_document(&mut out, &object.body);
         }
         out
     });

@@ -13,15 +13,20 @@ use serde_json::Value;
 /// One value as a YAML document (no `---`), ending in a newline.
 pub fn emit_document(value: &Value) -> String {
     let mut out = String::new();
+    write_document(&mut out, value);
+    out
+}
+
+/// [`emit_document`], appended to `out`.
+pub fn write_document(out: &mut String, value: &Value) {
     match value {
-        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
-        Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
+        Value::Object(map) if !map.is_empty() => write_map(out, map, 0),
+        Value::Array(items) if !items.is_empty() => write_list(out, items, 0),
         scalar => {
-            inline(&mut out, scalar, 0);
+            inline(out, scalar, 0);
             out.push('\n');
         }
     }
-    out
 }
 
 /// A value as YAML text for embedding in a template (no trailing newline).

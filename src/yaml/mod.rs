@@ -13,7 +13,7 @@
 
 mod emit;
 
-pub use emit::{emit, emit_document};
+pub use emit::{emit, emit_document, write_document};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -182,11 +182,7 @@ pub struct Document {
 
 /// Parses every document of a YAML stream.
 pub fn parse_stream(source: &Arc<Source>) -> Result<Vec<Document>, Diagnostic> {
-    let whole = Part {
-        bytes: 0..source.text.len(),
-        lines_before: 0,
-    };
-    parse_part(source, &whole)
+    parse_part(source, &Part::whole(&source.text))
 }
 
 /// A piece of a YAML stream made of whole documents.
@@ -197,21 +193,27 @@ pub struct Part {
     pub lines_before: usize,
 }
 
+impl Part {
+    /// The whole stream as one part.
+    fn whole(text: &str) -> Part {
+        Part {
+            bytes: 0..text.len(),
+            lines_before: 0,
+        }
+    }
+}
+
 /// Cuts a stream into parts of at least `min_bytes` (the last may be
 /// shorter) at lines that start a document (`---`), which YAML allows
 /// nowhere inside a document, so each part parses on its own. Streams with
 /// directives (`%YAML`, `%TAG`), which belong to the document after them,
 /// stay whole.
 pub fn parts(text: &str, min_bytes: usize) -> Vec<Part> {
-    let whole = vec![Part {
-        bytes: 0..text.len(),
-        lines_before: 0,
-    }];
     let mut parts = Vec::new();
     let (mut start, mut start_line, mut offset) = (0, 0, 0);
     for (line_number, line) in text.split_inclusive('\n').enumerate() {
         if line.starts_with('%') {
-            return whole;
+            return vec![Part::whole(text)];
         }
         let opens_document = line
             .strip_prefix("---")
