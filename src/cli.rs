@@ -264,14 +264,7 @@ pub struct TemplateArgs {
     /// The release's name
     pub release: String,
     #[command(flatten)]
-    pub release_file: ReleaseFileArgs,
-    /// Refuse to render if the result no longer matches the lockfile
-    #[arg(long)]
-    pub locked: bool,
-    /// Render from this lockfile alone: packages by digest from the cache or
-    /// their recorded sources, values as locked, secrets read again and checked
-    #[arg(long, value_name = "PATH", conflicts_with = "locked")]
-    pub lockfile: Option<PathBuf>,
+    pub source: SourceArgs,
     /// Output format: a YAML stream, or a JSON `List`
     #[arg(short, long, value_enum, default_value = "yaml")]
     pub output: OutputFormat,
@@ -284,11 +277,20 @@ pub struct SelectArgs {
     #[arg(value_name = "RELEASE")]
     pub releases: Vec<String>,
     #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Where releases are rendered from: the release file, held to its lockfile
+/// with `--locked`, or a lockfile alone.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    #[command(flatten)]
     pub release_file: ReleaseFileArgs,
     /// Refuse to go on if rendering no longer matches the lockfile
     #[arg(long)]
     pub locked: bool,
-    /// Use this lockfile alone, without the release file or package sources
+    /// Render from this lockfile alone: packages by digest from the cache or
+    /// their recorded sources, values as locked, secrets read again and checked
     #[arg(long, value_name = "PATH", conflicts_with = "locked")]
     pub lockfile: Option<PathBuf>,
 }

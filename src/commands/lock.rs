@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{LockArgs, OutputFormat, ReleaseFileArgs, TemplateArgs};
+use crate::cli::{LockArgs, OutputFormat, ReleaseFileArgs, SourceArgs, TemplateArgs};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::lock::{LockedEnvironment, Lockfile, LOCK_FILE};
 use crate::object;
@@ -126,13 +126,7 @@ fn out_of_date(lockfile: &str, differences: &[String]) -> Diagnostic {
 }
 
 pub fn template(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let names = [args.release.clone()];
-    let prepared = select(
-        &names,
-        &args.release_file,
-        args.locked,
-        args.lockfile.as_deref(),
-    )?;
+    let prepared = select(std::slice::from_ref(&args.release), &args.source)?;
     let objects: Vec<_> = prepared.into_iter().flat_map(|p| p.objects).collect();
     let text = match args.output {
         OutputFormat::Yaml => object::to_yaml_stream(&objects),
@@ -143,17 +137,12 @@ pub fn template(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outc
 }
 
 /// The releases `names` (every release when empty), rendered: from the
-/// lockfile at `lockfile` alone, or from the release file, refusing drift
-/// from its lockfile when `locked`. Problems of all releases are reported.
-pub(super) fn select(
-    names: &[String],
-    args: &ReleaseFileArgs,
-    locked: bool,
-    lockfile: Option<&Path>,
-) -> Result<Vec<Prepared>, Diagnostics> {
-    match lockfile {
-        Some(path) => from_lockfile(names, args, path),
-        None => from_release_file(names, args, locked),
+/// lockfile `--lockfile` alone, or from the release file, refusing drift
+/// from its lockfile with `--locked`. Problems of all releases are reported.
+pub(super) fn select(names: &[String], source: &SourceArgs) -> Result<Vec<Prepared>, Diagnostics> {
+    match &source.lockfile {
+        Some(path) => from_lockfile(names, &source.release_file, path),
+        None => from_release_file(names, &source.release_file, source.locked),
     }
 }
 

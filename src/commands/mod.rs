@@ -197,12 +197,7 @@ async fn plan_releases(
     force: bool,
     lock: bool,
 ) -> Result<Vec<PlannedRelease>, Diagnostics> {
-    let prepared = lock::select(
-        &select.releases,
-        &select.release_file,
-        select.locked,
-        select.lockfile.as_deref(),
-    )?;
+    let prepared = lock::select(&select.releases, &select.source)?;
     let mut clusters: std::collections::HashMap<Option<String>, std::sync::Arc<Cluster>> =
         std::collections::HashMap::new();
     let mut work = Vec::new();

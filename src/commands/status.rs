@@ -22,19 +22,15 @@ struct Status {
 }
 
 pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let selected = super::lock::select(
-        &args.select.releases,
-        &args.select.release_file,
-        args.select.locked,
-        args.select.lockfile.as_deref(),
-    )?;
+    let selected = super::lock::select(&args.select.releases, &args.select.source)?;
     // Relative package sources and secret files of a record are relative to
     // where the release file or lockfile is.
     let base = crate::package::parent_dir(
         args.select
+            .source
             .lockfile
             .as_deref()
-            .unwrap_or(&args.select.release_file.file),
+            .unwrap_or(&args.select.source.release_file.file),
     )
     .to_path_buf();
     let statuses = super::runtime()?.block_on(async {
