@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use cleat::package::Package;
-use cleat::render::Release;
+use cleat::authoring::package::Package;
+use cleat::authoring::render::Release;
 
 fn main() {
     divan::main();
@@ -23,10 +23,10 @@ fn release() -> Release {
 fn render(dir: &str, sets: &[String]) -> String {
     let package =
         Package::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).expect("package loads");
-    let tree = cleat::resolve::Tree::leaf(package);
+    let tree = cleat::authoring::resolve::Tree::leaf(package);
     let (_, objects) =
-        cleat::render_objects(&tree, &[], sets, &release()).expect("package renders");
-    cleat::object::to_yaml_stream(&objects)
+        cleat::authoring::render_objects(&tree, &[], sets, &release()).expect("package renders");
+    cleat::authoring::object::to_yaml_stream(&objects)
 }
 
 #[divan::bench]

@@ -67,7 +67,7 @@ pub struct ReleaseArgs {
     #[arg(short = 'n', long, value_name = "NS", default_value = "default")]
     pub namespace: String,
     /// Kubernetes version to render for, seen as `capabilities.kube_version`
-    #[arg(long, value_name = "VERSION", default_value = crate::render::DEFAULT_KUBE_VERSION)]
+    #[arg(long, value_name = "VERSION", default_value = crate::authoring::render::DEFAULT_KUBE_VERSION)]
     pub kube_version: String,
 }
 
@@ -225,7 +225,7 @@ pub struct DepsArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ReleaseFileArgs {
     /// The release file; the lockfile, `cleat.lock`, is beside it
-    #[arg(long = "file", value_name = "PATH", default_value = crate::releasefile::RELEASE_FILE)]
+    #[arg(long = "file", value_name = "PATH", default_value = crate::release::file::RELEASE_FILE)]
     pub file: PathBuf,
     /// The environment whose overrides apply [default: the file's `defaultEnvironment`]
     #[arg(long, value_name = "NAME")]

@@ -470,7 +470,7 @@ fn an_api_server_stopped_mid_apply_fails_clearly_and_a_rerun_converges() {
         "{err}"
     );
     std::thread::sleep(std::time::Duration::from_secs(
-        cleat::lease::DURATION_SECONDS + 1,
+        cleat::cluster::lease::DURATION_SECONDS + 1,
     ));
     let out = run(&plane, &dir, &["apply", "--yes"]).ok();
     assert!(out.contains("release many: "), "{out}");
@@ -1068,7 +1068,7 @@ fn recorded(plane: &ControlPlane) -> Vec<(String, String)> {
 }
 
 fn rebuild(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<u8> {
-    cleat::package::archive::build("cleat-backup", files).unwrap()
+    cleat::authoring::package::archive::build("cleat-backup", files).unwrap()
 }
 
 fn remanifest(files: &mut std::collections::BTreeMap<String, Vec<u8>>) {
@@ -1076,7 +1076,7 @@ fn remanifest(files: &mut std::collections::BTreeMap<String, Vec<u8>>) {
     let digests: serde_json::Map<String, serde_json::Value> = files
         .iter()
         .filter(|(name, _)| *name != "bundle.json")
-        .map(|(name, bytes)| (name.clone(), cleat::digest::sha256(bytes).into()))
+        .map(|(name, bytes)| (name.clone(), cleat::shared::digest::sha256(bytes).into()))
         .collect();
     manifest["files"] = digests.into();
     files.insert("bundle.json".into(), serde_json::to_vec(&manifest).unwrap());
@@ -1114,7 +1114,7 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
     assert!(out.starts_with("backup.tgz\nsha256:"), "{out}");
     assert_eq!(
         out.lines().nth(1).unwrap(),
-        cleat::digest::sha256(&fs::read(&bundle).unwrap())
+        cleat::shared::digest::sha256(&fs::read(&bundle).unwrap())
     );
     let verified = run(&source, &dir, &["verify", "backup.tgz"]).ok();
     assert!(verified.starts_with("backup.tgz: every digest matches\n  2 releases, 2 package archives, 6 rendered objects, live objects included\n"), "{verified}");
@@ -1123,7 +1123,7 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
         "{verified}"
     );
     let exported = run(&source, &dir, &["export", "shop", "-n", "backup-web"]).ok();
-    let exported = cleat::lock::Lockfile::parse("export", exported.as_bytes()).unwrap();
+    let exported = cleat::release::lock::Lockfile::parse("export", exported.as_bytes()).unwrap();
     assert_eq!(exported.environments[0].releases[0].namespace, "backup-web");
 
     // Disaster: a new, empty cluster, and a machine without the package cache.
@@ -1224,7 +1224,7 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
 
     // Bad bundles are refused before anything is applied.
     let bytes = fs::read(&bundle).unwrap();
-    let files = cleat::package::archive::read_as("backup bundle", "b", &bytes)
+    let files = cleat::authoring::package::archive::read_as("backup bundle", "b", &bytes)
         .unwrap()
         .files;
     let check = |name: &str, bytes: &[u8], expected: &str| {

@@ -169,7 +169,7 @@ fn the_highest_version_satisfying_every_constraint_is_chosen() {
     );
     let digest = json["dependencies"][0]["digest"].as_str().unwrap();
     let archive = std::fs::read(repo.join("lib-1.2.0.tgz")).unwrap();
-    assert_eq!(digest, cleat::digest::sha256(&archive));
+    assert_eq!(digest, cleat::shared::digest::sha256(&archive));
 }
 
 #[test]

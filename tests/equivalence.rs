@@ -27,8 +27,8 @@ fn helm() -> PathBuf {
 
 /// Objects of a YAML stream, as JSON, sorted by kind and name.
 fn objects(text: &str) -> Vec<serde_json::Value> {
-    let source = cleat::diagnostics::Source::new("output", text);
-    let mut objects: Vec<serde_json::Value> = cleat::yaml::parse_stream(&source)
+    let source = cleat::shared::diagnostics::Source::new("output", text);
+    let mut objects: Vec<serde_json::Value> = cleat::shared::yaml::parse_stream(&source)
         .unwrap()
         .into_iter()
         .map(|d| d.root.to_json())

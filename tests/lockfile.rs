@@ -92,9 +92,13 @@ fn the_release_file_schema_accepts_the_example_release_files() {
         "lockfile-spec/examples/basic/cleat.yaml",
         "lockfile-spec/examples/environments/cleat.yaml",
     ] {
-        let source =
-            cleat::diagnostics::Source::new(file, fs::read_to_string(root().join(file)).unwrap());
-        let document = cleat::yaml::parse_document(&source).unwrap().to_json();
+        let source = cleat::shared::diagnostics::Source::new(
+            file,
+            fs::read_to_string(root().join(file)).unwrap(),
+        );
+        let document = cleat::shared::yaml::parse_document(&source)
+            .unwrap()
+            .to_json();
         if let Err(e) = schema_validates(&schema, &document) {
             panic!("{file} does not validate: {e}");
         }
@@ -240,11 +244,11 @@ fn secrets_never_appear_in_the_lockfile() {
     assert!(!text.contains(SECRET), "{text}");
     assert!(!text.contains("file-secret-value"), "{text}");
     assert!(
-        text.contains(&cleat::digest::sha256(SECRET.as_bytes())),
+        text.contains(&cleat::shared::digest::sha256(SECRET.as_bytes())),
         "{text}"
     );
     assert!(
-        text.contains(&cleat::digest::sha256(b"file-secret-value")),
+        text.contains(&cleat::shared::digest::sha256(b"file-secret-value")),
         "{text}"
     );
     assert!(text.contains("\"env\": \"REPORT_DB_PASSWORD\""), "{text}");
@@ -381,7 +385,7 @@ fn a_killed_lock_leaves_the_old_lockfile_whole() {
         let _ = child.wait();
         let now = fs::read(dir.join("cleat.lock")).unwrap();
         assert!(
-            cleat::lock::Lockfile::parse("cleat.lock", &now).is_ok(),
+            cleat::release::lock::Lockfile::parse("cleat.lock", &now).is_ok(),
             "a kill after {delay} ms left a broken lockfile"
         );
         if now != old {

@@ -37,7 +37,7 @@ fn app(test: &str, constraint: &str, repository: &str) -> PathBuf {
 }
 
 fn digest_of(path: &Path) -> String {
-    cleat::digest::sha256(&fs::read(path).unwrap())
+    cleat::shared::digest::sha256(&fs::read(path).unwrap())
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::diagnostics::Diagnostics;
+use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
 

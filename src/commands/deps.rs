@@ -1,10 +1,10 @@
 //! `cleat deps`: the resolved dependency tree, with versions and digests.
 
+use crate::authoring::package::Package;
+use crate::authoring::repository::Client;
+use crate::authoring::resolve::{self, Tree};
 use crate::cli::{DepsArgs, ListFormat};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::package::Package;
-use crate::repository::Client;
-use crate::resolve::{self, Tree};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::Outcome;
 
@@ -44,7 +44,7 @@ fn lines(tree: &Tree, indent: &str, text: &mut String) -> Result<(), Diagnostic>
 /// `name version digest (location)`, with the alias and condition of a dependency.
 fn line(
     tree: &Tree,
-    dependency: Option<&crate::package::Dependency>,
+    dependency: Option<&crate::authoring::package::Dependency>,
 ) -> Result<String, Diagnostic> {
     let manifest = &tree.package.manifest;
     let mut text = format!(
@@ -67,7 +67,7 @@ fn line(
 
 fn json(
     tree: &Tree,
-    dependency: Option<&crate::package::Dependency>,
+    dependency: Option<&crate::authoring::package::Dependency>,
 ) -> Result<serde_json::Value, Diagnostic> {
     let manifest = &tree.package.manifest;
     let mut node = serde_json::json!({

@@ -1,164 +1,33 @@
 //! `cleat diff`: what applying would change, object by object.
 
 use crate::cli::{DiffArgs, DiffFormat};
-use crate::diagnostics::Diagnostics;
-use crate::plan::{Change, Plan};
+use crate::cluster::plan::Plan;
+use crate::deploy::planned::plan_releases;
+use crate::release::select::select;
+use crate::shared::diagnostics::Diagnostics;
 
-use super::Outcome;
+use super::{show, Outcome};
 
 pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    let plans = super::runtime()?.block_on(super::plan_releases(
-        &args.select,
-        &args.cluster,
+    let releases = select(&args.select.releases, &super::source(&args.select.source))?;
+    let plans = super::runtime()?.block_on(plan_releases(
+        releases,
+        &super::connection(&args.cluster),
         false,
+        args.cluster.concurrency,
         false,
     ))?;
     let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();
     let text = match args.output {
-        DiffFormat::Text => describe(&plans, super::stdout_color(), true),
-        DiffFormat::Json => serde_json::to_string_pretty(&json(&plans)).unwrap_or_default() + "\n",
+        DiffFormat::Text => show::describe(&plans, super::stdout_color(), true),
+        DiffFormat::Json => {
+            serde_json::to_string_pretty(&show::json(&plans)).unwrap_or_default() + "\n"
+        }
     };
     super::write(out, &text)?;
-    let changes = plans.iter().any(|p| has_changes(p));
+    let changes = plans.iter().any(|p| p.has_changes());
     Ok(Outcome {
         exit_code: if changes { 2 } else { 0 },
         ..Outcome::default()
-    })
-}
-
-/// Whether applying `plan` would change anything.
-pub(super) fn has_changes(plan: &Plan) -> bool {
-    !plan.namespaces.is_empty()
-        || !plan.deletions.is_empty()
-        || plan.objects.iter().any(|o| o.change != Change::Unchanged)
-}
-
-/// Counts of creates, changes and unchanged objects.
-fn counts(plans: &[&Plan]) -> (usize, usize, usize) {
-    let mut counts = (0, 0, 0);
-    for object in plans.iter().flat_map(|p| &p.objects) {
-        match object.change {
-            Change::Create => counts.0 += 1,
-            Change::Update(_) => counts.1 += 1,
-            Change::Unchanged => counts.2 += 1,
-        }
-    }
-    counts
-}
-
-/// The plans as text: per release, each object that would change with its
-/// diff (a new object's whole body only when `bodies`), then a summary.
-pub(super) fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
-    let mut text = String::new();
-    for plan in plans {
-        text.push_str(&paint(
-            "1",
-            &format!("release {} (namespace {})", plan.release, plan.namespace),
-        ));
-        text.push('\n');
-        for namespace in &plan.namespaces {
-            text.push_str(&paint("32", &format!("+ create v1 Namespace {namespace}")));
-            text.push('\n');
-        }
-        for object in &plan.objects {
-            match &object.change {
-                Change::Create => {
-                    text.push_str(&paint("32", &format!("+ create {}", object.id())));
-                    text.push('\n');
-                    if bodies {
-                        for line in crate::yaml::emit_document(&object.body).lines() {
-                            text.push_str(&paint("32", &format!("    + {line}")));
-                            text.push('\n');
-                        }
-                    }
-                }
-                Change::Update(diff) => {
-                    text.push_str(&paint("33", &format!("~ change {}", object.id())));
-                    text.push('\n');
-                    {
-                        for line in diff.lines() {
-                            let code = match line.chars().next() {
-                                Some('+') if !line.starts_with("+++") => "32",
-                                Some('-') if !line.starts_with("---") => "31",
-                                Some('@') => "36",
-                                _ => "0",
-                            };
-                            text.push_str(&format!("    {}\n", paint(code, line)));
-                        }
-                    }
-                }
-                Change::Unchanged => {}
-            }
-        }
-        for deletion in &plan.deletions {
-            text.push_str(&paint(
-                "31",
-                &format!("- delete {} (no longer rendered)", deletion.item.id()),
-            ));
-            text.push('\n');
-        }
-    }
-    let (create, change, unchanged) = counts(plans);
-    let namespaces: usize = plans.iter().map(|p| p.namespaces.len()).sum();
-    let delete: usize = plans.iter().map(|p| p.deletions.len()).sum();
-    text.push_str(&format!(
-        "{} to create, {change} to change, {delete} to delete, {unchanged} unchanged\n",
-        create + namespaces
-    ));
-    text
-}
-
-fn json(plans: &[&Plan]) -> serde_json::Value {
-    let (create, change, unchanged) = counts(plans);
-    let namespaces: usize = plans.iter().map(|p| p.namespaces.len()).sum();
-    let releases: Vec<serde_json::Value> = plans
-        .iter()
-        .map(|plan| {
-            let objects: Vec<serde_json::Value> = plan
-                .objects
-                .iter()
-                .map(|object| {
-                    let mut entry = serde_json::json!({
-                        "apiVersion": object.api_version,
-                        "kind": object.kind,
-                        "namespace": object.namespace,
-                        "name": object.name,
-                        "action": match object.change {
-                            Change::Create => "create",
-                            Change::Update(_) => "change",
-                            Change::Unchanged => "unchanged",
-                        },
-                    });
-                    if let Change::Update(diff) = &object.change {
-                        entry["diff"] = diff.clone().into();
-                    }
-                    entry
-                })
-                .collect();
-            let deletions: Vec<String> = plan.deletions.iter().map(|d| d.item.id()).collect();
-            serde_json::json!({
-                "release": plan.release,
-                "namespace": plan.namespace,
-                "createNamespaces": plan.namespaces,
-                "objects": objects,
-                "delete": deletions,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "releases": releases,
-        "summary": {
-            "create": create + namespaces,
-            "change": change,
-            "delete": plans.iter().map(|p| p.deletions.len()).sum::<usize>(),
-            "unchanged": unchanged,
-        },
     })
 }

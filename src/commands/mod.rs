@@ -3,32 +3,38 @@
 //! `main` prints those on stderr and picks the exit code.
 
 mod apply;
-mod bundle;
+mod backup;
 mod completions;
 mod delete;
 mod deps;
 mod diff;
+mod export;
 mod lint;
 mod lock;
 mod new;
+mod output;
 mod pack;
 mod render;
 mod repo;
+mod restore;
 mod rollback;
 mod schema;
+mod show;
 mod status;
+mod template;
+mod verify;
 
-use futures::stream::{self, StreamExt};
+use crate::authoring::package::{self, Package};
+use crate::authoring::render::{parse_version, Release};
+use crate::authoring::repository::Client;
+use crate::authoring::resolve::{self, Tree};
+use crate::authoring::values::Layer;
+use crate::cli::{ClusterArgs, Command, ReleaseArgs, SourceArgs, ValuesArgs};
+use crate::cluster::client::Connection;
+use crate::release::select::Source;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
-use crate::cli::{ClusterArgs, Command, ReleaseArgs, SelectArgs, ValuesArgs};
-use crate::cluster::{self, Cluster};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::package::{self, Package};
-use crate::plan::{self, Plan};
-use crate::render::{parse_version, Release};
-use crate::repository::Client;
-use crate::resolve::{self, Tree};
-use crate::values::Layer;
+use output::{stdout_color, table, write};
 
 /// What a successful command reports besides its output.
 #[derive(Debug, Default)]
@@ -51,16 +57,16 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Search(args) => repo::search(args, out),
         Command::Deps(args) => deps::run(args, out),
         Command::Lock(args) => lock::run(args, out),
-        Command::Template(args) => lock::template(args, out),
+        Command::Template(args) => template::run(args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Apply(args) => apply::run(args, out),
         Command::Delete(args) => delete::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Rollback(args) => rollback::run(args, out),
-        Command::Backup(args) => bundle::backup(args, out),
-        Command::Verify(args) => bundle::verify(args, out),
-        Command::Restore(args) => bundle::restore(args, out),
-        Command::Export(args) => bundle::export(args, out),
+        Command::Backup(args) => backup::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
+        Command::Restore(args) => restore::run(args, out),
+        Command::Export(args) => export::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }
@@ -108,52 +114,11 @@ fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics
     })
 }
 
-/// Writes command output, turning a closed pipe into a quiet success.
-fn write(out: &mut dyn std::io::Write, text: &str) -> Result<(), Diagnostics> {
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Diagnostic::error(format!("cannot write output: {e}")).into()),
-    }
-}
-
-/// Rows under a header, columns padded to line up; the last column is not padded.
-fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        text.trim_end().to_string() + "\n"
-    };
-    let mut text = line(header.to_vec());
-    for row in rows {
-        text.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    text
-}
-
 /// Opens the package at `path` (a directory or an archive) and resolves its
 /// dependencies through the repositories and the cache.
 fn open(path: &std::path::Path) -> Result<Tree, Diagnostics> {
     let package = Package::open(path)?;
     resolve::resolve(package, &mut Client::new(false))
-}
-
-/// Whether stdout gets colours: a terminal, and `NO_COLOR` unset.
-fn stdout_color() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// A runtime for the commands that talk to a cluster.
@@ -164,138 +129,26 @@ fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
         .map_err(|e| Diagnostic::error(format!("cannot start the async runtime: {e}")))
 }
 
-/// Connects to the cluster of `--kubeconfig`, and of `--context`, else of
-/// `context` (a release's own), else of the current context.
-async fn connect(args: &ClusterArgs, context: Option<&str>) -> Result<Cluster, Diagnostic> {
-    cluster::connect(
-        args.kubeconfig.as_deref(),
-        args.context.as_deref().or(context),
-    )
-    .await
+/// The clusters `--kubeconfig` and `--context` point at.
+fn connection(args: &ClusterArgs) -> Connection {
+    Connection {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    }
 }
 
-/// A release planned against its cluster.
-struct PlannedRelease {
-    cluster: std::sync::Arc<Cluster>,
-    plan: Plan,
-    locked: crate::lock::LockedRelease,
-    /// The release's lease, when planned to apply.
-    lease: Option<crate::lease::Held>,
-}
-
-/// Releases planned, or restored, at once (each with its own requests in flight).
-const RELEASES_AT_ONCE: usize = 4;
-
-/// Renders the selected releases and plans each against its cluster (the
-/// `--context`, else the release's context, else the current one).
-/// With `lock`, each release's lease is taken before it is planned (its
-/// namespace created if need be) and held in the result; on failure, every
-/// lease taken is released again.
-async fn plan_releases(
-    select: &SelectArgs,
-    cluster_args: &ClusterArgs,
-    force: bool,
-    lock: bool,
-) -> Result<Vec<PlannedRelease>, Diagnostics> {
-    let prepared = lock::select(&select.releases, &select.source)?;
-    let mut clusters: std::collections::HashMap<Option<String>, std::sync::Arc<Cluster>> =
-        std::collections::HashMap::new();
-    let mut work = Vec::new();
-    for release in prepared {
-        let context = cluster_args
-            .context
-            .clone()
-            .or(release.locked.context.clone());
-        let cluster = match clusters.get(&context) {
-            Some(cluster) => std::sync::Arc::clone(cluster),
-            None => {
-                let cluster = std::sync::Arc::new(connect(cluster_args, context.as_deref()).await?);
-                clusters.insert(context, std::sync::Arc::clone(&cluster));
-                cluster
-            }
-        };
-        work.push((cluster, release));
+/// Where `--file`, `--env`, `--locked` and `--lockfile` say releases come from.
+fn source(args: &SourceArgs) -> Source {
+    let env = args.release_file.env.clone();
+    match &args.lockfile {
+        Some(path) => Source::Lockfile {
+            path: path.clone(),
+            env,
+        },
+        None => Source::ReleaseFile {
+            file: args.release_file.file.clone(),
+            env,
+            locked: args.locked,
+        },
     }
-    // Releases are planned side by side, each after taking its lease; every
-    // one runs to its end, and the plans keep the release file's order.
-    let planned: Vec<Result<PlannedRelease, Vec<Diagnostic>>> = stream::iter(work)
-        .map(|(cluster, release)| async move {
-            let (name, namespace) = (&release.locked.name, &release.locked.namespace);
-            let lease = if lock {
-                take_lease(&cluster, name, namespace)
-                    .await
-                    .map_err(|problem| vec![problem])?
-            } else {
-                None
-            };
-            let planned = plan::plan(
-                &cluster,
-                name,
-                namespace,
-                &release.objects,
-                force,
-                cluster_args.concurrency,
-            )
-            .await;
-            match planned {
-                Ok(plan) => Ok(PlannedRelease {
-                    cluster,
-                    plan,
-                    locked: release.locked,
-                    lease,
-                }),
-                Err(errors) => {
-                    let mut problems = errors.0;
-                    if let Some(held) = lease {
-                        problems.extend(crate::lease::release(&cluster, held).await.err());
-                    }
-                    Err(problems)
-                }
-            }
-        })
-        .buffered(RELEASES_AT_ONCE)
-        .collect()
-        .await;
-    let mut plans = Vec::new();
-    let mut problems = Vec::new();
-    for result in planned {
-        match result {
-            Ok(plan) => plans.push(plan),
-            Err(found) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        problems.extend(release_leases(&mut plans).await.0);
-        return Err(Diagnostics(problems));
-    }
-    Ok(plans)
-}
-
-/// The lease of a release, taken before it is planned. A release whose
-/// namespace does not exist yet has nothing to protect; it gets its lease
-/// once applying has created the namespace.
-async fn take_lease(
-    cluster: &Cluster,
-    release: &str,
-    namespace: &str,
-) -> Result<Option<crate::lease::Held>, Diagnostic> {
-    let namespaces = cluster.served("v1", "Namespace").await?;
-    let api = cluster.api(&namespaces, None);
-    if matches!(cluster::retry(|| api.get_opt(namespace)).await, Ok(None)) {
-        return Ok(None);
-    }
-    crate::lease::acquire(cluster, release, namespace)
-        .await
-        .map(Some)
-}
-
-/// Releases every lease the plans hold; returns the problems met.
-async fn release_leases(plans: &mut [PlannedRelease]) -> Diagnostics {
-    let mut problems = Vec::new();
-    for planned in plans {
-        if let Some(held) = planned.lease.take() {
-            problems.extend(crate::lease::release(&planned.cluster, held).await.err());
-        }
-    }
-    Diagnostics(problems)
 }

@@ -3,9 +3,9 @@
 use std::fs;
 use std::path::Path;
 
+use crate::authoring::package::manifest::is_dns_label;
 use crate::cli::NewArgs;
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::package::manifest::is_dns_label;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::Outcome;
 

@@ -1,7 +1,7 @@
 //! `cleat package`: a package directory in, its canonical archive out.
 
 use crate::cli::PackageArgs;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::Outcome;
 
@@ -19,19 +19,19 @@ pub fn run(args: PackageArgs, out: &mut dyn std::io::Write) -> Result<Outcome, D
     // publishing; checking needs its dependencies' schemas.
     let tree = super::open(&args.package)?;
     let package = &tree.package;
-    let problems = crate::render::tree::check_tree(&tree).1;
+    let problems = crate::authoring::render::tree::check_tree(&tree).1;
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
     let bytes = package.archive()?;
     let path = args.output.join(package.archive_name());
     let shown = path.display().to_string();
-    crate::atomic::write(&path, &bytes).map_err(|e| {
+    crate::shared::files::write(&path, &bytes).map_err(|e| {
         Diagnostic::error(format!("cannot write `{shown}`: {e}"))
             .about(shown.clone())
             .hint("`-o DIR` must name an existing, writable directory")
     })?;
-    let digest = crate::digest::sha256(&bytes);
+    let digest = crate::shared::digest::sha256(&bytes);
     super::write(out, &format!("{shown}\n{digest}\n"))?;
     Ok(Outcome::default())
 }

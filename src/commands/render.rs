@@ -1,8 +1,8 @@
 //! `cleat render`: a package and values in, Kubernetes YAML or JSON out.
 
+use crate::authoring::object;
 use crate::cli::{OutputFormat, RenderArgs};
-use crate::diagnostics::Diagnostics;
-use crate::object;
+use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
 
@@ -11,7 +11,8 @@ pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     let package = &tree.package;
     let files = super::value_files(&args.values)?;
     let release = super::release(&args.release, package)?;
-    let (_, objects) = crate::render_objects(&tree, &files, &args.values.sets, &release)?;
+    let (_, objects) =
+        crate::authoring::render_objects(&tree, &files, &args.values.sets, &release)?;
     let text = match args.output {
         OutputFormat::Yaml => object::to_yaml_stream(&objects),
         OutputFormat::Json => object::to_json_list(&objects),

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use crate::authoring::repository::{Client, Index, Location, INDEX_FILE};
 use crate::cli::{ListFormat, RepoCommand, SearchArgs};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::repository::{Client, Index, Location, INDEX_FILE};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::Outcome;
 
@@ -16,7 +16,7 @@ pub fn run(command: RepoCommand, out: &mut dyn std::io::Write) -> Result<Outcome
     let mut warnings = Vec::new();
     let previous = match std::fs::read(&path) {
         Err(_) => Index::default(),
-        Ok(bytes) => match crate::package::source(&shown, &bytes)
+        Ok(bytes) => match crate::authoring::package::source(&shown, &bytes)
             .map_err(Diagnostics::from)
             .and_then(|source| Index::parse(&source))
         {
@@ -34,7 +34,7 @@ pub fn run(command: RepoCommand, out: &mut dyn std::io::Write) -> Result<Outcome
         },
     };
     let index = Index::build(&args.dir, &previous, &now()?)?;
-    crate::atomic::write(&path, index.to_yaml().as_bytes()).map_err(|e| {
+    crate::shared::files::write(&path, index.to_yaml().as_bytes()).map_err(|e| {
         Diagnostic::error(format!("cannot write `{shown}`: {e}")).about(shown.clone())
     })?;
     let mut names: Vec<&str> = index.entries.iter().map(|e| e.name.as_str()).collect();

@@ -1,21 +1,21 @@
 //! `cleat schema`: the package's values schema as standard JSON Schema.
 
 use crate::cli::SchemaArgs;
-use crate::diagnostics::Diagnostics;
+use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
 
 pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let Some(path) = &args.package else {
         let text =
-            serde_json::to_string_pretty(&crate::releasefile::json_schema()).unwrap_or_default();
+            serde_json::to_string_pretty(&crate::release::file::json_schema()).unwrap_or_default();
         super::write(out, &(text + "\n"))?;
         return Ok(Outcome::default());
     };
     let tree = super::open(path)?;
     let package = &tree.package;
     // Template problems are `lint`'s business; the schema only needs to parse.
-    let (schema, problems) = crate::render::tree::check_tree(&tree);
+    let (schema, problems) = crate::authoring::render::tree::check_tree(&tree);
     let Some(schema) = schema else {
         return Err(Diagnostics(problems));
     };

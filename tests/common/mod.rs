@@ -136,7 +136,7 @@ pub fn publish(repo: &Path, name: &str, version: &str, dependencies: &str) {
             template.into_bytes(),
         ),
     ]);
-    let bytes = cleat::package::archive::build(name, &files).unwrap();
+    let bytes = cleat::authoring::package::archive::build(name, &files).unwrap();
     std::fs::create_dir_all(repo).unwrap();
     std::fs::write(repo.join(format!("{name}-{version}.tgz")), bytes).unwrap();
 }

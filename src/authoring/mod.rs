@@ -1,0 +1,80 @@
+//! Authoring: what a package author writes, turned into checked objects.
+//!
+//! A [`package`] is loaded from a directory or archive; its dependencies are
+//! resolved to exact versions ([`resolve`]) through [`repository`] indexes
+//! and the verifying cache; the [`values`] are layered (defaults, files,
+//! `--set`) and checked against the schemas; templates are checked statically
+//! and rendered ([`render`]); and the output is parsed into checked Kubernetes
+//! objects ([`object`]). [`render_objects`] runs the whole stage; [`lint`] adds
+//! style warnings.
+//!
+//! Invariant: nothing here knows a release file, a lockfile or a cluster
+//! exists. Rendering itself never touches the network or the file system:
+//! only loading and fetching packages do.
+
+pub mod lint;
+pub mod object;
+pub mod package;
+pub mod render;
+pub mod repository;
+pub mod resolve;
+pub mod values;
+
+use std::collections::BTreeSet;
+
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use object::Object;
+use render::Release;
+use resolve::Tree;
+
+/// Most rounds of switching conditional dependencies on before giving up.
+const MAX_CONDITION_ROUNDS: usize = 50;
+
+/// Renders a resolved package into its merged values and checked objects:
+/// schemas, static template checks and values first (all their problems reported together), then
+/// rendering and object checks.
+pub fn render_objects(
+    tree: &Tree,
+    layers: &[values::Layer],
+    sets: &[String],
+    release: &Release,
+) -> Result<(serde_json::Value, Vec<Object>), Diagnostics> {
+    let (schema, mut problems) = render::tree::check_tree(tree);
+    if schema.is_none() {
+        return Err(Diagnostics(problems));
+    }
+    // Dependencies with a condition start switched off; values decide which
+    // come on, and those bring their schemas (and their own conditions).
+    let mut on = BTreeSet::new();
+    let mut rounds = 0;
+    let values = loop {
+        rounds += 1;
+        if rounds > MAX_CONDITION_ROUNDS {
+            problems.push(Diagnostic::error(format!(
+                "the conditions of dependencies do not settle: each set of switched-on dependencies changes which are on (last: {})",
+                on.iter().cloned().collect::<Vec<_>>().join(", ")
+            )).hint("make conditions depend on the parent's own values, not on values a dependency's defaults provide"));
+            return Err(Diagnostics(problems));
+        }
+        let schema =
+            render::tree::values_schema(tree, &on).ok_or_else(|| Diagnostics(problems.clone()))?;
+        let values = match values::resolve(&schema, layers, sets) {
+            Ok(values) => values,
+            Err(errors) => {
+                problems.extend(errors.0);
+                return Err(Diagnostics(problems));
+            }
+        };
+        let now_on = render::tree::switched_on(tree, &values);
+        if now_on == on {
+            break values;
+        }
+        on = now_on;
+    };
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let (crds, rendered) = render::tree::render_tree(tree, &values, release)?;
+    let objects = object::objects(&crds, &rendered)?;
+    Ok((values, objects))
+}

@@ -1,0 +1,543 @@
+//! Kubernetes objects: rendered YAML parsed and checked as objects.
+//!
+//! Each rendered document must be an object with `apiVersion`, `kind` and a
+//! valid `metadata.name`; cluster-scoped kinds must not set a namespace;
+//! labels and annotations must be strings; no two documents may describe the
+//! same object. Errors point back at the template line that produced the bad
+//! document. Empty documents are dropped. Objects keep the order of their
+//! sources: CRDs first, then templates by name, documents in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::authoring::render::{source_line, Rendered};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
+use crate::shared::yaml::{self, Node, Value};
+
+/// A rendered, checked Kubernetes object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The whole object, keys in the order the template wrote them.
+    pub body: serde_json::Value,
+    /// The package file it came from (`templates/deployment.yaml`).
+    pub source: String,
+}
+
+/// `apps/v1 Deployment web/api`: how messages name an object, wherever it
+/// is held (rendered, planned, locked or recorded).
+pub fn id(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{api_version} {kind} {ns}/{name}"),
+        None => format!("{api_version} {kind} {name}"),
+    }
+}
+
+impl Object {
+    /// This object's [`id`].
+    pub fn id(&self) -> String {
+        id(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
+    }
+
+    /// The API group (empty for the core group), which with kind, namespace
+    /// and name identifies an object whatever version it is written in.
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
+    }
+}
+
+/// Built-in kinds that are not namespaced.
+const CLUSTER_SCOPED: [&str; 16] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "CSINode",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// Kinds whose names may hold `:` and other path-safe characters.
+const RBAC_KINDS: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+
+/// Rendered output is parsed in parts of about this size, on every core.
+const PART_BYTES: usize = 64 * 1024;
+
+/// Parses and checks CRD files and rendered templates into objects.
+pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object>, Diagnostics> {
+    let sources: Vec<(&Arc<Source>, &Arc<Source>)> = crds
+        .iter()
+        .map(|crd| (crd, crd))
+        .chain(rendered.iter().map(|r| (&r.output, &r.template)))
+        .collect();
+    let parts: Vec<(usize, yaml::Part)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(index, (output, _))| {
+            yaml::parts(&output.text, PART_BYTES)
+                .into_iter()
+                .map(move |part| (index, part))
+        })
+        .collect();
+    // Consecutive parts grouped into jobs of at least PART_BYTES, so that a
+    // small package is parsed without starting any thread.
+    let mut jobs: Vec<&[(usize, yaml::Part)]> = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (end, (_, part)) in parts.iter().enumerate() {
+        size += part.bytes.len();
+        if size >= PART_BYTES || end + 1 == parts.len() {
+            jobs.push(&parts[start..=end]);
+            (start, size) = (end + 1, 0);
+        }
+    }
+    let parse = |(index, part): &(usize, yaml::Part)| {
+        let (output, _) = sources[*index];
+        yaml::parse_part(output, part).map(|documents| {
+            documents
+                .into_iter()
+                .filter(|document| document.root.value != Value::Null)
+                .map(|document| {
+                    let origin = document.root.origin.clone();
+                    (origin, object(document.root, &output.name))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let parsed: Vec<_> =
+        crate::shared::parallel::map(&jobs, |job| job.iter().map(parse).collect::<Vec<_>>())
+            .into_iter()
+            .flatten()
+            .collect();
+    let mut objects: Vec<Object> = Vec::new();
+    // Identity (group, kind, namespace, name) to the source that rendered it first.
+    let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
+    let mut problems = Vec::new();
+    // A source with a YAML error gives no objects; it is parsed again whole,
+    // so the message does not depend on where the parts were cut.
+    let mut failed = vec![false; sources.len()];
+    for ((index, _), documents) in parts.iter().zip(&parsed) {
+        if documents.is_err() && !std::mem::replace(&mut failed[*index], true) {
+            let (output, template) = sources[*index];
+            if let Err(diagnostic) = yaml::parse_stream(output) {
+                problems.push(locate(diagnostic, template, output));
+            }
+        }
+    }
+    for ((index, _), documents) in parts.iter().zip(parsed) {
+        let (Ok(documents), false) = (documents, failed[*index]) else {
+            continue;
+        };
+        let (output, template) = sources[*index];
+        for (origin, object) in documents {
+            match object {
+                Ok(object) => {
+                    let identity = (
+                        object.group().to_string(),
+                        object.kind.clone(),
+                        object.namespace.clone(),
+                        object.name.clone(),
+                    );
+                    if let Some(first) = seen.get(&identity) {
+                        let diagnostic = Diagnostic::error(format!(
+                            "`{}` is rendered twice (also by `{first}`)",
+                            object.id()
+                        ))
+                        .at(origin)
+                        .hint("give each object a unique name, for example with `release.name`");
+                        problems.push(locate(diagnostic, template, output));
+                    } else {
+                        seen.insert(identity, object.source.clone());
+                        objects.push(object);
+                    }
+                }
+                Err(found) => {
+                    problems.extend(found.into_iter().map(|d| locate(d, template, output)))
+                }
+            }
+        }
+    }
+    Diagnostics::check(problems, objects)
+}
+
+/// Moves a diagnostic about rendered output onto the template line that most
+/// likely produced it, and shows the rendered line as a hint.
+fn locate(mut diagnostic: Diagnostic, template: &Arc<Source>, output: &Arc<Source>) -> Diagnostic {
+    let Some(origin) = diagnostic.origin.clone() else {
+        return diagnostic;
+    };
+    if Arc::ptr_eq(template, output) {
+        return diagnostic;
+    }
+    let rendered = output
+        .line_text(origin.line)
+        .unwrap_or_default()
+        .to_string();
+    match source_line(template, &rendered, origin.line) {
+        Some(line) => {
+            let col = template
+                .line_text(line)
+                .map_or(1, |l| l.len() - l.trim_start().len() + 1);
+            let width = template
+                .line_text(line)
+                .map_or(1, |l| l.trim().chars().count());
+            diagnostic.origin = Some(Origin::new(template, line, col).with_width(width));
+        }
+        None => {
+            diagnostic.origin = None;
+            diagnostic.subject = Some(format!("{} (rendered line {})", template.name, origin.line));
+        }
+    }
+    diagnostic.hint(format!(
+        "rendered line {}: `{}`",
+        origin.line,
+        rendered.trim()
+    ))
+}
+
+fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
+    let Value::Map(_) = &root.value else {
+        return Err(vec![Diagnostic::error(format!(
+            "a document must be a Kubernetes object (a map), found {}",
+            root.value.type_name()
+        ))
+        .at(root.origin.clone())]);
+    };
+    let mut problems = Vec::new();
+    let text = |node: &Node, field: &str, problems: &mut Vec<Diagnostic>| -> Option<String> {
+        match node.get(field) {
+            Some(Node {
+                value: Value::String(s),
+                ..
+            }) if !s.is_empty() => Some(s.clone()),
+            Some(other) => {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "`{field}` must be a non-empty string, found {}",
+                        other.summary()
+                    ))
+                    .at(other.origin.clone()),
+                );
+                None
+            }
+            None => {
+                problems.push(
+                    Diagnostic::error(format!("the object has no `{field}`"))
+                        .at(node.origin.clone()),
+                );
+                None
+            }
+        }
+    };
+    let api_version = text(&root, "apiVersion", &mut problems);
+    let kind = text(&root, "kind", &mut problems);
+    let metadata = match root.get("metadata") {
+        Some(
+            metadata @ Node {
+                value: Value::Map(_),
+                ..
+            },
+        ) => Some(metadata),
+        Some(other) => {
+            problems.push(Diagnostic::error("`metadata` must be a map").at(other.origin.clone()));
+            None
+        }
+        None => {
+            problems.push(
+                Diagnostic::error("the object has no `metadata`")
+                    .at(root.origin.clone())
+                    .hint("add `metadata: {name: ...}`"),
+            );
+            None
+        }
+    };
+    let name = metadata.and_then(|m| text(m, "name", &mut problems));
+    let namespace = metadata
+        .and_then(|m| m.get("namespace"))
+        .and_then(|ns| match &ns.value {
+            Value::String(s) if crate::authoring::package::manifest::is_dns_label(s) => {
+                Some(s.clone())
+            }
+            _ => {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "`metadata.namespace` must be a valid namespace name, found {}",
+                        ns.summary()
+                    ))
+                    .at(ns.origin.clone()),
+                );
+                None
+            }
+        });
+    if let (Some(kind), Some(name), Some(metadata)) = (&kind, &name, metadata) {
+        let name_node = metadata.get("name").unwrap_or(metadata);
+        if let Some(problem) = name_problem(kind, name) {
+            problems.push(Diagnostic::error(format!("`{kind}` name `{name}` is invalid: {problem}")).at(name_node.origin.clone()).hint(
+                "use lowercase letters, digits, `-` and `.`; the `dns_name` filter makes a valid name from any text",
+            ));
+        }
+        if CLUSTER_SCOPED.contains(&kind.as_str()) && namespace.is_some() {
+            let origin = metadata
+                .get("namespace")
+                .map_or(metadata.origin.clone(), |n| n.origin.clone());
+            problems.push(
+                Diagnostic::error(format!(
+                    "`{kind}` is cluster-scoped and cannot have `metadata.namespace`"
+                ))
+                .at(origin)
+                .hint("remove the namespace"),
+            );
+        }
+        for field in ["labels", "annotations"] {
+            check_string_map(metadata, field, &mut problems);
+        }
+    }
+    if let Some(api_version) = &api_version {
+        if api_version.split('/').count() > 2
+            || api_version.starts_with('/')
+            || api_version.ends_with('/')
+        {
+            let origin = root
+                .get("apiVersion")
+                .map_or(root.origin.clone(), |n| n.origin.clone());
+            problems.push(
+                Diagnostic::error(format!(
+                    "`apiVersion` `{api_version}` must be `VERSION` or `GROUP/VERSION`"
+                ))
+                .at(origin),
+            );
+        }
+    }
+    match (api_version, kind, name) {
+        (Some(api_version), Some(kind), Some(name)) if problems.is_empty() => Ok(Object {
+            api_version,
+            kind,
+            name,
+            namespace,
+            body: root.into_json(),
+            source: source.to_string(),
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn check_string_map(metadata: &Node, field: &str, problems: &mut Vec<Diagnostic>) {
+    let Some(node) = metadata.get(field) else {
+        return;
+    };
+    match &node.value {
+        Value::Null => {}
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                if !matches!(value.value, Value::String(_)) {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "`metadata.{field}.{}` must be a string, found {} {}",
+                            key.name,
+                            value.value.type_name(),
+                            value.summary()
+                        ))
+                        .at(value.origin.clone())
+                        .hint("Kubernetes rejects non-string label and annotation values; use the `quote` filter"),
+                    );
+                } else if field == "labels" && value.as_str().is_some_and(|v| !is_label_value(v)) {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "label `{}` has an invalid value {}: at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit",
+                            key.name,
+                            value.summary()
+                        ))
+                        .at(value.origin.clone()),
+                    );
+                }
+            }
+        }
+        _ => problems.push(
+            Diagnostic::error(format!("`metadata.{field}` must be a map of strings"))
+                .at(node.origin.clone()),
+        ),
+    }
+}
+
+fn is_label_value(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 63
+            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && value.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+}
+
+/// Why `name` is not a valid name for `kind`, if it is not.
+fn name_problem(kind: &str, name: &str) -> Option<&'static str> {
+    if name.len() > 253 {
+        return Some("longer than 253 characters");
+    }
+    if RBAC_KINDS.contains(&kind) {
+        return (name.contains(['/', '%']) || name == "." || name == "..")
+            .then_some("it may not contain `/` or `%`");
+    }
+    let valid = name.split('.').all(|label| {
+        !label.is_empty()
+            && label.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && label.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    (!valid).then_some("names are lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit")
+}
+
+/// The objects as one YAML stream, each preceded by a `# Source:` comment.
+/// Large streams are written in batches on every core.
+pub fn to_yaml_stream(objects: &[Object]) -> String {
+    let batches: Vec<&[Object]> = objects.chunks(256).collect();
+    let texts = crate::shared::parallel::map(&batches, |batch| {
+        let mut out = String::new();
+        for object in *batch {
+            out.push_str("---\n# Source: ");
+            out.push_str(&object.source);
+            out.push('\n');
+            yaml::write_document(&mut out, &object.body);
+        }
+        out
+    });
+    texts.concat()
+}
+
+/// The objects as a Kubernetes `List`.
+pub fn list(objects: &[Object]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": objects.iter().map(|o| &o.body).collect::<Vec<_>>(),
+    })
+}
+
+/// The objects as a Kubernetes `List`, pretty-printed JSON.
+pub fn to_json_list(objects: &[Object]) -> String {
+    let mut text = serde_json::to_string_pretty(&list(objects)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(template: &str, output: &str) -> Rendered {
+        Rendered {
+            template: Source::new("templates/t.yaml", template),
+            output: Source::new("templates/t.yaml", output),
+        }
+    }
+
+    fn messages(result: Result<Vec<Object>, Diagnostics>) -> Vec<String> {
+        result
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d.origin.as_ref().map(|o| o.location()).unwrap_or_default(),
+                    d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_objects_and_drops_empty_documents() {
+        let r = rendered(
+            "",
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns}\n---\n---\n",
+        );
+        let objects = objects(&[], &[r]).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].id(), "v1 ConfigMap ns/a");
+    }
+
+    #[test]
+    fn points_object_errors_at_the_template_line() {
+        let template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ values.name }}\n  labels:\n    port: {{ values.port }}\n";
+        let output = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"Bad_Name\"\n  labels:\n    port: 8080\n";
+        assert_eq!(
+            messages(objects(&[], &[rendered(template, output)])),
+            [
+                "templates/t.yaml:4:3: `ConfigMap` name `Bad_Name` is invalid: names are lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+                "templates/t.yaml:6:5: `metadata.labels.port` must be a string, found integer 8080",
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_duplicates_and_namespaced_cluster_objects() {
+        let output = "kind: Namespace\napiVersion: v1\nmetadata: {name: a, namespace: b}\n---\nkind: Secret\napiVersion: v1\nmetadata: {name: s}\n---\nkind: Secret\napiVersion: v1\nmetadata: {name: s}\n---\n- 1\n";
+        assert_eq!(
+            messages(objects(&[], &[rendered(output, output)])),
+            [
+                "templates/t.yaml:3:1: `Namespace` is cluster-scoped and cannot have `metadata.namespace`",
+                "templates/t.yaml:9:1: `v1 Secret s` is rendered twice (also by `templates/t.yaml`)",
+                "templates/t.yaml:13:1: a document must be a Kubernetes object (a map), found list",
+            ]
+        );
+    }
+
+    #[test]
+    fn large_outputs_parsed_in_parts_report_like_whole_ones() {
+        let object = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let count = PART_BYTES / object.len() * 3;
+        let mut output: String = (0..count)
+            .map(|i| object.replace("name: c", &format!("name: c{i}")))
+            .collect();
+        let lines = output.lines().count();
+        // Positions in the output itself, as for CRD files.
+        let same = |text: &str| {
+            let source = Source::new("templates/t.yaml", text);
+            Rendered {
+                template: source.clone(),
+                output: source,
+            }
+        };
+        assert_eq!(objects(&[], &[same(&output)]).unwrap().len(), count);
+        // A bad object and a syntax error far down, past the first part: the
+        // lines are those of the whole output, and the valid parts before the
+        // error add nothing (no duplicates reported).
+        output.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c0}\n");
+        assert_eq!(
+            messages(objects(&[], &[same(&output)])),
+            [format!(
+                "templates/t.yaml:{}:1: `v1 ConfigMap c0` is rendered twice (also by `templates/t.yaml`)",
+                lines + 2
+            )]
+        );
+        output.push_str("---\nkey: [unclosed\n");
+        assert_eq!(
+            messages(objects(&[], &[same(&output)])),
+            [format!(
+                "templates/t.yaml:{}:1: invalid YAML in `templates/t.yaml`: while parsing a flow sequence, expected ',' or ']'",
+                lines + 7
+            )]
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! Rendering: package templates plus checked values in, YAML text out.
+//!
+//! Templates run in a minijinja environment set up so that values keep their
+//! types: every `{{ expr }}` prints as JSON (which is YAML), so strings are
+//! always one quoted scalar and maps and lists print inline in place.
+//! Undefined variables are errors. The environment holds only the package's
+//! own templates and files, has no clock, environment variables or network,
+//! and runs on a fuel budget and a recursion limit, so a runaway template
+//! stops with an error. Parsing the output into objects is the next stage's job.
+
+pub mod check;
+mod functions;
+pub mod tree;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use crate::authoring::package::Package;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
+pub use functions::parse_version;
+
+/// Instructions a package's templates may run in one render: far beyond what
+/// thousands of objects need, and reached within about a second by a runaway loop.
+pub const FUEL: u64 = 20_000_000;
+/// Deepest nesting of macro calls and includes.
+pub const RECURSION_LIMIT: usize = 200;
+/// The Kubernetes version rendered for when none is given.
+pub const DEFAULT_KUBE_VERSION: &str = "1.34.0";
+
+/// The release a package is rendered for: what templates see as `release`
+/// and `capabilities`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub revision: u64,
+    pub kube_version: semver::Version,
+}
+
+/// One template's output, named after the template it came from.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub template: Arc<Source>,
+    pub output: Arc<Source>,
+}
+
+/// A minijinja environment holding the package's templates, compiled. Every
+/// template that fails to compile is reported.
+pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostics> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Block tags on their own lines leave no blank lines or stray indentation.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build();
+    if let Ok(syntax) = syntax {
+        env.set_syntax(syntax);
+    }
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(RECURSION_LIMIT);
+    let names: HashSet<String> = package.templates.iter().map(|t| t.name.clone()).collect();
+    env.set_path_join_callback(move |name, parent| {
+        // `{% import "_helpers.yaml" %}` finds the file beside the template.
+        // `{% import "templates/_helpers.yaml" %}` works in a dependency too,
+        // whose template names start with its key (`redis/templates/...`).
+        let dir = parent.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        let sibling = format!("{dir}/{name}");
+        let prefix = parent.find("templates/").map_or("", |i| &parent[..i]);
+        let prefixed = format!("{prefix}{name}");
+        if names.contains(name) {
+            name.into()
+        } else if names.contains(&sibling) {
+            sibling.into()
+        } else if names.contains(&prefixed) {
+            prefixed.into()
+        } else {
+            name.into()
+        }
+    });
+    functions::register(&mut env);
+    let mut problems = Vec::new();
+    for template in &package.templates {
+        if let Err(error) = env.add_template_owned(template.name.clone(), template.text.clone()) {
+            problems.push(template_error(&error, package));
+        }
+    }
+    Diagnostics::check(problems, env)
+}
+
+/// Renders every template (helpers excepted) with `values`.
+pub fn render(
+    package: &Package,
+    values: &serde_json::Value,
+    release: &Release,
+) -> Result<Vec<Rendered>, Diagnostics> {
+    if let Some(supported) = &package.manifest.kube_version {
+        if !supported.matches(&release.kube_version) {
+            let origin = kube_version_origin(package);
+            return Err(Diagnostic::error(format!(
+                "package `{}` supports Kubernetes {supported}, not {}",
+                package.manifest.name, release.kube_version
+            ))
+            .at(origin)
+            .hint("render for a supported version with `--kube-version`")
+            .into());
+        }
+    }
+    let env = environment(package)?;
+    let context = context(package, values, release);
+    let mut rendered = Vec::new();
+    let mut problems = Vec::new();
+    for template in package.rendered_templates() {
+        let result = env
+            .get_template(&template.name)
+            .and_then(|t| t.render(context.clone()));
+        match result {
+            Ok(text) => rendered.push(Rendered {
+                template: Arc::clone(template),
+                output: Source::new(template.name.clone(), text),
+            }),
+            Err(error) => problems.push(template_error(&error, package)),
+        }
+    }
+    Diagnostics::check(problems, rendered)
+}
+
+fn kube_version_origin(package: &Package) -> Origin {
+    let source = &package.manifest_source;
+    let line = source
+        .text
+        .lines()
+        .position(|l| l.starts_with("kubeVersion"))
+        .map_or(1, |i| i + 1);
+    Origin::new(source, line, 1).with_width("kubeVersion".len())
+}
+
+/// What templates see: `values`, `release`, `package`, `capabilities`, `files`.
+fn context(package: &Package, values: &serde_json::Value, release: &Release) -> Value {
+    let version = &release.kube_version;
+    minijinja::context! {
+        values => Value::from(Serde(values)),
+        release => minijinja::context! {
+            name => release.name.clone(),
+            namespace => release.namespace.clone(),
+            revision => release.revision,
+        },
+        package => minijinja::context! {
+            name => package.manifest.name.clone(),
+            version => package.manifest.version.to_string(),
+            description => package.manifest.description.clone(),
+        },
+        capabilities => minijinja::context! {
+            kube_version => format!("{}.{}.{}", version.major, version.minor, version.patch),
+            kube_major => version.major,
+            kube_minor => version.minor,
+        },
+        // `files` refuses `templates/` names itself, so the package's map is shared as is.
+        files => Value::from_object(functions::Files(Arc::clone(&package.files))),
+    }
+}
+
+/// The fields of the built-in context objects, for the static check.
+pub const CONTEXT: [(&str, &[&str]); 4] = [
+    ("release", &["name", "namespace", "revision"]),
+    ("package", &["name", "version", "description"]),
+    (
+        "capabilities",
+        &["kube_version", "kube_major", "kube_minor"],
+    ),
+    ("files", &functions::FILES_METHODS),
+];
+
+/// Turns a minijinja error into a diagnostic pointing at the template line.
+fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
+    let mut message = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        message.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    let template = error
+        .name()
+        .and_then(|name| package.templates.iter().find(|t| t.name == name));
+    let mut diagnostic = Diagnostic::error(message);
+    if let Some(template) = template {
+        diagnostic = match (error.range(), error.line()) {
+            (Some(range), _) => diagnostic.at(offset_origin(template, range)),
+            (None, Some(line)) => diagnostic.at(Origin::new(template, line, 1)),
+            (None, None) => diagnostic.about(template.name.clone()),
+        };
+    }
+    match error.kind() {
+        minijinja::ErrorKind::UndefinedError => diagnostic
+            .hint("every value a template reads must be declared in values.schema.yaml; test optional ones with `is defined`"),
+        minijinja::ErrorKind::OutOfFuel => diagnostic.hint(format!(
+            "rendering stopped after {FUEL} steps; look for a loop that does not end or grows without bound"
+        )),
+        minijinja::ErrorKind::UnknownMethod => {
+            diagnostic.hint("maps answer items(), keys(), values() and get(); strings and lists have filters instead")
+        }
+        _ => diagnostic,
+    }
+}
+
+/// The origin of a byte range in a template.
+fn offset_origin(source: &Arc<Source>, range: std::ops::Range<usize>) -> Origin {
+    let before = source.text.get(..range.start).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    let spanned = source.text.get(range).unwrap_or_default();
+    let width = spanned
+        .split('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count();
+    Origin::new(source, line, col).with_width(width)
+}
+
+/// The template line most likely to have produced `rendered`, a line of its
+/// output: the line whose literal text, with its `{{ }}` and `{% %}` tags
+/// taken out, appears in `rendered` in order and covers most of it. Rendering
+/// keeps no source map, so this is a best guess; among equally good lines the
+/// one nearest `near` (the rendered line's number) wins. `None` when nothing matches.
+pub fn source_line(template: &Source, rendered: &str, near: usize) -> Option<usize> {
+    let rendered = rendered.trim_end();
+    let mut best: Option<(usize, usize)> = None;
+    for (index, line) in template.text.lines().enumerate() {
+        let pieces = literal_pieces(line);
+        let Some(score) = match_pieces(&pieces, rendered) else {
+            continue;
+        };
+        let line = index + 1;
+        let better = best.is_none_or(|(top_line, top)| {
+            score > top || (score == top && line.abs_diff(near) < top_line.abs_diff(near))
+        });
+        if better {
+            best = Some((line, score));
+        }
+    }
+    best.map(|(line, _)| line)
+}
+
+fn literal_pieces(line: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest
+        .find(['{'])
+        .filter(|&i| matches!(rest.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')))
+    {
+        pieces.push(&rest[..start]);
+        let close = match rest.as_bytes()[start + 1] {
+            b'{' => "}}",
+            b'%' => "%}",
+            _ => "#}",
+        };
+        match rest[start..].find(close) {
+            Some(end) => rest = &rest[start + end + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// How much of `rendered` the pieces cover, if they appear in it in order,
+/// the first at its start and the last at its end.
+fn match_pieces(pieces: &[&str], rendered: &str) -> Option<usize> {
+    let literal: usize = pieces.iter().map(|p| p.trim().len()).sum();
+    if literal == 0 {
+        return None;
+    }
+    if pieces.len() == 1 {
+        return (pieces[0].trim_end() == rendered).then_some(literal + 1);
+    }
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    if !rendered.starts_with(first) || !rendered[first.len()..].ends_with(last.trim_end()) {
+        return None;
+    }
+    let mut at = first.len();
+    let end = rendered.len() - last.trim_end().len();
+    for piece in &pieces[1..pieces.len() - 1] {
+        let found = rendered.get(at..end)?.find(piece)?;
+        at += found + piece.len();
+    }
+    Some(literal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_template_line_of_a_rendered_line() {
+        let template = Source::new(
+            "t.yaml",
+            "metadata:\n  name: {{ release.name }}\nspec:\n  replicas: {{ values.replicas }}\n  {% if x %}\n  paused: true\n",
+        );
+        assert_eq!(source_line(&template, "  replicas: \"3\"", 1), Some(4));
+        assert_eq!(source_line(&template, "  name: \"web\"", 1), Some(2));
+        assert_eq!(source_line(&template, "  paused: true", 1), Some(6));
+        assert_eq!(source_line(&template, "other: 1", 1), None);
+        let repeated = Source::new("t.yaml", "kind: A\n---\nkind: A\n");
+        assert_eq!(source_line(&repeated, "kind: A", 3), Some(3));
+    }
+}

@@ -1,0 +1,360 @@
+//! Repositories: directories or HTTP(S) base URLs that hold package archives
+//! and an [`index`], and the on-disk cache in front of them.
+//!
+//! Every archive fetched is checked against the digest its index gives before
+//! it is used, then kept in a content-addressed cache
+//! (`$XDG_CACHE_HOME/cleat/packages/sha256/HEX.tgz`), so a package once
+//! fetched is never fetched again. Indexes of HTTP repositories are cached too
+//! and refreshed only when asked, or when resolution needs a version the
+//! cached index does not have.
+
+pub mod index;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::authoring::package::{Package, MAX_PACKAGE_BYTES};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::files::io_error;
+pub use index::{Entry, Index, INDEX_FILE};
+
+/// Where a repository is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Location {
+    Dir(PathBuf),
+    /// A base URL, always ending in `/`.
+    Url(String),
+}
+
+impl Location {
+    /// Reads a repository reference: an `http://` or `https://` URL, a
+    /// `file://` path, or a directory. Relative references are relative to
+    /// `base`, the location of whatever declared them.
+    pub fn parse(text: &str, base: &Location) -> Location {
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return Location::Url(with_slash(text));
+        }
+        let path = text.strip_prefix("file://").unwrap_or(text);
+        match base {
+            _ if Path::new(path).is_absolute() => Location::Dir(PathBuf::from(path)),
+            Location::Dir(dir) => Location::Dir(normalize(&dir.join(path))),
+            Location::Url(url) => Location::Url(with_slash(&join_url(url, path))),
+        }
+    }
+
+    /// The address of `file` in the repository.
+    fn file(&self, file: &str) -> String {
+        match self {
+            Location::Dir(dir) => dir.join(file).display().to_string(),
+            Location::Url(url) => format!("{url}{file}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Dir(dir) => write!(f, "{}", dir.display()),
+            Location::Url(url) => f.write_str(url),
+        }
+    }
+}
+
+fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    }
+}
+
+/// `relative` resolved against the base URL `base` (which ends in `/`).
+fn join_url(base: &str, relative: &str) -> String {
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut segments: Vec<&str> = base[host_end..]
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    for segment in relative.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    format!("{}/{}", &base[..host_end], segments.join("/"))
+}
+
+/// `path` with `.` and `..` components folded, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// The cache directory: `$XDG_CACHE_HOME/cleat`, else `$HOME/.cache/cleat`.
+pub fn cache_dir() -> Result<PathBuf, Diagnostic> {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
+        return Ok(PathBuf::from(dir).join("cleat"));
+    }
+    if let Some(home) = non_empty("HOME") {
+        return Ok(PathBuf::from(home).join(".cache").join("cleat"));
+    }
+    Err(
+        Diagnostic::error("cannot find a cache directory: neither XDG_CACHE_HOME nor HOME is set")
+            .hint("set XDG_CACHE_HOME to a writable directory"),
+    )
+}
+
+/// Fetches indexes and archives from repositories through the cache.
+pub struct Client {
+    agent: ureq::Agent,
+    /// The cache directory, looked up when first needed.
+    cache: Option<PathBuf>,
+    /// Whether cached HTTP indexes are fetched again before use.
+    refresh: bool,
+    indexes: HashMap<Location, Arc<Index>>,
+    /// HTTP indexes that were read from the cache, not fetched in this run.
+    stale: Vec<Location>,
+}
+
+impl Client {
+    /// A client using the cache directory; `refresh` fetches HTTP indexes
+    /// again instead of using cached copies.
+    pub fn new(refresh: bool) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .user_agent(concat!("cleat/", env!("CARGO_PKG_VERSION")))
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .timeout_global(Some(Duration::from_secs(300)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Client {
+            agent,
+            cache: None,
+            refresh,
+            indexes: HashMap::new(),
+            stale: Vec::new(),
+        }
+    }
+
+    /// Forgets every HTTP index read from the cache, so the next use of each
+    /// fetches it. Returns whether there was any.
+    pub fn refresh_stale(&mut self) -> bool {
+        let stale = std::mem::take(&mut self.stale);
+        for location in &stale {
+            self.indexes.remove(location);
+        }
+        self.refresh = true;
+        !stale.is_empty()
+    }
+
+    /// The index of the repository at `location`.
+    pub fn index(&mut self, location: &Location) -> Result<Arc<Index>, Diagnostics> {
+        if let Some(index) = self.indexes.get(location) {
+            return Ok(Arc::clone(index));
+        }
+        let address = location.file(INDEX_FILE);
+        let bytes = match location {
+            Location::Dir(dir) => {
+                let path = dir.join(INDEX_FILE);
+                std::fs::read(&path).map_err(|e| {
+                    io_error(&address, &e).hint(format!(
+                        "build the index with `cleat repo index {}`",
+                        dir.display()
+                    ))
+                })?
+            }
+            Location::Url(url) => {
+                let cached = self.cache()?.join("indexes").join(format!(
+                    "{}.yaml",
+                    crate::shared::digest::sha256_hex(url.as_bytes())
+                ));
+                match std::fs::read(&cached) {
+                    Ok(bytes) if !self.refresh => {
+                        self.stale.push(location.clone());
+                        bytes
+                    }
+                    _ => {
+                        let bytes = self.get(&address)?;
+                        self.store(&cached, &bytes)?;
+                        bytes
+                    }
+                }
+            }
+        };
+        let source = crate::authoring::package::source(&address, &bytes)?;
+        let index = Arc::new(Index::parse(&source)?);
+        self.indexes.insert(location.clone(), Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// The package `entry` of the repository at `location`: from the cache,
+    /// or fetched, checked against the entry's digest and cached.
+    pub fn fetch(&mut self, location: &Location, entry: &Entry) -> Result<Package, Diagnostics> {
+        let cached = self.archive_path(&entry.digest)?;
+        let address = location.file(&entry.archive_name());
+        let bytes = match std::fs::read(&cached) {
+            Ok(bytes) if crate::shared::digest::sha256(&bytes) == entry.digest => bytes,
+            _ => {
+                let bytes = match location {
+                    Location::Dir(_) => {
+                        crate::shared::files::read_within(Path::new(&address), MAX_PACKAGE_BYTES)?
+                    }
+                    Location::Url(_) => self.get(&address)?,
+                };
+                let actual = crate::shared::digest::sha256(&bytes);
+                if actual != entry.digest {
+                    return Err(Diagnostic::error(format!(
+                        "`{address}` has digest {actual}, but the index of {location} says {}",
+                        entry.digest
+                    ))
+                    .about(address)
+                    .hint("the archive changed after it was indexed: do not use it; if the publisher replaced it on purpose, they must index the repository again")
+                    .into());
+                }
+                self.store(&cached, &bytes)?;
+                bytes
+            }
+        };
+        let package = Package::from_archive(Path::new(&address), &bytes)?;
+        let manifest = &package.manifest;
+        if manifest.name != entry.name || manifest.version != entry.version {
+            return Err(Diagnostic::error(format!(
+                "`{address}` holds package {} {}, but the index of {location} lists it as {} {}",
+                manifest.name, manifest.version, entry.name, entry.version
+            ))
+            .about(address)
+            .into());
+        }
+        Ok(package)
+    }
+
+    /// The archive with `digest` from the cache, if it is there whole.
+    pub fn cached(&mut self, digest: &str) -> Result<Option<Vec<u8>>, Diagnostic> {
+        let path = self.archive_path(digest)?;
+        Ok(std::fs::read(path)
+            .ok()
+            .filter(|bytes| crate::shared::digest::sha256(bytes) == digest))
+    }
+
+    /// Keeps an archive in the cache under its digest, so it can be used
+    /// later without its source (`--lockfile`, backups).
+    pub fn keep(&mut self, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let path = self.archive_path(&crate::shared::digest::sha256(bytes))?;
+        if path.exists() {
+            return Ok(());
+        }
+        self.store(&path, bytes)
+    }
+
+    /// Where the archive with `digest` is kept in the cache.
+    pub fn archive_path(&mut self, digest: &str) -> Result<PathBuf, Diagnostic> {
+        let hex = digest
+            .strip_prefix(crate::shared::digest::PREFIX)
+            .unwrap_or(digest);
+        Ok(self
+            .cache()?
+            .join("packages")
+            .join("sha256")
+            .join(format!("{hex}.tgz")))
+    }
+
+    fn cache(&mut self) -> Result<PathBuf, Diagnostic> {
+        if let Some(dir) = &self.cache {
+            return Ok(dir.clone());
+        }
+        let dir = cache_dir()?;
+        self.cache = Some(dir.clone());
+        Ok(dir)
+    }
+
+    fn store(&self, path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let shown = path.display().to_string();
+        let fail = |e: std::io::Error| {
+            Diagnostic::error(format!("cannot write to the cache `{shown}`: {e}"))
+                .about(shown.clone())
+                .hint("set XDG_CACHE_HOME to a writable directory")
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        crate::shared::files::write(path, bytes).map_err(fail)
+    }
+
+    /// GETs `url`, refusing bodies larger than a package may be.
+    fn get(&self, url: &str) -> Result<Vec<u8>, Diagnostic> {
+        let fail = |reason: String| {
+            Diagnostic::error(format!("cannot fetch `{url}`: {reason}")).about(url.to_string())
+        };
+        let mut response =
+            self.agent.get(url).call().map_err(|e| {
+                fail(e.to_string()).hint("check the repository URL and the network")
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            let hint = if status == 404 && url.ends_with(INDEX_FILE) {
+                format!("a cleat repository serves `{INDEX_FILE}` at its base URL; is this the right URL?")
+            } else {
+                "check the repository URL, or ask its owner".to_string()
+            };
+            return Err(fail(format!("the server answered {status}")).hint(hint));
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_PACKAGE_BYTES)
+            .read_to_vec()
+            .map_err(|e| fail(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_against_their_base() {
+        let dir = Location::Dir(PathBuf::from("/srv/app"));
+        assert_eq!(
+            Location::parse("../repo", &dir),
+            Location::Dir(PathBuf::from("/srv/repo"))
+        );
+        assert_eq!(
+            Location::parse("file:///r", &dir),
+            Location::Dir(PathBuf::from("/r"))
+        );
+        let url = Location::parse("https://example.com/charts/stable", &dir);
+        assert_eq!(
+            url,
+            Location::Url("https://example.com/charts/stable/".into())
+        );
+        assert_eq!(
+            Location::parse("../lib", &url),
+            Location::Url("https://example.com/charts/lib/".into())
+        );
+        assert_eq!(
+            Location::parse("../../../x", &url),
+            Location::Url("https://example.com/x/".into())
+        );
+    }
+}

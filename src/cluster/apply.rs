@@ -1,0 +1,270 @@
+//! Applying a plan: server-side apply as field manager `cleat`, stage by
+//! stage: namespaces and CRDs first (waiting until each CRD is established),
+//! then cluster-scoped objects, config, storage, workloads, services,
+//! ingress, and everything else. Requests within a stage run concurrently,
+//! up to a bound; a stage with a failure is the last one started.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use kube::api::{Patch, PatchParams};
+
+use crate::cluster::client::{retry, Cluster};
+use crate::cluster::ownership::{FIELD_MANAGER, KEEP_ANNOTATION};
+use crate::cluster::plan::{apply_error, Change, Deletion, Plan, Planned};
+use crate::cluster::record::Item;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+/// How long a CRD may take to be established.
+const CRD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How to apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Take over fields that other field managers own.
+    pub force: bool,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    /// Objects left in place although no longer rendered, by their keep annotation.
+    pub kept: Vec<String>,
+    /// Every object of the release as applied, with its uid.
+    pub inventory: Vec<Item>,
+}
+
+/// An applied object's id and uid.
+type Uid = (String, Option<String>);
+
+/// The stage an object is applied in; lower stages go first, deletion
+/// (later) goes in reverse.
+pub fn stage(kind: &str, namespaced: bool) -> u8 {
+    match kind {
+        "Namespace" | "CustomResourceDefinition" => 0,
+        _ if !namespaced => 1,
+        "ConfigMap" | "Secret" | "ServiceAccount" | "Role" | "RoleBinding" | "ResourceQuota"
+        | "LimitRange" | "NetworkPolicy" => 2,
+        "PersistentVolumeClaim" => 3,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "Pod" => 4,
+        "Service" => 5,
+        "Ingress" => 6,
+        _ => 7,
+    }
+}
+
+/// Applies what `plan` would change; unchanged objects are left alone.
+/// Deletions are the caller's, with [`prune`], once the objects are ready.
+pub async fn apply(
+    cluster: &Cluster,
+    plan: &Plan,
+    options: Options,
+) -> Result<Applied, Diagnostics> {
+    let mut applied = Applied::default();
+    for namespace in &plan.namespaces {
+        create_namespace(cluster, namespace).await?;
+    }
+    let mut stages: BTreeMap<u8, Vec<&Planned>> = BTreeMap::new();
+    let mut uids: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
+    for object in &plan.objects {
+        match object.change {
+            Change::Unchanged => {
+                applied.unchanged += 1;
+                uids.insert(object.id(), object.uid.clone());
+            }
+            _ => stages
+                .entry(stage(&object.kind, object.resource.namespaced))
+                .or_default()
+                .push(object),
+        }
+    }
+    for (stage, objects) in stages {
+        // Once the API server stops answering, the rest of the stage is not tried.
+        let unreachable = AtomicBool::new(false);
+        let results: Vec<Option<Result<Uid, Diagnostic>>> = stream::iter(objects.iter())
+            .map(|object| {
+                let unreachable = &unreachable;
+                async move {
+                    if unreachable.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let result = apply_one(cluster, object, options.force).await;
+                    if let Err((_, true)) = &result {
+                        unreachable.store(true, Ordering::Relaxed);
+                    }
+                    Some(
+                        result
+                            .map(|uid| (object.id(), uid))
+                            .map_err(|(problem, _)| problem),
+                    )
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        let skipped = results.iter().filter(|r| r.is_none()).count();
+        let mut problems = Vec::new();
+        for result in results.into_iter().flatten() {
+            match result {
+                Ok((id, uid)) => {
+                    uids.insert(id, uid);
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if skipped > 0 {
+            problems.push(Diagnostic::error(format!(
+                "{skipped} more objects were not applied: the API server stopped answering"
+            ))
+            .hint("run the same apply again once the API server answers: it converges, applying only what is missing or different"));
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        for object in &objects {
+            match object.change {
+                Change::Create => applied.created += 1,
+                _ => applied.changed += 1,
+            }
+        }
+        if stage == 0 {
+            for crd in objects
+                .iter()
+                .filter(|o| o.kind == "CustomResourceDefinition")
+            {
+                wait_established(cluster, crd).await?;
+            }
+        }
+    }
+    applied.inventory = plan
+        .objects
+        .iter()
+        .map(|object| Item {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            uid: uids.get(&object.id()).cloned().flatten(),
+        })
+        .collect();
+    applied.inventory.sort();
+    Ok(applied)
+}
+
+/// Deletes objects the release no longer renders, in reverse stage order,
+/// workloads with foreground propagation; objects annotated
+/// `cleat.dev/keep: "true"` are left and reported.
+pub async fn prune(
+    cluster: &Cluster,
+    deletions: &[Deletion],
+    applied: &mut Applied,
+) -> Result<(), Diagnostics> {
+    let mut ordered: Vec<&Deletion> = deletions.iter().collect();
+    ordered.sort_by_key(|d| std::cmp::Reverse(stage(&d.item.kind, d.resource.namespaced)));
+    let mut problems = Vec::new();
+    for deletion in ordered {
+        let item = &deletion.item;
+        let api = cluster.api(&deletion.resource, item.namespace.as_deref());
+        let live = match retry(|| api.get_opt(&item.name)).await {
+            Ok(live) => live,
+            Err(e) => {
+                problems.push(cluster.error(&format!("reading {}", item.id()), &e));
+                continue;
+            }
+        };
+        let Some(live) = live else { continue };
+        let keep = live
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(KEEP_ANNOTATION))
+            .is_some_and(|v| v == "true");
+        if keep {
+            applied.kept.push(item.id());
+            continue;
+        }
+        let params = if stage(&item.kind, deletion.resource.namespaced) == 4 {
+            kube::api::DeleteParams::foreground()
+        } else {
+            kube::api::DeleteParams::background()
+        };
+        match retry(|| api.delete(&item.name, &params)).await {
+            Ok(_) => applied.deleted += 1,
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => problems.push(cluster.error(&format!("deleting {}", item.id()), &e)),
+        }
+    }
+    Diagnostics::check(problems, ())
+}
+
+/// Applies one object, giving its uid; on failure, whether the API server
+/// is unreachable.
+async fn apply_one(
+    cluster: &Cluster,
+    object: &Planned,
+    force: bool,
+) -> Result<Option<String>, (Diagnostic, bool)> {
+    let api = cluster.api(&object.resource, object.namespace.as_deref());
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = force;
+    let patch = Patch::Apply(&object.body);
+    retry(|| api.patch(&object.name, &params, &patch))
+        .await
+        .map(|applied| applied.metadata.uid)
+        .map_err(|e| {
+            let unreachable = !matches!(e, kube::Error::Api(_));
+            (
+                apply_error(cluster, &object.id(), &object.source, &e),
+                unreachable,
+            )
+        })
+}
+
+/// Creates the namespace `name`, labelled as made by cleat.
+pub async fn create_namespace(cluster: &Cluster, name: &str) -> Result<(), Diagnostic> {
+    let resource = cluster.served("v1", "Namespace").await?;
+    let api = cluster.api(&resource, None);
+    let body = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "cleat"}},
+    });
+    let patch = Patch::Apply(&body);
+    let params = PatchParams::apply(FIELD_MANAGER);
+    retry(|| api.patch(name, &params, &patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| cluster.error(&format!("creating namespace `{name}`"), &e))
+}
+
+/// Waits until the CRD `crd` reports the condition Established.
+async fn wait_established(cluster: &Cluster, crd: &Planned) -> Result<(), Diagnostic> {
+    let api = cluster.api(&crd.resource, None);
+    let start = Instant::now();
+    loop {
+        let live = retry(|| api.get(&crd.name))
+            .await
+            .map_err(|e| cluster.error(&format!("reading {}", crd.id()), &e))?;
+        if crate::cluster::client::condition(&live.data["status"], "Established").is_some() {
+            return Ok(());
+        }
+        if start.elapsed() > CRD_TIMEOUT {
+            return Err(Diagnostic::error(format!(
+                "{} was not established within {} s",
+                crd.id(),
+                CRD_TIMEOUT.as_secs()
+            ))
+            .hint("check its conditions with `kubectl describe crd`; objects of its kinds were not applied"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

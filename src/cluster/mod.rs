@@ -1,0 +1,20 @@
+//! The cluster: everything that talks to the API server.
+//!
+//! [`client`] connects (kubeconfig and contexts as kubectl reads them),
+//! discovers resources and retries transient failures; [`plan`] compares a
+//! release's objects with the live ones through a server-side dry run;
+//! [`apply`] applies a plan stage by stage and prunes; [`wait`] waits for
+//! readiness; [`record`] keeps release records; [`lease`] holds one lease per
+//! release; [`ownership`] is how cleat marks what it applies.
+//!
+//! Invariant: nothing here renders or reads a release file; objects arrive
+//! rendered, and each module does one step, which [`crate::deploy`] puts in
+//! order.
+
+pub mod apply;
+pub mod client;
+pub mod lease;
+pub mod ownership;
+pub mod plan;
+pub mod record;
+pub mod wait;

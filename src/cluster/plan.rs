@@ -1,0 +1,633 @@
+//! The plan: what applying a release would change.
+//!
+//! Each rendered object is prepared for the cluster (the release's namespace
+//! where it set none, labels that tie it to its release, known API quirks
+//! normalised), its resource found by discovery (an unknown kind stops the
+//! plan before anything is applied), and compared with the live object
+//! through a server-side dry-run apply as field manager `cleat`, with
+//! server-managed fields removed from both sides.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
+use futures::stream::{self, StreamExt};
+use kube::api::{Patch, PatchParams};
+
+use crate::authoring::object::Object;
+use crate::cluster::client::{retry, Cluster, Resource};
+use crate::cluster::ownership::{
+    DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
+};
+use crate::cluster::record::{Item, Record};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+/// One object of a plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// The object as it will be applied.
+    pub body: serde_json::Value,
+    pub resource: Resource,
+    /// The template it came from.
+    pub source: String,
+    pub change: Change,
+    /// The live object's uid, when it exists.
+    pub uid: Option<String>,
+}
+
+/// An object of the previous revision that the release no longer renders.
+#[derive(Debug, Clone)]
+pub struct Deletion {
+    pub item: Item,
+    pub resource: Resource,
+}
+
+/// What applying an object would do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Create,
+    /// The unified diff of the live object and the dry-run result, as YAML.
+    Update(String),
+    Unchanged,
+}
+
+/// The plan of one release.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub release: String,
+    pub namespace: String,
+    pub objects: Vec<Planned>,
+    /// Namespaces the objects need that neither exist nor are rendered;
+    /// applying creates them first.
+    pub namespaces: Vec<String>,
+    /// Objects of the previous record no longer rendered: pruned after apply.
+    pub deletions: Vec<Deletion>,
+    /// The release's newest record, if it was applied before.
+    pub previous: Option<Record>,
+}
+
+impl Plan {
+    /// Whether applying the plan would change anything in the cluster.
+    pub fn has_changes(&self) -> bool {
+        !self.namespaces.is_empty()
+            || !self.deletions.is_empty()
+            || self.objects.iter().any(|o| o.change != Change::Unchanged)
+    }
+}
+
+impl Planned {
+    /// `apiVersion Kind namespace/name`, as messages show an object.
+    pub fn id(&self) -> String {
+        crate::authoring::object::id(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
+    }
+}
+
+/// Plans the release `release` in `namespace`: `objects` as rendered, with
+/// the objects of its newest record that are no longer rendered to delete.
+/// `force` plans as `--force-conflicts` would apply.
+pub async fn plan(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+    objects: &[Object],
+    force: bool,
+    concurrency: usize,
+) -> Result<Plan, Diagnostics> {
+    let crds = crd_resources(objects);
+    let mut unserved = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    let mut planned = Vec::new();
+    for object in objects {
+        let key = (object.api_version.clone(), object.kind.clone());
+        let resource = match cluster.resource(&object.api_version, &object.kind).await {
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+            Ok(Some(resource)) => Some(resource),
+            // A kind whose CRD is in this release and not yet served.
+            Ok(None) if crds.contains_key(&key) => {
+                let resource = crds[&key].clone();
+                cluster.expect(&object.api_version, &object.kind, resource.clone());
+                unserved.insert(key);
+                Some(resource)
+            }
+            Ok(None) => {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "{} `{}` from `{}`: the cluster serves no kind `{}` in `{}`",
+                        object.kind, object.name, object.source, object.kind, object.api_version
+                    ))
+                    .hint("check apiVersion and kind; a custom resource needs its CRD installed first, or in the package's `crds/`"),
+                );
+                None
+            }
+        };
+        let Some(resource) = resource else { continue };
+        let object_namespace = if resource.namespaced {
+            Some(
+                object
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| namespace.to_string()),
+            )
+        } else {
+            None
+        };
+        planned.push(Planned {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            name: object.name.clone(),
+            body: prepare(
+                &object.body,
+                release,
+                namespace,
+                object_namespace.as_deref(),
+            ),
+            namespace: object_namespace,
+            resource,
+            source: object.source.clone(),
+            change: Change::Create,
+            uid: None,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    // Namespaces that do not exist yet: objects in them cannot be dry-run.
+    let needed: BTreeSet<String> = planned.iter().filter_map(|p| p.namespace.clone()).collect();
+    let rendered: BTreeSet<String> = planned
+        .iter()
+        .filter(|p| p.kind == "Namespace" && p.api_version == "v1")
+        .map(|p| p.name.clone())
+        .collect();
+    let mut missing = BTreeSet::new();
+    let namespaces = cluster.served("v1", "Namespace").await?;
+    for name in needed.iter().chain(&rendered) {
+        let api = cluster.api(&namespaces, None);
+        match retry(|| api.get_opt(name)).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                missing.insert(name.clone());
+            }
+            // A user limited to some namespaces may not read namespaces at
+            // all; the dry run then says whether the namespace is usable.
+            Err(kube::Error::Api(e)) if e.code == 403 => {}
+            Err(e) => problems.push(cluster.error(&format!("reading namespace `{name}`"), &e)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let comparable = |object: &Planned| {
+        !unserved.contains(&(object.api_version.clone(), object.kind.clone()))
+            && !object
+                .namespace
+                .as_ref()
+                .is_some_and(|n| missing.contains(n))
+    };
+    let live = live_objects(
+        cluster,
+        planned.iter().filter(|o| comparable(o)),
+        concurrency,
+    )
+    .await?;
+    let results: Vec<Result<(Change, Option<String>), Diagnostic>> = stream::iter(planned.iter())
+        .map(|object| {
+            let comparable = comparable(object);
+            let live = &live;
+            async move {
+                if !comparable {
+                    // Nothing to compare with yet, and nothing the server can dry-run.
+                    return Ok((Change::Create, None));
+                }
+                compare(cluster, object, live, force).await
+            }
+        })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await;
+    for (object, result) in planned.iter_mut().zip(results) {
+        match result {
+            Ok((change, uid)) => {
+                object.change = change;
+                object.uid = uid;
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    // Read after the objects, so that a user who may not use the namespace
+    // hears it about an object rather than about cleat's records.
+    let previous = crate::cluster::record::latest(cluster, release, namespace).await?;
+    let mut deletions = Vec::new();
+    for item in previous.iter().flat_map(|r| &r.inventory) {
+        let rendered = planned
+            .iter()
+            .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name));
+        if rendered {
+            continue;
+        }
+        // A kind the cluster no longer serves has nothing left to delete.
+        if let Some(resource) = cluster.resource(&item.api_version, &item.kind).await? {
+            deletions.push(Deletion {
+                item: item.clone(),
+                resource,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let namespaces = missing
+        .into_iter()
+        .filter(|n| !rendered.contains(n))
+        .collect();
+    Ok(Plan {
+        release: release.to_string(),
+        namespace: namespace.to_string(),
+        objects: planned,
+        namespaces,
+        deletions,
+        previous,
+    })
+}
+
+/// Live objects by kind and namespace, then by name: one LIST per kind and
+/// namespace instead of a GET per object. A kind and namespace the user may
+/// not list maps to `None`, and its objects are read one by one.
+type Live = HashMap<(String, String, Option<String>), Option<HashMap<String, serde_json::Value>>>;
+
+async fn live_objects<'a>(
+    cluster: &Cluster,
+    objects: impl Iterator<Item = &'a Planned>,
+    concurrency: usize,
+) -> Result<Live, Diagnostic> {
+    let mut groups: HashMap<(String, String, Option<String>), &Resource> = HashMap::new();
+    for object in objects {
+        let key = (
+            object.api_version.clone(),
+            object.kind.clone(),
+            object.namespace.clone(),
+        );
+        groups.entry(key).or_insert(&object.resource);
+    }
+    let lists: Vec<Result<_, Diagnostic>> = stream::iter(groups)
+        .map(|(key, resource)| async move {
+            let api = cluster.api(resource, key.2.as_deref());
+            let mut params = kube::api::ListParams::default().limit(LIST_PAGE);
+            let mut by_name = HashMap::new();
+            loop {
+                let list = match retry(|| api.list(&params)).await {
+                    Ok(list) => list,
+                    Err(kube::Error::Api(e)) if e.code == 403 => return Ok((key, None)),
+                    Err(e) => {
+                        return Err(cluster.error(&format!("listing {} {}", key.0, key.1), &e))
+                    }
+                };
+                let next = list.metadata.continue_.clone().filter(|c| !c.is_empty());
+                // List items carry no apiVersion and kind; put them back first.
+                by_name.extend(list.items.into_iter().filter_map(|o| {
+                    let name = o.metadata.name.clone()?;
+                    let serde_json::Value::Object(fields) = live_value(o)? else {
+                        return None;
+                    };
+                    let mut object = serde_json::Map::new();
+                    object.insert("apiVersion".into(), key.0.clone().into());
+                    object.insert("kind".into(), key.1.clone().into());
+                    object.extend(
+                        fields
+                            .into_iter()
+                            .filter(|(k, _)| k != "apiVersion" && k != "kind"),
+                    );
+                    Some((name, serde_json::Value::Object(object)))
+                }));
+                match next {
+                    Some(token) => params = params.continue_token(&token),
+                    None => return Ok((key, Some(by_name))),
+                }
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    lists.into_iter().collect()
+}
+
+/// Objects per LIST page (as kubectl): each answer is held whole while it is
+/// read, so pages bound that memory on both sides for large namespaces.
+const LIST_PAGE: u32 = 500;
+
+/// A live object as JSON, without its managedFields: no comparison looks at
+/// them, and they are often the larger part of the object.
+fn live_value(mut object: kube::api::DynamicObject) -> Option<serde_json::Value> {
+    object.metadata.managed_fields = None;
+    serde_json::to_value(&object).ok()
+}
+
+/// The live object and a dry-run apply of `object`, compared, with the
+/// live object's uid.
+async fn compare(
+    cluster: &Cluster,
+    object: &Planned,
+    live: &Live,
+    force: bool,
+) -> Result<(Change, Option<String>), Diagnostic> {
+    let key = (
+        object.api_version.clone(),
+        object.kind.clone(),
+        object.namespace.clone(),
+    );
+    let live = match live.get(&key) {
+        Some(Some(by_name)) => by_name.get(&object.name).map(Cow::Borrowed),
+        _ => {
+            let api = cluster.api(&object.resource, object.namespace.as_deref());
+            retry(|| api.get_opt(&object.name))
+                .await
+                .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?
+                .and_then(live_value)
+                .map(Cow::Owned)
+        }
+    };
+    let Some(live) = live else {
+        // Validate the new object without comparing it to anything.
+        dry_run(cluster, object, force).await?;
+        return Ok((Change::Create, None));
+    };
+    let uid = live["metadata"]["uid"].as_str().map(str::to_string);
+    // Applied before exactly as now, and every value still in place: the
+    // apply would change nothing, so no dry run is needed.
+    let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
+    if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
+        return Ok((Change::Unchanged, uid));
+    }
+    let after = dry_run(cluster, object, force).await?;
+    let before = strip(&live);
+    let after = strip(&after);
+    if before == after {
+        return Ok((Change::Unchanged, uid));
+    }
+    let diff = unified_diff(&mask(&object.kind, &before), &mask(&object.kind, &after));
+    Ok((Change::Update(diff), uid))
+}
+
+async fn dry_run(
+    cluster: &Cluster,
+    object: &Planned,
+    force: bool,
+) -> Result<serde_json::Value, Diagnostic> {
+    let api = cluster.api(&object.resource, object.namespace.as_deref());
+    let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
+    params.force = force;
+    let patch = Patch::Apply(&object.body);
+    let result = retry(|| api.patch(&object.name, &params, &patch)).await;
+    match result {
+        Ok(applied) => Ok(serde_json::to_value(&applied).unwrap_or_default()),
+        Err(e) => Err(apply_error(cluster, &object.id(), &object.source, &e)),
+    }
+}
+
+/// A failed apply of the object `id` (from template `source`) as a diagnostic;
+/// a field conflict names the other manager and the fields.
+pub fn apply_error(cluster: &Cluster, id: &str, source: &str, error: &kube::Error) -> Diagnostic {
+    let diagnostic = cluster.error(&format!("applying {id} (from `{source}`)"), error);
+    match error {
+        kube::Error::Api(e) if e.code == 409 && e.reason == "Conflict" => diagnostic.hint(
+            "another field manager owns these fields; `--force-conflicts` makes cleat take them over",
+        ),
+        _ => diagnostic,
+    }
+}
+
+/// The object as cleat applies it: in its namespace, labelled and annotated
+/// with its release, with API quirks normalised.
+fn prepare(
+    body: &serde_json::Value,
+    release: &str,
+    release_namespace: &str,
+    namespace: Option<&str>,
+) -> serde_json::Value {
+    let mut body = body.clone();
+    let metadata = body
+        .as_object_mut()
+        .map(|o| o.entry("metadata").or_insert_with(|| serde_json::json!({})));
+    if let Some(serde_json::Value::Object(metadata)) = metadata {
+        match namespace {
+            Some(namespace) => {
+                metadata.insert("namespace".into(), namespace.into());
+            }
+            None => {
+                metadata.shift_remove("namespace");
+            }
+        }
+        let labels = metadata
+            .entry("labels")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(labels) = labels.as_object_mut() {
+            labels.insert(RELEASE_LABEL.into(), release.into());
+        }
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(
+                RELEASE_NAMESPACE_ANNOTATION.into(),
+                release_namespace.into(),
+            );
+        }
+    }
+    default_protocols(&mut body, None);
+    let digest =
+        crate::shared::digest::sha256(crate::shared::digest::canonical_json(&body).as_bytes());
+    if let Some(annotations) = body["metadata"]["annotations"].as_object_mut() {
+        annotations.insert(DIGEST_ANNOTATION.into(), digest.into());
+    }
+    body
+}
+
+/// Whether every value `ours` sets is in `live` as well: maps may hold
+/// more keys, lists must match item by item.
+fn is_subset(ours: &serde_json::Value, live: &serde_json::Value) -> bool {
+    match (ours, live) {
+        (serde_json::Value::Object(ours), serde_json::Value::Object(live)) => ours
+            .iter()
+            .all(|(key, value)| live.get(key).is_some_and(|l| is_subset(value, l))),
+        (serde_json::Value::Array(ours), serde_json::Value::Array(live)) => {
+            ours.len() == live.len() && ours.iter().zip(live).all(|(o, l)| is_subset(o, l))
+        }
+        (ours, live) => ours == live,
+    }
+}
+
+/// Ports without `protocol` get `TCP`: the server defaults it, but its
+/// server-side apply of Kubernetes 1.20 rejects list items missing a key field.
+fn default_protocols(value: &mut serde_json::Value, key: Option<&str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let is_port = matches!(key, Some("ports"))
+                && (map.contains_key("containerPort") || map.contains_key("port"));
+            if is_port && !map.contains_key("protocol") {
+                map.insert("protocol".into(), "TCP".into());
+            }
+            for (child_key, child) in map.iter_mut() {
+                default_protocols(child, Some(child_key));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                default_protocols(item, key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resources of the custom kinds that CRDs among `objects` define.
+fn crd_resources(objects: &[Object]) -> HashMap<(String, String), Resource> {
+    let mut resources = HashMap::new();
+    for crd in objects
+        .iter()
+        .filter(|o| o.kind == "CustomResourceDefinition")
+    {
+        let spec = &crd.body["spec"];
+        let (Some(group), Some(kind), Some(plural)) = (
+            spec["group"].as_str(),
+            spec["names"]["kind"].as_str(),
+            spec["names"]["plural"].as_str(),
+        ) else {
+            continue;
+        };
+        let namespaced = spec["scope"].as_str() != Some("Cluster");
+        for version in spec["versions"].as_array().into_iter().flatten() {
+            let Some(version) = version["name"].as_str() else {
+                continue;
+            };
+            let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+            let api = kube::discovery::ApiResource::from_gvk_with_plural(&gvk, plural);
+            resources.insert(
+                (api.api_version.clone(), kind.to_string()),
+                Resource { api, namespaced },
+            );
+        }
+    }
+    resources
+}
+
+/// The object without what the server manages (managedFields,
+/// resourceVersion, uid, generation, creationTimestamp, selfLink, status)
+/// and without cleat's digest annotation, which only speeds up planning.
+/// Removals keep the order of the other fields, so that two objects that
+/// differ only in what is removed show no difference.
+pub fn strip(object: &serde_json::Value) -> serde_json::Value {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.shift_remove("status");
+        if let Some(serde_json::Value::Object(metadata)) = map.get_mut("metadata") {
+            if let Some(serde_json::Value::Object(annotations)) = metadata.get_mut("annotations") {
+                annotations.shift_remove(DIGEST_ANNOTATION);
+            }
+            for field in [
+                "managedFields",
+                "resourceVersion",
+                "uid",
+                "generation",
+                "creationTimestamp",
+                "selfLink",
+            ] {
+                metadata.shift_remove(field);
+            }
+        }
+    }
+    object
+}
+
+/// A Secret with each value replaced by a short digest, so a diff shows
+/// which values change without showing any.
+fn mask(kind: &str, object: &serde_json::Value) -> serde_json::Value {
+    let mut object = object.clone();
+    if kind == "Secret" {
+        for field in ["data", "stringData"] {
+            if let Some(serde_json::Value::Object(values)) = object.get_mut(field) {
+                for value in values.values_mut() {
+                    let text = value.as_str().unwrap_or_default();
+                    let digest = crate::shared::digest::sha256_hex(text.as_bytes());
+                    *value = format!("(hidden, sha256 {})", &digest[..12]).into();
+                }
+            }
+        }
+    }
+    object
+}
+
+/// A unified diff of two objects as YAML, three lines of context.
+fn unified_diff(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    let before = crate::shared::yaml::emit_document(before);
+    let after = crate::shared::yaml::emit_document(after);
+    similar::TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header("live", "after apply")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripping_server_fields_keeps_the_order_of_the_rest() {
+        // A live object listed without managedFields and the same object as a
+        // dry run returns it: equal once stripped, in the same order.
+        let listed = serde_json::json!({"metadata": {"name": "web", "uid": "u", "namespace": "ns", "labels": {}}});
+        let dry_run = serde_json::json!({"metadata": {"managedFields": [], "name": "web", "uid": "u", "namespace": "ns", "labels": {}}});
+        let (a, b) = (strip(&listed), strip(&dry_run));
+        assert_eq!(a, b);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"metadata":{"name":"web","namespace":"ns","labels":{}}}"#
+        );
+    }
+
+    #[test]
+    fn ports_get_a_protocol_and_objects_their_release() {
+        let body = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}
+        });
+        let prepared = prepare(&body, "shop", "prod", Some("prod"));
+        assert_eq!(prepared["spec"]["ports"][0]["protocol"], "TCP");
+        assert_eq!(prepared["spec"]["ports"][1]["protocol"], "UDP");
+        assert_eq!(prepared["metadata"]["namespace"], "prod");
+        assert_eq!(prepared["metadata"]["labels"][RELEASE_LABEL], "shop");
+        assert_eq!(
+            prepared["metadata"]["annotations"][RELEASE_NAMESPACE_ANNOTATION],
+            "prod"
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked_in_diffs() {
+        let secret = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}});
+        let masked = mask("Secret", &secret);
+        assert!(masked["data"]["password"]
+            .as_str()
+            .unwrap()
+            .starts_with("(hidden, sha256 "));
+        assert!(!masked.to_string().contains("c2VjcmV0"));
+    }
+}

@@ -1,0 +1,265 @@
+//! Waiting for readiness: after an apply, until every object of the release
+//! is ready or the timeout passes.
+//!
+//! Ready means: a Deployment, StatefulSet or DaemonSet has observed its
+//! newest generation and has all its replicas updated and available; a Job
+//! has completed (a failed Job fails the wait at once); a
+//! PersistentVolumeClaim is bound; a CustomResourceDefinition is
+//! established; a Service of type LoadBalancer has an address. Everything
+//! else is ready once applied. On timeout, the error lists every object that
+//! is not ready, why, and the last events the API server has for it.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use kube::api::ListParams;
+
+use crate::cluster::client::{condition, retry, Cluster};
+use crate::cluster::plan::Planned;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+/// Whether `object` (as the API server returns it) is ready; if not, why.
+pub fn readiness(kind: &str, object: &serde_json::Value) -> Result<(), String> {
+    let status = &object["status"];
+    let spec = &object["spec"];
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+    let observed = status["observedGeneration"].as_i64().unwrap_or(0);
+    let count = |value: &serde_json::Value| value.as_i64().unwrap_or(0);
+    let stale =
+        || format!("the controller has not seen generation {generation} yet (observed {observed})");
+    match kind {
+        "Deployment" | "StatefulSet" => {
+            if observed < generation {
+                return Err(stale());
+            }
+            let wanted = spec["replicas"].as_i64().unwrap_or(1);
+            let updated = count(&status["updatedReplicas"]);
+            let ready = if kind == "Deployment" {
+                count(&status["availableReplicas"])
+            } else {
+                count(&status["readyReplicas"])
+            };
+            if updated < wanted || ready < wanted {
+                return Err(format!(
+                    "{updated} of {wanted} replicas updated, {ready} {}",
+                    if kind == "Deployment" {
+                        "available"
+                    } else {
+                        "ready"
+                    }
+                ));
+            }
+            Ok(())
+        }
+        "DaemonSet" => {
+            if observed < generation {
+                return Err(stale());
+            }
+            let wanted = count(&status["desiredNumberScheduled"]);
+            let updated = count(&status["updatedNumberScheduled"]);
+            let available = count(&status["numberAvailable"]);
+            if updated < wanted || available < wanted {
+                return Err(format!(
+                    "{updated} of {wanted} pods updated, {available} available"
+                ));
+            }
+            Ok(())
+        }
+        "Job" => {
+            if let Some(failed) = condition(status, "Failed") {
+                return Err(format!(
+                    "failed: {}",
+                    failed["message"].as_str().unwrap_or("(no message)")
+                ));
+            }
+            match condition(status, "Complete") {
+                Some(_) => Ok(()),
+                None => Err(format!(
+                    "{} of {} completions",
+                    count(&status["succeeded"]),
+                    spec["completions"].as_i64().unwrap_or(1)
+                )),
+            }
+        }
+        "PersistentVolumeClaim" => match status["phase"].as_str() {
+            Some("Bound") => Ok(()),
+            phase => Err(format!("phase {}, not Bound", phase.unwrap_or("unknown"))),
+        },
+        "CustomResourceDefinition" => {
+            if condition(status, "Established").is_some() {
+                Ok(())
+            } else {
+                Err("not established".into())
+            }
+        }
+        "Service" if spec["type"] == "LoadBalancer" => {
+            let has_address = status["loadBalancer"]["ingress"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty());
+            if has_address {
+                Ok(())
+            } else {
+                Err("no load balancer address yet".into())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A Job that failed never becomes ready: the wait stops at once.
+fn is_final(reason: &str) -> bool {
+    reason.starts_with("failed:")
+}
+
+/// Waits until every object in `objects` is ready, or `timeout` passes.
+pub async fn wait(
+    cluster: &Cluster,
+    release: &str,
+    objects: &[Planned],
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let start = Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_shown = String::new();
+    loop {
+        let checks: Vec<(usize, Result<(), String>)> = stream::iter(objects.iter().enumerate())
+            .map(|(i, object)| async move {
+                let api = cluster.api(&object.resource, object.namespace.as_deref());
+                let result = match retry(|| api.get_opt(&object.name)).await {
+                    Ok(Some(live)) => readiness(
+                        &object.kind,
+                        &serde_json::to_value(&live).unwrap_or_default(),
+                    ),
+                    Ok(None) => Err("does not exist".to_string()),
+                    Err(e) => Err(crate::cluster::client::describe(&e)),
+                };
+                (i, result)
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let mut pending: Vec<(usize, String)> = checks
+            .into_iter()
+            .filter_map(|(i, r)| r.err().map(|reason| (i, reason)))
+            .collect();
+        pending.sort();
+        let ready = objects.len() - pending.len();
+        let line = format!(
+            "release {release}: {ready} of {} objects ready",
+            objects.len()
+        );
+        if terminal {
+            eprint!("\r\x1b[2K{line}");
+            if pending.is_empty() {
+                eprintln!();
+            }
+        } else if line != last_shown {
+            eprintln!("{line}");
+        }
+        let _ = std::io::stderr().flush();
+        last_shown = line;
+        let failed = pending.iter().any(|(_, reason)| is_final(reason));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if failed || start.elapsed() >= timeout {
+            if terminal {
+                eprintln!();
+            }
+            let mut problems = Vec::new();
+            for (i, reason) in pending {
+                let object = &objects[i];
+                let events = events(cluster, object).await;
+                let mut diagnostic =
+                    Diagnostic::error(format!("{} is not ready: {reason}", object.id()));
+                for event in events {
+                    diagnostic = diagnostic.hint(format!("event: {event}"));
+                }
+                problems.push(diagnostic);
+            }
+            let why = if failed {
+                "a Job failed".to_string()
+            } else {
+                format!("not ready within {} s", timeout.as_secs())
+            };
+            problems.push(
+                Diagnostic::error(format!("release `{release}`: {why}"))
+                    .hint("raise --timeout, or fix what the events above show"),
+            );
+            return Err(Diagnostics(problems));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The last three events the API server has about `object`.
+async fn events(cluster: &Cluster, object: &Planned) -> Vec<String> {
+    let Ok(Some(resource)) = cluster.resource("v1", "Event").await else {
+        return Vec::new();
+    };
+    let api = cluster.api(&resource, object.namespace.as_deref());
+    let selector = format!(
+        "involvedObject.name={},involvedObject.kind={}",
+        object.name, object.kind
+    );
+    let params = ListParams::default().fields(&selector);
+    let Ok(list) = retry(|| api.list(&params)).await else {
+        return Vec::new();
+    };
+    let mut events: Vec<(String, String)> = list
+        .items
+        .iter()
+        .map(|e| {
+            let time = e.data["lastTimestamp"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let text = format!(
+                "{} {}: {}",
+                e.data["type"].as_str().unwrap_or_default(),
+                e.data["reason"].as_str().unwrap_or_default(),
+                e.data["message"].as_str().unwrap_or_default()
+            );
+            (time, text)
+        })
+        .collect();
+    events.sort();
+    events
+        .into_iter()
+        .rev()
+        .take(3)
+        .map(|(_, text)| text)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployments_are_ready_when_every_replica_is_updated_and_available() {
+        let mut deployment = serde_json::json!({
+            "metadata": {"generation": 2}, "spec": {"replicas": 2},
+            "status": {"observedGeneration": 1, "updatedReplicas": 2, "availableReplicas": 2}
+        });
+        assert_eq!(
+            readiness("Deployment", &deployment).unwrap_err(),
+            "the controller has not seen generation 2 yet (observed 1)"
+        );
+        deployment["status"]["observedGeneration"] = 2.into();
+        deployment["status"]["availableReplicas"] = 1.into();
+        assert_eq!(
+            readiness("Deployment", &deployment).unwrap_err(),
+            "2 of 2 replicas updated, 1 available"
+        );
+        deployment["status"]["availableReplicas"] = 2.into();
+        assert!(readiness("Deployment", &deployment).is_ok());
+        assert!(readiness("ConfigMap", &serde_json::json!({})).is_ok());
+        let job = serde_json::json!({"status": {"conditions": [{"type": "Failed", "status": "True", "message": "BackoffLimitExceeded"}]}});
+        assert_eq!(
+            readiness("Job", &job).unwrap_err(),
+            "failed: BackoffLimitExceeded"
+        );
+    }
+}

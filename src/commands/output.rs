@@ -1,0 +1,70 @@
+//! How commands print: output written to a possibly closed pipe, colours,
+//! tables, and the summary lines of deployed releases.
+
+use crate::cluster::ownership::KEEP_ANNOTATION;
+use crate::deploy::apply::Deployed;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+/// Writes command output, turning a closed pipe into a quiet success.
+pub fn write(out: &mut dyn std::io::Write, text: &str) -> Result<(), Diagnostics> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Diagnostic::error(format!("cannot write output: {e}")).into()),
+    }
+}
+
+/// Rows under a header, columns padded to line up; the last column is not padded.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut text = line(header.to_vec());
+    for row in rows {
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    text
+}
+
+/// Whether stdout gets colours: a terminal, and `NO_COLOR` unset.
+pub fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// A deployed release in one line, with the objects its keep annotation kept.
+pub fn deployed(deployed: &Deployed) -> String {
+    let applied = &deployed.applied;
+    let mut text = format!(
+        "release {}: revision {}: {} created, {} changed, {} deleted, {} unchanged\n",
+        deployed.release,
+        deployed.revision,
+        deployed.created(),
+        applied.changed,
+        applied.deleted,
+        applied.unchanged
+    );
+    text.push_str(&kept(&applied.kept));
+    text
+}
+
+/// Objects left in place by their keep annotation, a line each.
+pub fn kept(kept: &[String]) -> String {
+    kept.iter()
+        .map(|id| format!("  kept {id}: annotated {KEEP_ANNOTATION}\n"))
+        .collect()
+}

@@ -1,0 +1,23 @@
+//! `cleat template`: one release of the release file rendered, checked
+//! against the lockfile with `--locked`.
+
+use crate::authoring::object;
+use crate::cli::{OutputFormat, TemplateArgs};
+use crate::release::select::select;
+use crate::shared::diagnostics::Diagnostics;
+
+use super::Outcome;
+
+pub fn run(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
+    let prepared = select(
+        std::slice::from_ref(&args.release),
+        &super::source(&args.source),
+    )?;
+    let objects: Vec<_> = prepared.into_iter().flat_map(|p| p.objects).collect();
+    let text = match args.output {
+        OutputFormat::Yaml => object::to_yaml_stream(&objects),
+        OutputFormat::Json => object::to_json_list(&objects),
+    };
+    super::write(out, &text)?;
+    Ok(Outcome::default())
+}

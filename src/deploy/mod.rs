@@ -1,0 +1,19 @@
+//! Deploying: releases planned against their clusters and deployed, one
+//! ordered sequence of the cluster's steps per release.
+//!
+//! [`planned`] plans releases side by side, each under its lease when it is
+//! to be applied; [`apply`] deploys a planned release (namespace and lease
+//! first if need be, staged apply, wait, prune, record, `--atomic`
+//! rollback); [`rollback`] deploys a recorded revision again; [`delete`]
+//! removes a release; [`status`] compares each release's record with the
+//! cluster. `cleat apply`, `rollback`, `restore` and the commands to come all
+//! deploy through [`apply::deploy`].
+//!
+//! Invariant: nothing here renders templates or prints; releases arrive
+//! prepared (see [`crate::release`]), results leave as values.
+
+pub mod apply;
+pub mod delete;
+pub mod planned;
+pub mod rollback;
+pub mod status;

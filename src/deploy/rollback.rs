@@ -1,0 +1,74 @@
+//! A recorded revision of a release deployed again, as a new revision.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::authoring::repository::Client;
+use crate::cluster::client::Cluster;
+use crate::cluster::record;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+use super::apply::{deploy, Deployed, Options};
+use super::planned::{plan_release, release_leases};
+
+/// What a rollback did.
+pub struct RolledBack {
+    /// The revision applied again.
+    pub to: u64,
+    pub deployed: Deployed,
+}
+
+/// Deploys `revision` of `release` in `namespace` again (else the one before
+/// the newest), rendered from its record, as a new revision.
+pub async fn rollback(
+    cluster: Arc<Cluster>,
+    release: &str,
+    namespace: &str,
+    revision: Option<u64>,
+    options: Options,
+) -> Result<RolledBack, Diagnostics> {
+    let history = record::history(&cluster, release, namespace).await?;
+    let Some(newest) = history.last() else {
+        return Err(record::not_found(release, namespace, &cluster.context).into());
+    };
+    let revisions: Vec<String> = history.iter().map(|r| r.revision.to_string()).collect();
+    let target = match revision {
+        Some(revision) => history.iter().find(|r| r.revision == revision),
+        None => history.iter().rev().nth(1),
+    }
+    .ok_or_else(|| {
+        Diagnostic::error(match revision {
+            Some(revision) => format!("release `{release}` has no revision {revision}"),
+            None => format!(
+                "release `{release}` has no revision before {}",
+                newest.revision
+            ),
+        })
+        .hint(format!("recorded revisions: {}", revisions.join(", ")))
+    })?;
+    let name = format!("revision {} of release `{release}`", target.revision);
+    let prepared = crate::release::prepare::from_lock(
+        &target.lock,
+        Path::new("."),
+        &name,
+        &mut Client::new(false),
+    )?;
+    let mut planned = [plan_release(
+        cluster,
+        target.lock.clone(),
+        prepared.objects,
+        options.force,
+        options.concurrency,
+        true,
+    )
+    .await
+    .map_err(Diagnostics)?];
+    let result = deploy(&planned[0], options).await;
+    let released = release_leases(&mut planned).await;
+    let deployed = result?;
+    Diagnostics::check(released.0, ())?;
+    Ok(RolledBack {
+        to: target.revision,
+        deployed,
+    })
+}

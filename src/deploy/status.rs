@@ -1,0 +1,116 @@
+//! Each release's newest record, and its drift: what deploying the recorded
+//! revision again would change.
+
+use std::path::Path;
+
+use crate::authoring::repository::Client;
+use crate::cluster::client::{Cluster, Connection};
+use crate::cluster::plan::{self, Change};
+use crate::cluster::record::{self, Record};
+use crate::release::prepare::Prepared;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+/// One release's status.
+pub struct Status {
+    pub release: String,
+    pub namespace: String,
+    /// The newest record, if the release was ever applied.
+    pub record: Option<Record>,
+    /// The digest the release file or lockfile has for it now.
+    pub locked: String,
+    /// Objects whose live state differs from the record.
+    pub drift: Vec<Drift>,
+}
+
+impl Status {
+    /// Whether the newest record holds the lock entry of today.
+    pub fn up_to_date(&self) -> bool {
+        self.record
+            .as_ref()
+            .is_some_and(|r| r.lock.digest == self.locked)
+    }
+}
+
+/// An object that drifted from its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// Recorded, and not in the cluster.
+    Missing(String),
+    /// Values changed outside cleat.
+    Changed(String),
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::Missing(id) => write!(f, "- missing {id}"),
+            Drift::Changed(id) => write!(f, "~ changed {id}"),
+        }
+    }
+}
+
+/// The status of each of `releases`, on its cluster. A record's relative
+/// package sources and secret files are relative to `base`.
+pub async fn status(
+    releases: &[Prepared],
+    connection: &Connection,
+    base: &Path,
+    concurrency: usize,
+) -> Result<Vec<Status>, Diagnostics> {
+    let mut statuses = Vec::new();
+    for release in releases {
+        let locked = &release.locked;
+        let cluster = connection.connect(locked.context.as_deref()).await?;
+        let record = record::latest(&cluster, &locked.name, &locked.namespace).await?;
+        let drift = match &record {
+            None => Vec::new(),
+            Some(record) => drift(&cluster, record, base, concurrency).await?,
+        };
+        statuses.push(Status {
+            release: locked.name.clone(),
+            namespace: locked.namespace.clone(),
+            record,
+            locked: locked.digest.clone(),
+            drift,
+        });
+    }
+    Ok(statuses)
+}
+
+/// What re-applying the recorded revision would change: objects missing,
+/// and objects whose values were changed outside cleat.
+async fn drift(
+    cluster: &Cluster,
+    record: &Record,
+    base: &Path,
+    concurrency: usize,
+) -> Result<Vec<Drift>, Diagnostics> {
+    let name = format!("the record of release `{}`", record.release);
+    let prepared = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+        .map_err(|mut errors| {
+            errors.0.push(Diagnostic::error(format!(
+                "cannot check release `{}` for drift: its recorded revision does not render here",
+                record.release
+            )).hint("drift is found by rendering the recorded packages (from the cache) with the recorded values and secrets"));
+            errors
+        })?;
+    // Forced, so that a value another manager took over shows as a change.
+    let plan = plan::plan(
+        cluster,
+        &record.release,
+        &record.namespace,
+        &prepared.objects,
+        true,
+        concurrency,
+    )
+    .await?;
+    Ok(plan
+        .objects
+        .iter()
+        .filter_map(|object| match object.change {
+            Change::Create => Some(Drift::Missing(object.id())),
+            Change::Update(_) => Some(Drift::Changed(object.id())),
+            Change::Unchanged => None,
+        })
+        .collect())
+}

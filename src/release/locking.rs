@@ -1,0 +1,111 @@
+//! `cleat lock`'s work: every release of the release file resolved, rendered
+//! and locked into a new lockfile, and an existing lockfile checked against it.
+
+use std::path::{Path, PathBuf};
+
+use crate::authoring::repository::Client;
+use crate::release::file::ReleaseFile;
+use crate::release::lock::{LockedEnvironment, Lockfile};
+use crate::release::prepare;
+use crate::release::select::lock_path;
+use crate::shared::diagnostics::Diagnostics;
+
+/// The release file locked anew.
+pub struct Locked {
+    /// The lockfile beside the release file.
+    pub path: PathBuf,
+    /// The lockfile as it is on disk, if there is one.
+    pub existing: Option<Lockfile>,
+    /// The new lockfile: the environments locked, and with `--env` the
+    /// others as they were.
+    pub lockfile: Lockfile,
+    /// The environments locked (`None` for a file without environments).
+    pub environments: Vec<Option<String>>,
+    /// Whether one environment was asked for, leaving the others alone.
+    pub one_environment: bool,
+}
+
+/// Resolves and renders every release of the release file at `file`, in
+/// environment `env` or in every environment it declares. With `update`,
+/// repository indexes are fetched again.
+pub fn lock(file: &Path, env: Option<&str>, update: bool) -> Result<Locked, Diagnostics> {
+    let release_file = ReleaseFile::load(file)?;
+    let path = lock_path(file);
+    let existing = Lockfile::read(&path)?;
+    let environments: Vec<Option<String>> = match env {
+        Some(env) => vec![release_file.environment_name(Some(env))?],
+        None if release_file.environments.is_empty() => vec![None],
+        None => release_file
+            .environments
+            .iter()
+            .map(|e| Some(e.name.clone()))
+            .collect(),
+    };
+    let mut client = Client::new(update);
+    let mut lockfile = match (env, &existing) {
+        (Some(_), Some(existing)) => existing.clone(),
+        _ => Lockfile::new(),
+    };
+    lockfile.generated_by = Lockfile::new().generated_by;
+    let mut problems = Vec::new();
+    for target in &environments {
+        let mut releases = Vec::new();
+        for spec in release_file.select(target.as_deref()) {
+            match prepare::from_spec(&spec, &mut client) {
+                Ok(prepared) => releases.push(prepared.locked),
+                Err(errors) => problems.extend(errors.0),
+            }
+        }
+        lockfile.set_environment(LockedEnvironment {
+            name: target.clone(),
+            releases,
+        });
+    }
+    Diagnostics::check(
+        problems,
+        Locked {
+            path,
+            existing,
+            lockfile,
+            environments,
+            one_environment: env.is_some(),
+        },
+    )
+}
+
+impl Locked {
+    /// How the lockfile on disk differs from the new one, a line each; with
+    /// every environment locked, environments no longer declared count too.
+    /// `None` when there is no lockfile on disk.
+    pub fn differences(&self) -> Option<Vec<String>> {
+        let existing = self.existing.as_ref()?;
+        let mut found = Vec::new();
+        for environment in &self.lockfile.environments {
+            let name = environment.name.as_deref();
+            let differences = match existing.environment(name) {
+                Some(locked) => locked.differences(environment),
+                None => vec!["not locked".to_string()],
+            };
+            found.extend(
+                differences
+                    .into_iter()
+                    .map(|d| format!("{}: {d}", LockedEnvironment::label(name))),
+            );
+        }
+        if !self.one_environment {
+            for environment in &existing.environments {
+                if self
+                    .lockfile
+                    .environment(environment.name.as_deref())
+                    .is_none()
+                {
+                    found.push(format!(
+                        "{}: locked, but no longer declared",
+                        LockedEnvironment::label(environment.name.as_deref())
+                    ));
+                }
+            }
+        }
+        Some(found)
+    }
+}

@@ -1,0 +1,309 @@
+//! Releases ready to lock or apply: a release file entry resolved and
+//! rendered into its lock entry, or a lock entry whose packages are loaded by
+//! digest and rendered again to exactly the objects it records.
+
+use std::path::Path;
+
+use crate::authoring::object::Object;
+use crate::authoring::package::Package;
+use crate::authoring::render::Release;
+use crate::authoring::repository::{Client, Location};
+use crate::authoring::resolve::{self, Child, Tree};
+use crate::authoring::values::Layer;
+use crate::release::file::{PackageRef, SecretFrom, Spec};
+use crate::release::lock::{mask_secrets, LockedPackage, LockedRelease};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::shared::digest::sha256;
+use crate::shared::yaml::Node;
+
+/// A rendered release and its lock entry.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub locked: LockedRelease,
+    pub objects: Vec<Object>,
+}
+
+/// Resolves, renders and locks one release of the release file. Every
+/// package archive is kept in the cache, so the lock entry can later be
+/// applied from the cache alone.
+pub fn from_spec(spec: &Spec, client: &mut Client) -> Result<Prepared, Diagnostics> {
+    let package = match &spec.package {
+        PackageRef::Path { path, .. } => Package::open(path)?,
+        PackageRef::Repository {
+            name,
+            version,
+            repository,
+            ..
+        } => resolve::from_repository(name, version, repository, client)?,
+    };
+    keep_root(&package, client)?;
+    let tree = resolve::resolve(package, client)?;
+    let (layers, secrets) = spec.layers()?;
+    let release = Release {
+        name: spec.name.clone(),
+        namespace: spec.namespace.clone(),
+        revision: 1,
+        kube_version: spec.kube_version.clone(),
+    };
+    let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let locked = LockedRelease::new(
+        spec.name.clone(),
+        spec.namespace.clone(),
+        spec.context.clone(),
+        &spec.kube_version,
+        locked_package(&tree, None, spec.package.source())?,
+        mask_secrets(&values, &secrets),
+        &objects,
+    );
+    Ok(Prepared { locked, objects })
+}
+
+/// Keeps the root package's archive in the cache; dependencies fetched from
+/// repositories are there already.
+fn keep_root(package: &Package, client: &mut Client) -> Result<(), Diagnostic> {
+    let bytes = if package.location.is_file() {
+        std::fs::read(&package.location).map_err(|e| {
+            crate::shared::files::io_error(&package.location.display().to_string(), &e)
+        })?
+    } else {
+        package.archive()?
+    };
+    client.keep(&bytes)
+}
+
+fn locked_package(
+    tree: &Tree,
+    key: Option<&str>,
+    source: String,
+) -> Result<LockedPackage, Diagnostic> {
+    let manifest = &tree.package.manifest;
+    let dependencies = tree
+        .dependencies
+        .iter()
+        .map(|child| {
+            locked_package(
+                &child.tree,
+                Some(child.dependency.key()),
+                format!("repository:{}", child.dependency.repository),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(LockedPackage {
+        key: key.map(str::to_string),
+        name: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        source,
+        digest: tree.package.digest()?.to_string(),
+        dependencies,
+    })
+}
+
+/// Renders a lock entry again without the release file: packages by digest
+/// from the cache (or their recorded source, checked against the digest),
+/// the locked values with each secret read again and checked against its
+/// locked SHA-256. The objects must be exactly the locked ones. Relative
+/// sources are relative to `base`, the lockfile's directory.
+pub fn from_lock(
+    locked: &LockedRelease,
+    base: &Path,
+    lockfile: &str,
+    client: &mut Client,
+) -> Result<Prepared, Diagnostics> {
+    let base_location = Location::Dir(base.to_path_buf());
+    let tree = locked_tree(&locked.package, &base_location, client)?;
+    let values = unmask_secrets(&locked.values, "", base, &locked.name)?;
+    let kube_version =
+        crate::authoring::render::parse_version(&locked.kube_version).map_err(|_| {
+            Diagnostic::error(format!(
+                "release `{}` in `{lockfile}` has kubeVersion `{}`, which is not a version",
+                locked.name, locked.kube_version
+            ))
+        })?;
+    let origin_source = Source::new(format!("{lockfile} (release {})", locked.name), "");
+    let origin = crate::shared::diagnostics::Origin::new(&origin_source, 1, 1);
+    let layers = [Layer::Inline(Node::from_json(&values, &origin))];
+    let release = Release {
+        name: locked.name.clone(),
+        namespace: locked.namespace.clone(),
+        revision: 1,
+        kube_version: kube_version.clone(),
+    };
+    let (_, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let again = LockedRelease::new(
+        locked.name.clone(),
+        locked.namespace.clone(),
+        locked.context.clone(),
+        &kube_version,
+        locked.package.clone(),
+        locked.values.clone(),
+        &objects,
+    );
+    let differences = locked.differences(&again);
+    if !differences.is_empty() {
+        return Err(Diagnostic::error(format!(
+            "release `{}` of `{lockfile}` renders differently now:\n  {}",
+            locked.name,
+            differences.join("\n  ")
+        ))
+        .hint("this cleat renders the locked packages differently from the cleat that wrote the lockfile; lock again with this cleat and review the change")
+        .into());
+    }
+    Ok(Prepared {
+        locked: locked.clone(),
+        objects,
+    })
+}
+
+/// The tree a lock entry records, each package loaded by its digest.
+fn locked_tree(
+    locked: &LockedPackage,
+    base: &Location,
+    client: &mut Client,
+) -> Result<Tree, Diagnostics> {
+    let (package, location) = load_locked(locked, base, client)?;
+    let mut dependencies = Vec::new();
+    for dependency in &package.manifest.dependencies {
+        let key = dependency.key();
+        let Some(child) = locked
+            .dependencies
+            .iter()
+            .find(|d| d.key.as_deref() == Some(key))
+        else {
+            return Err(Diagnostic::error(format!(
+                "the lockfile records no dependency `{key}` of {} {}",
+                locked.name, locked.version
+            ))
+            .hint("lock again with `cleat lock`")
+            .into());
+        };
+        let tree = locked_tree(child, &location, client)?;
+        dependencies.push(Child {
+            dependency: dependency.clone(),
+            tree: Tree {
+                package: tree.package.prefixed(&format!("{key}/")),
+                ..tree
+            },
+        });
+    }
+    Ok(Tree {
+        package,
+        location,
+        dependencies,
+    })
+}
+
+/// One locked package: from the cache by digest, else from its source.
+fn load_locked(
+    locked: &LockedPackage,
+    base: &Location,
+    client: &mut Client,
+) -> Result<(Package, Location), Diagnostics> {
+    let described = format!("{} {} ({})", locked.name, locked.version, locked.digest);
+    let (kind, written) = locked
+        .source
+        .split_once(':')
+        .unwrap_or(("", &locked.source));
+    let location = match kind {
+        "repository" => Location::parse(written, base),
+        _ => match base {
+            Location::Dir(dir) => Location::Dir(dir.join(written)),
+            Location::Url(_) => base.clone(),
+        },
+    };
+    let package = if let Some(bytes) = client.cached(&locked.digest)? {
+        Package::from_archive(Path::new(&described), &bytes)?
+    } else {
+        match (kind, &location) {
+            ("path", Location::Dir(path)) => Package::open(path)?,
+            ("repository", _) => {
+                let index = client.index(&location)?;
+                let entry = index
+                    .versions(&locked.name)
+                    .find(|e| e.version.to_string() == locked.version)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Diagnostic::error(format!(
+                            "{described} is not in the cache, and {location} no longer lists it"
+                        ))
+                        .hint("restore it from a backup bundle, or lock again")
+                    })?;
+                client.fetch(&location, &entry)?
+            }
+            _ => {
+                return Err(Diagnostic::error(format!(
+                    "{described} has source `{}`, which cleat cannot read",
+                    locked.source
+                ))
+                .into())
+            }
+        }
+    };
+    let digest = package.digest()?;
+    if digest != locked.digest {
+        return Err(Diagnostic::error(format!(
+            "{} {} is now {digest}, but the lockfile records {}",
+            locked.name, locked.version, locked.digest
+        ))
+        .about(location.to_string())
+        .hint("the package changed since it was locked; lock again and review the change")
+        .into());
+    }
+    let manifest = &package.manifest;
+    if manifest.name != locked.name || manifest.version.to_string() != locked.version {
+        return Err(Diagnostic::error(format!(
+            "{described} holds package {} {}",
+            manifest.name, manifest.version
+        ))
+        .into());
+    }
+    let location = match (kind, location) {
+        ("path", Location::Dir(path)) => Location::Dir(path),
+        (_, location) => location,
+    };
+    Ok((package, location))
+}
+
+/// The locked values with every secret marker replaced by the secret, read
+/// again from its reference and checked against the locked SHA-256.
+fn unmask_secrets(
+    values: &serde_json::Value,
+    path: &str,
+    base: &Path,
+    release: &str,
+) -> Result<serde_json::Value, Diagnostic> {
+    let serde_json::Value::Object(map) = values else {
+        return Ok(values.clone());
+    };
+    if let (Some(from), Some(digest)) = (
+        map.get("secretFrom"),
+        map.get("sha256").and_then(|d| d.as_str()),
+    ) {
+        let reference = match (
+            from.get("env").and_then(|v| v.as_str()),
+            from.get("file").and_then(|v| v.as_str()),
+        ) {
+            (Some(name), _) => SecretFrom::Env(name.to_string()),
+            (None, Some(file)) => SecretFrom::File(file.into()),
+            (None, None) => {
+                return Err(Diagnostic::error(format!(
+                "release `{release}`: the secret marker at `{path}` names neither `env` nor `file`"
+            )))
+            }
+        };
+        let value = reference.read(path, base)?;
+        let actual = sha256(value.as_bytes());
+        if actual != digest {
+            return Err(Diagnostic::error(format!(
+                "release `{release}`: secret `{path}` is not the one locked ({actual}, locked {digest})"
+            ))
+            .hint("supply the secret that was locked, or lock again with the new one and review the change"));
+        }
+        return Ok(serde_json::Value::String(value));
+    }
+    let mut out = serde_json::Map::new();
+    for (key, value) in map {
+        let child = crate::authoring::values::join(path, key);
+        out.insert(key.clone(), unmask_secrets(value, &child, base, release)?);
+    }
+    Ok(out.into())
+}

@@ -1,0 +1,13 @@
+//! What every stage uses and no stage owns: diagnostics (errors with file,
+//! line and hints), YAML parsing with positions and a YAML-1.1-safe emitter,
+//! digests and canonical JSON, bounded reads and atomic writes of files, and
+//! work spread over the cores.
+//!
+//! Invariant: nothing here knows packages, releases or clusters exist; it
+//! imports nothing from the rest of cleat.
+
+pub mod diagnostics;
+pub mod digest;
+pub mod files;
+pub mod parallel;
+pub mod yaml;
