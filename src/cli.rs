@@ -309,6 +309,19 @@ pub struct ClusterArgs {
     pub concurrency: usize,
 }
 
+/// What a plan may take over from others, and what it may delete.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// Take over objects that exist and belong to another release, to a Helm
+    /// release or to nobody (else each is an error); the plan says `adopt`
+    #[arg(long)]
+    pub adopt: bool,
+    /// Delete CRDs the release no longer renders, and with them every object
+    /// of their kinds (else they are kept and reported)
+    #[arg(long)]
+    pub prune_crds: bool,
+}
+
 /// Show what `cleat apply` would change, object by object.
 ///
 /// Each object is dry-run with server-side apply (field manager `cleat`) and
@@ -323,6 +336,8 @@ pub struct DiffArgs {
     pub select: SelectArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: DiffFormat,
@@ -349,6 +364,8 @@ pub struct ApplyArgs {
     pub select: SelectArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
     /// Take over fields that another field manager owns
     #[arg(long)]
     pub force_conflicts: bool,
@@ -374,8 +391,11 @@ pub struct ApplyArgs {
 
 /// Delete a release: every object its newest record lists, then its records.
 ///
-/// Objects go in reverse apply order; objects annotated `cleat.dev/keep: "true"`
-/// and CRDs (unless `--include-crds`) are left in place and reported.
+/// Objects go in reverse apply order, each only if it is still the release's
+/// (its marks name the release, its uid is the recorded one). Objects
+/// annotated `cleat.dev/keep: "true"`, objects others own now, CRDs (unless
+/// `--include-crds`), namespaces holding objects of others and volumes not
+/// annotated `cleat.dev/deletable: "true"` are left in place and reported.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  cleat delete shop -n shop\n  cleat delete widgets -n tools --include-crds --context staging"

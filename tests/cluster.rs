@@ -6,31 +6,13 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::cluster::ControlPlane;
-use common::{cleat_with, package, temp_dir, Run};
+use common::cluster::{configmap, project, run, ControlPlane};
+use common::{package, temp_dir};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A project directory with `cleat.yaml` holding `releases` (YAML list items).
-fn project(test: &str, releases: &str) -> PathBuf {
-    let dir = temp_dir(test);
-    fs::write(dir.join("cleat.yaml"), format!("releases:\n{releases}")).unwrap();
-    dir
-}
-
-/// Runs cleat in `dir` against `plane`.
-fn run(plane: &ControlPlane, dir: &Path, args: &[&str]) -> Run {
-    let kubeconfig = plane.kubeconfig.display().to_string();
-    let cache = dir.join(".cache").display().to_string();
-    cleat_with(
-        dir,
-        args,
-        &[("KUBECONFIG", &kubeconfig), ("XDG_CACHE_HOME", &cache)],
-    )
 }
 
 fn examples(namespace: &str) -> String {
@@ -267,7 +249,7 @@ spec:
     let out = run(plane, &dir, &["delete", "gadget", "-n", "crd-test"]).ok();
     assert_eq!(
         out,
-        "release gadget: 1 objects deleted, 1 records deleted\n  kept apiextensions.k8s.io/v1 CustomResourceDefinition widgets.example.com: CRDs stay unless --include-crds\n"
+        "release gadget: 1 objects deleted, 1 records deleted\n  kept apiextensions.k8s.io/v1 CustomResourceDefinition widgets.example.com: deleting it deletes every object of its kind (0 now)\n  CRDs stay unless --include-crds\n"
     );
     assert!(plane
         .get("/apis/example.com/v1/namespaces/crd-test/widgets/gadget")
@@ -296,7 +278,14 @@ fn a_field_owned_by_another_manager_is_a_named_conflict() {
             pkg.display()
         ),
     );
+    // The object exists and is nobody's release's: refused, and nothing applied.
     let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert_eq!(
+        err,
+        "error: v1 ConfigMap conflict/settings (from `templates/cm.yaml`) exists and belongs to no release (made by hand or by another tool); cleat does not take over what others own\n  hint: leave it out of this release, or take it over: `--adopt` for every such object, or the annotation `cleat.dev/adopt: \"true\"` on this one\n"
+    );
+    // Adopted, its fields still belong to their manager: a named conflict.
+    let err = run(plane, &dir, &["apply", "--yes", "--adopt"]).err();
     assert!(
         err.starts_with("error: applying v1 ConfigMap conflict/settings (from `templates/cm.yaml`): Apply failed with 1 conflict: conflict with \"other-tool\": .data.mode (409 Conflict)\n"),
         "{err}"
@@ -306,11 +295,22 @@ fn a_field_owned_by_another_manager_is_a_named_conflict() {
         .get("/api/v1/namespaces/conflict/configmaps/settings")
         .unwrap();
     assert_eq!(live["data"]["mode"], "theirs", "nothing was applied");
-    run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
+    let out = run(
+        plane,
+        &dir,
+        &["apply", "--yes", "--adopt", "--force-conflicts"],
+    )
+    .ok();
+    assert!(
+        out.contains("! adopt v1 ConfigMap conflict/settings from no release (made by hand or by another tool)\n~ change v1 ConfigMap conflict/settings\n"),
+        "{out}"
+    );
+    assert!(out.contains(", 1 to adopt\n"), "{out}");
     let live = plane
         .get("/api/v1/namespaces/conflict/configmaps/settings")
         .unwrap();
     assert_eq!(live["data"]["mode"], "ours");
+    assert_eq!(live["metadata"]["labels"]["cleat.dev/release"], "settings");
 }
 
 #[test]
@@ -502,10 +502,6 @@ fn records(plane: &ControlPlane, namespace: &str, release: &str) -> Vec<String> 
     names
 }
 
-fn configmap(name: &str) -> Vec<u8> {
-    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  value: {{{{ values.replicas | quote }}}}\n").into_bytes()
-}
-
 #[test]
 fn removed_objects_are_pruned_and_kept_ones_reported() {
     let plane = ControlPlane::shared();
@@ -539,13 +535,13 @@ fn removed_objects_are_pruned_and_kept_ones_reported() {
     assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
     assert!(
         diff.stdout
-            .contains("- delete v1 ConfigMap prune/a (no longer rendered)\n"),
+            .contains("- delete v1 ConfigMap prune/a (no longer rendered)\n= keep v1 ConfigMap prune/b: annotated cleat.dev/keep\n"),
         "{}",
         diff.stdout
     );
     assert!(
         diff.stdout
-            .ends_with("0 to create, 0 to change, 2 to delete, 1 unchanged\n"),
+            .ends_with("0 to create, 0 to change, 1 to delete, 1 unchanged, 1 kept\n"),
         "{}",
         diff.stdout
     );

@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::authoring::repository::Client;
 use crate::cluster::client::Cluster;
-use crate::cluster::plan::Plan;
+use crate::cluster::plan::{self, Plan};
 use crate::deploy::apply::{deploy, Deployed, Options, Revision};
 use crate::deploy::planned::{plan_release, release_leases, RELEASES_AT_ONCE};
 use crate::shared::diagnostics::Diagnostics;
@@ -61,12 +61,15 @@ pub async fn restore(
         .map(|(revision, lock, objects)| {
             let cluster = Arc::clone(&cluster);
             async move {
-                let mut planned =
-                    [
-                        plan_release(cluster, lock, objects, true, concurrency, !dry_run)
-                            .await
-                            .map_err(Diagnostics)?,
-                    ];
+                let plan_options = plan::Options {
+                    force: true,
+                    adopt: false,
+                    prune_crds: false,
+                    concurrency,
+                };
+                let mut planned = [plan_release(cluster, lock, objects, plan_options, !dry_run)
+                    .await
+                    .map_err(Diagnostics)?];
                 if dry_run {
                     let [planned] = planned;
                     return Ok(Restored {

@@ -12,8 +12,8 @@ use futures::stream::{self, StreamExt};
 use kube::api::{Patch, PatchParams};
 
 use crate::cluster::client::{retry, Cluster};
-use crate::cluster::ownership::{FIELD_MANAGER, KEEP_ANNOTATION};
-use crate::cluster::plan::{apply_error, Change, Deletion, Plan, Planned};
+use crate::cluster::ownership::FIELD_MANAGER;
+use crate::cluster::plan::{apply_error, Change, Plan, Planned};
 use crate::cluster::record::Item;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -35,9 +35,6 @@ pub struct Applied {
     pub created: usize,
     pub changed: usize,
     pub unchanged: usize,
-    pub deleted: usize,
-    /// Objects left in place although no longer rendered, by their keep annotation.
-    pub kept: Vec<String>,
     /// Every object of the release as applied, with its uid.
     pub inventory: Vec<Item>,
 }
@@ -62,7 +59,8 @@ pub fn stage(kind: &str, namespaced: bool) -> u8 {
 }
 
 /// Applies what `plan` would change; unchanged objects are left alone.
-/// Deletions are the caller's, with [`prune`], once the objects are ready.
+/// Deletions are the caller's, with [`crate::cluster::prune`], once the
+/// objects are ready.
 pub async fn apply(
     cluster: &Cluster,
     plan: &Plan,
@@ -158,52 +156,6 @@ pub async fn apply(
         .collect();
     applied.inventory.sort();
     Ok(applied)
-}
-
-/// Deletes objects the release no longer renders, in reverse stage order,
-/// workloads with foreground propagation; objects annotated
-/// `cleat.dev/keep: "true"` are left and reported.
-pub async fn prune(
-    cluster: &Cluster,
-    deletions: &[Deletion],
-    applied: &mut Applied,
-) -> Result<(), Diagnostics> {
-    let mut ordered: Vec<&Deletion> = deletions.iter().collect();
-    ordered.sort_by_key(|d| std::cmp::Reverse(stage(&d.item.kind, d.resource.namespaced)));
-    let mut problems = Vec::new();
-    for deletion in ordered {
-        let item = &deletion.item;
-        let api = cluster.api(&deletion.resource, item.namespace.as_deref());
-        let live = match retry(|| api.get_opt(&item.name)).await {
-            Ok(live) => live,
-            Err(e) => {
-                problems.push(cluster.error(&format!("reading {}", item.id()), &e));
-                continue;
-            }
-        };
-        let Some(live) = live else { continue };
-        let keep = live
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(KEEP_ANNOTATION))
-            .is_some_and(|v| v == "true");
-        if keep {
-            applied.kept.push(item.id());
-            continue;
-        }
-        let params = if stage(&item.kind, deletion.resource.namespaced) == 4 {
-            kube::api::DeleteParams::foreground()
-        } else {
-            kube::api::DeleteParams::background()
-        };
-        match retry(|| api.delete(&item.name, &params)).await {
-            Ok(_) => applied.deleted += 1,
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(e) => problems.push(cluster.error(&format!("deleting {}", item.id()), &e)),
-        }
-    }
-    Diagnostics::check(problems, ())
 }
 
 /// Applies one object, giving its uid; on failure, whether the API server

@@ -16,5 +16,6 @@ pub mod client;
 pub mod lease;
 pub mod ownership;
 pub mod plan;
+pub mod prune;
 pub mod record;
 pub mod wait;

@@ -15,10 +15,12 @@ use kube::api::{Patch, PatchParams};
 
 use crate::authoring::object::Object;
 use crate::cluster::client::{retry, Cluster, Resource};
+use crate::cluster::ownership::{annotated, Owner, ADOPT_ANNOTATION};
 use crate::cluster::ownership::{
     DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
 };
-use crate::cluster::record::{Item, Record};
+use crate::cluster::prune::{self, Deletion};
+use crate::cluster::record::Record;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// One object of a plan.
@@ -37,13 +39,21 @@ pub struct Planned {
     pub change: Change,
     /// The live object's uid, when it exists.
     pub uid: Option<String>,
+    /// The owner the object is taken over from, when another holds it.
+    pub adopt: Option<Owner>,
 }
 
-/// An object of the previous revision that the release no longer renders.
-#[derive(Debug, Clone)]
-pub struct Deletion {
-    pub item: Item,
-    pub resource: Resource,
+/// How to plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Plan as `--force-conflicts` applies: take fields other managers own.
+    pub force: bool,
+    /// Take over objects that other owners hold (else each is an error).
+    pub adopt: bool,
+    /// Delete CRDs the release no longer renders (else they are kept).
+    pub prune_crds: bool,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
 }
 
 /// What applying an object would do.
@@ -74,12 +84,17 @@ impl Plan {
     /// Whether applying the plan would change anything in the cluster.
     pub fn has_changes(&self) -> bool {
         !self.namespaces.is_empty()
-            || !self.deletions.is_empty()
+            || self.deletions.iter().any(|d| d.keep.is_none())
             || self.objects.iter().any(|o| o.change != Change::Unchanged)
     }
 }
 
 impl Planned {
+    /// The object to show: its Secret values masked.
+    pub fn shown_body(&self) -> serde_json::Value {
+        mask(&self.kind, &self.body)
+    }
+
     /// `apiVersion Kind namespace/name`, as messages show an object.
     pub fn id(&self) -> String {
         crate::authoring::object::id(
@@ -93,15 +108,15 @@ impl Planned {
 
 /// Plans the release `release` in `namespace`: `objects` as rendered, with
 /// the objects of its newest record that are no longer rendered to delete.
-/// `force` plans as `--force-conflicts` would apply.
+/// An object another owner holds is an error unless adopted.
 pub async fn plan(
     cluster: &Cluster,
     release: &str,
     namespace: &str,
     objects: &[Object],
-    force: bool,
-    concurrency: usize,
+    options: Options,
 ) -> Result<Plan, Diagnostics> {
+    let concurrency = options.concurrency;
     let crds = crd_resources(objects);
     let mut unserved = std::collections::HashSet::new();
     let mut problems = Vec::new();
@@ -158,6 +173,7 @@ pub async fn plan(
             source: object.source.clone(),
             change: Change::Create,
             uid: None,
+            adopt: None,
         });
     }
     if !problems.is_empty() {
@@ -201,16 +217,20 @@ pub async fn plan(
         concurrency,
     )
     .await?;
-    let results: Vec<Result<(Change, Option<String>), Diagnostic>> = stream::iter(planned.iter())
+    let results: Vec<Result<Compared, Diagnostic>> = stream::iter(planned.iter())
         .map(|object| {
             let comparable = comparable(object);
             let live = &live;
             async move {
                 if !comparable {
                     // Nothing to compare with yet, and nothing the server can dry-run.
-                    return Ok((Change::Create, None));
+                    return Ok(Compared {
+                        change: Change::Create,
+                        uid: None,
+                        adopt: None,
+                    });
                 }
-                compare(cluster, object, live, force).await
+                compare(cluster, release, namespace, object, live, options).await
             }
         })
         .buffered(concurrency.max(1))
@@ -218,9 +238,10 @@ pub async fn plan(
         .await;
     for (object, result) in planned.iter_mut().zip(results) {
         match result {
-            Ok((change, uid)) => {
-                object.change = change;
-                object.uid = uid;
+            Ok(compared) => {
+                object.change = compared.change;
+                object.uid = compared.uid;
+                object.adopt = compared.adopt;
             }
             Err(problem) => problems.push(problem),
         }
@@ -231,25 +252,20 @@ pub async fn plan(
     // Read after the objects, so that a user who may not use the namespace
     // hears it about an object rather than about cleat's records.
     let previous = crate::cluster::record::latest(cluster, release, namespace).await?;
-    let mut deletions = Vec::new();
-    for item in previous.iter().flat_map(|r| &r.inventory) {
-        let rendered = planned
-            .iter()
-            .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name));
-        if rendered {
-            continue;
-        }
-        // A kind the cluster no longer serves has nothing left to delete.
-        if let Some(resource) = cluster.resource(&item.api_version, &item.kind).await? {
-            deletions.push(Deletion {
-                item: item.clone(),
-                resource,
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
+    let gone = previous
+        .iter()
+        .flat_map(|r| &r.inventory)
+        .filter(|item| {
+            !planned
+                .iter()
+                .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name))
+        })
+        .cloned()
+        .collect();
+    let allow = prune::Allow {
+        definitions: options.prune_crds,
+    };
+    let deletions = prune::classify(cluster, release, namespace, gone, allow).await?;
     let namespaces = missing
         .into_iter()
         .filter(|n| !rendered.contains(n))
@@ -336,14 +352,27 @@ fn live_value(mut object: kube::api::DynamicObject) -> Option<serde_json::Value>
     serde_json::to_value(&object).ok()
 }
 
+/// An object compared with its live counterpart.
+struct Compared {
+    change: Change,
+    /// The live object's uid.
+    uid: Option<String>,
+    /// Its owner, when another holds it and it is to be adopted.
+    adopt: Option<Owner>,
+}
+
 /// The live object and a dry-run apply of `object`, compared, with the
-/// live object's uid.
+/// live object's uid; a live object that another owner holds is an error
+/// unless adopted.
 async fn compare(
     cluster: &Cluster,
+    release: &str,
+    namespace: &str,
     object: &Planned,
     live: &Live,
-    force: bool,
-) -> Result<(Change, Option<String>), Diagnostic> {
+    options: Options,
+) -> Result<Compared, Diagnostic> {
+    let force = options.force;
     let key = (
         object.api_version.clone(),
         object.kind.clone(),
@@ -363,23 +392,63 @@ async fn compare(
     let Some(live) = live else {
         // Validate the new object without comparing it to anything.
         dry_run(cluster, object, force).await?;
-        return Ok((Change::Create, None));
+        return Ok(Compared {
+            change: Change::Create,
+            uid: None,
+            adopt: None,
+        });
     };
     let uid = live["metadata"]["uid"].as_str().map(str::to_string);
+    let owner = Owner::of(&live);
+    let adopt = if owner.is_release(release, namespace) {
+        None
+    } else if options.adopt || annotated(&object.body, ADOPT_ANNOTATION) {
+        Some(owner)
+    } else {
+        return Err(not_ours(object, &owner));
+    };
+    let compared = |change| Compared {
+        change,
+        uid: uid.clone(),
+        adopt: adopt.clone(),
+    };
     // Applied before exactly as now, and every value still in place: the
     // apply would change nothing, so no dry run is needed.
     let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
     if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
-        return Ok((Change::Unchanged, uid));
+        return Ok(compared(Change::Unchanged));
     }
     let after = dry_run(cluster, object, force).await?;
     let before = strip(&live);
     let after = strip(&after);
     if before == after {
-        return Ok((Change::Unchanged, uid));
+        return Ok(compared(Change::Unchanged));
     }
     let diff = unified_diff(&mask(&object.kind, &before), &mask(&object.kind, &after));
-    Ok((Change::Update(diff), uid))
+    Ok(compared(Change::Update(diff)))
+}
+
+/// The error for an object that exists and belongs to `owner`, not to the
+/// release being planned.
+fn not_ours(object: &Planned, owner: &Owner) -> Diagnostic {
+    let whose = match owner {
+        Owner::Nobody => {
+            "exists and belongs to no release (made by hand or by another tool)".to_string()
+        }
+        owner => format!("exists and belongs to {owner}"),
+    };
+    let diagnostic = Diagnostic::error(format!(
+        "{} (from `{}`) {whose}; cleat does not take over what others own",
+        object.id(),
+        object.source
+    ));
+    let diagnostic = match owner {
+        Owner::Helm { .. } => diagnostic.hint("`helm uninstall` of that release would delete it; migrate the Helm release instead of sharing its objects"),
+        _ => diagnostic,
+    };
+    diagnostic.hint(format!(
+        "leave it out of this release, or take it over: `--adopt` for every such object, or the annotation `{ADOPT_ANNOTATION}: \"true\"` on this one"
+    ))
 }
 
 async fn dry_run(

@@ -17,8 +17,7 @@ pub fn run(args: ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Dia
     let mut plans = runtime.block_on(plan_releases(
         releases,
         &super::connection(&args.cluster),
-        args.force_conflicts,
-        args.cluster.concurrency,
+        super::plan_options(&args.plan, &args.cluster, args.force_conflicts),
         !args.dry_run,
     ))?;
     let result = apply_plans(&runtime, &plans, &args, out);

@@ -1,6 +1,7 @@
 //! `cleat delete`: a release's objects and records removed from the cluster.
 
 use crate::cli::DeleteArgs;
+use crate::cluster::prune::Keep;
 use crate::deploy::delete::delete;
 use crate::shared::diagnostics::Diagnostics;
 
@@ -13,11 +14,16 @@ pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     })?;
     let mut summary = format!(
         "release {}: {} objects deleted, {} records deleted\n",
-        args.release, deleted.deleted, deleted.records
+        args.release, deleted.pruned.deleted, deleted.records
     );
-    summary.push_str(&output::kept(&deleted.kept));
-    for crd in &deleted.kept_crds {
-        summary.push_str(&format!("  kept {crd}: CRDs stay unless --include-crds\n"));
+    summary.push_str(&output::kept(&deleted.pruned.kept));
+    if deleted
+        .pruned
+        .kept
+        .iter()
+        .any(|(_, keep)| matches!(keep, Keep::Definition { .. }))
+    {
+        summary.push_str("  CRDs stay unless --include-crds\n");
     }
     super::write(out, &summary)?;
     Ok(Outcome::default())

@@ -29,8 +29,9 @@ use crate::authoring::render::{parse_version, Release};
 use crate::authoring::repository::Client;
 use crate::authoring::resolve::{self, Tree};
 use crate::authoring::values::Layer;
-use crate::cli::{ClusterArgs, Command, ReleaseArgs, SourceArgs, ValuesArgs};
+use crate::cli::{ClusterArgs, Command, PlanArgs, ReleaseArgs, SourceArgs, ValuesArgs};
 use crate::cluster::client::Connection;
+use crate::cluster::plan;
 use crate::release::select::Source;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -150,5 +151,15 @@ fn source(args: &SourceArgs) -> Source {
             env,
             locked: args.locked,
         },
+    }
+}
+
+/// How to plan, from `--adopt`, `--prune-crds`, `--concurrency` and `force`.
+fn plan_options(args: &PlanArgs, cluster: &ClusterArgs, force: bool) -> plan::Options {
+    plan::Options {
+        force,
+        adopt: args.adopt,
+        prune_crds: args.prune_crds,
+        concurrency: cluster.concurrency,
     }
 }

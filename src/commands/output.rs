@@ -1,7 +1,7 @@
 //! How commands print: output written to a possibly closed pipe, colours,
 //! tables, and the summary lines of deployed releases.
 
-use crate::cluster::ownership::KEEP_ANNOTATION;
+use crate::cluster::prune::Keep;
 use crate::deploy::apply::Deployed;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -46,7 +46,7 @@ pub fn stdout_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-/// A deployed release in one line, with the objects its keep annotation kept.
+/// A deployed release in one line, with the objects prune kept.
 pub fn deployed(deployed: &Deployed) -> String {
     let applied = &deployed.applied;
     let mut text = format!(
@@ -55,16 +55,16 @@ pub fn deployed(deployed: &Deployed) -> String {
         deployed.revision,
         deployed.created(),
         applied.changed,
-        applied.deleted,
+        deployed.pruned.deleted,
         applied.unchanged
     );
-    text.push_str(&kept(&applied.kept));
+    text.push_str(&kept(&deployed.pruned.kept));
     text
 }
 
-/// Objects left in place by their keep annotation, a line each.
-pub fn kept(kept: &[String]) -> String {
+/// Objects left in place, a line each with why.
+pub fn kept(kept: &[(String, Keep)]) -> String {
     kept.iter()
-        .map(|id| format!("  kept {id}: annotated {KEEP_ANNOTATION}\n"))
+        .map(|(id, keep)| format!("  kept {id}: {keep}\n"))
         .collect()
 }

@@ -2,17 +2,57 @@
 
 use crate::cluster::plan::{Change, Plan};
 
-/// Counts of creates, changes and unchanged objects.
-fn counts(plans: &[&Plan]) -> (usize, usize, usize) {
-    let mut counts = (0, 0, 0);
-    for object in plans.iter().flat_map(|p| &p.objects) {
-        match object.change {
-            Change::Create => counts.0 += 1,
-            Change::Update(_) => counts.1 += 1,
-            Change::Unchanged => counts.2 += 1,
+/// What the plans would do, counted.
+#[derive(Default)]
+struct Counts {
+    /// Objects and namespaces to create.
+    create: usize,
+    change: usize,
+    delete: usize,
+    unchanged: usize,
+    /// Objects taken over from another owner.
+    adopt: usize,
+    /// Objects no longer rendered that stay.
+    keep: usize,
+}
+
+fn counts(plans: &[&Plan]) -> Counts {
+    let mut counts = Counts::default();
+    for plan in plans {
+        counts.create += plan.namespaces.len();
+        for object in &plan.objects {
+            match object.change {
+                Change::Create => counts.create += 1,
+                Change::Update(_) => counts.change += 1,
+                Change::Unchanged => counts.unchanged += 1,
+            }
+            counts.adopt += usize::from(object.adopt.is_some());
+        }
+        for deletion in &plan.deletions {
+            match deletion.keep {
+                Some(_) => counts.keep += 1,
+                None => counts.delete += 1,
+            }
         }
     }
     counts
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} to create, {} to change, {} to delete, {} unchanged",
+            self.create, self.change, self.delete, self.unchanged
+        )?;
+        if self.adopt > 0 {
+            write!(f, ", {} to adopt", self.adopt)?;
+        }
+        if self.keep > 0 {
+            write!(f, ", {} kept", self.keep)?;
+        }
+        Ok(())
+    }
 }
 
 /// The plans as text: per release, each object that would change with its
@@ -37,12 +77,20 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             text.push('\n');
         }
         for object in &plan.objects {
+            if let Some(owner) = &object.adopt {
+                text.push_str(&paint(
+                    "35",
+                    &format!("! adopt {} from {owner}", object.id()),
+                ));
+                text.push('\n');
+            }
             match &object.change {
                 Change::Create => {
                     text.push_str(&paint("32", &format!("+ create {}", object.id())));
                     text.push('\n');
                     if bodies {
-                        for line in crate::shared::yaml::emit_document(&object.body).lines() {
+                        for line in crate::shared::yaml::emit_document(&object.shown_body()).lines()
+                        {
                             text.push_str(&paint("32", &format!("    + {line}")));
                             text.push('\n');
                         }
@@ -67,26 +115,23 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             }
         }
         for deletion in &plan.deletions {
-            text.push_str(&paint(
-                "31",
-                &format!("- delete {} (no longer rendered)", deletion.item.id()),
-            ));
+            let line = match &deletion.keep {
+                None => paint(
+                    "31",
+                    &format!("- delete {} (no longer rendered)", deletion.item.id()),
+                ),
+                Some(keep) => paint("36", &format!("= keep {}: {keep}", deletion.item.id())),
+            };
+            text.push_str(&line);
             text.push('\n');
         }
     }
-    let (create, change, unchanged) = counts(plans);
-    let namespaces: usize = plans.iter().map(|p| p.namespaces.len()).sum();
-    let delete: usize = plans.iter().map(|p| p.deletions.len()).sum();
-    text.push_str(&format!(
-        "{} to create, {change} to change, {delete} to delete, {unchanged} unchanged\n",
-        create + namespaces
-    ));
+    text.push_str(&format!("{}\n", counts(plans)));
     text
 }
 
 pub fn json(plans: &[&Plan]) -> serde_json::Value {
-    let (create, change, unchanged) = counts(plans);
-    let namespaces: usize = plans.iter().map(|p| p.namespaces.len()).sum();
+    let counts = counts(plans);
     let releases: Vec<serde_json::Value> = plans
         .iter()
         .map(|plan| {
@@ -108,26 +153,45 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                     if let Change::Update(diff) = &object.change {
                         entry["diff"] = diff.clone().into();
                     }
+                    if let Some(owner) = &object.adopt {
+                        entry["adoptFrom"] = owner.to_string().into();
+                    }
                     entry
                 })
                 .collect();
-            let deletions: Vec<String> = plan.deletions.iter().map(|d| d.item.id()).collect();
+            let deletions: Vec<String> = plan
+                .deletions
+                .iter()
+                .filter(|d| d.keep.is_none())
+                .map(|d| d.item.id())
+                .collect();
+            let kept: Vec<serde_json::Value> = plan
+                .deletions
+                .iter()
+                .filter_map(|d| {
+                    let keep = d.keep.as_ref()?;
+                    Some(serde_json::json!({"object": d.item.id(), "reason": keep.to_string()}))
+                })
+                .collect();
             serde_json::json!({
                 "release": plan.release,
                 "namespace": plan.namespace,
                 "createNamespaces": plan.namespaces,
                 "objects": objects,
                 "delete": deletions,
+                "keep": kept,
             })
         })
         .collect();
     serde_json::json!({
         "releases": releases,
         "summary": {
-            "create": create + namespaces,
-            "change": change,
-            "delete": plans.iter().map(|p| p.deletions.len()).sum::<usize>(),
-            "unchanged": unchanged,
+            "create": counts.create,
+            "change": counts.change,
+            "delete": counts.delete,
+            "unchanged": counts.unchanged,
+            "adopt": counts.adopt,
+            "keep": counts.keep,
         },
     })
 }

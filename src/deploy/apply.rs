@@ -8,7 +8,8 @@ use crate::authoring::repository::Client;
 use crate::cluster::apply::{self, Applied};
 use crate::cluster::client::Cluster;
 use crate::cluster::lease;
-use crate::cluster::plan::{self, Change, Deletion, Plan};
+use crate::cluster::plan::{self, Change, Plan};
+use crate::cluster::prune::{self, Allow, Deletion, Pruned};
 use crate::cluster::record::{self, Item, Record};
 use crate::release::lock::LockedRelease;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
@@ -49,6 +50,7 @@ pub struct Deployed {
     /// The revision recorded.
     pub revision: u64,
     pub applied: Applied,
+    pub pruned: Pruned,
     /// Namespaces created for the release's objects.
     pub namespaces: usize,
 }
@@ -104,16 +106,16 @@ async fn apply_and_record(
         concurrency: options.concurrency,
     };
     let result = async {
-        let mut applied = apply::apply(cluster, plan, apply_options).await?;
+        let applied = apply::apply(cluster, plan, apply_options).await?;
         if let Some(timeout) = options.wait {
             crate::cluster::wait::wait(cluster, &plan.release, &plan.objects, timeout).await?;
         }
-        apply::prune(cluster, &plan.deletions, &mut applied).await?;
-        Ok::<_, Diagnostics>(applied)
+        let pruned = prune::prune(cluster, &plan.release, &plan.namespace, &plan.deletions).await?;
+        Ok::<_, Diagnostics>((applied, pruned))
     }
     .await;
-    let applied = match (result, options.atomic, &plan.previous) {
-        (Ok(applied), _, _) => applied,
+    let (applied, pruned) = match (result, options.atomic, &plan.previous) {
+        (Ok(done), _, _) => done,
         (Err(failure), true, Some(previous)) => {
             let mut problems = failure.0;
             match roll_back(cluster, plan, previous, options).await {
@@ -133,12 +135,16 @@ async fn apply_and_record(
         }
         (Err(failure), _, _) => return Err(failure),
     };
-    let revision = write_record(cluster, plan, &planned.locked, &applied, options).await?;
+    let mut inventory = applied.inventory.clone();
+    inventory.extend(pruned.retained.iter().cloned());
+    inventory.sort();
+    let revision = write_record(cluster, plan, &planned.locked, inventory, options).await?;
     Ok(Deployed {
         release: plan.release.clone(),
         namespace: plan.namespace.clone(),
         revision,
         applied,
+        pruned,
         namespaces: plan.namespaces.len(),
     })
 }
@@ -149,7 +155,7 @@ async fn write_record(
     cluster: &Cluster,
     plan: &Plan,
     lock: &LockedRelease,
-    applied: &Applied,
+    inventory: Vec<Item>,
     options: Options,
 ) -> Result<u64, Diagnostics> {
     let (revision, applied_by) = match options.revision {
@@ -178,7 +184,7 @@ async fn write_record(
         applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         applied_by,
         lock: lock.clone(),
-        inventory: applied.inventory.clone(),
+        inventory,
     };
     record::write(cluster, &record, options.history_max).await?;
     Ok(revision)
@@ -203,46 +209,61 @@ async fn roll_back(
         &name,
         &mut Client::new(false),
     )?;
+    let plan_options = plan::Options {
+        force: true,
+        adopt: false,
+        prune_crds: false,
+        concurrency: options.concurrency,
+    };
     let mut back = plan::plan(
         cluster,
         &plan.release,
         &plan.namespace,
         &prepared.objects,
-        true,
-        options.concurrency,
+        plan_options,
     )
     .await?;
-    for created in plan.objects.iter().filter(|o| o.change == Change::Create) {
+    let mut created = Vec::new();
+    for object in plan.objects.iter().filter(|o| o.change == Change::Create) {
         let known = previous.inventory.iter().any(|item| {
             item.same_object(
-                &created.api_version,
-                &created.kind,
-                created.namespace.as_deref(),
-                &created.name,
+                &object.api_version,
+                &object.kind,
+                object.namespace.as_deref(),
+                &object.name,
             )
         });
         if !known {
-            back.deletions.push(Deletion {
-                item: Item {
-                    api_version: created.api_version.clone(),
-                    kind: created.kind.clone(),
-                    namespace: created.namespace.clone(),
-                    name: created.name.clone(),
-                    uid: None,
-                },
-                resource: created.resource.clone(),
+            created.push(Item {
+                api_version: object.api_version.clone(),
+                kind: object.kind.clone(),
+                namespace: object.namespace.clone(),
+                name: object.name.clone(),
+                uid: None,
             });
         }
     }
+    let created: Vec<Deletion> = prune::classify(
+        cluster,
+        &plan.release,
+        &plan.namespace,
+        created,
+        Allow::default(),
+    )
+    .await?;
+    back.deletions.extend(created);
     let apply_options = apply::Options {
         force: true,
         concurrency: options.concurrency,
     };
-    let mut applied = apply::apply(cluster, &back, apply_options).await?;
-    apply::prune(cluster, &back.deletions, &mut applied).await?;
+    let applied = apply::apply(cluster, &back, apply_options).await?;
+    let pruned = prune::prune(cluster, &back.release, &back.namespace, &back.deletions).await?;
+    let mut inventory = applied.inventory;
+    inventory.extend(pruned.retained);
+    inventory.sort();
     let options = Options {
         revision: Revision::Next,
         ..options
     };
-    write_record(cluster, &back, &previous.lock, &applied, options).await
+    write_record(cluster, &back, &previous.lock, inventory, options).await
 }

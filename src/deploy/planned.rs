@@ -54,8 +54,7 @@ impl PlannedRelease {
 pub async fn plan_releases(
     releases: Vec<Prepared>,
     connection: &Connection,
-    force: bool,
-    concurrency: usize,
+    options: plan::Options,
     lock: bool,
 ) -> Result<Vec<PlannedRelease>, Diagnostics> {
     let mut clusters: HashMap<Option<String>, Arc<Cluster>> = HashMap::new();
@@ -75,14 +74,7 @@ pub async fn plan_releases(
     // Every release runs to its end, so all problems are reported together.
     let planned: Vec<Result<PlannedRelease, Vec<Diagnostic>>> = stream::iter(work)
         .map(|(cluster, release)| {
-            plan_release(
-                cluster,
-                release.locked,
-                release.objects,
-                force,
-                concurrency,
-                lock,
-            )
+            plan_release(cluster, release.locked, release.objects, options, lock)
         })
         .buffered(RELEASES_AT_ONCE)
         .collect()
@@ -108,8 +100,7 @@ pub async fn plan_release(
     cluster: Arc<Cluster>,
     locked: LockedRelease,
     objects: Vec<Object>,
-    force: bool,
-    concurrency: usize,
+    options: plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
     let (name, namespace) = (&locked.name, &locked.namespace);
@@ -120,7 +111,7 @@ pub async fn plan_release(
     } else {
         None
     };
-    match plan::plan(&cluster, name, namespace, &objects, force, concurrency).await {
+    match plan::plan(&cluster, name, namespace, &objects, options).await {
         Ok(plan) => Ok(PlannedRelease {
             cluster,
             plan,

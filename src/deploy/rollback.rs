@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::authoring::repository::Client;
 use crate::cluster::client::Cluster;
+use crate::cluster::plan;
 use crate::cluster::record;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -53,12 +54,17 @@ pub async fn rollback(
         &name,
         &mut Client::new(false),
     )?;
+    let plan_options = plan::Options {
+        force: options.force,
+        adopt: false,
+        prune_crds: false,
+        concurrency: options.concurrency,
+    };
     let mut planned = [plan_release(
         cluster,
         target.lock.clone(),
         prepared.objects,
-        options.force,
-        options.concurrency,
+        plan_options,
         true,
     )
     .await

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::authoring::repository::Client;
 use crate::cluster::client::{Cluster, Connection};
+use crate::cluster::ownership::Owner;
 use crate::cluster::plan::{self, Change};
 use crate::cluster::record::{self, Record};
 use crate::release::prepare::Prepared;
@@ -38,6 +39,8 @@ pub enum Drift {
     Missing(String),
     /// Values changed outside cleat.
     Changed(String),
+    /// Another owner's marks are on it now.
+    Taken(String, Owner),
 }
 
 impl std::fmt::Display for Drift {
@@ -45,6 +48,7 @@ impl std::fmt::Display for Drift {
         match self {
             Drift::Missing(id) => write!(f, "- missing {id}"),
             Drift::Changed(id) => write!(f, "~ changed {id}"),
+            Drift::Taken(id, owner) => write!(f, "! taken {id}: it belongs to {owner} now"),
         }
     }
 }
@@ -94,23 +98,30 @@ async fn drift(
             )).hint("drift is found by rendering the recorded packages (from the cache) with the recorded values and secrets"));
             errors
         })?;
-    // Forced, so that a value another manager took over shows as a change.
+    // Forced, so that a value another manager took over shows as a change,
+    // and adopting, so that an object another owner took shows as taken.
+    let options = plan::Options {
+        force: true,
+        adopt: true,
+        prune_crds: false,
+        concurrency,
+    };
     let plan = plan::plan(
         cluster,
         &record.release,
         &record.namespace,
         &prepared.objects,
-        true,
-        concurrency,
+        options,
     )
     .await?;
     Ok(plan
         .objects
         .iter()
-        .filter_map(|object| match object.change {
-            Change::Create => Some(Drift::Missing(object.id())),
-            Change::Update(_) => Some(Drift::Changed(object.id())),
-            Change::Unchanged => None,
+        .filter_map(|object| match (&object.adopt, &object.change) {
+            (Some(owner), _) => Some(Drift::Taken(object.id(), owner.clone())),
+            (None, Change::Create) => Some(Drift::Missing(object.id())),
+            (None, Change::Update(_)) => Some(Drift::Changed(object.id())),
+            (None, Change::Unchanged) => None,
         })
         .collect())
 }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use super::{cleat_with, temp_dir, Run};
+
 pub struct ControlPlane {
     pub dir: PathBuf,
     pub kubeconfig: PathBuf,
@@ -37,7 +39,7 @@ impl ControlPlane {
         reason = "the watcher outlives the test process on purpose"
     )]
     pub fn start(name: &str) -> ControlPlane {
-        let dir = super::temp_dir(&format!("control-plane-{name}"));
+        let dir = temp_dir(&format!("control-plane-{name}"));
         let kubeconfig = PathBuf::from(control_plane(&["up", &dir.display().to_string()]));
         let watcher = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; '{script}' down '{dir}'; rm -rf '{dir}'",
@@ -143,4 +145,27 @@ impl ControlPlane {
                 .unwrap_or_else(|e| panic!("apply {path} as {manager}: {e}"));
         })
     }
+}
+
+/// A project directory with `cleat.yaml` holding `releases` (YAML list items).
+pub fn project(test: &str, releases: &str) -> PathBuf {
+    let dir = temp_dir(test);
+    std::fs::write(dir.join("cleat.yaml"), format!("releases:\n{releases}")).unwrap();
+    dir
+}
+
+/// Runs cleat in `dir` against `plane`.
+pub fn run(plane: &ControlPlane, dir: &Path, args: &[&str]) -> Run {
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    cleat_with(
+        dir,
+        args,
+        &[("KUBECONFIG", &kubeconfig), ("XDG_CACHE_HOME", &cache)],
+    )
+}
+
+/// A template of ConfigMap `name` that shows the `replicas` value.
+pub fn configmap(name: &str) -> Vec<u8> {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  value: {{{{ values.replicas | quote }}}}\n").into_bytes()
 }

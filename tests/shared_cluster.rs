@@ -1,0 +1,271 @@
+//! cleat in a cluster it shares with other releases, Helm and people, on a
+//! real kube-apiserver and etcd (scripts/control-plane): it never takes over
+//! or deletes what another owner holds, and prune never destroys what others
+//! rely on (CRDs and their objects, namespaces of others, volumes' data).
+
+mod common;
+
+use std::fs;
+
+use common::cluster::{configmap, project, run, ControlPlane};
+use common::package;
+
+fn releases(pkg: &std::path::Path, namespace: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            format!(
+                "  - name: {name}\n    namespace: {namespace}\n    package: {}\n",
+                pkg.display()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn two_releases_never_take_or_delete_each_others_objects() {
+    let plane = ControlPlane::shared();
+    let shared = configmap("shared-settings");
+    let pkg = package("owners-package", &[("templates/shared.yaml", &shared)]);
+    let dir = project("owners", &releases(&pkg, "owners", &["x", "y"]));
+    run(plane, &dir, &["apply", "x", "--yes"]).ok();
+
+    // Release y renders the same object: refused, naming its owner.
+    let err = run(plane, &dir, &["apply", "y", "--yes"]).err();
+    assert!(err.starts_with("error: v1 ConfigMap owners/shared-settings (from `templates/shared.yaml`) exists and belongs to cleat release `x` of namespace `owners`; cleat does not take over what others own\n"), "{err}");
+    let err = run(plane, &dir, &["diff", "y"]).err();
+    assert!(err.contains("belongs to cleat release `x`"), "{err}");
+    let live = plane
+        .get("/api/v1/namespaces/owners/configmaps/shared-settings")
+        .unwrap();
+    assert_eq!(live["metadata"]["labels"]["cleat.dev/release"], "x");
+
+    // Adopted explicitly, the plan says so; then it is y's, and deleting x
+    // leaves it, saying why.
+    let out = run(plane, &dir, &["apply", "y", "--yes", "--adopt"]).ok();
+    assert!(out.contains("! adopt v1 ConfigMap owners/shared-settings from cleat release `x` of namespace `owners`\n"), "{out}");
+    let out = run(plane, &dir, &["delete", "x", "-n", "owners"]).ok();
+    assert_eq!(out, "release x: 0 objects deleted, 1 records deleted\n  kept v1 ConfigMap owners/shared-settings: it belongs to cleat release `y` of namespace `owners` now\n");
+    let live = plane
+        .get("/api/v1/namespaces/owners/configmaps/shared-settings")
+        .unwrap();
+    assert_eq!(live["metadata"]["labels"]["cleat.dev/release"], "y");
+
+    // An object deleted and made again by someone else, with y's marks
+    // copied, is not the one y recorded: y's delete leaves it.
+    let path = "/api/v1/namespaces/owners/configmaps/shared-settings";
+    let copy = plane.get(path).unwrap();
+    plane.delete(path);
+    plane.apply_as(
+        "human",
+        path,
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "shared-settings", "namespace": "owners",
+                "labels": copy["metadata"]["labels"], "annotations": copy["metadata"]["annotations"]}}),
+    );
+    let out = run(plane, &dir, &["delete", "y", "-n", "owners"]).ok();
+    assert!(out.contains("  kept v1 ConfigMap owners/shared-settings: it was recreated by someone else (not the recorded uid)\n"), "{out}");
+    assert!(plane.get(path).is_some());
+}
+
+#[test]
+fn objects_of_a_helm_release_or_made_by_hand_are_refused_unless_adopted() {
+    let plane = ControlPlane::shared();
+    plane.apply_as(
+        "helm",
+        "/api/v1/namespaces/helmish",
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "helmish"}}),
+    );
+    plane.apply_as(
+        "helm",
+        "/api/v1/namespaces/helmish/configmaps/db",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "db", "namespace": "helmish",
+                "labels": {"app.kubernetes.io/managed-by": "Helm"},
+                "annotations": {"meta.helm.sh/release-name": "postgres", "meta.helm.sh/release-namespace": "helmish"}},
+            "data": {"value": "1"}}),
+    );
+    plane.apply_as(
+        "kubectl-client-side-apply",
+        "/api/v1/namespaces/helmish/configmaps/handmade",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "handmade", "namespace": "helmish"}, "data": {"value": "1"}}),
+    );
+    let (db, handmade) = (configmap("db"), configmap("handmade"));
+    let pkg = package(
+        "helmish-package",
+        &[
+            ("templates/db.yaml", &db),
+            ("templates/handmade.yaml", &handmade),
+        ],
+    );
+    let dir = project("helmish", &releases(&pkg, "helmish", &["app"]));
+    // One error per object, each naming its owner; nothing is applied.
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert!(err.contains("error: v1 ConfigMap helmish/db (from `templates/db.yaml`) exists and belongs to Helm release `postgres` of namespace `helmish`; cleat does not take over what others own\n  hint: `helm uninstall` of that release would delete it; migrate the Helm release instead of sharing its objects\n"), "{err}");
+    assert!(err.contains("error: v1 ConfigMap helmish/handmade (from `templates/handmade.yaml`) exists and belongs to no release (made by hand or by another tool)"), "{err}");
+    assert!(err.ends_with("\n2 errors\n"), "{err}");
+    let live = plane
+        .get("/api/v1/namespaces/helmish/configmaps/db")
+        .unwrap();
+    assert!(live["metadata"]["labels"]
+        .get("cleat.dev/release")
+        .is_none());
+
+    // The package may adopt one object by annotation; the other still fails.
+    let adopting = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: handmade\n  annotations:\n    cleat.dev/adopt: \"true\"\ndata:\n  value: \"1\"\n";
+    fs::write(pkg.join("templates/handmade.yaml"), adopting).unwrap();
+    let err = run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).err();
+    assert!(err.contains("helmish/db"), "{err}");
+    assert!(!err.contains("helmish/handmade"), "{err}");
+    fs::remove_file(pkg.join("templates/db.yaml")).unwrap();
+    let out = run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
+    assert!(out.contains("! adopt v1 ConfigMap helmish/handmade from no release (made by hand or by another tool)\n"), "{out}");
+    let live = plane
+        .get("/api/v1/namespaces/helmish/configmaps/handmade")
+        .unwrap();
+    assert_eq!(live["metadata"]["labels"]["cleat.dev/release"], "app");
+}
+
+#[test]
+fn rollback_leaves_an_object_another_release_adopted() {
+    let plane = ControlPlane::shared();
+    let (a, b) = (configmap("a"), configmap("b"));
+    let first = package("rollback-owner-1", &[("templates/a.yaml", &a)]);
+    let dir = project(
+        "rollback-owner",
+        &releases(&first, "rollback-owner", &["x"]),
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    fs::write(first.join("templates/b.yaml"), &b).unwrap();
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    // Release y adopts b; x's rollback to revision 1 would delete b.
+    let other = package("rollback-owner-2", &[("templates/b.yaml", &b)]);
+    let other_dir = project(
+        "rollback-owner-y",
+        &releases(&other, "rollback-owner", &["y"]),
+    );
+    run(plane, &other_dir, &["apply", "--yes", "--adopt"]).ok();
+    let out = run(plane, &dir, &["rollback", "x", "-n", "rollback-owner"]).ok();
+    assert!(out.contains("release x: revision 3: 0 created, 0 changed, 0 deleted, 1 unchanged\n  kept v1 ConfigMap rollback-owner/b: it belongs to cleat release `y` of namespace `rollback-owner` now\n"), "{out}");
+    assert!(plane
+        .get("/api/v1/namespaces/rollback-owner/configmaps/b")
+        .is_some());
+}
+
+const CRD: &[u8] = b"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gizmos, singular: gizmo, kind: Gizmo, listKind: GizmoList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+";
+
+#[test]
+fn a_crd_no_longer_rendered_is_kept_with_every_object_of_its_kind() {
+    let plane = ControlPlane::shared();
+    let cm = configmap("settings");
+    let pkg = package(
+        "crd-keep-package",
+        &[("crds/gizmo.yaml", CRD), ("templates/cm.yaml", &cm)],
+    );
+    let dir = project("crd-keep", &releases(&pkg, "crd-keep", &["gizmos"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    // Someone makes an object of the kind by hand.
+    let gizmo = "/apis/example.com/v1/namespaces/crd-keep/gizmos/handmade";
+    plane.apply_as(
+        "human",
+        gizmo,
+        serde_json::json!({"apiVersion": "example.com/v1", "kind": "Gizmo",
+            "metadata": {"name": "handmade", "namespace": "crd-keep"}}),
+    );
+    fs::remove_dir_all(pkg.join("crds")).unwrap();
+
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(
+        diff.code, 0,
+        "only a kept CRD: nothing changes\n{}{}",
+        diff.stdout, diff.stderr
+    );
+    assert!(diff.stdout.contains("= keep apiextensions.k8s.io/v1 CustomResourceDefinition gizmos.example.com: deleting it deletes every object of its kind (1 now)\n"), "{}", diff.stdout);
+    let text = fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+    fs::write(dir.join("cleat.yaml"), text + "    values: {replicas: 2}\n").unwrap();
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(out.contains("release gizmos: revision 2: 0 created, 1 changed, 0 deleted, 0 unchanged\n  kept apiextensions.k8s.io/v1 CustomResourceDefinition gizmos.example.com: deleting it deletes every object of its kind (1 now)\n"), "{out}");
+    assert!(plane.get(gizmo).is_some());
+
+    // The CRD stays the release's: only `--prune-crds` deletes it, shown first.
+    let diff = run(plane, &dir, &["diff", "--prune-crds"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stdout.contains("- delete apiextensions.k8s.io/v1 CustomResourceDefinition gizmos.example.com (no longer rendered)\n"), "{}", diff.stdout);
+    let out = run(plane, &dir, &["apply", "--yes", "--prune-crds"]).ok();
+    assert!(out.contains("1 deleted"), "{out}");
+}
+
+#[test]
+fn volumes_and_namespaces_holding_others_objects_are_kept() {
+    let plane = ControlPlane::shared();
+    let pvc = b"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    let scratch = b"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  annotations:\n    cleat.dev/deletable: \"true\"\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n";
+    let namespace = b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: keep-tenant\n";
+    let cm = configmap("settings");
+    let pkg = package(
+        "keep-package",
+        &[
+            ("templates/data.yaml", pvc),
+            ("templates/scratch.yaml", scratch),
+            ("templates/namespace.yaml", namespace),
+            ("templates/cm.yaml", &cm),
+        ],
+    );
+    let dir = project("keep", &releases(&pkg, "keep-data", &["store"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    plane.apply_as(
+        "human",
+        "/api/v1/namespaces/keep-tenant/configmaps/theirs",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "theirs", "namespace": "keep-tenant"}}),
+    );
+    for file in ["data.yaml", "scratch.yaml", "namespace.yaml"] {
+        fs::remove_file(pkg.join("templates").join(file)).unwrap();
+    }
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .contains("= keep v1 Namespace keep-tenant: it holds 1 objects of others\n"),
+        "{}",
+        diff.stdout
+    );
+    assert!(diff.stdout.contains("= keep v1 PersistentVolumeClaim keep-data/data: deleting it deletes its data; annotate it cleat.dev/deletable: \"true\" to allow that\n"), "{}", diff.stdout);
+    assert!(
+        diff.stdout
+            .contains("- delete v1 PersistentVolumeClaim keep-data/scratch (no longer rendered)\n"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout
+            .ends_with("0 to create, 0 to change, 1 to delete, 1 unchanged, 2 kept\n"),
+        "{}",
+        diff.stdout
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(plane.get("/api/v1/namespaces/keep-tenant").is_some());
+    assert!(plane
+        .get("/api/v1/namespaces/keep-data/persistentvolumeclaims/data")
+        .is_some());
+    let scratch = plane.get("/api/v1/namespaces/keep-data/persistentvolumeclaims/scratch");
+    assert!(
+        scratch.is_none() || scratch.unwrap()["metadata"]["deletionTimestamp"].is_string(),
+        "the deletable claim is deleted"
+    );
+}
