@@ -987,10 +987,25 @@ fn wait_succeeds_when_ready_and_times_out_with_the_reason_and_atomic_rolls_back(
         err.contains("error: release `waiting`: not ready within 2 s\n"),
         "{err}"
     );
+    // The failed apply stays recorded as pending, so nothing it made is
+    // unknown; status says so, and the next apply takes it over.
     assert_eq!(
         records(plane, "wait", "waiting"),
-        ["cleat.release.waiting.v1"],
-        "a failed wait records nothing"
+        ["cleat.release.waiting.v1", "cleat.release.waiting.v2"]
+    );
+    let status = run(plane, &dir, &["status"]);
+    assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+    assert!(
+        status
+            .stdout
+            .contains("  interrupted: the apply of revision 2 by "),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("  revision 1, applied "),
+        "{}",
+        status.stdout
     );
 
     // --atomic puts revision 1 back and says so.

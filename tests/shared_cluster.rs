@@ -269,3 +269,98 @@ fn volumes_and_namespaces_holding_others_objects_are_kept() {
         "the deletable claim is deleted"
     );
 }
+
+/// The names of the objects of `kind` (`/api/v1/.../configmaps`) labelled
+/// as release `release`'s.
+fn labelled(plane: &ControlPlane, path: &str, release: &str) -> Vec<String> {
+    let list = plane
+        .get(&format!("{path}?labelSelector=cleat.dev/release={release}"))
+        .unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_apply_killed_at_any_moment_leaves_nothing_unknown() {
+    let plane = ControlPlane::shared();
+    let many = b"{% for i in range(values.replicas) %}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ i }}\ndata:\n  index: {{ i | string }}\n{% endfor %}\n";
+    let schema = b"type: object\nproperties:\n  replicas: {type: integer, description: How many, default: 1}\n";
+    let pkg = package(
+        "killed-package",
+        &[
+            ("templates/many.yaml", many),
+            ("values.schema.yaml", schema),
+        ],
+    );
+    let release = |replicas: u32| {
+        format!(
+            "  - name: killed\n    namespace: killed\n    package: {}\n    values: {{replicas: {replicas}}}\n",
+            pkg.display()
+        )
+    };
+    let dir = project("killed", &release(400));
+    let kubeconfig = plane.kubeconfig.display().to_string();
+    let cache = dir.join(".cache").display().to_string();
+    for delay in [200, 700, 1500, 3000] {
+        fs::write(
+            dir.join("cleat.yaml"),
+            format!("releases:\n{}", release(400)),
+        )
+        .unwrap();
+        let mut apply = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
+            .args(["apply", "--yes"])
+            .current_dir(&dir)
+            .env("KUBECONFIG", &kubeconfig)
+            .env("XDG_CACHE_HOME", &cache)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        apply.kill().unwrap(); // SIGKILL: no clean-up of any kind
+        apply.wait().unwrap();
+        // The killed apply's lease would expire in 30 s; an operator may
+        // delete it, as this test does.
+        let lease = "/apis/coordination.k8s.io/v1/namespaces/killed/leases/cleat-release-killed";
+        if plane.get(lease).is_some() {
+            plane.delete(lease);
+        }
+        // A revert renders fewer objects; then the release is deleted.
+        fs::write(dir.join("cleat.yaml"), format!("releases:\n{}", release(5))).unwrap();
+        run(plane, &dir, &["apply", "--yes"]).ok();
+        let status = run(plane, &dir, &["status"]).ok();
+        assert!(!status.contains("interrupted"), "{status}");
+        assert!(!status.contains("unrecorded"), "{status}");
+        run(plane, &dir, &["delete", "killed", "-n", "killed"]).ok();
+        let left = labelled(plane, "/api/v1/namespaces/killed/configmaps", "killed");
+        assert!(
+            left.is_empty(),
+            "killed after {delay} ms: {} objects survived: {left:?}",
+            left.len()
+        );
+    }
+}
+
+#[test]
+fn status_reports_objects_labelled_as_the_release_but_in_no_record() {
+    let plane = ControlPlane::shared();
+    let cm = configmap("settings");
+    let pkg = package("unrecorded-package", &[("templates/cm.yaml", &cm)]);
+    let dir = project("unrecorded", &releases(&pkg, "unrecorded", &["tracked"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    plane.apply_as(
+        "old-cleat",
+        "/api/v1/namespaces/unrecorded/configmaps/stray",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "stray", "namespace": "unrecorded",
+                "labels": {"cleat.dev/release": "tracked"},
+                "annotations": {"cleat.dev/release-namespace": "unrecorded"}}}),
+    );
+    let status = run(plane, &dir, &["status", "--exit-code"]);
+    assert_eq!(status.code, 2, "{}{}", status.stdout, status.stderr);
+    assert!(status.stdout.contains("  unrecorded: 1 objects carry the release's labels but are in no record\n    ? v1 ConfigMap unrecorded/stray\n"), "{}", status.stdout);
+}

@@ -76,8 +76,11 @@ pub struct Plan {
     pub namespaces: Vec<String>,
     /// Objects of the previous record no longer rendered: pruned after apply.
     pub deletions: Vec<Deletion>,
-    /// The release's newest record, if it was applied before.
+    /// The release's newest complete record, if it was applied before.
     pub previous: Option<Record>,
+    /// An apply after it that did not finish: the plan takes it over, and
+    /// what it may have made that is no longer rendered is pruned.
+    pub interrupted: Option<Record>,
 }
 
 impl Plan {
@@ -85,6 +88,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         !self.namespaces.is_empty()
             || self.deletions.iter().any(|d| d.keep.is_none())
+            || self.interrupted.is_some()
             || self.objects.iter().any(|o| o.change != Change::Unchanged)
     }
 }
@@ -251,16 +255,15 @@ pub async fn plan(
     }
     // Read after the objects, so that a user who may not use the namespace
     // hears it about an object rather than about cleat's records.
-    let previous = crate::cluster::record::latest(cluster, release, namespace).await?;
-    let gone = previous
-        .iter()
-        .flat_map(|r| &r.inventory)
+    let newest = crate::cluster::record::newest(cluster, release, namespace).await?;
+    let gone = newest
+        .inventory()
+        .into_iter()
         .filter(|item| {
             !planned
                 .iter()
                 .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name))
         })
-        .cloned()
         .collect();
     let allow = prune::Allow {
         definitions: options.prune_crds,
@@ -276,7 +279,8 @@ pub async fn plan(
         objects: planned,
         namespaces,
         deletions,
-        previous,
+        previous: newest.complete,
+        interrupted: newest.pending,
     })
 }
 

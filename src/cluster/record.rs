@@ -1,7 +1,11 @@
 //! Release records: what was applied, kept in the cluster.
 //!
-//! After every successful apply, cleat stores one Secret per revision in the
-//! release's namespace (type `cleat.dev/release.v1`, named
+//! Before its first write to the cluster, an apply stores the revision it is
+//! about to make as pending, with every object it may create; after it
+//! succeeds, the same record is stored complete. So an apply that is killed
+//! or fails leaves nothing unknown: its pending record lists what it may have
+//! made, and the next apply takes it over. cleat stores one Secret per
+//! revision in the release's namespace (type `cleat.dev/release.v1`, named
 //! `cleat.release.NAME.vN`, labelled with the release and revision): the
 //! lock entry that was applied (secrets only as SHA-256 markers), the
 //! inventory of applied objects with their uids, the revision, and when and
@@ -41,6 +45,86 @@ pub struct Record {
     pub applied_by: String,
     pub lock: LockedRelease,
     pub inventory: Vec<Item>,
+    /// An apply that has not finished (or failed) writing this revision.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+/// The newest records of a release: its newest complete revision, and an
+/// unfinished apply after it.
+#[derive(Debug, Clone, Default)]
+pub struct Newest {
+    pub complete: Option<Record>,
+    pub pending: Option<Record>,
+}
+
+impl Newest {
+    /// From a release's records, oldest first.
+    fn of(mut history: Vec<Record>) -> Newest {
+        let pending = match history.last() {
+            Some(last) if last.pending => history.pop(),
+            _ => None,
+        };
+        history.retain(|r| !r.pending);
+        Newest {
+            complete: history.pop(),
+            pending,
+        }
+    }
+
+    /// The revision the next apply records: the unfinished one, which it
+    /// takes over, else the one after the newest.
+    pub fn next_revision(&self) -> u64 {
+        match (&self.pending, &self.complete) {
+            (Some(pending), _) => pending.revision,
+            (None, Some(complete)) => complete.revision + 1,
+            (None, None) => 1,
+        }
+    }
+
+    /// The newest revision recorded, complete or not.
+    pub fn revision(&self) -> Option<u64> {
+        self.pending
+            .as_ref()
+            .or(self.complete.as_ref())
+            .map(|r| r.revision)
+    }
+
+    /// Every object the newest records list, each once (with the newest
+    /// uid known for it).
+    pub fn inventory(&self) -> Vec<Item> {
+        let mut items: std::collections::BTreeMap<
+            (String, String, Option<String>, String),
+            Option<String>,
+        > = Default::default();
+        for item in self
+            .complete
+            .iter()
+            .chain(&self.pending)
+            .flat_map(|r| &r.inventory)
+        {
+            let key = (
+                item.api_version.clone(),
+                item.kind.clone(),
+                item.namespace.clone(),
+                item.name.clone(),
+            );
+            let known = items.entry(key).or_default();
+            if item.uid.is_some() {
+                known.clone_from(&item.uid);
+            }
+        }
+        items
+            .into_iter()
+            .map(|((api_version, kind, namespace, name), uid)| Item {
+                api_version,
+                kind,
+                namespace,
+                name,
+                uid,
+            })
+            .collect()
+    }
 }
 
 /// An applied object.
@@ -105,7 +189,7 @@ async fn secrets(
     Ok(cluster.api(&cluster.served("v1", "Secret").await?, namespace))
 }
 
-/// The newest record of every release in `namespace`, or in every
+/// The newest complete record of every release in `namespace`, or in every
 /// namespace, sorted by namespace and name.
 pub async fn all(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Record>, Diagnostic> {
     let api = secrets(cluster, namespace).await?;
@@ -123,6 +207,9 @@ pub async fn all(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Recor
             &name,
             secret.data["data"]["record"].as_str().unwrap_or_default(),
         )?;
+        if record.pending {
+            continue;
+        }
         let key = (record.namespace.clone(), record.release.clone());
         if newest
             .get(&key)
@@ -134,8 +221,8 @@ pub async fn all(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Recor
     Ok(newest.into_values().collect())
 }
 
-/// Every record of `release` in `namespace`, oldest first. A namespace or
-/// release without records gives an empty list.
+/// Every record of `release` in `namespace`, oldest first, a pending one
+/// included. A namespace or release without records gives an empty list.
 pub async fn history(
     cluster: &Cluster,
     release: &str,
@@ -166,16 +253,26 @@ pub async fn history(
     Ok(records)
 }
 
-/// The newest record of `release`, if it was ever applied.
+/// The newest complete record of `release`, and an unfinished apply after it.
+pub async fn newest(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+) -> Result<Newest, Diagnostic> {
+    Ok(Newest::of(history(cluster, release, namespace).await?))
+}
+
+/// The newest complete record of `release`, if it was ever applied.
 pub async fn latest(
     cluster: &Cluster,
     release: &str,
     namespace: &str,
 ) -> Result<Option<Record>, Diagnostic> {
-    Ok(history(cluster, release, namespace).await?.pop())
+    Ok(newest(cluster, release, namespace).await?.complete)
 }
 
-/// Stores `record`, then deletes revisions older than the newest `keep`.
+/// Stores `record`; a complete one then deletes revisions older than the
+/// newest `keep`.
 pub async fn write(cluster: &Cluster, record: &Record, keep: usize) -> Result<(), Diagnostic> {
     let api = secrets(cluster, Some(&record.namespace)).await?;
     let name = secret_name(&record.release, record.revision);
@@ -200,6 +297,9 @@ pub async fn write(cluster: &Cluster, record: &Record, keep: usize) -> Result<()
     retry(|| api.patch(&name, &params, &patch))
         .await
         .map_err(|e| cluster.error(&format!("writing release record `{name}`"), &e))?;
+    if record.pending {
+        return Ok(());
+    }
     let history = history(cluster, &record.release, &record.namespace).await?;
     let excess = history.len().saturating_sub(keep.max(1));
     let params = DeleteParams::default();

@@ -72,6 +72,16 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             &format!("release {} (namespace {})", plan.release, plan.namespace),
         ));
         text.push('\n');
+        if let Some(pending) = &plan.interrupted {
+            text.push_str(&paint(
+                "35",
+                &format!(
+                    "! take over the unfinished apply of revision {} by {} at {}",
+                    pending.revision, pending.applied_by, pending.applied_at
+                ),
+            ));
+            text.push('\n');
+        }
         for namespace in &plan.namespaces {
             text.push_str(&paint("32", &format!("+ create v1 Namespace {namespace}")));
             text.push('\n');
@@ -180,6 +190,7 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                 "objects": objects,
                 "delete": deletions,
                 "keep": kept,
+                "takeOver": plan.interrupted.as_ref().map(|r| r.revision),
             })
         })
         .collect();

@@ -23,7 +23,9 @@ pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         }
     };
     super::write(out, &text)?;
-    let drifted = statuses.iter().any(|s| !s.drift.is_empty());
+    let drifted = statuses
+        .iter()
+        .any(|s| !s.drift.is_empty() || s.interrupted.is_some() || !s.unrecorded.is_empty());
     Ok(Outcome {
         exit_code: if args.exit_code && drifted { 2 } else { 0 },
         ..Outcome::default()
@@ -37,6 +39,21 @@ fn text(statuses: &[Status]) -> String {
             "release {} (namespace {})\n",
             status.release, status.namespace
         ));
+        if let Some(pending) = &status.interrupted {
+            text.push_str(&format!(
+                "  interrupted: the apply of revision {} by {} at {} did not finish; the next `cleat apply` takes it over\n",
+                pending.revision, pending.applied_by, pending.applied_at
+            ));
+        }
+        if !status.unrecorded.is_empty() {
+            text.push_str(&format!(
+                "  unrecorded: {} objects carry the release's labels but are in no record\n",
+                status.unrecorded.len()
+            ));
+            for id in &status.unrecorded {
+                text.push_str(&format!("    ? {id}\n"));
+            }
+        }
         let Some(record) = &status.record else {
             text.push_str("  not applied: no record in the cluster\n");
             continue;
@@ -84,6 +101,12 @@ fn json(statuses: &[Status]) -> serde_json::Value {
                 "lockDigest": status.locked,
                 "upToDate": status.up_to_date(),
                 "drift": status.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "interrupted": status.interrupted.as_ref().map(|r| serde_json::json!({
+                    "revision": r.revision,
+                    "appliedAt": r.applied_at,
+                    "appliedBy": r.applied_by,
+                })),
+                "unrecorded": status.unrecorded,
             })
         })
         .collect();

@@ -2,14 +2,15 @@
 //! and recorded as a revision, under the release's lease; with `atomic`, a
 //! failure puts the previous revision back.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::authoring::repository::Client;
 use crate::cluster::apply::{self, Applied};
 use crate::cluster::client::Cluster;
 use crate::cluster::lease;
-use crate::cluster::plan::{self, Change, Plan};
-use crate::cluster::prune::{self, Allow, Deletion, Pruned};
+use crate::cluster::plan::{self, Plan};
+use crate::cluster::prune::{self, Pruned};
 use crate::cluster::record::{self, Item, Record};
 use crate::release::lock::LockedRelease;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
@@ -73,16 +74,20 @@ pub async fn deploy(planned: &PlannedRelease, options: Options) -> Result<Deploy
     apply::create_namespace(cluster, &plan.namespace).await?;
     let held = lease::acquire(cluster, &plan.release, &plan.namespace).await?;
     let result = async {
-        let newest = record::latest(cluster, &plan.release, &plan.namespace).await?;
-        if let Some(newest) = newest {
-            if plan.previous.as_ref().map(|r| r.revision) != Some(newest.revision) {
-                return Err(Diagnostic::error(format!(
-                    "release `{}` was applied by {} while this plan was made",
-                    plan.release, newest.applied_by
-                ))
-                .hint("run the apply again to plan against what is there now")
-                .into());
-            }
+        let newest = record::newest(cluster, &plan.release, &plan.namespace).await?;
+        let planned_on = plan.interrupted.as_ref().or(plan.previous.as_ref());
+        if newest.revision() != planned_on.map(|r| r.revision) {
+            let by = newest
+                .pending
+                .as_ref()
+                .or(newest.complete.as_ref())
+                .map_or("someone", |r| r.applied_by.as_str());
+            return Err(Diagnostic::error(format!(
+                "release `{}` was applied by {by} while this plan was made",
+                plan.release
+            ))
+            .hint("run the apply again to plan against what is there now")
+            .into());
         }
         apply_and_record(planned, options).await
     }
@@ -93,14 +98,25 @@ pub async fn deploy(planned: &PlannedRelease, options: Options) -> Result<Deploy
     Ok(deployed)
 }
 
-/// Applies one planned release (its lease held), waits for readiness when
-/// asked, prunes, and records the new revision. With `atomic`, a failure
-/// puts the previous revision back and reports both.
+/// Applies one planned release (its lease held): records the revision as
+/// pending with every object it may create, applies, waits for readiness
+/// when asked, prunes, and records the revision complete. With `atomic`, a
+/// failure puts the previous revision back and reports both.
 async fn apply_and_record(
     planned: &PlannedRelease,
     options: Options,
 ) -> Result<Deployed, Diagnostics> {
     let (cluster, plan) = (&planned.cluster, &planned.plan);
+    let revision = match options.revision {
+        Revision::Next => record::newest(cluster, &plan.release, &plan.namespace)
+            .await?
+            .next_revision(),
+        Revision::Restored(revision) => revision,
+    };
+    let mut record = new_record(cluster, plan, &planned.locked, revision, options);
+    record.pending = true;
+    record.inventory = touched(plan);
+    record::write(cluster, &record, options.history_max).await?;
     let apply_options = apply::Options {
         force: options.force,
         concurrency: options.concurrency,
@@ -135,10 +151,11 @@ async fn apply_and_record(
         }
         (Err(failure), _, _) => return Err(failure),
     };
-    let mut inventory = applied.inventory.clone();
-    inventory.extend(pruned.retained.iter().cloned());
-    inventory.sort();
-    let revision = write_record(cluster, plan, &planned.locked, inventory, options).await?;
+    record.pending = false;
+    record.inventory = applied.inventory.clone();
+    record.inventory.extend(pruned.retained.iter().cloned());
+    record.inventory.sort();
+    record::write(cluster, &record, options.history_max).await?;
     Ok(Deployed {
         release: plan.release.clone(),
         namespace: plan.namespace.clone(),
@@ -149,52 +166,62 @@ async fn apply_and_record(
     })
 }
 
-/// Records what was applied of `plan` with `lock` as a revision: the next
-/// one, or the restored one.
-async fn write_record(
+/// Every object applying `plan` may create, change or delete: what a
+/// pending record lists, so that an apply killed at any moment leaves
+/// nothing unrecorded.
+fn touched(plan: &Plan) -> Vec<Item> {
+    let mut items: Vec<Item> = plan
+        .objects
+        .iter()
+        .map(|object| Item {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            uid: object.uid.clone(),
+        })
+        .chain(plan.deletions.iter().map(|d| d.item.clone()))
+        .collect();
+    items.sort();
+    items
+}
+
+/// The record of `revision` of the planned release with `lock`, applied
+/// now, its inventory still empty.
+fn new_record(
     cluster: &Cluster,
     plan: &Plan,
     lock: &LockedRelease,
-    inventory: Vec<Item>,
+    revision: u64,
     options: Options,
-) -> Result<u64, Diagnostics> {
-    let (revision, applied_by) = match options.revision {
-        Revision::Next => {
-            let current = record::latest(cluster, &plan.release, &plan.namespace).await?;
-            let revision = current.as_ref().map_or(1, |r| r.revision + 1);
-            (
-                revision,
-                format!("{} (context {})", lease::operator(), cluster.context),
-            )
-        }
-        Revision::Restored(revision) => (
-            revision,
-            format!(
-                "{} (context {}, restored)",
-                lease::operator(),
-                cluster.context
-            ),
-        ),
+) -> Record {
+    let restored = match options.revision {
+        Revision::Next => "",
+        Revision::Restored(_) => ", restored",
     };
-    let record = Record {
+    Record {
         record_version: record::VERSION,
         release: plan.release.clone(),
         namespace: plan.namespace.clone(),
         revision,
         applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        applied_by,
+        applied_by: format!(
+            "{} (context {}{restored})",
+            lease::operator(),
+            cluster.context
+        ),
         lock: lock.clone(),
-        inventory,
-    };
-    record::write(cluster, &record, options.history_max).await?;
-    Ok(revision)
+        inventory: Vec::new(),
+        pending: false,
+    }
 }
 
-/// Applies the `previous` revision again after a failed apply of `plan`: its
-/// objects, and deletes what the failed apply created that it does not have.
-/// The rollback is not waited for: its objects were ready before.
+/// Applies the `previous` revision again after a failed apply of `plan`,
+/// taking over the failed apply's pending record: its objects, and what the
+/// failed apply made that it does not have is pruned. The rollback is not
+/// waited for: its objects were ready before.
 async fn roll_back(
-    cluster: &Cluster,
+    cluster: &Arc<Cluster>,
     plan: &Plan,
     previous: &Record,
     options: Options,
@@ -215,7 +242,7 @@ async fn roll_back(
         prune_crds: false,
         concurrency: options.concurrency,
     };
-    let mut back = plan::plan(
+    let back = plan::plan(
         cluster,
         &plan.release,
         &plan.namespace,
@@ -223,47 +250,20 @@ async fn roll_back(
         plan_options,
     )
     .await?;
-    let mut created = Vec::new();
-    for object in plan.objects.iter().filter(|o| o.change == Change::Create) {
-        let known = previous.inventory.iter().any(|item| {
-            item.same_object(
-                &object.api_version,
-                &object.kind,
-                object.namespace.as_deref(),
-                &object.name,
-            )
-        });
-        if !known {
-            created.push(Item {
-                api_version: object.api_version.clone(),
-                kind: object.kind.clone(),
-                namespace: object.namespace.clone(),
-                name: object.name.clone(),
-                uid: None,
-            });
-        }
-    }
-    let created: Vec<Deletion> = prune::classify(
-        cluster,
-        &plan.release,
-        &plan.namespace,
-        created,
-        Allow::default(),
-    )
-    .await?;
-    back.deletions.extend(created);
-    let apply_options = apply::Options {
-        force: true,
-        concurrency: options.concurrency,
+    let back = PlannedRelease {
+        cluster: Arc::clone(cluster),
+        plan: back,
+        locked: previous.lock.clone(),
+        lease: None,
     };
-    let applied = apply::apply(cluster, &back, apply_options).await?;
-    let pruned = prune::prune(cluster, &back.release, &back.namespace, &back.deletions).await?;
-    let mut inventory = applied.inventory;
-    inventory.extend(pruned.retained);
-    inventory.sort();
     let options = Options {
+        force: true,
+        wait: None,
+        atomic: false,
         revision: Revision::Next,
         ..options
     };
-    write_record(cluster, &back, &previous.lock, inventory, options).await
+    Box::pin(apply_and_record(&back, options))
+        .await
+        .map(|deployed| deployed.revision)
 }

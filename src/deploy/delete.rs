@@ -13,8 +13,8 @@ pub struct Deleted {
     pub records: usize,
 }
 
-/// Deletes the objects of the newest record of `release` in `namespace` that
-/// still belong to it, CRDs only with `include_crds`, then every record of
+/// Deletes the objects of the newest record of `release` in `namespace`, and
+/// of an unfinished apply after it, that still belong to it, CRDs only with `include_crds`, then every record of
 /// the release.
 pub async fn delete(
     cluster: &Cluster,
@@ -22,16 +22,17 @@ pub async fn delete(
     namespace: &str,
     include_crds: bool,
 ) -> Result<Deleted, Diagnostics> {
-    let Some(newest) = record::latest(cluster, release, namespace).await? else {
+    let newest = record::newest(cluster, release, namespace).await?;
+    if newest.revision().is_none() {
         return Err(record::not_found(release, namespace, &cluster.context).into());
-    };
+    }
     let allow = Allow {
         definitions: include_crds,
     };
     // CRDs last, so that what they would take with them is counted after the
     // release's own objects of their kinds are gone.
     let (definitions, objects): (Vec<_>, Vec<_>) = newest
-        .inventory
+        .inventory()
         .into_iter()
         .partition(|item| item.kind == "CustomResourceDefinition");
     let mut pruned = Pruned::default();

@@ -4,10 +4,14 @@
 use std::path::Path;
 
 use crate::authoring::repository::Client;
-use crate::cluster::client::{Cluster, Connection};
-use crate::cluster::ownership::Owner;
+use std::collections::{BTreeMap, BTreeSet};
+
+use kube::api::ListParams;
+
+use crate::cluster::client::{retry, Cluster, Connection};
+use crate::cluster::ownership::{Owner, RELEASE_LABEL};
 use crate::cluster::plan::{self, Change};
-use crate::cluster::record::{self, Record};
+use crate::cluster::record::{self, Newest, Record};
 use crate::release::prepare::Prepared;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -15,8 +19,12 @@ use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 pub struct Status {
     pub release: String,
     pub namespace: String,
-    /// The newest record, if the release was ever applied.
+    /// The newest complete record, if the release was ever applied.
     pub record: Option<Record>,
+    /// An apply after it that did not finish.
+    pub interrupted: Option<Record>,
+    /// Objects labelled as the release's that no record lists.
+    pub unrecorded: Vec<String>,
     /// The digest the release file or lockfile has for it now.
     pub locked: String,
     /// Objects whose live state differs from the record.
@@ -65,15 +73,18 @@ pub async fn status(
     for release in releases {
         let locked = &release.locked;
         let cluster = connection.connect(locked.context.as_deref()).await?;
-        let record = record::latest(&cluster, &locked.name, &locked.namespace).await?;
-        let drift = match &record {
+        let newest = record::newest(&cluster, &locked.name, &locked.namespace).await?;
+        let drift = match &newest.complete {
             None => Vec::new(),
             Some(record) => drift(&cluster, record, base, concurrency).await?,
         };
+        let unrecorded = unrecorded(&cluster, release, &newest).await?;
         statuses.push(Status {
             release: locked.name.clone(),
             namespace: locked.namespace.clone(),
-            record,
+            record: newest.complete,
+            interrupted: newest.pending,
+            unrecorded,
             locked: locked.digest.clone(),
             drift,
         });
@@ -124,4 +135,79 @@ async fn drift(
             (None, Change::Unchanged) => None,
         })
         .collect())
+}
+
+/// Objects that carry the release's marks but that no record lists (left by
+/// an apply of a cleat without pending records, or made by hand with the
+/// release's labels): one LIST with a label selector per kind the records
+/// and the release's objects have, in each of their namespaces.
+async fn unrecorded(
+    cluster: &Cluster,
+    release: &Prepared,
+    newest: &Newest,
+) -> Result<Vec<String>, Diagnostic> {
+    let (name, namespace) = (&release.locked.name, &release.locked.namespace);
+    let recorded = newest.inventory();
+    let mut kinds: BTreeMap<(String, String), BTreeSet<Option<String>>> = BTreeMap::new();
+    let rendered = release.objects.iter().map(|o| {
+        (
+            &o.api_version,
+            &o.kind,
+            o.namespace.clone().or(Some(namespace.clone())),
+        )
+    });
+    let listed = recorded
+        .iter()
+        .map(|i| (&i.api_version, &i.kind, i.namespace.clone()));
+    for (api_version, kind, object_namespace) in rendered.chain(listed) {
+        kinds
+            .entry((api_version.clone(), kind.clone()))
+            .or_default()
+            .insert(object_namespace);
+    }
+    let selector = format!("{RELEASE_LABEL}={name}");
+    let mut found = Vec::new();
+    for ((api_version, kind), namespaces) in kinds {
+        let Some(resource) = cluster.resource(&api_version, &kind).await? else {
+            continue;
+        };
+        let namespaces: Vec<Option<String>> = if resource.namespaced {
+            namespaces.into_iter().collect()
+        } else {
+            vec![None]
+        };
+        for object_namespace in namespaces {
+            let api = cluster.api(&resource, object_namespace.as_deref());
+            let params = ListParams::default().labels(&selector);
+            let list = match retry(|| api.list(&params)).await {
+                Ok(list) => list,
+                // What the user may not list, status cannot check.
+                Err(kube::Error::Api(e)) if e.code == 403 => continue,
+                Err(e) => return Err(cluster.error(&format!("listing {api_version} {kind}"), &e)),
+            };
+            for object in list.items {
+                let value = serde_json::to_value(&object).unwrap_or_default();
+                let is_record = value["type"] == record::TYPE;
+                let owned = Owner::of(&value).is_release(name, namespace);
+                let object_name = object.metadata.name.clone().unwrap_or_default();
+                let known = recorded.iter().any(|item| {
+                    item.same_object(
+                        &api_version,
+                        &kind,
+                        object.metadata.namespace.as_deref(),
+                        &object_name,
+                    )
+                });
+                if owned && !known && !is_record && kind != "Lease" {
+                    found.push(crate::authoring::object::id(
+                        &api_version,
+                        &kind,
+                        object.metadata.namespace.as_deref(),
+                        &object_name,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(found)
 }
