@@ -237,7 +237,7 @@ pub struct ReleaseFileArgs {
 /// Without `--env`, every environment the file declares is locked (or the
 /// releases as declared, when it declares none); with `--env`, only that
 /// one is locked again and the others are kept. The lockfile records package
-/// versions and digests, merged values (secrets only as their SHA-256) and
+/// versions and digests, merged values (secrets only as salted hashes) and
 /// every rendered object's digest; the same inputs write the same bytes.
 #[derive(Debug, Args)]
 #[command(
@@ -439,7 +439,7 @@ pub struct StatusArgs {
 /// Apply a recorded revision of a release again, as a new revision.
 ///
 /// The revision's packages come from the cache by digest and its values from
-/// the record (secrets read again and checked against their SHA-256); objects
+/// the record (secrets read again and checked against their markers); objects
 /// the newest revision has and the old one does not are deleted.
 #[derive(Debug, Args)]
 #[command(
@@ -491,8 +491,9 @@ pub struct BackupArgs {
     /// Include the live objects as the cluster holds them (Secret values dropped)
     #[arg(long)]
     pub include_live: bool,
-    /// With --include-live, keep Secret values in the bundle, in plain base64
-    #[arg(long, requires = "include_live")]
+    /// Keep Secret values in the bundle, rendered and live, in plain base64
+    /// (without it, Secrets are kept without `data` and `stringData`)
+    #[arg(long)]
     pub include_secrets: bool,
     /// The bundle to write
     #[arg(short, long, value_name = "BUNDLE.tgz")]

@@ -70,12 +70,23 @@ fn examples_are_reproduced_byte_for_byte_and_validate_against_the_schema() {
         let committed = fs::read(root().join(example).join("cleat.lock")).unwrap();
         let copy = temp_dir("example").join("copy");
         copy_dir(&root().join(example), &copy);
-        fs::remove_file(copy.join("cleat.lock")).unwrap();
+        // Locking again writes the same bytes: secrets keep their salted markers.
         run(&copy, &["lock"]).ok();
         assert!(
             fs::read(copy.join("cleat.lock")).unwrap() == committed,
             "{example}/cleat.lock is not what `cleat lock` writes; run `REPORT_DB_PASSWORD={SECRET} cleat lock --file {example}/cleat.yaml` and review"
         );
+        // From nothing, only the salts of secret markers (and the digests
+        // over them) can differ.
+        let text = String::from_utf8(committed.clone()).unwrap();
+        if !text.contains("secretFrom") {
+            fs::remove_file(copy.join("cleat.lock")).unwrap();
+            run(&copy, &["lock"]).ok();
+            assert!(
+                fs::read(copy.join("cleat.lock")).unwrap() == committed,
+                "{example}: not reproduced from nothing"
+            );
+        }
         let document: serde_json::Value = serde_json::from_slice(&committed).unwrap();
         if let Err(e) = schema_validates(&schema, &document) {
             panic!("{example}/cleat.lock does not validate against lockfile.schema.json: {e}");
@@ -243,14 +254,26 @@ fn secrets_never_appear_in_the_lockfile() {
     let text = fs::read_to_string(dir.join("cleat.lock")).unwrap();
     assert!(!text.contains(SECRET), "{text}");
     assert!(!text.contains("file-secret-value"), "{text}");
+    // Markers hold a salted argon2id hash: no unsalted digest confirms a guess.
     assert!(
-        text.contains(&cleat::shared::digest::sha256(SECRET.as_bytes())),
+        !text.contains(&cleat::shared::digest::sha256(SECRET.as_bytes())),
         "{text}"
     );
     assert!(
-        text.contains(&cleat::shared::digest::sha256(b"file-secret-value")),
+        !text.contains(&cleat::shared::digest::sha256(b"file-secret-value")),
         "{text}"
     );
+    assert_eq!(
+        text.matches("\"hash\": \"$argon2id$v=19$m=19456,t=2,p=1$")
+            .count(),
+        2,
+        "{text}"
+    );
+    // The same secrets keep their markers: locking again writes the same bytes.
+    run(&dir, &["lock"]).ok();
+    assert_eq!(fs::read_to_string(dir.join("cleat.lock")).unwrap(), text);
+    run(&dir, &["lock", "--check"]).ok();
+    run(&dir, &["template", "web", "--locked"]).ok();
     assert!(text.contains("\"env\": \"REPORT_DB_PASSWORD\""), "{text}");
     assert!(text.contains("\"file\": \"token.txt\""), "{text}");
     // A changed secret shows as changed, without its value.
@@ -309,7 +332,7 @@ fn a_lockfile_renders_without_the_release_files_sources() {
     )
     .err();
     assert!(
-        err.starts_with("error: release `web`: secret `password` is not the one locked (sha256:"),
+        err.starts_with("error: release `web`: secret `password` is not the one locked\n"),
         "{err}"
     );
     // Without the cache, the package is nowhere.
@@ -334,7 +357,7 @@ fn corrupt_truncated_and_future_lockfiles_are_refused() {
     let cases = [
         (good[..good.len() / 2].to_string(), "error: lockfile `cleat.lock` is truncated: EOF while parsing"),
         ("{\"lockfileVersion\": 1, \"generatedBy\": \"x\" ] }".to_string(), "error: lockfile `cleat.lock` is not valid JSON: expected `,` or `}` at line 1 column 43"),
-        (good.replace("\"lockfileVersion\": 1", "\"lockfileVersion\": 2"), "error: lockfile `cleat.lock` has format version 2, but this cleat (0.1.0) reads version 1\n"),
+        (good.replace("\"lockfileVersion\": 2", "\"lockfileVersion\": 3"), "error: lockfile `cleat.lock` has format version 3, but this cleat (0.1.0) reads version 2\n"),
         ("{\"releases\": []}".to_string(), "error: lockfile `cleat.lock` has no `lockfileVersion`: it is not a cleat lockfile"),
         (good.replace("\"namespace\": \"web\"", "\"namespace\": \"other\""), "error: lockfile `cleat.lock` has release `web` whose content does not match its digest"),
         (good.replace("\"objects\"", "\"object\""), "error: lockfile `cleat.lock` is not a valid lockfile: unknown field `object`"),
@@ -458,4 +481,47 @@ error: there is no environment `production`
     );
     let err = run(&dir, &["lock"]).err();
     assert!(err.starts_with("error: a secret reference must be `secretFrom: {env: NAME}` or `secretFrom: {file: PATH}`\n  --> cleat.yaml:7:18\n"), "{err}");
+}
+
+#[test]
+fn a_lockfile_of_version_1_is_read_and_rewritten_with_salted_markers() {
+    let dir = project("version-1");
+    // Turn the lockfile into what cleat wrote before version 2: unsalted
+    // SHA-256 markers, with the release digests that go with them.
+    let mut lockfile: cleat::release::lock::Lockfile =
+        serde_json::from_str(&fs::read_to_string(dir.join("cleat.lock")).unwrap()).unwrap();
+    lockfile.lockfile_version = 1;
+    for release in &mut lockfile.environments[0].releases {
+        for (key, value) in [("password", SECRET), ("token", "file-secret-value")] {
+            let marker = &mut release.values[key];
+            marker.as_object_mut().unwrap().shift_remove("hash");
+            marker["sha256"] = cleat::shared::digest::sha256(value.as_bytes()).into();
+        }
+        release.digest = release.compute_digest();
+    }
+    fs::write(dir.join("cleat.lock"), lockfile.to_text()).unwrap();
+    // It is still read: its secrets are checked against the old markers.
+    run(&dir, &["template", "web", "--lockfile", "cleat.lock"]).ok();
+    let cache = dir.join(".cache").display().to_string();
+    let err = cleat_with(
+        &dir,
+        &["template", "web", "--lockfile", "cleat.lock"],
+        &[("XDG_CACHE_HOME", &cache), ("REPORT_DB_PASSWORD", "guess")],
+    )
+    .err();
+    assert!(
+        err.starts_with("error: release `web`: secret `password` is not the one locked\n"),
+        "{err}"
+    );
+    // `cleat lock` rewrites it, saying so.
+    let locked = run(&dir, &["lock"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    assert!(locked.stderr.contains("warning: `cleat.lock` held 2 secret markers of lockfile version 1 (an unsalted SHA-256, which confirms a guessed secret); they are rewritten as salted argon2id hashes\n"), "{}", locked.stderr);
+    let text = fs::read_to_string(dir.join("cleat.lock")).unwrap();
+    assert!(text.contains("\"lockfileVersion\": 2"), "{text}");
+    assert!(!text.contains("\"sha256\": \"sha256:"), "{text}");
+    assert!(
+        !text.contains(&cleat::shared::digest::sha256(SECRET.as_bytes())),
+        "{text}"
+    );
 }

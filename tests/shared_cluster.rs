@@ -7,7 +7,7 @@ mod common;
 
 use std::fs;
 
-use common::cluster::{configmap, project, run, ControlPlane};
+use common::cluster::{configmap, project, run, run_with, ControlPlane};
 use common::package;
 
 fn releases(pkg: &std::path::Path, namespace: &str, names: &[&str]) -> String {
@@ -363,4 +363,123 @@ fn status_reports_objects_labelled_as_the_release_but_in_no_record() {
     let status = run(plane, &dir, &["status", "--exit-code"]);
     assert_eq!(status.code, 2, "{}{}", status.stdout, status.stderr);
     assert!(status.stdout.contains("  unrecorded: 1 objects carry the release's labels but are in no record\n    ? v1 ConfigMap unrecorded/stray\n"), "{}", status.stdout);
+}
+
+#[test]
+fn secret_values_appear_in_no_output_and_no_artefact() {
+    use base64::Engine;
+    use std::io::Read;
+    let plane = ControlPlane::shared();
+    let secret = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: credentials\ndata:\n  password: {{ values.password | b64encode }}\nstringData:\n  dsn: {{ \"postgres://app:\" ~ values.password ~ \"@db\" }}\n";
+    let schema =
+        b"type: object\nproperties:\n  password: {type: string, description: The password}\n";
+    let pkg = package(
+        "secret-package",
+        &[
+            ("templates/secret.yaml", secret),
+            ("values.schema.yaml", schema),
+        ],
+    );
+    let dir = project(
+        "secrets",
+        &format!(
+            "  - name: vault\n    namespace: secrets\n    package: {}\n    values:\n      password: {{secretFrom: {{env: APP_PASSWORD}}}}\n",
+            pkg.display()
+        ),
+    );
+    let mut seen = String::new();
+    let mut step = |args: &[&str], password: &str| {
+        let out = run_with(plane, &dir, args, &[("APP_PASSWORD", password)]);
+        seen.push_str(&out.stdout);
+        seen.push_str(&out.stderr);
+        out
+    };
+    let (first, second) = ("correct-horse-battery", "staple-tr0ub4dor");
+    assert_eq!(step(&["lock"], first).code, 0);
+    assert_eq!(step(&["diff"], first).code, 2);
+    assert_eq!(step(&["diff", "-o", "json"], first).code, 2);
+    assert_eq!(step(&["apply", "--yes"], first).code, 0);
+    assert_eq!(step(&["lock"], second).code, 0);
+    let diff = step(&["diff"], second);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stdout.contains("(hidden, digest "), "{}", diff.stdout);
+    assert_eq!(step(&["diff", "-o", "json"], second).code, 2);
+    assert_eq!(step(&["apply", "--yes"], second).code, 0);
+    assert_eq!(step(&["status"], second).code, 0);
+    let bundle = dir.join("backup.tgz");
+    let bundle_arg = bundle.display().to_string();
+    assert_eq!(
+        step(
+            &[
+                "backup",
+                "-n",
+                "secrets",
+                "--include-live",
+                "-o",
+                &bundle_arg
+            ],
+            second
+        )
+        .code,
+        0
+    );
+    assert_eq!(step(&["verify", &bundle_arg], second).code, 0);
+    assert_eq!(step(&["export", "vault", "-n", "secrets"], second).code, 0);
+
+    // Every artefact: the lockfile, the record Secrets (decoded), the bundle's files.
+    let mut artefacts = vec![(
+        "cleat.lock".to_string(),
+        fs::read_to_string(dir.join("cleat.lock")).unwrap(),
+    )];
+    let records = plane
+        .get("/api/v1/namespaces/secrets/secrets?labelSelector=cleat.dev/release=vault")
+        .unwrap();
+    for record in records["items"].as_array().unwrap() {
+        let Some(encoded) = record["data"]["record"].as_str() else {
+            continue;
+        };
+        let compressed = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(compressed.as_slice())
+            .read_to_string(&mut json)
+            .unwrap();
+        artefacts.push((
+            record["metadata"]["name"].as_str().unwrap().to_string(),
+            json,
+        ));
+    }
+    let bytes = fs::read(&bundle).unwrap();
+    let unpacked =
+        cleat::authoring::package::archive::read_as("backup bundle", "backup.tgz", &bytes).unwrap();
+    for (name, content) in unpacked.files {
+        artefacts.push((name, String::from_utf8_lossy(&content).into_owned()));
+    }
+    artefacts.push(("output".to_string(), seen));
+    assert!(
+        artefacts.len() > 6,
+        "{:?}",
+        artefacts.iter().map(|a| &a.0).collect::<Vec<_>>()
+    );
+    for password in [first, second] {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(password);
+        let dsn = base64::engine::general_purpose::STANDARD
+            .encode(format!("postgres://app:{password}@db"));
+        let digest = cleat::shared::digest::sha256_hex(password.as_bytes());
+        for (name, content) in &artefacts {
+            for leak in [password, &b64, &dsn, &digest] {
+                assert!(
+                    !content.contains(leak),
+                    "`{name}` holds `{leak}`:\n{content}"
+                );
+            }
+        }
+    }
+    // The bundle is its owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&bundle).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }

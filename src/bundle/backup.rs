@@ -20,7 +20,7 @@ pub struct Options<'a> {
     pub releases: &'a [String],
     /// Include the live objects.
     pub live: bool,
-    /// Include Secret values in the live objects.
+    /// Include Secret values, rendered and live.
     pub secrets: bool,
 }
 
@@ -66,7 +66,12 @@ pub async fn backup(cluster: &Cluster, options: &Options<'_>) -> Result<Vec<u8>,
         let name = format!("the record of release `{}`", record.release);
         let prepared =
             crate::release::prepare::from_lock(&record.lock, Path::new("."), &name, &mut client)?;
-        let objects = crate::authoring::object::list(&prepared.objects);
+        let mut objects = crate::authoring::object::list(&prepared.objects);
+        if !options.secrets {
+            for object in objects["items"].as_array_mut().into_iter().flatten() {
+                without_secret_values(object);
+            }
+        }
         let live = if options.live {
             Some(live(cluster, &record, options.secrets).await?)
         } else {
@@ -104,13 +109,21 @@ async fn live(
             crate::cluster::plan::strip(&serde_json::to_value(&object).unwrap_or_default());
         object["apiVersion"] = item.api_version.clone().into();
         object["kind"] = item.kind.clone().into();
-        if item.kind == "Secret" && !secrets {
-            if let Some(map) = object.as_object_mut() {
-                map.shift_remove("data");
-                map.shift_remove("stringData");
-            }
+        if !secrets {
+            without_secret_values(&mut object);
         }
         items.push(object);
     }
     Ok(serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+}
+
+/// A Secret without its values (`data`, `stringData`); other objects as they are.
+fn without_secret_values(object: &mut serde_json::Value) {
+    if object["kind"] != "Secret" {
+        return;
+    }
+    if let Some(map) = object.as_object_mut() {
+        map.shift_remove("data");
+        map.shift_remove("stringData");
+    }
 }

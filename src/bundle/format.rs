@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::authoring::package::archive;
 use crate::cluster::record::Record;
-use crate::release::lock::{LockedEnvironment, LockedPackage, Lockfile};
+use crate::release::lock::{LockedEnvironment, LockedObject, LockedPackage, Lockfile};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 use crate::shared::digest::sha256;
 
@@ -55,6 +55,26 @@ pub struct Entry {
     pub objects: serde_json::Value,
     /// The live objects, as a JSON `List`, when included.
     pub live: Option<serde_json::Value>,
+}
+
+/// The locked object a Secret without values (as a bundle keeps it without
+/// `--include-secrets`) stands for, if it is one.
+fn redacted<'a>(
+    object: &serde_json::Value,
+    locked: &'a [LockedObject],
+) -> Option<&'a LockedObject> {
+    if object["kind"] != "Secret"
+        || object.get("data").is_some()
+        || object.get("stringData").is_some()
+    {
+        return None;
+    }
+    locked.iter().find(|l| {
+        l.kind == "Secret"
+            && object["apiVersion"] == l.api_version.as_str()
+            && object["metadata"]["name"] == l.name.as_str()
+            && object["metadata"]["namespace"].as_str() == l.namespace.as_deref()
+    })
 }
 
 /// Reads and verifies the bundle file at `path`.
@@ -246,12 +266,17 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Bundle, Diagnostics> {
                 .hint("back up again on a machine whose cache holds the packages"),
             );
         }
+        // A Secret kept without its values cannot be checked by content:
+        // it must be the locked object of its identity.
         let rendered: Vec<String> = objects
             .get(&at)
             .and_then(|list| list["items"].as_array())
             .into_iter()
             .flatten()
-            .map(|o| sha256(crate::shared::digest::canonical_json(o).as_bytes()))
+            .map(|o| match redacted(o, &record.lock.objects) {
+                Some(locked) => locked.digest.clone(),
+                None => sha256(crate::shared::digest::canonical_json(o).as_bytes()),
+            })
             .collect();
         let mut rendered_sorted = rendered.clone();
         rendered_sorted.sort();

@@ -47,7 +47,7 @@ pub async fn restore(
         let name = format!("release `{}` of the bundle", record.release);
         let prepared =
             crate::release::prepare::from_lock(&lock, Path::new("."), &name, &mut client)?;
-        releases.push((record.revision, lock, prepared.objects));
+        releases.push((record.revision, prepared));
     }
     let options = Options {
         force: true,
@@ -58,7 +58,7 @@ pub async fn restore(
         revision: Revision::Next,
     };
     Ok(stream::iter(releases)
-        .map(|(revision, lock, objects)| {
+        .map(|(revision, prepared)| {
             let cluster = Arc::clone(&cluster);
             async move {
                 let plan_options = plan::Options {
@@ -67,7 +67,7 @@ pub async fn restore(
                     prune_crds: false,
                     concurrency,
                 };
-                let mut planned = [plan_release(cluster, lock, objects, plan_options, !dry_run)
+                let mut planned = [plan_release(cluster, prepared, plan_options, !dry_run)
                     .await
                     .map_err(Diagnostics)?];
                 if dry_run {

@@ -627,15 +627,24 @@ pub fn strip(object: &serde_json::Value) -> serde_json::Value {
 
 /// A Secret with each value replaced by a short digest, so a diff shows
 /// which values change without showing any.
+/// The digest is keyed with a random key of this run: two values that
+/// differ show different digests, but no digest confirms a guessed value.
 fn mask(kind: &str, object: &serde_json::Value) -> serde_json::Value {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let mut key = [0u8; 32];
+        let _ = getrandom::fill(&mut key);
+        key
+    });
     let mut object = object.clone();
     if kind == "Secret" {
         for field in ["data", "stringData"] {
             if let Some(serde_json::Value::Object(values)) = object.get_mut(field) {
                 for value in values.values_mut() {
                     let text = value.as_str().unwrap_or_default();
-                    let digest = crate::shared::digest::sha256_hex(text.as_bytes());
-                    *value = format!("(hidden, sha256 {})", &digest[..12]).into();
+                    let keyed = [key.as_slice(), text.as_bytes()].concat();
+                    let digest = crate::shared::digest::sha256_hex(&keyed);
+                    *value = format!("(hidden, digest {})", &digest[..12]).into();
                 }
             }
         }
@@ -700,7 +709,10 @@ mod tests {
         assert!(masked["data"]["password"]
             .as_str()
             .unwrap()
-            .starts_with("(hidden, sha256 "));
+            .starts_with("(hidden, digest "));
         assert!(!masked.to_string().contains("c2VjcmV0"));
+        let unkeyed = crate::shared::digest::sha256_hex(b"c2VjcmV0");
+        assert!(!masked.to_string().contains(&unkeyed[..12]));
+        assert_eq!(mask("Secret", &secret), masked, "one run, one digest");
     }
 }

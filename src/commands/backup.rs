@@ -18,7 +18,7 @@ pub fn run(args: BackupArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         backup(&cluster, &options).await
     })?;
     let shown = args.output.display().to_string();
-    crate::shared::files::write(&args.output, &bytes).map_err(|e| {
+    crate::shared::files::write_private(&args.output, &bytes).map_err(|e| {
         Diagnostic::error(format!("cannot write `{shown}`: {e}")).about(shown.clone())
     })?;
     super::write(

@@ -25,6 +25,16 @@ pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
         return Ok(Outcome::default());
     }
     locked.lockfile.write(&locked.path)?;
+    let mut warnings = Vec::new();
+    let unsalted = locked.unsalted_markers();
+    if unsalted > 0 {
+        warnings.push(
+            Diagnostic::warning(format!(
+                "`{shown}` held {unsalted} secret markers of lockfile version 1 (an unsalted SHA-256, which confirms a guessed secret); they are rewritten as salted argon2id hashes"
+            ))
+            .hint("commit the new lockfile; the secrets themselves did not change"),
+        );
+    }
     let mut summary = String::new();
     for environment in locked
         .lockfile
@@ -49,5 +59,8 @@ pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     }
     summary.push_str(&format!("wrote {shown}\n"));
     super::write(out, &summary)?;
-    Ok(Outcome::default())
+    Ok(Outcome {
+        warnings,
+        ..Outcome::default()
+    })
 }

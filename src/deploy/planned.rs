@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 
-use crate::authoring::object::Object;
 use crate::cluster::client::{self, Cluster, Connection};
 use crate::cluster::lease::{self, Held};
 use crate::cluster::plan::{self, Plan};
@@ -73,9 +72,7 @@ pub async fn plan_releases(
     }
     // Every release runs to its end, so all problems are reported together.
     let planned: Vec<Result<PlannedRelease, Vec<Diagnostic>>> = stream::iter(work)
-        .map(|(cluster, release)| {
-            plan_release(cluster, release.locked, release.objects, options, lock)
-        })
+        .map(|(cluster, release)| plan_release(cluster, release, options, lock))
         .buffered(RELEASES_AT_ONCE)
         .collect()
         .await;
@@ -94,15 +91,21 @@ pub async fn plan_releases(
     Ok(plans)
 }
 
-/// Plans one release, rendered as `objects`, taking its lease first with
-/// `lock`; on failure, the lease is released again.
+/// Plans one prepared release, taking its lease first with `lock`; on
+/// failure, the lease is released again. A secret whose value the newest
+/// record's marker verifies keeps that marker, so an unchanged release
+/// matches its record.
 pub async fn plan_release(
     cluster: Arc<Cluster>,
-    locked: LockedRelease,
-    objects: Vec<Object>,
+    release: Prepared,
     options: plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
+    let Prepared {
+        mut locked,
+        objects,
+        secrets,
+    } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {
         take_lease(&cluster, name, namespace)
@@ -112,12 +115,17 @@ pub async fn plan_release(
         None
     };
     match plan::plan(&cluster, name, namespace, &objects, options).await {
-        Ok(plan) => Ok(PlannedRelease {
-            cluster,
-            plan,
-            locked,
-            lease,
-        }),
+        Ok(plan) => {
+            if let Some(previous) = &plan.previous {
+                locked.keep_markers(&previous.lock, &secrets);
+            }
+            Ok(PlannedRelease {
+                cluster,
+                plan,
+                locked,
+                lease,
+            })
+        }
         Err(errors) => {
             let mut problems = errors.0;
             if let Some(held) = lease {

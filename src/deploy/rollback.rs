@@ -60,15 +60,9 @@ pub async fn rollback(
         prune_crds: false,
         concurrency: options.concurrency,
     };
-    let mut planned = [plan_release(
-        cluster,
-        target.lock.clone(),
-        prepared.objects,
-        plan_options,
-        true,
-    )
-    .await
-    .map_err(Diagnostics)?];
+    let mut planned = [plan_release(cluster, prepared, plan_options, true)
+        .await
+        .map_err(Diagnostics)?];
     let result = deploy(&planned[0], options).await;
     let released = release_leases(&mut planned).await;
     let deployed = result?;

@@ -4,8 +4,8 @@
 //!
 //! A locked release records its package tree (versions, sources, digests),
 //! its merged values with every secret replaced by a marker holding the
-//! secret's reference and SHA-256, and every rendered object's identity and
-//! digest, plus a digest of the whole entry. Reading checks the format
+//! secret's reference and a salted hash (see [`crate::release::secret`]),
+//! and every rendered object's identity and digest, plus a digest of the whole entry. Reading checks the format
 //! version first, then every field, then every release digest, so a
 //! truncated, edited or future lockfile is refused with the reason.
 
@@ -14,14 +14,20 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::authoring::object::Object;
-use crate::release::file::Secret;
+use crate::release::secret::Unmasked;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 use crate::shared::digest::{canonical_json, sha256};
 
 /// The file name of the lockfile, beside the release file.
 pub const LOCK_FILE: &str = "cleat.lock";
-/// The lockfile format this cleat writes and reads.
-pub const VERSION: u64 = 1;
+/// The lockfile format this cleat writes.
+///
+/// - 1: the first format; secret markers hold an unsalted SHA-256 (`sha256`).
+/// - 2: secret markers hold a salted argon2id hash (`hash`); version 1 is
+///   still read, and `cleat lock` rewrites it.
+pub const VERSION: u64 = 2;
+/// The oldest lockfile format this cleat reads.
+pub const OLDEST_VERSION: u64 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -102,6 +108,28 @@ impl LockedObject {
 }
 
 impl LockedRelease {
+    /// Takes the secret markers of `earlier` that verify `secrets`, so that
+    /// an unchanged secret keeps its marker and the entry its digest.
+    pub fn keep_markers(&mut self, earlier: &LockedRelease, secrets: &[Unmasked]) {
+        if crate::release::secret::keep(&mut self.values, &earlier.values, secrets) {
+            self.digest = self.compute_digest();
+        }
+    }
+
+    /// How many secret markers of the unsalted format (version 1) it holds.
+    pub fn unsalted_markers(&self) -> usize {
+        fn count(value: &serde_json::Value) -> usize {
+            if crate::release::secret::is_unsalted(value) {
+                return 1;
+            }
+            match value {
+                serde_json::Value::Object(map) => map.values().map(count).sum(),
+                _ => 0,
+            }
+        }
+        count(&self.values)
+    }
+
     /// A locked release with its objects sorted and its digest computed.
     pub fn new(
         name: String,
@@ -224,7 +252,7 @@ fn value_differences(
     path: &str,
     found: &mut Vec<String>,
 ) {
-    let is_secret = |v: &serde_json::Value| v.get("secretFrom").is_some();
+    let is_secret = crate::release::secret::is_marker;
     match (locked, now) {
         (serde_json::Value::Object(a), serde_json::Value::Object(b))
             if !is_secret(locked) && !is_secret(now) =>
@@ -260,25 +288,6 @@ fn value_differences(
         }
         _ => {}
     }
-}
-
-/// `values` with each secret's value replaced by a marker: the secret's
-/// reference and the SHA-256 of its value.
-pub fn mask_secrets(values: &serde_json::Value, secrets: &[Secret]) -> serde_json::Value {
-    let mut masked = values.clone();
-    for secret in secrets {
-        let pointer: String = secret
-            .path
-            .split('.')
-            .map(|key| format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-            .collect();
-        // A later layer may have replaced the secret; only its own value is masked.
-        if let Some(at @ serde_json::Value::String(_)) = masked.pointer_mut(&pointer) {
-            let digest = sha256(at.as_str().unwrap_or_default().as_bytes());
-            *at = serde_json::json!({ "secretFrom": secret.from.to_json(), "sha256": digest });
-        }
-    }
-    masked
 }
 
 impl LockedEnvironment {
@@ -379,7 +388,7 @@ impl Lockfile {
             .get("lockfileVersion")
             .and_then(serde_json::Value::as_u64)
         {
-            Some(VERSION) => {}
+            Some(OLDEST_VERSION..=VERSION) => {}
             Some(version) if version > VERSION => return Err(fail(format!(
                 "has format version {version}, but this cleat ({}) reads version {VERSION}",
                 env!("CARGO_PKG_VERSION")
@@ -481,11 +490,11 @@ mod tests {
             .starts_with("lockfile `cleat.lock` is truncated: EOF while parsing"));
         assert_eq!(
             message(
-                text.replace("\"lockfileVersion\": 1", "\"lockfileVersion\": 7")
+                text.replace("\"lockfileVersion\": 2", "\"lockfileVersion\": 7")
                     .as_bytes()
             ),
             format!(
-                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 1",
+                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 2",
                 env!("CARGO_PKG_VERSION")
             )
         );

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::authoring::repository::Client;
 use crate::release::file::ReleaseFile;
-use crate::release::lock::{LockedEnvironment, Lockfile};
+use crate::release::lock::{LockedEnvironment, LockedRelease, Lockfile};
 use crate::release::prepare;
 use crate::release::select::lock_path;
 use crate::shared::diagnostics::Diagnostics;
@@ -23,6 +23,19 @@ pub struct Locked {
     pub environments: Vec<Option<String>>,
     /// Whether one environment was asked for, leaving the others alone.
     pub one_environment: bool,
+}
+
+impl Locked {
+    /// How many secret markers of the unsalted format the lockfile on disk
+    /// held (lockfile version 1); the new lockfile has none.
+    pub fn unsalted_markers(&self) -> usize {
+        self.existing
+            .iter()
+            .flat_map(|l| &l.environments)
+            .flat_map(|e| &e.releases)
+            .map(LockedRelease::unsalted_markers)
+            .sum()
+    }
 }
 
 /// Resolves and renders every release of the release file at `file`, in
@@ -46,12 +59,18 @@ pub fn lock(file: &Path, env: Option<&str>, update: bool) -> Result<Locked, Diag
         (Some(_), Some(existing)) => existing.clone(),
         _ => Lockfile::new(),
     };
-    lockfile.generated_by = Lockfile::new().generated_by;
+    let fresh = Lockfile::new();
+    lockfile.generated_by = fresh.generated_by;
+    lockfile.lockfile_version = fresh.lockfile_version;
     let mut problems = Vec::new();
     for target in &environments {
         let mut releases = Vec::new();
         for spec in release_file.select(target.as_deref()) {
-            match prepare::from_spec(&spec, &mut client) {
+            let earlier = existing
+                .as_ref()
+                .and_then(|e| e.environment(target.as_deref()))
+                .and_then(|e| e.releases.iter().find(|r| r.name == spec.name));
+            match prepare::from_spec(&spec, &mut client, earlier) {
                 Ok(prepared) => releases.push(prepared.locked),
                 Err(errors) => problems.extend(errors.0),
             }

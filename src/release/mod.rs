@@ -7,7 +7,8 @@
 //! exactly the objects it records; [`select`] picks the releases a command
 //! acts on, from the release file (held to its lockfile with `--locked`) or
 //! from a lockfile alone; [`locking`] locks every release anew and compares
-//! the result with the lockfile on disk.
+//! the result with the lockfile on disk; [`secret`] makes and checks the
+//! markers that stand for secrets.
 //!
 //! Invariant: nothing here knows a cluster exists.
 
@@ -15,4 +16,5 @@ pub mod file;
 pub mod lock;
 pub mod locking;
 pub mod prepare;
+pub mod secret;
 pub mod select;

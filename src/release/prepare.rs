@@ -11,9 +11,9 @@ use crate::authoring::repository::{Client, Location};
 use crate::authoring::resolve::{self, Child, Tree};
 use crate::authoring::values::Layer;
 use crate::release::file::{PackageRef, SecretFrom, Spec};
-use crate::release::lock::{mask_secrets, LockedPackage, LockedRelease};
+use crate::release::lock::{LockedPackage, LockedRelease};
+use crate::release::secret::{self, Unmasked};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
-use crate::shared::digest::sha256;
 use crate::shared::yaml::Node;
 
 /// A rendered release and its lock entry.
@@ -21,12 +21,19 @@ use crate::shared::yaml::Node;
 pub struct Prepared {
     pub locked: LockedRelease,
     pub objects: Vec<Object>,
+    /// The secrets' values, in memory only, so that markers can be kept.
+    pub secrets: Vec<Unmasked>,
 }
 
 /// Resolves, renders and locks one release of the release file. Every
 /// package archive is kept in the cache, so the lock entry can later be
-/// applied from the cache alone.
-pub fn from_spec(spec: &Spec, client: &mut Client) -> Result<Prepared, Diagnostics> {
+/// applied from the cache alone. A secret keeps its marker in `earlier`, an
+/// earlier lock entry of the release, when that marker verifies its value.
+pub fn from_spec(
+    spec: &Spec,
+    client: &mut Client,
+    earlier: Option<&LockedRelease>,
+) -> Result<Prepared, Diagnostics> {
     let package = match &spec.package {
         PackageRef::Path { path, .. } => Package::open(path)?,
         PackageRef::Repository {
@@ -46,16 +53,21 @@ pub fn from_spec(spec: &Spec, client: &mut Client) -> Result<Prepared, Diagnosti
         kube_version: spec.kube_version.clone(),
     };
     let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let (values, secrets) = secret::mask(&values, &secrets, earlier.map(|e| &e.values));
     let locked = LockedRelease::new(
         spec.name.clone(),
         spec.namespace.clone(),
         spec.context.clone(),
         &spec.kube_version,
         locked_package(&tree, None, spec.package.source())?,
-        mask_secrets(&values, &secrets),
+        values,
         &objects,
     );
-    Ok(Prepared { locked, objects })
+    Ok(Prepared {
+        locked,
+        objects,
+        secrets,
+    })
 }
 
 /// Keeps the root package's archive in the cache; dependencies fetched from
@@ -111,7 +123,8 @@ pub fn from_lock(
 ) -> Result<Prepared, Diagnostics> {
     let base_location = Location::Dir(base.to_path_buf());
     let tree = locked_tree(&locked.package, &base_location, client)?;
-    let values = unmask_secrets(&locked.values, "", base, &locked.name)?;
+    let mut secrets = Vec::new();
+    let values = unmask_secrets(&locked.values, "", base, &locked.name, &mut secrets)?;
     let kube_version =
         crate::authoring::render::parse_version(&locked.kube_version).map_err(|_| {
             Diagnostic::error(format!(
@@ -151,6 +164,7 @@ pub fn from_lock(
     Ok(Prepared {
         locked: locked.clone(),
         objects,
+        secrets,
     })
 }
 
@@ -270,14 +284,12 @@ fn unmask_secrets(
     path: &str,
     base: &Path,
     release: &str,
+    secrets: &mut Vec<Unmasked>,
 ) -> Result<serde_json::Value, Diagnostic> {
     let serde_json::Value::Object(map) = values else {
         return Ok(values.clone());
     };
-    if let (Some(from), Some(digest)) = (
-        map.get("secretFrom"),
-        map.get("sha256").and_then(|d| d.as_str()),
-    ) {
+    if let Some(from) = map.get("secretFrom") {
         let reference = match (
             from.get("env").and_then(|v| v.as_str()),
             from.get("file").and_then(|v| v.as_str()),
@@ -291,19 +303,30 @@ fn unmask_secrets(
             }
         };
         let value = reference.read(path, base)?;
-        let actual = sha256(value.as_bytes());
-        if actual != digest {
-            return Err(Diagnostic::error(format!(
-                "release `{release}`: secret `{path}` is not the one locked ({actual}, locked {digest})"
+        match secret::verifies(values, &value) {
+            Ok(true) => {}
+            Ok(false) => return Err(Diagnostic::error(format!(
+                "release `{release}`: secret `{path}` is not the one locked"
             ))
-            .hint("supply the secret that was locked, or lock again with the new one and review the change"));
+            .hint("supply the secret that was locked, or lock again with the new one and review the change")),
+            Err(why) => return Err(Diagnostic::error(format!(
+                "release `{release}`: the secret marker at `{path}` cannot be checked: {why}"
+            ))
+            .hint("lock again: `cleat lock` writes markers this cleat reads")),
         }
+        secrets.push(Unmasked::new(
+            &crate::release::secret::pointer(path),
+            value.clone(),
+        ));
         return Ok(serde_json::Value::String(value));
     }
     let mut out = serde_json::Map::new();
     for (key, value) in map {
         let child = crate::authoring::values::join(path, key);
-        out.insert(key.clone(), unmask_secrets(value, &child, base, release)?);
+        out.insert(
+            key.clone(),
+            unmask_secrets(value, &child, base, release, secrets)?,
+        );
     }
     Ok(out.into())
 }

@@ -76,18 +76,18 @@ fn from_release_file(
             .map(|name| file.find(&specs, name))
             .collect::<Result<_, _>>()?
     };
-    let lock = if locked {
-        let path = lock_path(path);
-        let shown = path.display().to_string();
-        let lockfile = Lockfile::read(&path)?.ok_or_else(|| {
+    let lock_path = lock_path(path);
+    let shown = lock_path.display().to_string();
+    // Without `--locked`, the lockfile only lends its secret markers.
+    let lockfile = if locked {
+        Some(Lockfile::read(&lock_path)?.ok_or_else(|| {
             Diagnostic::error(format!(
                 "`--locked` needs a lockfile, and there is no `{shown}`"
             ))
             .hint("write it with `cleat lock` and commit it")
-        })?;
-        Some((shown, lockfile))
+        })?)
     } else {
-        None
+        Lockfile::read(&lock_path).ok().flatten()
     };
     let label = LockedEnvironment::label(env.as_deref());
     let mut client = Client::new(false);
@@ -95,19 +95,20 @@ fn from_release_file(
     let mut problems = Vec::new();
     let mut drift = Vec::new();
     for spec in chosen {
-        let release = match prepare::from_spec(spec, &mut client) {
+        let earlier = lockfile
+            .as_ref()
+            .and_then(|l| l.environment(env.as_deref()))
+            .and_then(|e| e.releases.iter().find(|r| r.name == spec.name));
+        let release = match prepare::from_spec(spec, &mut client, earlier) {
             Ok(release) => release,
             Err(errors) => {
                 problems.extend(errors.0);
                 continue;
             }
         };
-        if let Some((_, lockfile)) = &lock {
+        if locked {
             let name = &spec.name;
-            match lockfile
-                .environment(env.as_deref())
-                .and_then(|e| e.releases.iter().find(|r| r.name == *name))
-            {
+            match earlier {
                 None => drift.push(format!("{label}: release `{name}`: not locked")),
                 Some(entry) => drift.extend(
                     entry
@@ -119,9 +120,9 @@ fn from_release_file(
         }
         prepared.push(release);
     }
-    if let (Some((shown, _)), false) = (&lock, drift.is_empty()) {
+    if !drift.is_empty() {
         problems.push(
-            out_of_date(shown, &drift).hint("`--locked` uses only what the lockfile records"),
+            out_of_date(&shown, &drift).hint("`--locked` uses only what the lockfile records"),
         );
     }
     Diagnostics::check(problems, prepared)

@@ -51,6 +51,19 @@ pub fn io_error(name: &str, error: &std::io::Error) -> Diagnostic {
 /// Writes `bytes` to `path` through a temporary file in the same directory,
 /// synced to disk before it is renamed over `path`.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, &fs::OpenOptions::new())
+}
+
+/// Writes `bytes` to `path` as [`write`] does, readable by its owner only
+/// (mode 0600 on Unix): for files that may hold secrets.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    write_with(path, bytes, &options)
+}
+
+fn write_with(path: &Path, bytes: &[u8], options: &fs::OpenOptions) -> io::Result<()> {
     let dir = parent_dir(path);
     let file_name = path
         .file_name()
@@ -61,7 +74,12 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         std::process::id()
     ));
     let result = (|| {
-        let mut file = File::create(&temporary)?;
+        let mut file = options
+            .clone()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temporary, path)?;

@@ -156,13 +156,19 @@ pub fn project(test: &str, releases: &str) -> PathBuf {
 
 /// Runs cleat in `dir` against `plane`.
 pub fn run(plane: &ControlPlane, dir: &Path, args: &[&str]) -> Run {
+    run_with(plane, dir, args, &[])
+}
+
+/// Runs cleat in `dir` against `plane` with extra environment variables.
+pub fn run_with(plane: &ControlPlane, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let kubeconfig = plane.kubeconfig.display().to_string();
     let cache = dir.join(".cache").display().to_string();
-    cleat_with(
-        dir,
-        args,
-        &[("KUBECONFIG", &kubeconfig), ("XDG_CACHE_HOME", &cache)],
-    )
+    let mut all = vec![
+        ("KUBECONFIG", kubeconfig.as_str()),
+        ("XDG_CACHE_HOME", cache.as_str()),
+    ];
+    all.extend_from_slice(env);
+    cleat_with(dir, args, &all)
 }
 
 /// A template of ConfigMap `name` that shows the `replicas` value.
