@@ -118,8 +118,8 @@ fn first_install_then_no_change_then_one_changed_value() {
         "a no-change apply persists nothing"
     );
 
-    // A value changed outside cleat is seen: its new owner conflicts with
-    // cleat, and --force-conflicts puts cleat's value back.
+    // A value cleat set, changed outside cleat, is drift: the diff names who
+    // changed it and exits 2, and apply takes it back.
     let configmap = "/api/v1/namespaces/install/configmaps/shop";
     plane.apply_as(
         "intruder",
@@ -128,14 +128,21 @@ fn first_install_then_no_change_then_one_changed_value() {
             "metadata": {"name": "shop", "namespace": "install"},
             "data": {"features.yaml": "changed by hand"}}),
     );
-    let err = run(plane, &dir, &["diff"]).err();
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
     assert!(
-        err.contains("conflict with \"intruder\": .data.features.yaml"),
-        "{err}"
+        diff.stdout.contains("~ change v1 ConfigMap install/shop\n    drift: `intruder` changed .data.features.yaml, which cleat set; applying takes it back\n"),
+        "{}",
+        diff.stdout
     );
-    let out = run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
     assert!(
-        out.contains("release shop: revision 2: 0 created, 1 changed, 0 deleted, 6 unchanged"),
+        diff.stdout.contains("-  features.yaml: changed by hand"),
+        "{}",
+        diff.stdout
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.contains("release shop: revision 2: 0 created, 1 changed, 0 deleted, 6 unchanged\n  took back .data.features.yaml of v1 ConfigMap install/shop from `intruder`\n"),
         "{out}"
     );
     let live = plane.get(configmap).unwrap();
@@ -287,7 +294,7 @@ fn a_field_owned_by_another_manager_is_a_named_conflict() {
     // Adopted, its fields still belong to their manager: a named conflict.
     let err = run(plane, &dir, &["apply", "--yes", "--adopt"]).err();
     assert!(
-        err.starts_with("error: applying v1 ConfigMap conflict/settings (from `templates/cm.yaml`): Apply failed with 1 conflict: conflict with \"other-tool\": .data.mode (409 Conflict)\n"),
+        err.starts_with("error: planning v1 ConfigMap conflict/settings (from `templates/cm.yaml`): Apply failed with 1 conflict: conflict with \"other-tool\": .data.mode (409 Conflict)\n"),
         "{err}"
     );
     assert!(err.contains("hint: another field manager owns these fields; `--force-conflicts` makes cleat take them over"), "{err}");

@@ -483,3 +483,145 @@ fn secret_values_appear_in_no_output_and_no_artefact() {
         0o600
     );
 }
+
+#[test]
+fn drift_is_shown_and_taken_back_while_fields_cleat_never_set_still_conflict() {
+    let plane = ControlPlane::shared();
+    let cm = configmap("settings");
+    let pkg = package("drift-package", &[("templates/cm.yaml", &cm)]);
+    let dir = project("drift", &releases(&pkg, "drift", &["drifty"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let path = "/api/v1/namespaces/drift/configmaps/settings";
+    let edit = |data: serde_json::Value| {
+        plane.apply_as(
+            "kubectl-edit",
+            path,
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "settings", "namespace": "drift"}, "data": data}),
+        )
+    };
+    edit(serde_json::json!({"value": "99"}));
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stdout.contains("    drift: `kubectl-edit` changed .data.value, which cleat set; applying takes it back\n"), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("-  value: '99'\n") || diff.stdout.contains("-  value: \"99\"\n"),
+        "{}",
+        diff.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(plane, &dir, &["diff", "-o", "json"]).stdout).unwrap();
+    assert_eq!(
+        json["releases"][0]["objects"][0]["drift"][0],
+        serde_json::json!({"manager": "kubectl-edit", "field": ".data.value"})
+    );
+    let out = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        out.contains(
+            "  took back .data.value of v1 ConfigMap drift/settings from `kubectl-edit`\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(plane.get(path).unwrap()["data"]["value"], "1");
+
+    // A field cleat starts to set that another manager holds is theirs: a
+    // conflict, which only --force-conflicts takes.
+    edit(serde_json::json!({"extra": "theirs"}));
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: {{ values.replicas | quote }}\n  extra: ours\n";
+    fs::write(pkg.join("templates/cm.yaml"), template).unwrap();
+    let err = run(plane, &dir, &["apply", "--yes"]).err();
+    assert!(err.contains("error: planning v1 ConfigMap drift/settings (from `templates/cm.yaml`): Apply failed with 1 conflict: conflict with \"kubectl-edit\""), "{err}");
+    assert!(
+        err.contains("`--force-conflicts` makes cleat take them over"),
+        "{err}"
+    );
+    run(plane, &dir, &["apply", "--yes", "--force-conflicts"]).ok();
+    assert_eq!(plane.get(path).unwrap()["data"]["extra"], "ours");
+}
+
+#[test]
+fn a_read_only_user_gets_status_and_diff_without_a_dry_run() {
+    let plane = ControlPlane::shared();
+    let cm = configmap("settings");
+    let pkg = package("readonly-package", &[("templates/cm.yaml", &cm)]);
+    let dir = project("readonly", &releases(&pkg, "readonly", &["watched"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    plane.apply_as(
+        "setup",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/readonly/roles/reader",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader", "namespace": "readonly"},
+            "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]}),
+    );
+    plane.apply_as(
+        "setup",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/readonly/rolebindings/reader",
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "reader", "namespace": "readonly"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "reader"}]}),
+    );
+    let reader = plane.user("reader").display().to_string();
+    plane.apply_as(
+        "kubectl-edit",
+        "/api/v1/namespaces/readonly/configmaps/settings",
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "settings", "namespace": "readonly"}, "data": {"value": "7"}}),
+    );
+    let status = run(plane, &dir, &["status", "--kubeconfig", &reader]).ok();
+    assert!(status.contains("  (drift found without a server-side dry run, which the user may not run: cleat's estimate)\n  drift: 1 objects\n    ~ changed v1 ConfigMap readonly/settings\n"), "{status}");
+    let diff = run(plane, &dir, &["diff", "--kubeconfig", &reader]);
+    assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout
+            .contains("(compared without a server-side dry run"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains("-  value: '7'\n") || diff.stdout.contains("-  value: \"7\"\n"),
+        "{}",
+        diff.stdout
+    );
+}
+
+#[test]
+fn errors_say_what_was_being_done_and_drop_go_value_dumps() {
+    let plane = ControlPlane::shared();
+    let deployment = |app: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n")
+    };
+    let pkg = package(
+        "words-package",
+        &[("templates/web.yaml", deployment("web").as_bytes())],
+    );
+    let dir = project("words", &releases(&pkg, "words", &["worded"]));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    fs::write(pkg.join("templates/web.yaml"), deployment("other")).unwrap();
+    let err = run(plane, &dir, &["diff"]).err();
+    assert!(err.starts_with("error: planning apps/v1 Deployment words/web (from `templates/web.yaml`): Deployment.apps \"web\" is invalid: spec.selector: field is immutable (422 Invalid)\n"), "{err}");
+    assert!(!err.contains("v1.LabelSelector{"), "{err}");
+    assert!(err.contains("hint: this field cannot change in place: delete the object, then apply again to create it anew"), "{err}");
+
+    // A failed Job: waiting longer would not help, and the hint says so.
+    let job = b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: busybox\n";
+    let jobs = package("failed-job-package", &[("templates/job.yaml", job)]);
+    let dir = project("failed-job", &releases(&jobs, "failed-job", &["migration"]));
+    let plane_dir = dir.clone();
+    let waiter = std::thread::spawn(move || {
+        run(
+            ControlPlane::shared(),
+            &plane_dir,
+            &["apply", "--yes", "--wait", "--timeout", "60s"],
+        )
+    });
+    let path = "/apis/batch/v1/namespaces/failed-job/jobs/migrate";
+    while plane.get(path).is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    plane.patch_status(
+        &format!("{path}/status"),
+        serde_json::json!({"status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}}),
+    );
+    let err = waiter.join().unwrap().err();
+    assert!(err.contains("error: release `migration`: a Job failed\n  hint: fix what the Job's conditions and events above show; waiting longer does not help\n"), "{err}");
+    assert!(!err.contains("raise --timeout"), "{err}");
+}

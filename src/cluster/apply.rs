@@ -95,7 +95,9 @@ pub async fn apply(
                     if unreachable.load(Ordering::Relaxed) {
                         return None;
                     }
-                    let result = apply_one(cluster, object, options.force).await;
+                    // Drift is taken back: those fields were cleat's.
+                    let force = options.force || !object.drift.is_empty();
+                    let result = apply_one(cluster, object, force).await;
                     if let Err((_, true)) = &result {
                         unreachable.store(true, Ordering::Relaxed);
                     }
@@ -175,7 +177,7 @@ async fn apply_one(
         .map_err(|e| {
             let unreachable = !matches!(e, kube::Error::Api(_));
             (
-                apply_error(cluster, &object.id(), &object.source, &e),
+                apply_error(cluster, "applying", &object.id(), &object.source, &e),
                 unreachable,
             )
         })

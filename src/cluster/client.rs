@@ -19,6 +19,8 @@ pub struct Cluster {
     pub client: Client,
     /// The context's name, for messages.
     pub context: String,
+    /// The kubeconfig user of the context.
+    user: Option<String>,
     resources: Mutex<HashMap<(String, String), Option<Resource>>>,
 }
 
@@ -65,6 +67,12 @@ pub async fn connect(path: Option<&Path>, context: Option<&str>) -> Result<Clust
             );
         }
     }
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone());
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
@@ -79,6 +87,7 @@ pub async fn connect(path: Option<&Path>, context: Option<&str>) -> Result<Clust
     Ok(Cluster {
         client,
         context: name,
+        user,
         resources: Mutex::new(HashMap::new()),
     })
 }
@@ -169,6 +178,31 @@ impl Cluster {
         }
     }
 
+    /// Who the API server takes this client for: the username a
+    /// SelfSubjectReview returns (Kubernetes 1.27 and later), else the
+    /// context's kubeconfig user.
+    pub async fn identity(&self) -> String {
+        for api_version in ["authentication.k8s.io/v1", "authentication.k8s.io/v1beta1"] {
+            let Ok(Some(resource)) = self.resource(api_version, "SelfSubjectReview").await else {
+                continue;
+            };
+            let review = serde_json::json!({"apiVersion": api_version, "kind": "SelfSubjectReview", "metadata": {}});
+            let Ok(review) = serde_json::from_value::<DynamicObject>(review) else {
+                continue;
+            };
+            let api = self.api(&resource, None);
+            if let Ok(answer) = api.create(&Default::default(), &review).await {
+                if let Some(name) = answer.data["status"]["userInfo"]["username"].as_str() {
+                    return name.to_string();
+                }
+            }
+        }
+        match &self.user {
+            Some(user) => format!("kubeconfig user `{user}`"),
+            None => "an unnamed kubeconfig user".to_string(),
+        }
+    }
+
     /// A request failure as a diagnostic: what was being done, and why it failed.
     pub fn error(&self, doing: &str, error: &kube::Error) -> Diagnostic {
         let diagnostic = Diagnostic::error(format!("{doing}: {}", describe(error)));
@@ -198,7 +232,7 @@ pub fn condition<'a>(status: &'a serde_json::Value, kind: &str) -> Option<&'a se
 /// transport failure.
 pub fn describe(error: &kube::Error) -> String {
     match error {
-        kube::Error::Api(e) => format!("{} ({} {})", e.message, e.code, e.reason),
+        kube::Error::Api(e) => format!("{} ({} {})", summary(&e.message), e.code, e.reason),
         other => {
             let mut text = other.to_string();
             let mut cause = std::error::Error::source(other);
@@ -212,6 +246,22 @@ pub fn describe(error: &kube::Error) -> String {
             text
         }
     }
+}
+
+/// The server's message with Go value dumps left out: `Deployment.apps "web"
+/// is invalid: spec.selector: Invalid value: v1.LabelSelector{...}: field is
+/// immutable` becomes `Deployment.apps "web" is invalid: spec.selector: field
+/// is immutable`.
+fn summary(message: &str) -> String {
+    static DUMP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let dump = DUMP.get_or_init(|| {
+        regex::Regex::new(
+            r"(?P<field>[A-Za-z0-9_.\[\]-]+): Invalid value: [A-Za-z0-9_.]+\{.*?\}: field is immutable",
+        )
+        .expect("a valid pattern")
+    });
+    dump.replace_all(message, "$field: field is immutable")
+        .into_owned()
 }
 
 /// Whether a failure may pass if the request is repeated.

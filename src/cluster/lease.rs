@@ -168,9 +168,67 @@ pub async fn release(cluster: &Cluster, held: Held) -> Result<(), Diagnostic> {
     match retry(|| api.delete(&held.name, &params)).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-        Err(e) => Err(cluster.error(
-            &format!("releasing lease {}/{}", held.namespace, held.name),
-            &e,
-        )),
+        Err(e) => {
+            let diagnostic = cluster.error(
+                &format!("releasing lease {}/{}", held.namespace, held.name),
+                &e,
+            );
+            Err(match e {
+                kube::Error::Api(_) => diagnostic,
+                _ => diagnostic.hint(format!(
+                    "the lease expires {DURATION_SECONDS} s after its last renewal, and the next apply takes it over"
+                )),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn releasing_without_an_api_server_says_when_the_lease_expires() {
+        let dir = std::env::temp_dir().join(format!("cleat-lease-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kubeconfig");
+        // Nothing listens on port 9 of the loopback: every request is refused.
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}\nusers:\n- name: nobody\n  user: {token: x}\ncontexts:\n- name: gone\n  context: {cluster: gone, user: nobody}\ncurrent-context: gone\n",
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let message = runtime.block_on(async {
+            let cluster = crate::cluster::client::connect(Some(&path), None)
+                .await
+                .unwrap();
+            let gvk = kube::api::GroupVersionKind::gvk("coordination.k8s.io", "v1", "Lease");
+            let held = Held {
+                name: name("shop"),
+                namespace: "shop".into(),
+                resource: Resource {
+                    api: kube::discovery::ApiResource::from_gvk_with_plural(&gvk, "leases"),
+                    namespaced: true,
+                },
+                renewer: tokio::spawn(async {}),
+                took_over: None,
+            };
+            release(&cluster, held).await.unwrap_err().render(false)
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            message.starts_with("error: releasing lease shop/cleat-release-shop: "),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "the lease expires 30 s after its last renewal, and the next apply takes it over"
+            ),
+            "{message}"
+        );
     }
 }

@@ -41,6 +41,17 @@ pub struct Planned {
     pub uid: Option<String>,
     /// The owner the object is taken over from, when another holds it.
     pub adopt: Option<Owner>,
+    /// Fields cleat applied as they are now that other managers changed
+    /// since: drift, which applying takes back.
+    pub drift: Vec<Conflict>,
+}
+
+/// A field another field manager holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub manager: String,
+    /// The field's path, as the API server names it (`.spec.replicas`).
+    pub field: String,
 }
 
 /// How to plan.
@@ -81,6 +92,9 @@ pub struct Plan {
     /// An apply after it that did not finish: the plan takes it over, and
     /// what it may have made that is no longer rendered is pruned.
     pub interrupted: Option<Record>,
+    /// Whether some objects were compared without a server-side dry run,
+    /// because the user may not patch them: their changes are cleat's estimate.
+    pub estimated: bool,
 }
 
 impl Plan {
@@ -124,6 +138,7 @@ pub async fn plan(
     let crds = crd_resources(objects);
     let mut unserved = std::collections::HashSet::new();
     let mut problems = Vec::new();
+    let mut estimated = false;
     let mut planned = Vec::new();
     for object in objects {
         let key = (object.api_version.clone(), object.kind.clone());
@@ -178,6 +193,7 @@ pub async fn plan(
             change: Change::Create,
             uid: None,
             adopt: None,
+            drift: Vec::new(),
         });
     }
     if !problems.is_empty() {
@@ -228,11 +244,7 @@ pub async fn plan(
             async move {
                 if !comparable {
                     // Nothing to compare with yet, and nothing the server can dry-run.
-                    return Ok(Compared {
-                        change: Change::Create,
-                        uid: None,
-                        adopt: None,
-                    });
+                    return Ok(Compared::new(Change::Create));
                 }
                 compare(cluster, release, namespace, object, live, options).await
             }
@@ -246,6 +258,8 @@ pub async fn plan(
                 object.change = compared.change;
                 object.uid = compared.uid;
                 object.adopt = compared.adopt;
+                object.drift = compared.drift;
+                estimated |= compared.estimated;
             }
             Err(problem) => problems.push(problem),
         }
@@ -281,6 +295,7 @@ pub async fn plan(
         deletions,
         previous: newest.complete,
         interrupted: newest.pending,
+        estimated,
     })
 }
 
@@ -363,6 +378,21 @@ struct Compared {
     uid: Option<String>,
     /// Its owner, when another holds it and it is to be adopted.
     adopt: Option<Owner>,
+    drift: Vec<Conflict>,
+    /// Compared without a dry run (the user may not patch).
+    estimated: bool,
+}
+
+impl Compared {
+    fn new(change: Change) -> Compared {
+        Compared {
+            change,
+            uid: None,
+            adopt: None,
+            drift: Vec::new(),
+            estimated: false,
+        }
+    }
 }
 
 /// The live object and a dry-run apply of `object`, compared, with the
@@ -395,12 +425,14 @@ async fn compare(
     };
     let Some(live) = live else {
         // Validate the new object without comparing it to anything.
-        dry_run(cluster, object, force).await?;
-        return Ok(Compared {
-            change: Change::Create,
-            uid: None,
-            adopt: None,
-        });
+        return match dry_run(cluster, object, force).await {
+            Ok(_) => Ok(Compared::new(Change::Create)),
+            Err(kube::Error::Api(e)) if e.code == 403 => Ok(Compared {
+                estimated: true,
+                ..Compared::new(Change::Create)
+            }),
+            Err(e) => Err(planning_error(cluster, object, &e)),
+        };
     };
     let uid = live["metadata"]["uid"].as_str().map(str::to_string);
     let owner = Owner::of(&live);
@@ -412,9 +444,9 @@ async fn compare(
         return Err(not_ours(object, &owner));
     };
     let compared = |change| Compared {
-        change,
         uid: uid.clone(),
         adopt: adopt.clone(),
+        ..Compared::new(change)
     };
     // Applied before exactly as now, and every value still in place: the
     // apply would change nothing, so no dry run is needed.
@@ -422,14 +454,101 @@ async fn compare(
     if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
         return Ok(compared(Change::Unchanged));
     }
-    let after = dry_run(cluster, object, force).await?;
+    let (after, drift, estimated) = match dry_run(cluster, object, force).await {
+        Ok(after) => (after, Vec::new(), false),
+        // cleat last applied exactly this object, so the fields another
+        // manager holds now are fields cleat set: drift, taken back.
+        Err(kube::Error::Api(e))
+            if e.code == 409 && !force && digest(&live) == digest(&object.body) =>
+        {
+            let after = dry_run(cluster, object, true)
+                .await
+                .map_err(|e| planning_error(cluster, object, &e))?;
+            (after, conflicts(&e.message), false)
+        }
+        // A user who may read but not patch: compare without the server.
+        Err(kube::Error::Api(e)) if e.code == 403 => {
+            (overlay(&live, &object.body), Vec::new(), true)
+        }
+        Err(e) => return Err(planning_error(cluster, object, &e)),
+    };
     let before = strip(&live);
     let after = strip(&after);
-    if before == after {
-        return Ok(compared(Change::Unchanged));
+    let change = if before == after {
+        Change::Unchanged
+    } else {
+        Change::Update(unified_diff(
+            &mask(&object.kind, &before),
+            &mask(&object.kind, &after),
+        ))
+    };
+    Ok(Compared {
+        drift,
+        estimated,
+        ..compared(change)
+    })
+}
+
+/// The fields and managers a 409 conflict names: `Apply failed with 1
+/// conflict: conflict with "kubectl-edit" using v1: .spec.replicas`, or a
+/// manager per line followed by `- .field` lines.
+fn conflicts(message: &str) -> Vec<Conflict> {
+    let mut found = Vec::new();
+    let mut manager: Option<String> = None;
+    for line in message.lines() {
+        let line = line.trim();
+        if let Some(field) = line.strip_prefix("- ") {
+            if let Some(manager) = &manager {
+                found.push(Conflict {
+                    manager: manager.clone(),
+                    field: field.trim().to_string(),
+                });
+            }
+            continue;
+        }
+        let Some(at) = line.find(" with \"") else {
+            continue;
+        };
+        let rest = &line[at + 7..];
+        let Some(end) = rest.find('"') else { continue };
+        let name = rest[..end].to_string();
+        let after = rest[end + 1..]
+            .split_once(':')
+            .map_or("", |(_, f)| f.trim());
+        if !after.is_empty() {
+            found.push(Conflict {
+                manager: name.clone(),
+                field: after.to_string(),
+            });
+        }
+        manager = Some(name);
     }
-    let diff = unified_diff(&mask(&object.kind, &before), &mask(&object.kind, &after));
-    Ok(compared(Change::Update(diff)))
+    found
+}
+
+/// `ours` laid over `live`: maps merged key by key, everything else
+/// replaced; how server-side apply would change `live`, roughly, for a user
+/// who may not ask the server.
+fn overlay(live: &serde_json::Value, ours: &serde_json::Value) -> serde_json::Value {
+    match (live, ours) {
+        (serde_json::Value::Object(live), serde_json::Value::Object(ours)) => {
+            let mut merged = live.clone();
+            for (key, value) in ours {
+                let next = match live.get(key) {
+                    Some(old) => overlay(old, value),
+                    None => value.clone(),
+                };
+                merged.insert(key.clone(), next);
+            }
+            serde_json::Value::Object(merged)
+        }
+        (_, ours) => ours.clone(),
+    }
+}
+
+/// A failed dry run of `object` as a diagnostic.
+fn planning_error(cluster: &Cluster, object: &Planned, error: &kube::Error) -> Diagnostic {
+    apply_error(cluster, "planning", &object.id(), &object.source, error)
 }
 
 /// The error for an object that exists and belongs to `owner`, not to the
@@ -459,26 +578,34 @@ async fn dry_run(
     cluster: &Cluster,
     object: &Planned,
     force: bool,
-) -> Result<serde_json::Value, Diagnostic> {
+) -> Result<serde_json::Value, kube::Error> {
     let api = cluster.api(&object.resource, object.namespace.as_deref());
     let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
     params.force = force;
     let patch = Patch::Apply(&object.body);
-    let result = retry(|| api.patch(&object.name, &params, &patch)).await;
-    match result {
-        Ok(applied) => Ok(serde_json::to_value(&applied).unwrap_or_default()),
-        Err(e) => Err(apply_error(cluster, &object.id(), &object.source, &e)),
-    }
+    retry(|| api.patch(&object.name, &params, &patch))
+        .await
+        .map(|applied| serde_json::to_value(&applied).unwrap_or_default())
 }
 
-/// A failed apply of the object `id` (from template `source`) as a diagnostic;
+/// A failed apply of the object `id` (from template `source`) as a
+/// diagnostic, `doing` saying when (`planning` for the dry run, `applying`);
 /// a field conflict names the other manager and the fields.
-pub fn apply_error(cluster: &Cluster, id: &str, source: &str, error: &kube::Error) -> Diagnostic {
-    let diagnostic = cluster.error(&format!("applying {id} (from `{source}`)"), error);
+pub fn apply_error(
+    cluster: &Cluster,
+    doing: &str,
+    id: &str,
+    source: &str,
+    error: &kube::Error,
+) -> Diagnostic {
+    let diagnostic = cluster.error(&format!("{doing} {id} (from `{source}`)"), error);
     match error {
         kube::Error::Api(e) if e.code == 409 && e.reason == "Conflict" => diagnostic.hint(
             "another field manager owns these fields; `--force-conflicts` makes cleat take them over",
         ),
+        kube::Error::Api(e) if e.code == 422 && e.message.contains("field is immutable") => {
+            diagnostic.hint("this field cannot change in place: delete the object, then apply again to create it anew")
+        }
         _ => diagnostic,
     }
 }

@@ -183,10 +183,12 @@ pub async fn wait(
             } else {
                 format!("not ready within {} s", timeout.as_secs())
             };
-            problems.push(
-                Diagnostic::error(format!("release `{release}`: {why}"))
-                    .hint("raise --timeout, or fix what the events above show"),
-            );
+            let hint = if failed {
+                "fix what the Job's conditions and events above show; waiting longer does not help"
+            } else {
+                "raise --timeout, or fix what the events above show"
+            };
+            problems.push(Diagnostic::error(format!("release `{release}`: {why}")).hint(hint));
             return Err(Diagnostics(problems));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -50,6 +50,16 @@ fn apply_plans(
     };
     for planned in plans.iter().filter(|p| p.pending()) {
         let mut summary = output::deployed(&runtime.block_on(deploy(planned, options))?);
+        for object in &planned.plan.objects {
+            for conflict in &object.drift {
+                summary.push_str(&format!(
+                    "  took back {} of {} from `{}`\n",
+                    conflict.field,
+                    object.id(),
+                    conflict.manager
+                ));
+            }
+        }
         if let Some(holder) = planned.took_over() {
             summary.push_str(&format!("  took over the expired lease of {holder}\n"));
         }

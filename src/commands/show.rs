@@ -72,6 +72,9 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             &format!("release {} (namespace {})", plan.release, plan.namespace),
         ));
         text.push('\n');
+        if plan.estimated {
+            text.push_str("  (compared without a server-side dry run, which the user may not run: changes are cleat's estimate)\n");
+        }
         if let Some(pending) = &plan.interrupted {
             text.push_str(&paint(
                 "35",
@@ -109,6 +112,16 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                 Change::Update(diff) => {
                     text.push_str(&paint("33", &format!("~ change {}", object.id())));
                     text.push('\n');
+                    for conflict in &object.drift {
+                        text.push_str(&paint(
+                            "35",
+                            &format!(
+                                "    drift: `{}` changed {}, which cleat set; applying takes it back",
+                                conflict.manager, conflict.field
+                            ),
+                        ));
+                        text.push('\n');
+                    }
                     {
                         for line in diff.lines() {
                             let code = match line.chars().next() {
@@ -166,6 +179,13 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                     if let Some(owner) = &object.adopt {
                         entry["adoptFrom"] = owner.to_string().into();
                     }
+                    if !object.drift.is_empty() {
+                        entry["drift"] = object
+                            .drift
+                            .iter()
+                            .map(|c| serde_json::json!({"manager": c.manager, "field": c.field}))
+                            .collect();
+                    }
                     entry
                 })
                 .collect();
@@ -191,6 +211,7 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                 "delete": deletions,
                 "keep": kept,
                 "takeOver": plan.interrupted.as_ref().map(|r| r.revision),
+                "estimated": plan.estimated,
             })
         })
         .collect();

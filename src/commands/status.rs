@@ -70,6 +70,9 @@ fn text(statuses: &[Status]) -> String {
                 record.lock.digest, status.locked
             ));
         }
+        if status.estimated {
+            text.push_str("  (drift found without a server-side dry run, which the user may not run: cleat's estimate)\n");
+        }
         if status.drift.is_empty() {
             text.push_str("  drift: none\n");
         } else {
@@ -107,6 +110,7 @@ fn json(statuses: &[Status]) -> serde_json::Value {
                     "appliedBy": r.applied_by,
                 })),
                 "unrecorded": status.unrecorded,
+                "estimated": status.estimated,
             })
         })
         .collect();

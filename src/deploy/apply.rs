@@ -113,7 +113,8 @@ async fn apply_and_record(
             .next_revision(),
         Revision::Restored(revision) => revision,
     };
-    let mut record = new_record(cluster, plan, &planned.locked, revision, options);
+    let identity = cluster.identity().await;
+    let mut record = new_record(cluster, &identity, plan, &planned.locked, revision, options);
     record.pending = true;
     record.inventory = touched(plan);
     record::write(cluster, &record, options.history_max).await?;
@@ -190,6 +191,7 @@ fn touched(plan: &Plan) -> Vec<Item> {
 /// now, its inventory still empty.
 fn new_record(
     cluster: &Cluster,
+    identity: &str,
     plan: &Plan,
     lock: &LockedRelease,
     revision: u64,
@@ -206,7 +208,7 @@ fn new_record(
         revision,
         applied_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         applied_by: format!(
-            "{} (context {}{restored})",
+            "{} (context {}, as {identity}{restored})",
             lease::operator(),
             cluster.context
         ),

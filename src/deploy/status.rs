@@ -29,6 +29,9 @@ pub struct Status {
     pub locked: String,
     /// Objects whose live state differs from the record.
     pub drift: Vec<Drift>,
+    /// Whether drift was found without a server-side dry run (the user may
+    /// not patch): cleat's own estimate.
+    pub estimated: bool,
 }
 
 impl Status {
@@ -74,8 +77,8 @@ pub async fn status(
         let locked = &release.locked;
         let cluster = connection.connect(locked.context.as_deref()).await?;
         let newest = record::newest(&cluster, &locked.name, &locked.namespace).await?;
-        let drift = match &newest.complete {
-            None => Vec::new(),
+        let (drift, estimated) = match &newest.complete {
+            None => (Vec::new(), false),
             Some(record) => drift(&cluster, record, base, concurrency).await?,
         };
         let unrecorded = unrecorded(&cluster, release, &newest).await?;
@@ -87,19 +90,21 @@ pub async fn status(
             unrecorded,
             locked: locked.digest.clone(),
             drift,
+            estimated,
         });
     }
     Ok(statuses)
 }
 
 /// What re-applying the recorded revision would change: objects missing,
-/// and objects whose values were changed outside cleat.
+/// and objects whose values were changed outside cleat; and whether that was
+/// found without a dry run.
 async fn drift(
     cluster: &Cluster,
     record: &Record,
     base: &Path,
     concurrency: usize,
-) -> Result<Vec<Drift>, Diagnostics> {
+) -> Result<(Vec<Drift>, bool), Diagnostics> {
     let name = format!("the record of release `{}`", record.release);
     let prepared = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
         .map_err(|mut errors| {
@@ -125,7 +130,7 @@ async fn drift(
         options,
     )
     .await?;
-    Ok(plan
+    let drift = plan
         .objects
         .iter()
         .filter_map(|object| match (&object.adopt, &object.change) {
@@ -134,7 +139,8 @@ async fn drift(
             (None, Change::Update(_)) => Some(Drift::Changed(object.id())),
             (None, Change::Unchanged) => None,
         })
-        .collect())
+        .collect();
+    Ok((drift, plan.estimated))
 }
 
 /// Objects that carry the release's marks but that no record lists (left by
