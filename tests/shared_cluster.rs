@@ -205,7 +205,7 @@ fn a_crd_no_longer_rendered_is_kept_with_every_object_of_its_kind() {
     // The CRD stays the release's: only `--prune-crds` deletes it, shown first.
     let diff = run(plane, &dir, &["diff", "--prune-crds"]);
     assert_eq!(diff.code, 2, "{}{}", diff.stdout, diff.stderr);
-    assert!(diff.stdout.contains("- delete apiextensions.k8s.io/v1 CustomResourceDefinition gizmos.example.com (no longer rendered)\n"), "{}", diff.stdout);
+    assert!(diff.stdout.contains("- delete apiextensions.k8s.io/v1 CustomResourceDefinition gizmos.example.com (no longer rendered; deletes every object of its kind, 1 now)\n"), "{}", diff.stdout);
     let out = run(plane, &dir, &["apply", "--yes", "--prune-crds"]).ok();
     assert!(out.contains("1 deleted"), "{out}");
 }

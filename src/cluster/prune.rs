@@ -24,6 +24,8 @@ pub struct Deletion {
     pub resource: Resource,
     /// Why the object stays, when it does.
     pub keep: Option<Keep>,
+    /// For a CRD that is deleted: how many objects of its kind go with it.
+    pub takes: Option<usize>,
 }
 
 /// Why an object that would be deleted stays.
@@ -112,10 +114,15 @@ pub async fn classify(
             Some(keep) => Some(keep),
             None => precious(cluster, &item, &live, release, namespace, allow).await?,
         };
+        let takes = match (&keep, item.kind.as_str()) {
+            (None, "CustomResourceDefinition") => Some(custom_objects(cluster, &live).await?),
+            _ => None,
+        };
         deletions.push(Deletion {
             item,
             resource,
             keep,
+            takes,
         });
     }
     Diagnostics::check(problems, deletions)

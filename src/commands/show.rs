@@ -139,10 +139,18 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
         }
         for deletion in &plan.deletions {
             let line = match &deletion.keep {
-                None => paint(
-                    "31",
-                    &format!("- delete {} (no longer rendered)", deletion.item.id()),
-                ),
+                None => {
+                    let takes = deletion.takes.map_or(String::new(), |n| {
+                        format!("; deletes every object of its kind, {n} now")
+                    });
+                    paint(
+                        "31",
+                        &format!(
+                            "- delete {} (no longer rendered{takes})",
+                            deletion.item.id()
+                        ),
+                    )
+                }
                 Some(keep) => paint("36", &format!("= keep {}: {keep}", deletion.item.id())),
             };
             text.push_str(&line);
