@@ -1,6 +1,7 @@
 //! `cargo bench`: rendering the webapp example and a package of 1,000 objects,
 //! in process (load, check, render, parse, emit). `bench/run` compares the
-//! whole `cleat render` process with `helm template` side by side.
+//! whole `cleat render` process with `helm template` side by side. A values
+//! map of 80,000 keys shows that parsing stays linear in the keys.
 
 use std::path::Path;
 
@@ -38,4 +39,17 @@ fn webapp() -> String {
 #[divan::bench]
 fn objects_1000() -> String {
     render("bench/packages/objects", &["count=334".to_string()])
+}
+
+/// A values file whose one map has 80,000 keys, parsed: duplicate keys are
+/// found through a hash map, so the cost is linear in the keys.
+#[divan::bench]
+fn values_map_80000_keys(bencher: divan::Bencher) {
+    let text: String = std::iter::once("config:\n".to_string())
+        .chain((0..80_000).map(|i| format!("  k{i}: v\n")))
+        .collect();
+    bencher.bench(|| {
+        let source = cleat::shared::diagnostics::Source::new("m.yaml", text.clone());
+        cleat::shared::yaml::parse_document(&source).expect("parses")
+    });
 }

@@ -88,16 +88,35 @@ pub fn merge(base: &mut Node, over: Node) {
         (Value::Map(entries), Value::Map(overrides)) => {
             // Problems with the map as a whole point at the last file that set it.
             base.origin = over.origin;
+            // Keys by position, so that merging large maps stays linear.
+            let mut at: std::collections::HashMap<String, usize> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.name.clone(), i))
+                .collect();
+            let mut removed = false;
             for (key, value) in overrides {
-                let existing = entries.iter().position(|(k, _)| k.name == key.name);
-                match (existing, &value.value) {
-                    (Some(at), Value::Null) => {
-                        entries.remove(at);
+                match (at.get(&key.name).copied(), &value.value) {
+                    (Some(_), Value::Null) => {
+                        // Removed after the loop, so positions stay valid.
+                        at.remove(&key.name);
+                        removed = true;
                     }
                     (None, Value::Null) => {}
-                    (Some(at), _) => merge(&mut entries[at].1, value),
-                    (None, _) => entries.push((key, value)),
+                    (Some(i), _) => merge(&mut entries[i].1, value),
+                    (None, _) => {
+                        at.insert(key.name.clone(), entries.len());
+                        entries.push((key, value));
+                    }
                 }
+            }
+            if removed {
+                let live: std::collections::HashSet<usize> = at.into_values().collect();
+                let mut i = 0;
+                entries.retain(|_| {
+                    i += 1;
+                    live.contains(&(i - 1))
+                });
             }
         }
         (_, value) => {
@@ -479,6 +498,20 @@ properties:
             json!({"replicas": 3, "image": {"tag": "1.10", "pullPolicy": "IfNotPresent", "repository": "nginx"},
                    "env": {"A": "x", "B": "1"}, "debug": false, "args": ["c"]})
         );
+    }
+
+    #[test]
+    fn merging_keeps_the_order_and_removes_what_null_removes() {
+        let node =
+            |text: &str| crate::shared::yaml::parse_document(&Source::new("v.yaml", text)).unwrap();
+        let mut base = node("a: 1\nb: 2\nc: 3\n");
+        merge(&mut base, node("b: null\nd: 4\na: 5\n"));
+        assert_eq!(base.to_json(), json!({"a": 5, "c": 3, "d": 4}));
+        let keys: Vec<String> = match &base.value {
+            Value::Map(entries) => entries.iter().map(|(k, _)| k.name.clone()).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(keys, ["a", "c", "d"]);
     }
 
     #[test]

@@ -295,6 +295,8 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        /// Each key's line, so a duplicate is found without scanning.
+        seen: HashMap<String, usize>,
         key: Option<Key>,
         origin: Origin,
         anchor: usize,
@@ -394,22 +396,25 @@ impl<'a> Builder<'a> {
                 })
             }
             Some(Frame::List { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, seen, key, ..
+            }) => match key.take() {
                 Some(key) => {
                     // A map or list written under a key is pointed at by its key.
                     let mut node = node;
                     if matches!(node.value, Value::Map(_) | Value::List(_)) {
                         node.origin = key.origin.clone();
                     }
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == key.name) {
+                    if let Some(first) = seen.get(&key.name) {
                         let diagnostic = Diagnostic::error(format!(
-                            "duplicate key `{}` (first written on line {})",
-                            key.name, first.origin.line
+                            "duplicate key `{}` (first written on line {first})",
+                            key.name
                         ))
                         .at(key.origin.clone())
                         .hint("remove one of the two entries");
                         self.fail(diagnostic);
                     } else {
+                        seen.insert(key.name.clone(), key.origin.line);
                         entries.push((key, node));
                     }
                 }
@@ -501,6 +506,7 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::MappingStart(anchor, _) => {
                 let frame = Frame::Map {
                     entries: Vec::new(),
+                    seen: HashMap::new(),
                     key: None,
                     origin: origin.clone(),
                     anchor,
@@ -617,6 +623,18 @@ mod tests {
         let error = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(error.message, "duplicate key `a` (first written on line 1)");
         assert_eq!(error.origin.unwrap().line, 3);
+    }
+
+    #[test]
+    fn finds_a_duplicate_among_many_keys() {
+        let mut text: String = (0..50_000).map(|i| format!("k{i}: v\n")).collect();
+        text.push_str("k123: again\n");
+        let error = parse(&text).unwrap_err();
+        assert_eq!(
+            error.message,
+            "duplicate key `k123` (first written on line 124)"
+        );
+        assert_eq!(error.origin.unwrap().line, 50_001);
     }
 
     #[test]
