@@ -129,7 +129,56 @@ def backup_restore():
     return table
 
 
+STATUS_COUNT = 1667  # services: 5,001 objects
+
+
+def status():
+    """`cleat status` (record, lock digest and drift of one release) against `cleat diff`
+    of the same release and `kubectl diff --server-side` of the same objects, at 5,001
+    objects: status must cost no more than diff."""
+    namespace = "status-5000"
+    spec = cleat_project(namespace, STATUS_COUNT)
+    quiet([cleat, "apply", "--yes", "--file", spec])
+    same = manifest(f"{namespace}-kubectl", STATUS_COUNT)
+    quiet([kubectl, "create", "namespace", f"{namespace}-kubectl"])
+    quiet([kubectl, "apply", "--server-side", "-n", f"{namespace}-kubectl", "-f", same])
+    table = {"cleat status": [], "cleat diff": [], "kubectl diff": []}
+    for run in range(runs):
+        table["cleat status"].append(timed([cleat, "status", "--file", spec]))
+        table["cleat diff"].append(timed([cleat, "diff", "--file", spec]))
+        table["kubectl diff"].append(timed([kubectl, "diff", "--server-side", "-n", f"{namespace}-kubectl", "-f", same]))
+        print(f"status: run {run + 1}/{runs}", file=sys.stderr)
+    return table
+
+
+def write_status(table):
+    table = {"cleat": table["cleat status"], "cleat diff": table["cleat diff"], "kubectl diff": table["kubectl diff"]}
+    lines = [
+        "<!-- status -->",
+        "### 5,001 objects: status against diff",
+        "",
+        "`cleat status` of one release of 5,001 objects (newest record, lock digest, drift from",
+        "a forced server-side dry run of the recorded revision, unrecorded labelled objects),",
+        "`cleat diff` of the same release, and `kubectl diff --server-side` of the same objects.",
+        f"{runs} runs each; rows read as tool / `cleat status`.",
+        "",
+    ] + rows(table) + ["<!-- /status -->"]
+    section = "\n".join(lines) + "\n"
+    existing = open(out_path).read()
+    if "<!-- status -->" in existing:
+        start = existing.index("<!-- status -->")
+        end = existing.index("<!-- /status -->") + len("<!-- /status -->\n")
+        existing = existing[:start] + section + existing[end:]
+    else:
+        at = existing.index("<!-- /cluster -->") + len("<!-- /cluster -->\n")
+        existing = existing[:at] + "\n" + section + existing[at:]
+    open(out_path, "w").write(existing)
+
+
 def main():
+    if os.environ.get("BENCH_ONLY") == "status":
+        write_status(status())
+        return
     tools = ["cleat", "kubectl", "helm"]
     results = []
     for count, label in SIZES:
@@ -146,6 +195,7 @@ def main():
             print(f"{label}: run {run + 1}/{runs}", file=sys.stderr)
         results.append((label, table))
     write(results, tools, backup_restore())
+    write_status(status())
 
 
 def rows(measured):

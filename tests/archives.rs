@@ -417,3 +417,81 @@ fn a_manifest_that_disagrees_with_the_archive_name_is_refused() {
         "error: `fixture-0.1.0.tgz` holds package fixture 0.2.0, which disagrees with its file name\n  --> fixture-0.1.0.tgz\n  hint: an archive is named after the package it holds: `fixture-0.2.0.tgz`\n"
     );
 }
+
+#[test]
+fn data_after_the_gzip_stream_is_refused() {
+    // Appending a second gzip member would give the same package many digests.
+    let mut bytes = archive_with(&[]);
+    let second = gzip(b"more");
+    bytes.extend(&second);
+    let err = render_archive("trailing-member", &bytes);
+    assert!(
+        err.starts_with(&format!(
+            "error: package archive `fixture-0.1.0.tgz` has {} bytes after its gzip stream\n",
+            second.len()
+        )),
+        "{err}"
+    );
+    let mut bytes = archive_with(&[]);
+    bytes.extend(b"junk");
+    let err = render_archive("trailing-bytes", &bytes);
+    assert!(err.contains("has 4 bytes after its gzip stream"), "{err}");
+}
+
+#[test]
+fn a_nul_inside_an_entry_name_is_refused() {
+    let err = render_archive(
+        "nul-name",
+        &archive_with(&[Raw {
+            name: b"fixture/templates/a.yaml\0hidden.yaml",
+            kind: EntryType::Regular,
+            link: b"",
+            data: CONFIGMAP,
+        }]),
+    );
+    assert!(
+        err.starts_with("error: package archive `fixture-0.1.0.tgz` has an entry whose name holds a NUL byte (`fixture/templates/a.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn long_names_beyond_the_limit_and_sparse_entries_are_refused() {
+    // A GNU long name of 2 MiB, written as the tar crate writes long names.
+    let long = format!("fixture/{}", "d/".repeat(1024 * 1024));
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = Header::new_gnu();
+    header.set_size(1);
+    header.set_mode(0o644);
+    builder
+        .append_data(&mut header, format!("{long}x.yaml"), &b"x"[..])
+        .unwrap();
+    let err = render_archive("long-name", &gzip(&builder.into_inner().unwrap()));
+    let length = long.len() + "x.yaml".len();
+    assert!(
+        err.starts_with(&format!("error: package archive `fixture-0.1.0.tgz` has an entry whose name is {length} bytes long, more than 4096\n")),
+        "{err}"
+    );
+    // A well-formed GNU sparse entry: no sparse blocks, a real size of 0.
+    let mut entries = tar_bytes(&[
+        file("fixture/package.yaml", MANIFEST),
+        file("fixture/values.schema.yaml", common::SCHEMA.as_bytes()),
+        file("fixture/templates/configmap.yaml", CONFIGMAP),
+    ]);
+    entries.truncate(entries.len() - 1024); // the two end-of-archive blocks
+    let mut header = Header::new_gnu();
+    let gnu = header.as_gnu_mut().unwrap();
+    gnu.name[..23].copy_from_slice(b"fixture/files/holes.bin");
+    gnu.realsize.copy_from_slice(b"00000000000\0");
+    header.set_entry_type(EntryType::GNUSparse);
+    header.set_size(0);
+    header.set_mode(0o644);
+    header.set_cksum();
+    entries.extend_from_slice(header.as_bytes());
+    entries.extend_from_slice(&[0; 1024]);
+    let err = render_archive("sparse", &gzip(&entries));
+    assert!(
+        err.starts_with("error: package archive `fixture-0.1.0.tgz` has `fixture/files/holes.bin`, a sparse file\n"),
+        "{err}"
+    );
+}

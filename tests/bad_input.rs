@@ -261,7 +261,9 @@ fn runaway_loops_stop_with_an_error() {
         "{err}"
     );
     assert!(
-        err.contains("hint: rendering stopped after 20000000 steps"),
+        err.contains(
+            "hint: rendering stopped at its limit of 4194304 steps or 256 MiB of data built"
+        ),
         "{err}"
     );
 }
@@ -371,4 +373,104 @@ fn files_get_of_a_missing_file_names_it() {
     );
     let err = cleat_in(&pkg, &["render", "."]).err();
     assert!(err.starts_with("error: invalid operation: files.get: the package has no file `conf/ap.conf`; did you mean `conf/app.conf`?\n  --> templates/cm.yaml:5:"), "{err}");
+}
+
+#[test]
+fn a_missing_repository_directory_names_the_dependency_line() {
+    let pkg = package(
+        "missing-repository",
+        &[
+            ("package.yaml", b"name: app\nversion: 1.0.0\ndescription: An app\ndependencies:\n  - {name: lib, version: ^1, repository: ../no-such-repo}\n"),
+            ("templates/deployment.yaml", DEPLOYMENT),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with("error: the repository directory `../no-such-repo` does not exist\n  --> package.yaml:5:5\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: check the dependency's `repository:`"),
+        "{err}"
+    );
+    assert!(!err.contains("cleat repo index"), "{err}");
+}
+
+#[test]
+fn an_integer_beyond_64_bits_is_out_of_range() {
+    let pkg = package(
+        "big-integer",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("big.yaml", b"replicas: 99999999999999999999\n"),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", ".", "-f", "big.yaml"]).err();
+    assert!(
+        err.contains("hint: the number is out of range: integers are 64-bit"),
+        "{err}"
+    );
+    assert!(!err.contains("remove the quotes"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_a_gzip_file_is_named() {
+    let pkg = package(
+        "bom",
+        &[
+            ("templates/deployment.yaml", DEPLOYMENT),
+            ("bom.yaml", "\u{feff}replicas: 4\n".as_bytes()),
+        ],
+    );
+    let out = cleat_in(&pkg, &["render", ".", "-f", "bom.yaml"]).ok();
+    assert!(out.contains("replicas: 4"), "{out}");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, b"replicas: 4\n").unwrap();
+    std::fs::write(pkg.join("packed.yaml"), gz.finish().unwrap()).unwrap();
+    let err = cleat_in(&pkg, &["render", ".", "-f", "packed.yaml"]).err();
+    assert!(
+        err.starts_with("error: `packed.yaml` is gzip-compressed, not text\n"),
+        "{err}"
+    );
+    assert!(err.contains("hint: serve or save it uncompressed"), "{err}");
+    assert!(!err.contains("UTF-8"), "{err}");
+}
+
+/// Renders `template` as the package's only template with at most 512 MiB of
+/// data memory (`prlimit`, from util-linux): an expression that builds too
+/// much must stop with cleat's error, not with the process killed or aborted.
+fn render_bounded(test: &str, template: &str) -> String {
+    let pkg = package(test, &[("templates/big.yaml", template.as_bytes())]);
+    let output = std::process::Command::new("prlimit")
+        .arg(format!("--data={}", 512 * 1024 * 1024))
+        .arg(env!("CARGO_BIN_EXE_cleat"))
+        .args(["render", "."])
+        .current_dir(&pkg)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("prlimit runs (util-linux)");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
+#[test]
+fn expressions_that_build_too_much_stop_at_the_template_line() {
+    let fuel = "hint: rendering stopped at its limit of 4194304 steps or 256 MiB of data built";
+    let printed = "this value would print as more than 32 MiB, the most one `{{ }}` may print";
+    let cases = [
+        ("repeat-list", "{{ [1] * 100000000 }}\n", printed, 1),
+        ("nested", "{{ [[1] * 10000] * 10000 }}\n", printed, 1),
+        ("indent", "{{ (\"a\\n\" * 1000000) | indent(1000) }}\n", fuel, 1),
+        ("double-string", "{% set s = namespace(v=\"ab\") %}\n{% for i in range(40) %}{% set s.v = s.v ~ s.v %}{% endfor %}\n{{ s.v | length }}\n", fuel, 2),
+        ("big-output", "{% for i in range(10000) %}{% for j in range(10000) %}{{ \"x\" * 1000 }}{% endfor %}{% endfor %}\n", fuel, 1),
+    ];
+    for (test, template, message, line) in cases {
+        let err = render_bounded(test, template);
+        assert!(err.contains(message), "{test}: {err}");
+        assert!(
+            err.contains(&format!("--> templates/big.yaml:{line}:")),
+            "{test}: {err}"
+        );
+    }
 }

@@ -1085,11 +1085,14 @@ fn recorded(plane: &ControlPlane) -> Vec<(String, String)> {
     found
 }
 
-fn rebuild(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+/// A bundle's files by name.
+type Files = std::collections::BTreeMap<String, Vec<u8>>;
+
+fn rebuild(files: &Files) -> Vec<u8> {
     cleat::authoring::package::archive::build("cleat-backup", files).unwrap()
 }
 
-fn remanifest(files: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+fn remanifest(files: &mut Files) {
     let mut manifest: serde_json::Value = serde_json::from_slice(&files["bundle.json"]).unwrap();
     let digests: serde_json::Map<String, serde_json::Value> = files
         .iter()
@@ -1291,6 +1294,64 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
         "future.tgz",
         &rebuild(&future),
         "has format version 2, but this cleat (0.1.0) reads version 1",
+    );
+    // Records, objects and live files are checked for what they hold, not
+    // only for their digests.
+    let mutate = |name: &str, change: &dyn Fn(&mut Files), expected: &str| {
+        let mut changed = files.clone();
+        change(&mut changed);
+        remanifest(&mut changed);
+        check(name, &rebuild(&changed), expected);
+    };
+    mutate(
+        "future-record.tgz",
+        &|files| {
+            let text = String::from_utf8(files[&record].clone()).unwrap();
+            files.insert(
+                record.clone(),
+                text.replace("\"recordVersion\": 1", "\"recordVersion\": 2")
+                    .into_bytes(),
+            );
+        },
+        &format!(
+            "has an invalid record `{record}`: it has format version 2; this cleat reads version 1"
+        ),
+    );
+    mutate(
+        "moved-record.tgz",
+        &|files| {
+            let bytes = files[&record].clone();
+            files.insert("records/elsewhere/shop.json".into(), bytes);
+        },
+        "has `records/elsewhere/shop.json`, which holds the record of `backup-web/shop`",
+    );
+    mutate(
+        "live-not-json.tgz",
+        &|files| {
+            files.insert("live/backup-web/shop.json".into(), b"not json".to_vec());
+        },
+        "has invalid live objects `live/backup-web/shop.json`: expected ident",
+    );
+    mutate(
+        "not-a-list.tgz",
+        &|files| {
+            let objects = files
+                .keys()
+                .find(|k| k.starts_with("objects/backup-web"))
+                .unwrap()
+                .clone();
+            let mut value: serde_json::Value = serde_json::from_slice(&files[&objects]).unwrap();
+            value["kind"] = "ConfigMapList".into();
+            files.insert(objects, serde_json::to_vec(&value).unwrap());
+        },
+        "is not a `v1` `List`",
+    );
+    mutate(
+        "stray-file.tgz",
+        &|files| {
+            files.insert("notes.txt".into(), b"hello".to_vec());
+        },
+        "holds `notes.txt`, which no cleat bundle holds",
     );
     let mut hostile = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();

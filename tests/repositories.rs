@@ -323,3 +323,116 @@ fn an_index_that_lies_about_dependencies_is_refused() {
         )
     );
 }
+
+/// Every file below `dir`, relative.
+fn files_below(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in fs::read_dir(&at).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn checking_commands_write_nothing_to_the_cache() {
+    let repo = temp_dir("check-cache-repo");
+    publish(&repo, "lib", "1.0.0", "");
+    index(&repo);
+    let server = Server::serve(repo.clone());
+    let app = app("check-cache-app", "^1", &server.url);
+    let dir = temp_dir("check-cache");
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:\n  - {{name: web, namespace: web, package: {}}}\n",
+            app.display()
+        ),
+    )
+    .unwrap();
+    in_dir(&dir, &temp_dir("check-cache-first"), &["lock"]).ok();
+    // Another machine checks the lockfile, and renders from it: its cache stays empty.
+    let cache = temp_dir("check-cache-second");
+    in_dir(&dir, &cache, &["lock", "--check"]).ok();
+    assert_eq!(files_below(&cache), Vec::<String>::new());
+    // A refused --locked writes nothing either.
+    fs::write(
+        app.join("templates/app.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: changed\n",
+    )
+    .unwrap();
+    let err = in_dir(&dir, &cache, &["template", "web", "--locked"]).err();
+    assert!(err.contains("is out of date"), "{err}");
+    assert_eq!(files_below(&cache), Vec::<String>::new());
+}
+
+#[test]
+fn a_bad_index_is_not_cached_and_a_bad_cached_one_says_so() {
+    let repo = temp_dir("bad-index-repo");
+    publish(&repo, "lib", "1.0.0", "");
+    fs::write(repo.join("index.yaml"), "formatVersion: 1\npackages: [\n").unwrap();
+    let server = Server::serve(repo.clone());
+    let app = app("bad-index-app", "^1", &server.url);
+    let cache = temp_dir("bad-index-cache");
+    let err = in_dir(&app, &cache, &["render", "."]).err();
+    assert!(err.contains(&format!("{}index.yaml", server.url)), "{err}");
+    assert!(!err.contains("read from the cache"), "{err}");
+    // The server fixes its index: the next run uses it, no --update needed.
+    index(&repo);
+    in_dir(&app, &cache, &["render", "."]).ok();
+    // An index spoiled in the cache is said to come from there.
+    let cached = cache.join("cleat/indexes");
+    let file = fs::read_dir(&cached)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::write(&file, "packages: [\n").unwrap();
+    let err = in_dir(&app, &cache, &["render", "."]).err();
+    assert!(
+        err.contains("this index was read from the cache (`"),
+        "{err}"
+    );
+    assert!(err.contains("`--update` fetches it again"), "{err}");
+}
+
+#[test]
+fn redirects_are_followed_within_the_host_only() {
+    let repo = temp_dir("redirect-repo");
+    publish(&repo, "lib", "1.0.0", "");
+    index(&repo);
+    fs::create_dir_all(repo.join("moved")).unwrap();
+    fs::copy(repo.join("index.yaml"), repo.join("moved/index.yaml")).unwrap();
+    let server = Server::serve(repo.clone());
+    server.redirect("/index.yaml", "/moved/index.yaml");
+    let app = app("redirect-app", "^1", &server.url);
+    in_dir(&app, &temp_dir("redirect-cache"), &["render", "."]).ok();
+    // To another host: refused, naming it.
+    let other = Server::serve(repo.clone());
+    server.redirect("/index.yaml", &format!("{}index.yaml", other.url));
+    let err = in_dir(&app, &temp_dir("redirect-cache-2"), &["render", "."]).err();
+    assert!(
+        err.contains(&format!(
+            "the server redirects to `{}index.yaml`, on another host",
+            other.url
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("cleat follows redirects within the repository's host only"),
+        "{err}"
+    );
+    assert!(
+        other.take_requests().is_empty(),
+        "nothing was fetched from the other host"
+    );
+}

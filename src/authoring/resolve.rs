@@ -258,7 +258,15 @@ impl Solver<'_> {
                 .into(),
             ));
         }
-        let index = self.client.index(&next.location).map_err(Failure::Fatal)?;
+        let index = self.client.index(&next.location).map_err(|mut errors| {
+            // A repository that cannot be read is named where it is declared.
+            for diagnostic in &mut errors.0 {
+                if diagnostic.origin.is_none() && diagnostic.subject.is_none() {
+                    *diagnostic = diagnostic.clone().at(next.dependency.origin.clone());
+                }
+            }
+            Failure::Fatal(errors)
+        })?;
         let available: Vec<&Entry> = index.versions(&name).collect();
         let candidates = available.iter().filter(|e| {
             on_name

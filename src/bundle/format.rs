@@ -57,6 +57,34 @@ pub struct Entry {
     pub live: Option<serde_json::Value>,
 }
 
+/// A record file of a bundle: JSON of the record format this cleat reads.
+fn record(bytes: &[u8]) -> Result<Record, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    match value["recordVersion"].as_u64() {
+        Some(crate::cluster::record::VERSION) => {}
+        Some(version) => {
+            return Err(format!(
+                "it has format version {version}; this cleat reads version {}",
+                crate::cluster::record::VERSION
+            ))
+        }
+        None => return Err("it has no `recordVersion`".to_string()),
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// An objects file of a bundle: a `v1` `List` of objects.
+fn list(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if value["apiVersion"] != "v1" || value["kind"] != "List" {
+        return Err("it is not a `v1` `List`".to_string());
+    }
+    match value["items"].as_array() {
+        Some(items) if items.iter().all(serde_json::Value::is_object) => Ok(value),
+        _ => Err("its `items` are not a list of objects".to_string()),
+    }
+}
+
 /// The locked object a Secret without values (as a bundle keeps it without
 /// `--include-secrets`) stands for, if it is one.
 fn redacted<'a>(
@@ -229,21 +257,35 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Bundle, Diagnostics> {
                 )));
             }
             packages.insert(digest, bytes.clone());
-        } else if file.starts_with("records/") {
-            match serde_json::from_slice::<Record>(bytes) {
+        } else if let Some(at) = file
+            .strip_prefix("records/")
+            .and_then(|f| f.strip_suffix(".json"))
+        {
+            match record(bytes) {
+                Ok(record) if format!("{}/{}", record.namespace, record.release) != at => problems
+                    .push(fail(format!(
+                        "has `{file}`, which holds the record of `{}/{}`",
+                        record.namespace, record.release
+                    ))),
                 Ok(record) => records.push(record),
-                Err(e) => problems.push(fail(format!("has an invalid record `{file}`: {e}"))),
+                Err(why) => problems.push(fail(format!("has an invalid record `{file}`: {why}"))),
             }
         } else if let Some(at) = file
             .strip_prefix("objects/")
             .and_then(|f| f.strip_suffix(".json"))
         {
-            match serde_json::from_slice::<serde_json::Value>(bytes) {
+            match list(bytes) {
                 Ok(list) => {
                     objects.insert(at.to_string(), list);
                 }
-                Err(e) => problems.push(fail(format!("has invalid objects `{file}`: {e}"))),
+                Err(why) => problems.push(fail(format!("has invalid objects `{file}`: {why}"))),
             }
+        } else if file.starts_with("live/") {
+            if let Err(why) = list(bytes) {
+                problems.push(fail(format!("has invalid live objects `{file}`: {why}")));
+            }
+        } else if file != "cleat.lock" {
+            problems.push(fail(format!("holds `{file}`, which no cleat bundle holds")));
         }
     }
     for record in &records {

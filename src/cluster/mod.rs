@@ -3,9 +3,10 @@
 //! [`client`] connects (kubeconfig and contexts as kubectl reads them),
 //! discovers resources and retries transient failures; [`plan`] compares a
 //! release's objects with the live ones through a server-side dry run;
-//! [`apply`] applies a plan stage by stage and prunes; [`wait`] waits for
-//! readiness; [`record`] keeps release records; [`lease`] holds one lease per
-//! release; [`ownership`] is how cleat marks what it applies.
+//! [`apply`] applies a plan stage by stage; [`prune`] decides what may be
+//! deleted and deletes it; [`wait`] waits for readiness; [`record`] keeps
+//! release records; [`lease`] holds one lease per release; [`ownership`] is
+//! how cleat marks what it applies and reads who owns what exists.
 //!
 //! Invariant: nothing here renders or reads a release file; objects arrive
 //! rendered, and each module does one step, which [`crate::deploy`] puts in

@@ -20,7 +20,7 @@ use crate::cluster::ownership::{
     DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
 };
 use crate::cluster::prune::{self, Deletion};
-use crate::cluster::record::Record;
+use crate::cluster::record::{object_key, ObjectKey, Record};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// One object of a plan.
@@ -270,14 +270,14 @@ pub async fn plan(
     // Read after the objects, so that a user who may not use the namespace
     // hears it about an object rather than about cleat's records.
     let newest = crate::cluster::record::newest(cluster, release, namespace).await?;
+    let rendered_keys: std::collections::HashSet<ObjectKey> = planned
+        .iter()
+        .map(|p| object_key(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name))
+        .collect();
     let gone = newest
         .inventory()
         .into_iter()
-        .filter(|item| {
-            !planned
-                .iter()
-                .any(|p| item.same_object(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name))
-        })
+        .filter(|item| !rendered_keys.contains(&item.key()))
         .collect();
     let allow = prune::Allow {
         definitions: options.prune_crds,

@@ -151,21 +151,31 @@ impl Item {
         )
     }
 
-    /// Whether `other` is the same object: same group, kind, namespace and
-    /// name (the version of the group may differ).
-    pub fn same_object(
-        &self,
-        api_version: &str,
-        kind: &str,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> bool {
-        let group = |v: &str| v.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-        group(&self.api_version) == group(api_version)
-            && self.kind == kind
-            && self.namespace.as_deref() == namespace
-            && self.name == name
+    /// What makes it the same object as another: see [`object_key`].
+    pub fn key(&self) -> ObjectKey {
+        object_key(
+            &self.api_version,
+            &self.kind,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
+}
+
+/// An object's identity across versions of its group: group, kind,
+/// namespace and name, for sets that find the same object in constant time.
+pub type ObjectKey = (String, String, Option<String>, String);
+
+/// The key of the object `api_version` `kind` `namespace`/`name`: the
+/// version of the group may differ between two keys of the same object.
+pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectKey {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    (
+        group.to_string(),
+        kind.to_string(),
+        namespace.map(str::to_string),
+        name.to_string(),
+    )
 }
 
 /// The error for a release without records.

@@ -10,7 +10,7 @@ use super::Outcome;
 
 pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let file = &args.release_file;
-    let locked = lock(&file.file, file.env.as_deref(), args.update)?;
+    let locked = lock(&file.file, file.env.as_deref(), args.update, args.check)?;
     let shown = locked.path.display().to_string();
     if args.check {
         let Some(differences) = locked.differences() else {

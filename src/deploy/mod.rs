@@ -9,8 +9,10 @@
 //! cluster. `cleat apply`, `rollback`, `restore` and the commands to come all
 //! deploy through [`apply::deploy`].
 //!
-//! Invariant: nothing here renders templates or prints; releases arrive
-//! prepared (see [`crate::release`]), results leave as values.
+//! Invariant: nothing here prints or renders templates itself; releases
+//! arrive prepared (see [`crate::release`]), a recorded revision is rendered
+//! again through [`crate::release::prepare::from_lock`], and results leave as
+//! values.
 
 pub mod apply;
 pub mod delete;

@@ -11,7 +11,7 @@ use kube::api::ListParams;
 use crate::cluster::client::{retry, Cluster, Connection};
 use crate::cluster::ownership::{Owner, RELEASE_LABEL};
 use crate::cluster::plan::{self, Change};
-use crate::cluster::record::{self, Newest, Record};
+use crate::cluster::record::{self, Item, Newest, Record};
 use crate::release::prepare::Prepared;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -154,6 +154,8 @@ async fn unrecorded(
 ) -> Result<Vec<String>, Diagnostic> {
     let (name, namespace) = (&release.locked.name, &release.locked.namespace);
     let recorded = newest.inventory();
+    let recorded_keys: std::collections::HashSet<record::ObjectKey> =
+        recorded.iter().map(Item::key).collect();
     let mut kinds: BTreeMap<(String, String), BTreeSet<Option<String>>> = BTreeMap::new();
     let rendered = release.objects.iter().map(|o| {
         (
@@ -196,14 +198,12 @@ async fn unrecorded(
                 let is_record = value["type"] == record::TYPE;
                 let owned = Owner::of(&value).is_release(name, namespace);
                 let object_name = object.metadata.name.clone().unwrap_or_default();
-                let known = recorded.iter().any(|item| {
-                    item.same_object(
-                        &api_version,
-                        &kind,
-                        object.metadata.namespace.as_deref(),
-                        &object_name,
-                    )
-                });
+                let known = recorded_keys.contains(&record::object_key(
+                    &api_version,
+                    &kind,
+                    object.metadata.namespace.as_deref(),
+                    &object_name,
+                ));
                 if owned && !known && !is_record && kind != "Lease" {
                     found.push(crate::authoring::object::id(
                         &api_version,

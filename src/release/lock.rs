@@ -187,18 +187,25 @@ impl LockedRelease {
         }
         package_differences(&self.package, &now.package, "package", &mut found);
         value_differences(&self.values, &now.values, "", &mut found);
+        // By identity, so that comparing thousands of objects stays linear.
+        let locked: std::collections::HashMap<String, &LockedObject> =
+            self.objects.iter().map(|o| (o.id(), o)).collect();
+        let mut current = std::collections::HashSet::new();
         for object in &now.objects {
-            match self.objects.iter().find(|o| o.id() == object.id()) {
-                None => found.push(format!("object {}: new", object.id())),
+            let id = object.id();
+            match locked.get(&id) {
+                None => found.push(format!("object {id}: new")),
                 Some(locked) if locked.digest != object.digest => {
-                    found.push(format!("object {}: changed", object.id()))
+                    found.push(format!("object {id}: changed"))
                 }
                 Some(_) => {}
             }
+            current.insert(id);
         }
         for object in &self.objects {
-            if !now.objects.iter().any(|o| o.id() == object.id()) {
-                found.push(format!("object {}: no longer rendered", object.id()));
+            let id = object.id();
+            if !current.contains(&id) {
+                found.push(format!("object {id}: no longer rendered"));
             }
         }
         found

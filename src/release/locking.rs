@@ -40,8 +40,14 @@ impl Locked {
 
 /// Resolves and renders every release of the release file at `file`, in
 /// environment `env` or in every environment it declares. With `update`,
-/// repository indexes are fetched again.
-pub fn lock(file: &Path, env: Option<&str>, update: bool) -> Result<Locked, Diagnostics> {
+/// repository indexes are fetched again. With `check`, nothing is written to
+/// the cache: the result is only compared.
+pub fn lock(
+    file: &Path,
+    env: Option<&str>,
+    update: bool,
+    check: bool,
+) -> Result<Locked, Diagnostics> {
     let release_file = ReleaseFile::load(file)?;
     let path = lock_path(file);
     let existing = Lockfile::read(&path)?;
@@ -54,7 +60,11 @@ pub fn lock(file: &Path, env: Option<&str>, update: bool) -> Result<Locked, Diag
             .map(|e| Some(e.name.clone()))
             .collect(),
     };
-    let mut client = Client::new(update);
+    let mut client = if check {
+        Client::holding(update)
+    } else {
+        Client::new(update)
+    };
     let mut lockfile = match (env, &existing) {
         (Some(_), Some(existing)) => existing.clone(),
         _ => Lockfile::new(),

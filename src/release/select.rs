@@ -90,7 +90,12 @@ fn from_release_file(
         Lockfile::read(&lock_path).ok().flatten()
     };
     let label = LockedEnvironment::label(env.as_deref());
-    let mut client = Client::new(false);
+    // With `--locked`, nothing enters the cache unless it all matches.
+    let mut client = if locked {
+        Client::holding(false)
+    } else {
+        Client::new(false)
+    };
     let mut prepared = Vec::new();
     let mut problems = Vec::new();
     let mut drift = Vec::new();
@@ -125,7 +130,9 @@ fn from_release_file(
             out_of_date(&shown, &drift).hint("`--locked` uses only what the lockfile records"),
         );
     }
-    Diagnostics::check(problems, prepared)
+    let prepared = Diagnostics::check(problems, prepared)?;
+    client.commit()?;
+    Ok(prepared)
 }
 
 fn from_lockfile(
@@ -177,7 +184,8 @@ fn from_lockfile(
             .collect::<Result<_, _>>()?
     };
     let base = crate::shared::files::parent_dir(path);
-    let mut client = Client::new(false);
+    // Nothing enters the cache unless every release renders as locked.
+    let mut client = Client::holding(false);
     let mut prepared = Vec::new();
     let mut problems = Vec::new();
     for locked in chosen {
@@ -186,5 +194,7 @@ fn from_lockfile(
             Err(errors) => problems.extend(errors.0),
         }
     }
-    Diagnostics::check(problems, prepared)
+    let prepared = Diagnostics::check(problems, prepared)?;
+    client.commit()?;
+    Ok(prepared)
 }

@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 file server on 127.0.0.1 for tests: serves a directory,
-//! records every request path, one connection at a time.
+//! records every request path, one connection at a time, and answers the
+//! paths it is told to redirect with a 302.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -10,6 +11,7 @@ pub struct Server {
     /// The base URL, ending in `/`.
     pub url: String,
     requests: Arc<Mutex<Vec<String>>>,
+    redirects: Arc<Mutex<std::collections::HashMap<String, String>>>,
 }
 
 impl Server {
@@ -19,6 +21,8 @@ impl Server {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
+        let redirects = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let moved = Arc::clone(&redirects);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -37,6 +41,13 @@ impl Server {
                 }
                 let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
                 log.lock().unwrap().push(path.clone());
+                if let Some(location) = moved.lock().unwrap().get(&path).cloned() {
+                    let head = format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    continue;
+                }
                 let file = path.trim_start_matches('/');
                 let body = if file.split('/').any(|c| c == "..") {
                     None
@@ -55,7 +66,19 @@ impl Server {
                 let _ = stream.write_all(&body);
             }
         });
-        Server { url, requests }
+        Server {
+            url,
+            requests,
+            redirects,
+        }
+    }
+
+    /// Answers requests for `path` (`/index.yaml`) with a redirect to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.redirects
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), location.to_string());
     }
 
     /// The paths requested so far, in order, forgetting them.

@@ -9,20 +9,25 @@
 //!
 //! Reading never touches the disk: entries are unpacked into memory, and
 //! anything a package has no use for is refused before it is kept: links,
-//! devices, FIFOs, absolute or `..` paths, duplicates, entries outside the
-//! top-level directory, and archives that unpack past the package limits.
+//! devices, FIFOs, sparse files, absolute or `..` paths, names with a NUL
+//! byte or longer than [`MAX_NAME_BYTES`], duplicates, entries outside the
+//! top-level directory, data after the gzip stream (which would give the same
+//! content many digests), and archives that unpack past the package limits.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
 use super::{MAX_FILE_BYTES, MAX_PACKAGE_BYTES, MAX_PACKAGE_FILES};
 use crate::shared::diagnostics::Diagnostic;
+
+/// Longest entry name accepted, bytes (Linux's PATH_MAX).
+pub const MAX_NAME_BYTES: usize = 4096;
 
 /// The file name extension of package archives.
 pub const EXTENSION: &str = ".tgz";
@@ -93,7 +98,32 @@ pub fn read_as(kind: &str, name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnos
     let mut total = 0u64;
     for entry in archive.entries().map_err(fail)? {
         let mut entry = entry.map_err(fail)?;
-        let path = String::from_utf8(entry.path_bytes().into_owned())
+        let raw = entry.path_bytes();
+        // A NUL ends a tar name field; bytes after it would be a second name.
+        let old_name = &entry.header().as_old().name;
+        let cut = old_name
+            .iter()
+            .position(|b| *b == 0)
+            .is_some_and(|at| old_name[at..].iter().any(|b| *b != 0));
+        if cut || raw.contains(&0) {
+            return Err(hostile(
+                name,
+                format!(
+                    "has an entry whose name holds a NUL byte (`{}`...)",
+                    String::from_utf8_lossy(&raw[..raw.len().min(100)])
+                ),
+            ));
+        }
+        if raw.len() > MAX_NAME_BYTES {
+            return Err(hostile(
+                name,
+                format!(
+                    "has an entry whose name is {} bytes long, more than {MAX_NAME_BYTES}",
+                    raw.len()
+                ),
+            ));
+        }
+        let path = String::from_utf8(raw.into_owned())
             .map_err(|_| hostile(name, "has an entry whose name is not UTF-8".to_string()))?;
         let components = components(&path).map_err(|why| hostile(name, why))?;
         let Some((top, rest)) = components.split_first() else {
@@ -133,6 +163,9 @@ pub fn read_as(kind: &str, name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnos
                 return Err(hostile(name, format!("has `{path}`, a device file")))
             }
             EntryType::Fifo => return Err(hostile(name, format!("has `{path}`, a FIFO"))),
+            EntryType::GNUSparse => {
+                return Err(hostile(name, format!("has `{path}`, a sparse file")))
+            }
             other => {
                 return Err(hostile(
                     name,
@@ -171,8 +204,17 @@ pub fn read_as(kind: &str, name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnos
         entry.read_to_end(&mut bytes).map_err(fail)?;
         files.insert(file, bytes);
     }
-    // Read to the end of the gzip stream so its checksum and length are verified.
-    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(fail)?;
+    // Read to the end of the gzip stream so its checksum and length are
+    // verified; nothing may follow it (a second gzip member, or any bytes).
+    let mut reader = archive.into_inner();
+    io::copy(&mut reader, &mut io::sink()).map_err(fail)?;
+    let rest = reader.inner.into_inner();
+    if !rest.is_empty() {
+        return Err(hostile(
+            name,
+            format!("has {} bytes after its gzip stream", rest.len()),
+        ));
+    }
     let Some(root) = root else {
         return Err(hostile(name, "is empty".to_string()));
     };

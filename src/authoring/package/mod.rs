@@ -219,10 +219,21 @@ fn is_yaml(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml")
 }
 
-/// Text of a package file, refusing what is not UTF-8.
+/// Text of a package file, refusing what is not UTF-8; a byte-order mark
+/// at its start is dropped.
 pub fn source(name: &str, bytes: &[u8]) -> Result<Arc<Source>, Diagnostic> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return Err(
+            Diagnostic::error(format!("`{name}` is gzip-compressed, not text"))
+                .about(name.to_string())
+                .hint("serve or save it uncompressed"),
+        );
+    }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(Source::new(name, text)),
+        Ok(text) => Ok(Source::new(
+            name,
+            text.strip_prefix('\u{feff}').unwrap_or(text),
+        )),
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;

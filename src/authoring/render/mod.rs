@@ -23,9 +23,20 @@ use crate::authoring::package::Package;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
 pub use functions::parse_version;
 
-/// Instructions a package's templates may run in one render: far beyond what
-/// thousands of objects need, and reached within about a second by a runaway loop.
-pub const FUEL: u64 = 20_000_000;
+/// The budget of one template's render, in minijinja's fuel: one per
+/// instruction, and one per 64 bytes of data built (strings, lists and maps
+/// made by operators, literals and filters, and the output). 4 Mi fuel is
+/// 4,194,304 instructions or 256 MiB of data, whichever runs out first:
+/// far beyond what thousands of objects need, and reached within about a
+/// second by a runaway loop or an expression that builds too much.
+pub const FUEL: u64 = 4 * 1024 * 1024;
+/// What one fuel pays for, in bytes of data (minijinja's accounting).
+const BYTES_PER_FUEL: u64 = 64;
+/// Most output a package's templates may write together.
+pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
+/// Largest value one `{{ }}` may print, measured before it is printed:
+/// minijinja serialises a value whole before its fuel is charged.
+pub const MAX_PRINTED_BYTES: usize = 32 * 1024 * 1024;
 /// Deepest nesting of macro calls and includes.
 pub const RECURSION_LIMIT: usize = 200;
 /// The Kubernetes version rendered for when none is given.
@@ -64,6 +75,10 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
         env.set_syntax(syntax);
     }
     env.set_fuel(Some(FUEL));
+    env.set_formatter(|out, state, value| {
+        check_printable(value)?;
+        minijinja::escape_formatter(out, state, value)
+    });
     env.set_recursion_limit(RECURSION_LIMIT);
     let names: HashSet<String> = package.templates.iter().map(|t| t.name.clone()).collect();
     env.set_path_join_callback(move |name, parent| {
@@ -94,6 +109,54 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
     Diagnostics::check(problems, env)
 }
 
+/// Refuses a value that would print as more than [`MAX_PRINTED_BYTES`],
+/// estimating its size from lengths (8 bytes an item, the bytes of strings),
+/// so that `{{ [1] * 100000000 }}` stops before it is serialised.
+fn check_printable(value: &Value) -> Result<(), minijinja::Error> {
+    let too_large = || {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!(
+                "this value would print as more than {} MiB, the most one `{{{{ }}}}` may print",
+                MAX_PRINTED_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    let mut size = 0usize;
+    let mut pending = vec![value.clone()];
+    while let Some(value) = pending.pop() {
+        if let Some(text) = value.as_str() {
+            size = size.saturating_add(text.len());
+        } else if matches!(
+            value.kind(),
+            minijinja::value::ValueKind::Seq
+                | minijinja::value::ValueKind::Map
+                | minijinja::value::ValueKind::Iterable
+        ) {
+            size = size.saturating_add(value.len().unwrap_or(0).saturating_mul(8));
+            if size > MAX_PRINTED_BYTES {
+                return Err(too_large());
+            }
+            let is_map = value.kind() == minijinja::value::ValueKind::Map;
+            for item in value.try_iter()? {
+                if is_map {
+                    pending.push(value.get_item(&item)?);
+                }
+                pending.push(item);
+                if pending.len() > MAX_PRINTED_BYTES / 8 {
+                    return Err(too_large());
+                }
+            }
+        } else {
+            size = size.saturating_add(8);
+        }
+        if size > MAX_PRINTED_BYTES {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
 /// Renders every template (helpers excepted) with `values`.
 pub fn render(
     package: &Package,
@@ -116,15 +179,32 @@ pub fn render(
     let context = context(package, values, release);
     let mut rendered = Vec::new();
     let mut problems = Vec::new();
+    let mut written = 0;
     for template in package.rendered_templates() {
         let result = env
             .get_template(&template.name)
             .and_then(|t| t.render(context.clone()));
         match result {
-            Ok(text) => rendered.push(Rendered {
-                template: Arc::clone(template),
-                output: Source::new(template.name.clone(), text),
-            }),
+            Ok(text) => {
+                written += text.len();
+                if written > MAX_OUTPUT_BYTES {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "the templates of package `{}` write more than {} MiB together (the limit), `{}` among them",
+                            package.manifest.name,
+                            MAX_OUTPUT_BYTES / (1024 * 1024),
+                            template.name
+                        ))
+                        .about(template.name.clone())
+                        .hint("split the package, or keep large files out of its objects"),
+                    );
+                    break;
+                }
+                rendered.push(Rendered {
+                    template: Arc::clone(template),
+                    output: Source::new(template.name.clone(), text),
+                })
+            }
             Err(error) => problems.push(template_error(&error, package)),
         }
     }
@@ -203,7 +283,8 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
         minijinja::ErrorKind::UndefinedError => diagnostic
             .hint("every value a template reads must be declared in values.schema.yaml; test optional ones with `is defined`"),
         minijinja::ErrorKind::OutOfFuel => diagnostic.hint(format!(
-            "rendering stopped after {FUEL} steps; look for a loop that does not end or grows without bound"
+            "rendering stopped at its limit of {FUEL} steps or {} MiB of data built; look for a loop that does not end, or a value that grows without bound",
+            FUEL * BYTES_PER_FUEL / (1024 * 1024)
         )),
         minijinja::ErrorKind::UnknownMethod => {
             diagnostic.hint("maps answer items(), keys(), values() and get(); strings and lists have filters instead")

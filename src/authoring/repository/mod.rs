@@ -125,6 +125,24 @@ pub fn cache_dir() -> Result<PathBuf, Diagnostic> {
     )
 }
 
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> &str {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let host_end = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |i| scheme_end + i);
+    &url[..host_end]
+}
+
+/// The index at `address`, parsed.
+fn parse_index(address: &str, bytes: &[u8]) -> Result<Arc<Index>, Diagnostics> {
+    let source = crate::authoring::package::source(address, bytes)?;
+    Ok(Arc::new(Index::parse(&source)?))
+}
+
 /// Fetches indexes and archives from repositories through the cache.
 pub struct Client {
     agent: ureq::Agent,
@@ -135,6 +153,9 @@ pub struct Client {
     indexes: HashMap<Location, Arc<Index>>,
     /// HTTP indexes that were read from the cache, not fetched in this run.
     stale: Vec<Location>,
+    /// Cache writes held back until [`Client::commit`], for commands that
+    /// must write nothing unless all they read is verified.
+    held: Option<Vec<(PathBuf, Vec<u8>)>>,
 }
 
 impl Client {
@@ -146,6 +167,8 @@ impl Client {
             .timeout_connect(Some(Duration::from_secs(15)))
             .timeout_global(Some(Duration::from_secs(300)))
             .http_status_as_error(false)
+            // Redirects are followed here, within the repository's host only.
+            .max_redirects(0)
             .build()
             .into();
         Client {
@@ -154,7 +177,24 @@ impl Client {
             refresh,
             indexes: HashMap::new(),
             stale: Vec::new(),
+            held: None,
         }
+    }
+
+    /// A client that holds its cache writes back until [`Client::commit`].
+    pub fn holding(refresh: bool) -> Client {
+        Client {
+            held: Some(Vec::new()),
+            ..Client::new(refresh)
+        }
+    }
+
+    /// Writes the cache entries held back, once what they hold is verified.
+    pub fn commit(&mut self) -> Result<(), Diagnostic> {
+        for (path, bytes) in self.held.take().unwrap_or_default() {
+            self.store(&path, &bytes)?;
+        }
+        Ok(())
     }
 
     /// Forgets every HTTP index read from the cache, so the next use of each
@@ -176,6 +216,14 @@ impl Client {
         let address = location.file(INDEX_FILE);
         let bytes = match location {
             Location::Dir(dir) => {
+                if !dir.is_dir() {
+                    return Err(Diagnostic::error(format!(
+                        "the repository directory `{}` does not exist",
+                        dir.display()
+                    ))
+                    .hint("check the dependency's `repository:`; a relative path is relative to the package's directory")
+                    .into());
+                }
                 let path = dir.join(INDEX_FILE);
                 std::fs::read(&path).map_err(|e| {
                     io_error(&address, &e).hint(format!(
@@ -192,18 +240,30 @@ impl Client {
                 match std::fs::read(&cached) {
                     Ok(bytes) if !self.refresh => {
                         self.stale.push(location.clone());
-                        bytes
+                        // A cached index that no longer reads is said to be
+                        // the cache's, not the server's.
+                        let index = parse_index(&address, &bytes).map_err(|mut errors| {
+                            let hint = format!("this index was read from the cache (`{}`), not from the server; `--update` fetches it again", cached.display());
+                            if let Some(first) = errors.0.first_mut() {
+                                *first = first.clone().hint(hint);
+                            }
+                            errors
+                        })?;
+                        self.indexes.insert(location.clone(), Arc::clone(&index));
+                        return Ok(index);
                     }
                     _ => {
+                        // Only an index that reads is kept.
                         let bytes = self.get(&address)?;
+                        let index = parse_index(&address, &bytes)?;
                         self.store(&cached, &bytes)?;
-                        bytes
+                        self.indexes.insert(location.clone(), Arc::clone(&index));
+                        return Ok(index);
                     }
                 }
             }
         };
-        let source = crate::authoring::package::source(&address, &bytes)?;
-        let index = Arc::new(Index::parse(&source)?);
+        let index = parse_index(&address, &bytes)?;
         self.indexes.insert(location.clone(), Arc::clone(&index));
         Ok(index)
     }
@@ -213,7 +273,7 @@ impl Client {
     pub fn fetch(&mut self, location: &Location, entry: &Entry) -> Result<Package, Diagnostics> {
         let cached = self.archive_path(&entry.digest)?;
         let address = location.file(&entry.archive_name());
-        let bytes = match std::fs::read(&cached) {
+        let bytes = match self.read_cached(&cached) {
             Ok(bytes) if crate::shared::digest::sha256(&bytes) == entry.digest => bytes,
             _ => {
                 let bytes = match location {
@@ -232,7 +292,6 @@ impl Client {
                     .hint("the archive changed after it was indexed: do not use it; if the publisher replaced it on purpose, they must index the repository again")
                     .into());
                 }
-                self.store(&cached, &bytes)?;
                 bytes
             }
         };
@@ -246,22 +305,34 @@ impl Client {
             .about(address)
             .into());
         }
+        // Kept only once it is the package its index says it is.
+        self.store(&cached, &bytes)?;
         Ok(package)
     }
 
     /// The archive with `digest` from the cache, if it is there whole.
     pub fn cached(&mut self, digest: &str) -> Result<Option<Vec<u8>>, Diagnostic> {
         let path = self.archive_path(digest)?;
-        Ok(std::fs::read(path)
+        Ok(self
+            .read_cached(&path)
             .ok()
             .filter(|bytes| crate::shared::digest::sha256(bytes) == digest))
+    }
+
+    /// A cache file: held back in this run, else on disk.
+    fn read_cached(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let held = self.held.iter().flatten().find(|(p, _)| p == path);
+        match held {
+            Some((_, bytes)) => Ok(bytes.clone()),
+            None => std::fs::read(path),
+        }
     }
 
     /// Keeps an archive in the cache under its digest, so it can be used
     /// later without its source (`--lockfile`, backups).
     pub fn keep(&mut self, bytes: &[u8]) -> Result<(), Diagnostic> {
         let path = self.archive_path(&crate::shared::digest::sha256(bytes))?;
-        if path.exists() {
+        if self.read_cached(&path).is_ok() {
             return Ok(());
         }
         self.store(&path, bytes)
@@ -288,7 +359,11 @@ impl Client {
         Ok(dir)
     }
 
-    fn store(&self, path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+    fn store(&mut self, path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+        if let Some(held) = &mut self.held {
+            held.push((path.to_path_buf(), bytes.to_vec()));
+            return Ok(());
+        }
         let shown = path.display().to_string();
         let fail = |e: std::io::Error| {
             Diagnostic::error(format!("cannot write to the cache `{shown}`: {e}"))
@@ -301,15 +376,48 @@ impl Client {
         crate::shared::files::write(path, bytes).map_err(fail)
     }
 
-    /// GETs `url`, refusing bodies larger than a package may be.
+    /// GETs `url`, refusing bodies larger than a package may be, and
+    /// following redirects only to the same host.
     fn get(&self, url: &str) -> Result<Vec<u8>, Diagnostic> {
         let fail = |reason: String| {
             Diagnostic::error(format!("cannot fetch `{url}`: {reason}")).about(url.to_string())
         };
-        let mut response =
-            self.agent.get(url).call().map_err(|e| {
+        let mut at = url.to_string();
+        let mut redirects = 0;
+        let mut response = loop {
+            let response = self.agent.get(&at).call().map_err(|e| {
                 fail(e.to_string()).hint("check the repository URL and the network")
             })?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            let Some(target) = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+            else {
+                return Err(fail(format!(
+                    "the server answered {} without a location",
+                    response.status()
+                )));
+            };
+            let target = if target.contains("://") {
+                target.to_string()
+            } else if target.starts_with('/') {
+                format!("{}{target}", origin(&at))
+            } else {
+                join_url(&at[..at.rfind('/').map_or(at.len(), |i| i + 1)], target)
+            };
+            if origin(&target) != origin(url) {
+                return Err(fail(format!("the server redirects to `{target}`, on another host"))
+                    .hint(format!("cleat follows redirects within the repository's host only; if you trust `{}`, write the repository URL with that host", origin(&target))));
+            }
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(fail(format!("more than {MAX_REDIRECTS} redirects")));
+            }
+            at = target;
+        };
         let status = response.status();
         if !status.is_success() {
             let hint = if status == 404 && url.ends_with(INDEX_FILE) {

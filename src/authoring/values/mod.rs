@@ -125,6 +125,12 @@ pub fn merge(base: &mut Node, over: Node) {
     }
 }
 
+/// Whether `text` is written as an integer but does not fit 64 bits.
+fn is_integer_beyond_64_bits(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && text.parse::<i64>().is_err()
+}
+
 /// Parses `--set PATH=VALUE` into a map holding one value, typed by the schema:
 /// `--set replicas=3` is an integer where the schema says integer, and
 /// `--set image.tag=1.10` stays the string `"1.10"` where it says string.
@@ -246,6 +252,9 @@ pub fn validate(schema: &Schema, node: &Node, path: &str, problems: &mut Vec<Dia
         diagnostic = match (&schema.kind, &node.value) {
             (Kind::String { .. }, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
                 diagnostic.hint("quote the value to make it a string, for example `\"1.10\"`")
+            }
+            (Kind::Integer { .. }, Value::String(s)) if is_integer_beyond_64_bits(s) => {
+                diagnostic.hint("the number is out of range: integers are 64-bit, from -9223372036854775808 to 9223372036854775807")
             }
             (Kind::Integer { .. } | Kind::Number { .. }, Value::String(s)) if s.trim().parse::<f64>().is_ok() => {
                 diagnostic.hint("remove the quotes to make it a number")

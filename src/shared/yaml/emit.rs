@@ -3,8 +3,11 @@
 //! Kubernetes tools read YAML 1.1, where `yes`, `on`, `y` and `1:20` are not
 //! strings; YAML 1.2 emitters leave those unquoted. This emitter writes a string
 //! plain only when it cannot be read as anything else under either version,
-//! uses literal blocks for multi-line text, and double quotes (JSON escapes)
-//! otherwise. Output is deterministic: map keys keep their order.
+//! uses literal blocks for multi-line text, and double quotes otherwise, with
+//! every character escaped that a YAML 1.1 parser would refuse or read as a
+//! line break (C0 and C1 controls, DEL, U+2028, U+2029, U+FEFF, U+FFFE,
+//! U+FFFF). Keys are never blocks. Output is deterministic: map keys keep
+//! their order.
 
 use std::fmt::Write;
 
@@ -46,7 +49,11 @@ fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usiz
         if !std::mem::take(&mut first) || !out.ends_with("- ") {
             indent(out, level);
         }
-        scalar_string(out, key, level);
+        if is_plain_safe(key) {
+            out.push_str(key);
+        } else {
+            double_quoted(out, key);
+        }
         out.push(':');
         write_value_after_key(out, value, level);
     }
@@ -110,18 +117,53 @@ fn scalar_string(out: &mut String, s: &str, level: usize) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else if !literal_block(out, s, level) {
-        // JSON string escapes are valid in YAML double quotes.
-        let quoted = serde_json::to_string(s).unwrap_or_default();
-        out.push_str(&quoted);
+        double_quoted(out, s);
     }
+}
+
+/// Whether a YAML 1.1 parser reads `c` as itself inside a scalar: not a
+/// control character (but tab and line feed), not a character YAML 1.1
+/// takes for a line break, not a non-character or byte-order mark.
+fn is_literal_char(c: char) -> bool {
+    let control = c.is_control() && c != '\t' && c != '\n';
+    let special = matches!(
+        c,
+        '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    );
+    !control && !special
+}
+
+/// `s` in double quotes, escaping `"`, `\` and every character that is not
+/// read as itself (see [`is_literal_char`]) as `\uXXXX`; line feeds and tabs
+/// as `\n` and `\t`.
+fn double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if !is_literal_char(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// `|` blocks for readable multi-line text (config files in ConfigMaps);
 /// false, writing nothing, when `s` cannot be one.
 fn literal_block(out: &mut String, s: &str, level: usize) -> bool {
-    let printable = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control());
+    let printable = s.chars().all(is_literal_char);
     let first_line_indented = s.starts_with([' ', '\t']);
-    if !s.contains('\n') || !printable || first_line_indented || s.contains('\u{feff}') {
+    // Trailing spaces on a line survive a block, but not every reader keeps
+    // a line of only spaces; such text goes in double quotes.
+    let blank_with_spaces = s
+        .split('\n')
+        .any(|l| !l.is_empty() && l.trim_matches(' ').is_empty());
+    if !s.contains('\n') || !printable || first_line_indented || blank_with_spaces {
         return false;
     }
     let body = s.trim_end_matches('\n');
