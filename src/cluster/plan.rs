@@ -20,7 +20,7 @@ use crate::cluster::ownership::{
     DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
 };
 use crate::cluster::prune::{self, Deletion};
-use crate::cluster::record::{object_key, ObjectKey, Record};
+use crate::cluster::record::{object_key, Item, ObjectKey, Record};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// One object of a plan.
@@ -95,6 +95,10 @@ pub struct Plan {
     /// Whether some objects were compared without a server-side dry run,
     /// because the user may not patch them: their changes are cleat's estimate.
     pub estimated: bool,
+    /// The live objects marked as the release's among those the plan listed
+    /// (the kinds and namespaces of its objects), records and leases left
+    /// out; empty where the user may not list.
+    pub labelled: Vec<Item>,
 }
 
 impl Plan {
@@ -237,6 +241,7 @@ pub async fn plan(
         concurrency,
     )
     .await?;
+    let labelled = labelled(&live, release, namespace);
     let results: Vec<Result<Compared, Diagnostic>> = stream::iter(planned.iter())
         .map(|object| {
             let comparable = comparable(object);
@@ -296,6 +301,7 @@ pub async fn plan(
         previous: newest.complete,
         interrupted: newest.pending,
         estimated,
+        labelled,
     })
 }
 
@@ -358,6 +364,28 @@ async fn live_objects<'a>(
         .collect()
         .await;
     lists.into_iter().collect()
+}
+
+/// The listed live objects that carry the marks of `release` in `namespace`,
+/// but its records and lease.
+fn labelled(live: &Live, release: &str, namespace: &str) -> Vec<Item> {
+    let mut found = Vec::new();
+    for ((api_version, kind, _), by_name) in live {
+        for (name, object) in by_name.iter().flatten() {
+            let is_own = object["type"] == crate::cluster::record::TYPE || kind == "Lease";
+            if !is_own && Owner::of(object).is_release(release, namespace) {
+                found.push(Item {
+                    api_version: api_version.clone(),
+                    kind: kind.clone(),
+                    namespace: object["metadata"]["namespace"].as_str().map(str::to_string),
+                    name: name.clone(),
+                    uid: object["metadata"]["uid"].as_str().map(str::to_string),
+                });
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Objects per LIST page (as kubectl): each answer is held whole while it is

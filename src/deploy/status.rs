@@ -4,14 +4,12 @@
 use std::path::Path;
 
 use crate::authoring::repository::Client;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashSet;
 
-use kube::api::ListParams;
-
-use crate::cluster::client::{retry, Cluster, Connection};
-use crate::cluster::ownership::{Owner, RELEASE_LABEL};
+use crate::cluster::client::{Cluster, Connection};
+use crate::cluster::ownership::Owner;
 use crate::cluster::plan::{self, Change};
-use crate::cluster::record::{self, Item, Newest, Record};
+use crate::cluster::record::{self, Item, Newest, ObjectKey, Record};
 use crate::release::prepare::Prepared;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -77,43 +75,62 @@ pub async fn status(
         let locked = &release.locked;
         let cluster = connection.connect(locked.context.as_deref()).await?;
         let newest = record::newest(&cluster, &locked.name, &locked.namespace).await?;
-        let (drift, estimated) = match &newest.complete {
-            None => (Vec::new(), false),
-            Some(record) => drift(&cluster, record, base, concurrency).await?,
+        let checked = match &newest.complete {
+            None => Checked::default(),
+            Some(record) => check(&cluster, record, release, &newest, base, concurrency).await?,
         };
-        let unrecorded = unrecorded(&cluster, release, &newest).await?;
         statuses.push(Status {
             release: locked.name.clone(),
             namespace: locked.namespace.clone(),
             record: newest.complete,
             interrupted: newest.pending,
-            unrecorded,
+            unrecorded: checked.unrecorded,
             locked: locked.digest.clone(),
-            drift,
-            estimated,
+            drift: checked.drift,
+            estimated: checked.estimated,
         });
     }
     Ok(statuses)
 }
 
-/// What re-applying the recorded revision would change: objects missing,
-/// and objects whose values were changed outside cleat; and whether that was
-/// found without a dry run.
-async fn drift(
+/// What planning the recorded revision again found.
+#[derive(Default)]
+struct Checked {
+    drift: Vec<Drift>,
+    /// Found without a dry run.
+    estimated: bool,
+    unrecorded: Vec<String>,
+}
+
+/// Plans the recorded revision again: objects missing, objects whose values
+/// were changed outside cleat or that another owner took, and objects
+/// labelled as the release's that no record lists (from the plan's own
+/// LISTs of the kinds and namespaces of the revision's objects). The revision
+/// is rendered again from its record, unless `release` (as selected now) has
+/// the same lock digest, whose objects are then the same.
+async fn check(
     cluster: &Cluster,
     record: &Record,
+    release: &Prepared,
+    newest: &Newest,
     base: &Path,
     concurrency: usize,
-) -> Result<(Vec<Drift>, bool), Diagnostics> {
-    let name = format!("the record of release `{}`", record.release);
-    let prepared = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
-        .map_err(|mut errors| {
-            errors.0.push(Diagnostic::error(format!(
-                "cannot check release `{}` for drift: its recorded revision does not render here",
-                record.release
-            )).hint("drift is found by rendering the recorded packages (from the cache) with the recorded values and secrets"));
-            errors
-        })?;
+) -> Result<Checked, Diagnostics> {
+    let rendered;
+    let objects = if record.lock.digest == release.locked.digest {
+        &release.objects
+    } else {
+        let name = format!("the record of release `{}`", record.release);
+        rendered = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+            .map_err(|mut errors| {
+                errors.0.push(Diagnostic::error(format!(
+                    "cannot check release `{}` for drift: its recorded revision does not render here",
+                    record.release
+                )).hint("drift is found by rendering the recorded packages (from the cache) with the recorded values and secrets"));
+                errors
+            })?;
+        &rendered.objects
+    };
     // Forced, so that a value another manager took over shows as a change,
     // and adopting, so that an object another owner took shows as taken.
     let options = plan::Options {
@@ -126,7 +143,7 @@ async fn drift(
         cluster,
         &record.release,
         &record.namespace,
-        &prepared.objects,
+        objects,
         options,
     )
     .await?;
@@ -140,80 +157,16 @@ async fn drift(
             (None, Change::Unchanged) => None,
         })
         .collect();
-    Ok((drift, plan.estimated))
-}
-
-/// Objects that carry the release's marks but that no record lists (left by
-/// an apply of a cleat without pending records, or made by hand with the
-/// release's labels): one LIST with a label selector per kind the records
-/// and the release's objects have, in each of their namespaces.
-async fn unrecorded(
-    cluster: &Cluster,
-    release: &Prepared,
-    newest: &Newest,
-) -> Result<Vec<String>, Diagnostic> {
-    let (name, namespace) = (&release.locked.name, &release.locked.namespace);
-    let recorded = newest.inventory();
-    let recorded_keys: std::collections::HashSet<record::ObjectKey> =
-        recorded.iter().map(Item::key).collect();
-    let mut kinds: BTreeMap<(String, String), BTreeSet<Option<String>>> = BTreeMap::new();
-    let rendered = release.objects.iter().map(|o| {
-        (
-            &o.api_version,
-            &o.kind,
-            o.namespace.clone().or(Some(namespace.clone())),
-        )
-    });
-    let listed = recorded
+    let recorded: HashSet<ObjectKey> = newest.inventory().iter().map(Item::key).collect();
+    let unrecorded = plan
+        .labelled
         .iter()
-        .map(|i| (&i.api_version, &i.kind, i.namespace.clone()));
-    for (api_version, kind, object_namespace) in rendered.chain(listed) {
-        kinds
-            .entry((api_version.clone(), kind.clone()))
-            .or_default()
-            .insert(object_namespace);
-    }
-    let selector = format!("{RELEASE_LABEL}={name}");
-    let mut found = Vec::new();
-    for ((api_version, kind), namespaces) in kinds {
-        let Some(resource) = cluster.resource(&api_version, &kind).await? else {
-            continue;
-        };
-        let namespaces: Vec<Option<String>> = if resource.namespaced {
-            namespaces.into_iter().collect()
-        } else {
-            vec![None]
-        };
-        for object_namespace in namespaces {
-            let api = cluster.api(&resource, object_namespace.as_deref());
-            let params = ListParams::default().labels(&selector);
-            let list = match retry(|| api.list(&params)).await {
-                Ok(list) => list,
-                // What the user may not list, status cannot check.
-                Err(kube::Error::Api(e)) if e.code == 403 => continue,
-                Err(e) => return Err(cluster.error(&format!("listing {api_version} {kind}"), &e)),
-            };
-            for object in list.items {
-                let value = serde_json::to_value(&object).unwrap_or_default();
-                let is_record = value["type"] == record::TYPE;
-                let owned = Owner::of(&value).is_release(name, namespace);
-                let object_name = object.metadata.name.clone().unwrap_or_default();
-                let known = recorded_keys.contains(&record::object_key(
-                    &api_version,
-                    &kind,
-                    object.metadata.namespace.as_deref(),
-                    &object_name,
-                ));
-                if owned && !known && !is_record && kind != "Lease" {
-                    found.push(crate::authoring::object::id(
-                        &api_version,
-                        &kind,
-                        object.metadata.namespace.as_deref(),
-                        &object_name,
-                    ));
-                }
-            }
-        }
-    }
-    Ok(found)
+        .filter(|item| !recorded.contains(&item.key()))
+        .map(Item::id)
+        .collect();
+    Ok(Checked {
+        drift,
+        estimated: plan.estimated,
+        unrecorded,
+    })
 }

@@ -286,6 +286,9 @@ pub fn parse_document(source: &Arc<Source>) -> Result<Node, Diagnostic> {
     }
 }
 
+/// Entries from which a map finds duplicate keys by hashing, not scanning.
+const HASHED_FROM: usize = 16;
+
 /// A container being filled while its events arrive.
 enum Frame {
     List {
@@ -295,8 +298,9 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
-        /// Each key's line, so a duplicate is found without scanning.
-        seen: HashMap<String, usize>,
+        /// Each key's line, once the map is large enough that scanning its
+        /// entries for a duplicate would cost more than hashing.
+        seen: Option<HashMap<String, usize>>,
         key: Option<Key>,
         origin: Origin,
         anchor: usize,
@@ -405,7 +409,22 @@ impl<'a> Builder<'a> {
                     if matches!(node.value, Value::Map(_) | Value::List(_)) {
                         node.origin = key.origin.clone();
                     }
-                    if let Some(first) = seen.get(&key.name) {
+                    if entries.len() == HASHED_FROM {
+                        *seen = Some(
+                            entries
+                                .iter()
+                                .map(|(k, _)| (k.name.clone(), k.origin.line))
+                                .collect(),
+                        );
+                    }
+                    let first = match seen {
+                        Some(seen) => seen.get(&key.name).copied(),
+                        None => entries
+                            .iter()
+                            .find(|(k, _)| k.name == key.name)
+                            .map(|(k, _)| k.origin.line),
+                    };
+                    if let Some(first) = first {
                         let diagnostic = Diagnostic::error(format!(
                             "duplicate key `{}` (first written on line {first})",
                             key.name
@@ -414,7 +433,9 @@ impl<'a> Builder<'a> {
                         .hint("remove one of the two entries");
                         self.fail(diagnostic);
                     } else {
-                        seen.insert(key.name.clone(), key.origin.line);
+                        if let Some(seen) = seen {
+                            seen.insert(key.name.clone(), key.origin.line);
+                        }
                         entries.push((key, node));
                     }
                 }
@@ -506,7 +527,7 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::MappingStart(anchor, _) => {
                 let frame = Frame::Map {
                     entries: Vec::new(),
-                    seen: HashMap::new(),
+                    seen: None,
                     key: None,
                     origin: origin.clone(),
                     anchor,
