@@ -12,6 +12,7 @@ use futures::stream::{self, StreamExt};
 use kube::api::{Patch, PatchParams};
 
 use crate::cluster::client::{retry, Cluster};
+use crate::cluster::order;
 use crate::cluster::ownership::FIELD_MANAGER;
 use crate::cluster::plan::{apply_error, Change, Plan, Planned};
 use crate::cluster::record::Item;
@@ -42,22 +43,6 @@ pub struct Applied {
 /// An applied object's id and uid.
 type Uid = (String, Option<String>);
 
-/// The stage an object is applied in; lower stages go first, deletion
-/// (later) goes in reverse.
-pub fn stage(kind: &str, namespaced: bool) -> u8 {
-    match kind {
-        "Namespace" | "CustomResourceDefinition" => 0,
-        _ if !namespaced => 1,
-        "ConfigMap" | "Secret" | "ServiceAccount" | "Role" | "RoleBinding" | "ResourceQuota"
-        | "LimitRange" | "NetworkPolicy" => 2,
-        "PersistentVolumeClaim" => 3,
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "Pod" => 4,
-        "Service" => 5,
-        "Ingress" => 6,
-        _ => 7,
-    }
-}
-
 /// Applies what `plan` would change; unchanged objects are left alone.
 /// Deletions are the caller's, with [`crate::cluster::prune`], once the
 /// objects are ready.
@@ -80,7 +65,7 @@ pub async fn apply(
                 uids.insert(object.id(), object.uid.clone());
             }
             _ => stages
-                .entry(stage(&object.kind, object.resource.namespaced))
+                .entry(order::stage(&object.kind, object.resource.namespaced))
                 .or_default()
                 .push(object),
         }

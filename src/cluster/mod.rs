@@ -3,7 +3,7 @@
 //! [`client`] connects (kubeconfig and contexts as kubectl reads them),
 //! discovers resources and retries transient failures; [`plan`] compares a
 //! release's objects with the live ones through a server-side dry run;
-//! [`apply`] applies a plan stage by stage; [`prune`] decides what may be
+//! [`apply`] applies a plan stage by stage ([`order`]); [`prune`] decides what may be
 //! deleted and deletes it; [`wait`] waits for readiness; [`record`] keeps
 //! release records; [`lease`] holds one lease per release; [`ownership`] is
 //! how cleat marks what it applies and reads who owns what exists.
@@ -15,6 +15,7 @@
 pub mod apply;
 pub mod client;
 pub mod lease;
+pub mod order;
 pub mod ownership;
 pub mod plan;
 pub mod prune;

@@ -289,7 +289,7 @@ async fn count(
 
 /// The stage an object is deleted in: the reverse of the apply stages.
 fn order(deletion: &Deletion) -> std::cmp::Reverse<u8> {
-    std::cmp::Reverse(crate::cluster::apply::stage(
+    std::cmp::Reverse(crate::cluster::order::stage(
         &deletion.item.kind,
         deletion.resource.namespaced,
     ))
@@ -350,12 +350,13 @@ pub async fn prune(
             pruned.kept.push((item.id(), keep));
             continue;
         }
-        let mut params =
-            if crate::cluster::apply::stage(&item.kind, deletion.resource.namespaced) == 4 {
-                DeleteParams::foreground()
-            } else {
-                DeleteParams::background()
-            };
+        let mut params = if crate::cluster::order::stage(&item.kind, deletion.resource.namespaced)
+            == crate::cluster::order::WORKLOADS
+        {
+            DeleteParams::foreground()
+        } else {
+            DeleteParams::background()
+        };
         params.preconditions = Some(Preconditions {
             uid: live["metadata"]["uid"].as_str().map(str::to_string),
             resource_version: None,
