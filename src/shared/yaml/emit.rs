@@ -167,6 +167,10 @@ fn literal_block(out: &mut String, s: &str, level: usize) -> bool {
         return false;
     }
     let body = s.trim_end_matches('\n');
+    // Only line breaks: a block would read back as the empty string.
+    if body.is_empty() {
+        return false;
+    }
     out.push('|');
     match s.len() - body.len() {
         0 => out.push('-'),
@@ -240,6 +244,15 @@ mod tests {
         assert_eq!(
             emit_document(&value),
             "data:\n  a.conf: |\n    x = 1\n\n    y = 2\n  b: |-\n    no newline\n    at end\n"
+        );
+    }
+
+    #[test]
+    fn keys_are_never_blocks_and_breaks_alone_are_quoted() {
+        let value = json!({"a\nb": "\n", "c": "\n\n", "\u{2028}": "x\u{85}y"});
+        assert_eq!(
+            emit_document(&value),
+            "\"a\\nb\": \"\\n\"\nc: \"\\n\\n\"\n\"\\u2028\": \"x\\u0085y\"\n"
         );
     }
 
