@@ -625,3 +625,44 @@ fn errors_say_what_was_being_done_and_drop_go_value_dumps() {
     assert!(err.contains("error: release `migration`: a Job failed\n  hint: fix what the Job's conditions and events above show; waiting longer does not help\n"), "{err}");
     assert!(!err.contains("raise --timeout"), "{err}");
 }
+
+#[test]
+fn rollback_after_a_failed_apply_goes_before_the_newest_complete_revision() {
+    let plane = ControlPlane::shared();
+    let (a, b) = (configmap("a"), configmap("b"));
+    let pkg = package("rollback-pending", &[("templates/a.yaml", &a)]);
+    let dir = project(
+        "rollback-pending",
+        &releases(&pkg, "rollback-pending", &["x"]),
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    fs::write(pkg.join("templates/b.yaml"), &b).unwrap();
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    // Revision 3 adds a Deployment that never becomes ready (the control plane has no nodes).
+    let web = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - {name: web, image: nginx}\n";
+    fs::write(pkg.join("templates/web.yaml"), web).unwrap();
+    run(
+        plane,
+        &dir,
+        &["apply", "--yes", "--wait", "--timeout", "1s"],
+    )
+    .err();
+    assert!(plane
+        .get("/apis/apps/v1/namespaces/rollback-pending/deployments/web")
+        .is_some());
+    // The rollback goes to the revision before the newest complete one (2),
+    // takes over the unfinished revision 3, and prunes what it made.
+    let out = run(plane, &dir, &["rollback", "x", "-n", "rollback-pending"]).ok();
+    assert!(
+        out.starts_with("rolled back to revision 1\nrelease x: revision 3: "),
+        "{out}"
+    );
+    assert!(plane
+        .get("/apis/apps/v1/namespaces/rollback-pending/deployments/web")
+        .is_none_or(|d| d["metadata"]["deletionTimestamp"].is_string()));
+    assert!(plane
+        .get("/api/v1/namespaces/rollback-pending/configmaps/b")
+        .is_none());
+    let status = run(plane, &dir, &["status"]).stdout;
+    assert!(!status.contains("interrupted"), "{status}");
+}

@@ -20,7 +20,7 @@ pub struct RolledBack {
 }
 
 /// Deploys `revision` of `release` in `namespace` again (else the one before
-/// the newest), rendered from its record, as a new revision.
+/// the newest complete one), rendered from its record, as a new revision.
 pub async fn rollback(
     cluster: Arc<Cluster>,
     release: &str,
@@ -28,7 +28,10 @@ pub async fn rollback(
     revision: Option<u64>,
     options: Options,
 ) -> Result<RolledBack, Diagnostics> {
-    let history = record::history(&cluster, release, namespace).await?;
+    // Only complete revisions can be rolled back to; an unfinished apply
+    // after the newest is taken over by the rollback itself.
+    let mut history = record::history(&cluster, release, namespace).await?;
+    history.retain(|r| !r.pending);
     let Some(newest) = history.last() else {
         return Err(record::not_found(release, namespace, &cluster.context).into());
     };
