@@ -6,7 +6,7 @@ use crate::deploy::planned::plan_releases;
 use crate::release::select::select;
 use crate::shared::diagnostics::Diagnostics;
 
-use super::{show, Outcome};
+use super::{plan_json, show, Outcome};
 
 pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let releases = select(&args.select.releases, &super::source(&args.select.source))?;
@@ -20,7 +20,7 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     let text = match args.output {
         DiffFormat::Text => show::describe(&plans, super::stdout_color(), true),
         DiffFormat::Json => {
-            serde_json::to_string_pretty(&show::json(&plans)).unwrap_or_default() + "\n"
+            serde_json::to_string_pretty(&plan_json::json(&plans)).unwrap_or_default() + "\n"
         }
     };
     super::write(out, &text)?;

@@ -3,6 +3,7 @@
 //! `main` prints those on stderr and picks the exit code.
 
 mod apply;
+mod args;
 mod backup;
 mod completions;
 mod delete;
@@ -14,6 +15,7 @@ mod lock;
 mod new;
 mod output;
 mod pack;
+mod plan_json;
 mod render;
 mod repo;
 mod restore;
@@ -29,12 +31,10 @@ use crate::authoring::render::{parse_version, Release};
 use crate::authoring::repository::Client;
 use crate::authoring::resolve::{self, Tree};
 use crate::authoring::values::Layer;
-use crate::cli::{ClusterArgs, Command, PlanArgs, ReleaseArgs, SourceArgs, ValuesArgs};
-use crate::cluster::client::Connection;
-use crate::cluster::plan;
-use crate::release::select::Source;
+use crate::cli::{Command, ReleaseArgs, ValuesArgs};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
+use args::{connection, plan_options, source};
 use output::{stdout_color, table, write};
 
 /// What a successful command reports besides its output.
@@ -128,38 +128,4 @@ fn runtime() -> Result<tokio::runtime::Runtime, Diagnostic> {
         .enable_all()
         .build()
         .map_err(|e| Diagnostic::error(format!("cannot start the async runtime: {e}")))
-}
-
-/// The clusters `--kubeconfig` and `--context` point at.
-fn connection(args: &ClusterArgs) -> Connection {
-    Connection {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-    }
-}
-
-/// Where `--file`, `--env`, `--locked` and `--lockfile` say releases come from.
-fn source(args: &SourceArgs) -> Source {
-    let env = args.release_file.env.clone();
-    match &args.lockfile {
-        Some(path) => Source::Lockfile {
-            path: path.clone(),
-            env,
-        },
-        None => Source::ReleaseFile {
-            file: args.release_file.file.clone(),
-            env,
-            locked: args.locked,
-        },
-    }
-}
-
-/// How to plan, from `--adopt`, `--prune-crds`, `--concurrency` and `force`.
-fn plan_options(args: &PlanArgs, cluster: &ClusterArgs, force: bool) -> plan::Options {
-    plan::Options {
-        force,
-        adopt: args.adopt,
-        prune_crds: args.prune_crds,
-        concurrency: cluster.concurrency,
-    }
 }

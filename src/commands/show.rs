@@ -4,19 +4,19 @@ use crate::cluster::plan::{Change, Plan};
 
 /// What the plans would do, counted.
 #[derive(Default)]
-struct Counts {
+pub(super) struct Counts {
     /// Objects and namespaces to create.
-    create: usize,
-    change: usize,
-    delete: usize,
-    unchanged: usize,
+    pub(super) create: usize,
+    pub(super) change: usize,
+    pub(super) delete: usize,
+    pub(super) unchanged: usize,
     /// Objects taken over from another owner.
-    adopt: usize,
+    pub(super) adopt: usize,
     /// Objects no longer rendered that stay.
-    keep: usize,
+    pub(super) keep: usize,
 }
 
-fn counts(plans: &[&Plan]) -> Counts {
+pub(super) fn counts(plans: &[&Plan]) -> Counts {
     let mut counts = Counts::default();
     for plan in plans {
         counts.create += plan.namespaces.len();
@@ -159,79 +159,4 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
     }
     text.push_str(&format!("{}\n", counts(plans)));
     text
-}
-
-pub fn json(plans: &[&Plan]) -> serde_json::Value {
-    let counts = counts(plans);
-    let releases: Vec<serde_json::Value> = plans
-        .iter()
-        .map(|plan| {
-            let objects: Vec<serde_json::Value> = plan
-                .objects
-                .iter()
-                .map(|object| {
-                    let mut entry = serde_json::json!({
-                        "apiVersion": object.api_version,
-                        "kind": object.kind,
-                        "namespace": object.namespace,
-                        "name": object.name,
-                        "action": match object.change {
-                            Change::Create => "create",
-                            Change::Update(_) => "change",
-                            Change::Unchanged => "unchanged",
-                        },
-                    });
-                    if let Change::Update(diff) = &object.change {
-                        entry["diff"] = diff.clone().into();
-                    }
-                    if let Some(owner) = &object.adopt {
-                        entry["adoptFrom"] = owner.to_string().into();
-                    }
-                    if !object.drift.is_empty() {
-                        entry["drift"] = object
-                            .drift
-                            .iter()
-                            .map(|c| serde_json::json!({"manager": c.manager, "field": c.field}))
-                            .collect();
-                    }
-                    entry
-                })
-                .collect();
-            let deletions: Vec<String> = plan
-                .deletions
-                .iter()
-                .filter(|d| d.keep.is_none())
-                .map(|d| d.item.id())
-                .collect();
-            let kept: Vec<serde_json::Value> = plan
-                .deletions
-                .iter()
-                .filter_map(|d| {
-                    let keep = d.keep.as_ref()?;
-                    Some(serde_json::json!({"object": d.item.id(), "reason": keep.to_string()}))
-                })
-                .collect();
-            serde_json::json!({
-                "release": plan.release,
-                "namespace": plan.namespace,
-                "createNamespaces": plan.namespaces,
-                "objects": objects,
-                "delete": deletions,
-                "keep": kept,
-                "takeOver": plan.interrupted.as_ref().map(|r| r.revision),
-                "estimated": plan.estimated,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "releases": releases,
-        "summary": {
-            "create": counts.create,
-            "change": counts.change,
-            "delete": counts.delete,
-            "unchanged": counts.unchanged,
-            "adopt": counts.adopt,
-            "keep": counts.keep,
-        },
-    })
 }
