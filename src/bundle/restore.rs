@@ -61,12 +61,7 @@ pub async fn restore(
         .map(|(revision, prepared)| {
             let cluster = Arc::clone(&cluster);
             async move {
-                let plan_options = plan::Options {
-                    force: true,
-                    adopt: false,
-                    prune_crds: false,
-                    concurrency,
-                };
+                let plan_options = plan::Options::new(true, concurrency);
                 let mut planned = [plan_release(cluster, prepared, plan_options, !dry_run)
                     .await
                     .map_err(Diagnostics)?];

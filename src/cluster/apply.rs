@@ -133,13 +133,7 @@ pub async fn apply(
     applied.inventory = plan
         .objects
         .iter()
-        .map(|object| Item {
-            api_version: object.api_version.clone(),
-            kind: object.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
-            uid: uids.get(&object.id()).cloned().flatten(),
-        })
+        .map(|object| object.item(uids.get(&object.id()).cloned().flatten()))
         .collect();
     applied.inventory.sort();
     Ok(applied)

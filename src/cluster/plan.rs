@@ -111,7 +111,31 @@ impl Plan {
     }
 }
 
+impl Options {
+    /// Plan that takes over nothing another owner holds and keeps CRDs:
+    /// `force` alone decides field conflicts.
+    pub fn new(force: bool, concurrency: usize) -> Options {
+        Options {
+            force,
+            adopt: false,
+            prune_crds: false,
+            concurrency,
+        }
+    }
+}
+
 impl Planned {
+    /// The object as an inventory item with `uid`.
+    pub fn item(&self, uid: Option<String>) -> Item {
+        Item {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            uid,
+        }
+    }
+
     /// The object to show: its Secret values masked.
     pub fn shown_body(&self) -> serde_json::Value {
         mask(&self.kind, &self.body)

@@ -101,12 +101,11 @@ pub async fn classify(
         let Some(resource) = cluster.resource(&item.api_version, &item.kind).await? else {
             continue;
         };
-        let api = cluster.api(&resource, item.namespace.as_deref());
-        let live = match retry(|| api.get_opt(&item.name)).await {
-            Ok(Some(live)) => serde_json::to_value(&live).unwrap_or_default(),
+        let live = match read(cluster, &resource, &item).await {
+            Ok(Some(live)) => live,
             Ok(None) => continue,
-            Err(e) => {
-                problems.push(cluster.error(&format!("reading {}", item.id()), &e));
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
@@ -126,6 +125,19 @@ pub async fn classify(
         });
     }
     Diagnostics::check(problems, deletions)
+}
+
+/// The live object of `item`, as JSON, if it exists.
+async fn read(
+    cluster: &Cluster,
+    resource: &Resource,
+    item: &Item,
+) -> Result<Option<serde_json::Value>, Diagnostic> {
+    let api = cluster.api(resource, item.namespace.as_deref());
+    retry(|| api.get_opt(&item.name))
+        .await
+        .map(|live| live.map(|l| serde_json::to_value(&l).unwrap_or_default()))
+        .map_err(|e| cluster.error(&format!("reading {}", item.id()), &e))
 }
 
 /// Why `live` is not the release's to delete: annotated to keep, owned by
@@ -337,12 +349,11 @@ pub async fn prune(
             pruned.kept.push((item.id(), keep.clone()));
             continue;
         }
-        let api = cluster.api(&deletion.resource, item.namespace.as_deref());
-        let live = match retry(|| api.get_opt(&item.name)).await {
-            Ok(Some(live)) => serde_json::to_value(&live).unwrap_or_default(),
+        let live = match read(cluster, &deletion.resource, item).await {
+            Ok(Some(live)) => live,
             Ok(None) => continue,
-            Err(e) => {
-                problems.push(cluster.error(&format!("reading {}", item.id()), &e));
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
@@ -361,6 +372,7 @@ pub async fn prune(
             uid: live["metadata"]["uid"].as_str().map(str::to_string),
             resource_version: None,
         });
+        let api = cluster.api(&deletion.resource, item.namespace.as_deref());
         match retry(|| api.delete(&item.name, &params)).await {
             Ok(_) => pruned.deleted += 1,
             Err(kube::Error::Api(e)) if e.code == 404 => {}

@@ -174,13 +174,7 @@ fn touched(plan: &Plan) -> Vec<Item> {
     let mut items: Vec<Item> = plan
         .objects
         .iter()
-        .map(|object| Item {
-            api_version: object.api_version.clone(),
-            kind: object.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
-            uid: object.uid.clone(),
-        })
+        .map(|object| object.item(object.uid.clone()))
         .chain(plan.deletions.iter().map(|d| d.item.clone()))
         .collect();
     items.sort();
@@ -238,12 +232,7 @@ async fn roll_back(
         &name,
         &mut Client::new(false),
     )?;
-    let plan_options = plan::Options {
-        force: true,
-        adopt: false,
-        prune_crds: false,
-        concurrency: options.concurrency,
-    };
+    let plan_options = plan::Options::new(true, options.concurrency);
     let back = plan::plan(
         cluster,
         &plan.release,

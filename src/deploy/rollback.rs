@@ -57,12 +57,7 @@ pub async fn rollback(
         &name,
         &mut Client::new(false),
     )?;
-    let plan_options = plan::Options {
-        force: options.force,
-        adopt: false,
-        prune_crds: false,
-        concurrency: options.concurrency,
-    };
+    let plan_options = plan::Options::new(options.force, options.concurrency);
     let mut planned = [plan_release(cluster, prepared, plan_options, true)
         .await
         .map_err(Diagnostics)?];

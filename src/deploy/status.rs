@@ -134,10 +134,8 @@ async fn check(
     // Forced, so that a value another manager took over shows as a change,
     // and adopting, so that an object another owner took shows as taken.
     let options = plan::Options {
-        force: true,
         adopt: true,
-        prune_crds: false,
-        concurrency,
+        ..plan::Options::new(true, concurrency)
     };
     let plan = plan::plan(
         cluster,
