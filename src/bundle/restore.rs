@@ -10,8 +10,8 @@ use futures::stream::{self, StreamExt};
 use crate::authoring::repository::Client;
 use crate::cluster::client::Cluster;
 use crate::cluster::plan::{self, Plan};
-use crate::deploy::apply::{deploy, Deployed, Options, Revision};
-use crate::deploy::planned::{plan_release, release_leases, RELEASES_AT_ONCE};
+use crate::deploy::apply::{deploy_one, Deployed, Options, Revision};
+use crate::deploy::planned::{plan_release, RELEASES_AT_ONCE};
 use crate::shared::diagnostics::Diagnostics;
 
 use super::format::Bundle;
@@ -62,11 +62,10 @@ pub async fn restore(
             let cluster = Arc::clone(&cluster);
             async move {
                 let plan_options = plan::Options::new(true, concurrency);
-                let mut planned = [plan_release(cluster, prepared, plan_options, !dry_run)
+                let planned = plan_release(cluster, prepared, plan_options, !dry_run)
                     .await
-                    .map_err(Diagnostics)?];
+                    .map_err(Diagnostics)?;
                 if dry_run {
-                    let [planned] = planned;
                     return Ok(Restored {
                         plan: planned.plan,
                         deployed: None,
@@ -76,13 +75,9 @@ pub async fn restore(
                     revision: Revision::Restored(revision),
                     ..options
                 };
-                let result = deploy(&planned[0], options).await;
-                let released = release_leases(&mut planned).await;
-                let deployed = result?;
-                Diagnostics::check(released.0, ())?;
-                let [planned] = planned;
+                let (plan, deployed) = deploy_one(planned, options).await?;
                 Ok(Restored {
-                    plan: planned.plan,
+                    plan,
                     deployed: Some(deployed),
                 })
             }

@@ -72,16 +72,6 @@ impl Newest {
         }
     }
 
-    /// The revision the next apply records: the unfinished one, which it
-    /// takes over, else the one after the newest.
-    pub fn next_revision(&self) -> u64 {
-        match (&self.pending, &self.complete) {
-            (Some(pending), _) => pending.revision,
-            (None, Some(complete)) => complete.revision + 1,
-            (None, None) => 1,
-        }
-    }
-
     /// The newest revision recorded, complete or not.
     pub fn revision(&self) -> Option<u64> {
         self.pending
@@ -176,6 +166,17 @@ pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: 
         namespace.map(str::to_string),
         name.to_string(),
     )
+}
+
+/// The revision the next apply records after the newest `complete` record
+/// and an unfinished `pending` one: the unfinished one, which it takes over,
+/// else the one after the newest.
+pub fn next_revision(complete: Option<&Record>, pending: Option<&Record>) -> u64 {
+    match (pending, complete) {
+        (Some(pending), _) => pending.revision,
+        (None, Some(complete)) => complete.revision + 1,
+        (None, None) => 1,
+    }
 }
 
 /// The error for a release without records.

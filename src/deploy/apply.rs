@@ -15,7 +15,7 @@ use crate::cluster::record::{self, Item, Record};
 use crate::release::lock::LockedRelease;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
-use super::planned::PlannedRelease;
+use super::planned::{release_leases, PlannedRelease};
 
 /// How to deploy.
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +98,21 @@ pub async fn deploy(planned: &PlannedRelease, options: Options) -> Result<Deploy
     Ok(deployed)
 }
 
+/// Deploys one planned release, then releases its lease (also on failure);
+/// gives the plan back with what was deployed.
+pub async fn deploy_one(
+    planned: PlannedRelease,
+    options: Options,
+) -> Result<(Plan, Deployed), Diagnostics> {
+    let mut planned = [planned];
+    let result = deploy(&planned[0], options).await;
+    let released = release_leases(&mut planned).await;
+    let deployed = result?;
+    Diagnostics::check(released.0, ())?;
+    let [planned] = planned;
+    Ok((planned.plan, deployed))
+}
+
 /// Applies one planned release (its lease held): records the revision as
 /// pending with every object it may create, applies, waits for readiness
 /// when asked, prunes, and records the revision complete. With `atomic`, a
@@ -107,10 +122,9 @@ async fn apply_and_record(
     options: Options,
 ) -> Result<Deployed, Diagnostics> {
     let (cluster, plan) = (&planned.cluster, &planned.plan);
+    // The plan read the records under the lease held now: they are current.
     let revision = match options.revision {
-        Revision::Next => record::newest(cluster, &plan.release, &plan.namespace)
-            .await?
-            .next_revision(),
+        Revision::Next => record::next_revision(plan.previous.as_ref(), plan.interrupted.as_ref()),
         Revision::Restored(revision) => revision,
     };
     let identity = cluster.identity().await;

@@ -9,8 +9,8 @@ use crate::cluster::plan;
 use crate::cluster::record;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
-use super::apply::{deploy, Deployed, Options};
-use super::planned::{plan_release, release_leases};
+use super::apply::{deploy_one, Deployed, Options};
+use super::planned::plan_release;
 
 /// What a rollback did.
 pub struct RolledBack {
@@ -58,13 +58,10 @@ pub async fn rollback(
         &mut Client::new(false),
     )?;
     let plan_options = plan::Options::new(options.force, options.concurrency);
-    let mut planned = [plan_release(cluster, prepared, plan_options, true)
+    let planned = plan_release(cluster, prepared, plan_options, true)
         .await
-        .map_err(Diagnostics)?];
-    let result = deploy(&planned[0], options).await;
-    let released = release_leases(&mut planned).await;
-    let deployed = result?;
-    Diagnostics::check(released.0, ())?;
+        .map_err(Diagnostics)?;
+    let (_, deployed) = deploy_one(planned, options).await?;
     Ok(RolledBack {
         to: target.revision,
         deployed,
