@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::cluster::{configmap, project, run, ControlPlane};
+use common::cluster::{configmap, project, run, spawn, ControlPlane};
 use common::{package, temp_dir};
 
 fn root() -> &'static Path {
@@ -430,18 +430,12 @@ fn an_api_server_stopped_mid_apply_fails_clearly_and_a_rerun_converges() {
             objects.display()
         ),
     );
-    let kubeconfig = plane.kubeconfig.display().to_string();
-    let cache = dir.join(".cache").display().to_string();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
-        .args(["apply", "--yes", "--concurrency", "2"])
-        .current_dir(&dir)
-        .env("KUBECONFIG", &kubeconfig)
-        .env("XDG_CACHE_HOME", &cache)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        &plane,
+        &dir,
+        &["apply", "--yes", "--concurrency", "2"],
+        std::process::Stdio::null(),
+    );
     // Stop the API server once the apply has begun writing.
     let start = std::time::Instant::now();
     while plane
@@ -742,17 +736,12 @@ fn two_concurrent_applies_of_one_release_do_not_run_together() {
     let plane = ControlPlane::shared();
     let objects = root().join("bench/packages/objects");
     let dir = project("concurrent", &format!("  - name: busy\n    namespace: concurrent\n    package: {}\n    values: {{count: 1000}}\n", objects.display()));
-    let kubeconfig = plane.kubeconfig.display().to_string();
-    let cache = dir.join(".cache").display().to_string();
-    let first = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
-        .args(["apply", "--yes"])
-        .current_dir(&dir)
-        .env("KUBECONFIG", &kubeconfig)
-        .env("XDG_CACHE_HOME", &cache)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes"],
+        std::process::Stdio::null(),
+    );
     let lease = "/apis/coordination.k8s.io/v1/namespaces/concurrent/leases/cleat-release-busy";
     let start = std::time::Instant::now();
     while plane.get(lease).is_none() {
@@ -931,17 +920,12 @@ fn wait_succeeds_when_ready_and_times_out_with_the_reason_and_atomic_rolls_back(
             pkg.display()
         ),
     );
-    let kubeconfig = plane.kubeconfig.display().to_string();
-    let cache = dir.join(".cache").display().to_string();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
-        .args(["apply", "--yes", "--wait", "--timeout", "60s"])
-        .current_dir(&dir)
-        .env("KUBECONFIG", &kubeconfig)
-        .env("XDG_CACHE_HOME", &cache)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes", "--wait", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
     let start = std::time::Instant::now();
     while plane
         .get("/apis/apps/v1/namespaces/wait/deployments/web")

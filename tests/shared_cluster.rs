@@ -7,7 +7,7 @@ mod common;
 
 use std::fs;
 
-use common::cluster::{configmap, project, run, run_with, ControlPlane};
+use common::cluster::{configmap, project, run, run_with, spawn, ControlPlane};
 use common::package;
 
 fn releases(pkg: &std::path::Path, namespace: &str, names: &[&str]) -> String {
@@ -303,23 +303,18 @@ fn an_apply_killed_at_any_moment_leaves_nothing_unknown() {
         )
     };
     let dir = project("killed", &release(400));
-    let kubeconfig = plane.kubeconfig.display().to_string();
-    let cache = dir.join(".cache").display().to_string();
     for delay in [200, 700, 1500, 3000] {
         fs::write(
             dir.join("cleat.yaml"),
             format!("releases:\n{}", release(400)),
         )
         .unwrap();
-        let mut apply = std::process::Command::new(env!("CARGO_BIN_EXE_cleat"))
-            .args(["apply", "--yes"])
-            .current_dir(&dir)
-            .env("KUBECONFIG", &kubeconfig)
-            .env("XDG_CACHE_HOME", &cache)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut apply = spawn(
+            plane,
+            &dir,
+            &["apply", "--yes"],
+            std::process::Stdio::null(),
+        );
         std::thread::sleep(std::time::Duration::from_millis(delay));
         apply.kill().unwrap(); // SIGKILL: no clean-up of any kind
         apply.wait().unwrap();

@@ -171,6 +171,26 @@ pub fn run_with(plane: &ControlPlane, dir: &Path, args: &[&str], env: &[(&str, &
     cleat_with(dir, args, &all)
 }
 
+/// Starts cleat in `dir` against `plane` without waiting for it, stderr
+/// piped and stdout as `stdout` says.
+pub fn spawn(
+    plane: &ControlPlane,
+    dir: &Path,
+    args: &[&str],
+    stdout: Stdio,
+) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_cleat"))
+        .args(args)
+        .current_dir(dir)
+        .env("KUBECONFIG", &plane.kubeconfig)
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("NO_COLOR", "1")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the cleat binary runs")
+}
+
 /// A template of ConfigMap `name` that shows the `replicas` value.
 pub fn configmap(name: &str) -> Vec<u8> {
     format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  value: {{{{ values.replicas | quote }}}}\n").into_bytes()
