@@ -436,13 +436,13 @@ fn a_byte_order_mark_is_accepted_and_a_gzip_file_is_named() {
     assert!(!err.contains("UTF-8"), "{err}");
 }
 
-/// Renders `template` as the package's only template with at most 512 MiB of
-/// data memory (`prlimit`, from util-linux): an expression that builds too
+/// Renders `template` as the package's only template with at most `mib` MiB
+/// of data memory (`prlimit`, from util-linux): an expression that builds too
 /// much must stop with cleat's error, not with the process killed or aborted.
-fn render_bounded(test: &str, template: &str) -> String {
+fn render_bounded(test: &str, template: &str, mib: u64) -> String {
     let pkg = package(test, &[("templates/big.yaml", template.as_bytes())]);
     let output = std::process::Command::new("prlimit")
-        .arg(format!("--data={}", 512 * 1024 * 1024))
+        .arg(format!("--data={}", mib * 1024 * 1024))
         .arg(env!("CARGO_BIN_EXE_cleat"))
         .args(["render", "."])
         .current_dir(&pkg)
@@ -466,11 +466,28 @@ fn expressions_that_build_too_much_stop_at_the_template_line() {
         ("big-output", "{% for i in range(10000) %}{% for j in range(10000) %}{{ \"x\" * 1000 }}{% endfor %}{% endfor %}\n", fuel, 1),
     ];
     for (test, template, message, line) in cases {
-        let err = render_bounded(test, template);
+        let err = render_bounded(test, template, 512);
         assert!(err.contains(message), "{test}: {err}");
         assert!(
             err.contains(&format!("--> templates/big.yaml:{line}:")),
             "{test}: {err}"
         );
     }
+}
+
+/// minijinja materialises a list added to itself past 32 lazy levels inside
+/// one instruction, uncharged; the memory watch stops it. The data limit
+/// (2 GiB) is the bound: without the watch the process aborts at it.
+#[test]
+fn a_list_doubled_in_a_loop_stops_at_the_memory_limit() {
+    let template = "{% set l = namespace(v=[1]) %}\n{% for i in range(40) %}{% set l.v = l.v + l.v %}{% endfor %}\n{{ l.v | length }}\n";
+    let err = render_bounded("double-list", template, 2048);
+    assert!(
+        err.starts_with("error: rendering `templates/big.yaml` of package `fixture` took more than 512 MiB of memory (the limit) and was stopped\n  --> templates/big.yaml\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: look for a list or string that doubles in a loop"),
+        "{err}"
+    );
 }

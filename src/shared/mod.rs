@@ -1,7 +1,7 @@
 //! What every stage uses and no stage owns: diagnostics (errors with file,
 //! line and hints), YAML parsing with positions and a YAML-1.1-safe emitter,
-//! digests and canonical JSON, bounded reads and atomic writes of files, and
-//! work spread over the cores.
+//! digests and canonical JSON, bounded reads and atomic writes of files, work
+//! spread over the cores, and a watch on the memory a stage takes.
 //!
 //! Invariant: nothing here knows packages, releases or clusters exist; it
 //! imports nothing from the rest of cleat.
@@ -9,5 +9,6 @@
 pub mod diagnostics;
 pub mod digest;
 pub mod files;
+pub mod memory;
 pub mod parallel;
 pub mod yaml;

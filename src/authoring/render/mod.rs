@@ -21,6 +21,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::authoring::package::Package;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
+use crate::shared::memory;
 pub use functions::parse_version;
 
 /// The budget of one template's render, in minijinja's fuel: one per
@@ -37,6 +38,11 @@ pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 /// Largest value one `{{ }}` may print, measured before it is printed:
 /// minijinja serialises a value whole before its fuel is charged.
 pub const MAX_PRINTED_BYTES: usize = 32 * 1024 * 1024;
+/// Most the process's resident memory may grow while a package's templates
+/// render. Fuel counts most data built, but minijinja materialises a list
+/// concatenated with itself many times over inside one instruction, so this
+/// is watched from outside ([`crate::shared::memory`]).
+pub const MAX_RENDER_MEMORY: u64 = 512 * 1024 * 1024;
 /// Deepest nesting of macro calls and includes.
 pub const RECURSION_LIMIT: usize = 200;
 /// The Kubernetes version rendered for when none is given.
@@ -180,7 +186,9 @@ pub fn render(
     let mut rendered = Vec::new();
     let mut problems = Vec::new();
     let mut written = 0;
+    let watch = memory::Watch::start(MAX_RENDER_MEMORY, Diagnostic::error(""));
     for template in package.rendered_templates() {
+        watch.stop_with(out_of_memory(package, &template.name));
         let result = env
             .get_template(&template.name)
             .and_then(|t| t.render(context.clone()));
@@ -209,6 +217,17 @@ pub fn render(
         }
     }
     Diagnostics::check(problems, rendered)
+}
+
+/// What is printed when rendering `template` passes [`MAX_RENDER_MEMORY`].
+fn out_of_memory(package: &Package, template: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "rendering `{template}` of package `{}` took more than {} MiB of memory (the limit) and was stopped",
+        package.manifest.name,
+        MAX_RENDER_MEMORY / (1024 * 1024)
+    ))
+    .about(template.to_string())
+    .hint("look for a list or string that doubles in a loop (`{% set ns.l = ns.l + ns.l %}`), or a value that grows without bound")
 }
 
 fn kube_version_origin(package: &Package) -> Origin {
