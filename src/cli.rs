@@ -320,6 +320,12 @@ pub struct PlanArgs {
     /// of their kinds (else they are kept and reported)
     #[arg(long)]
     pub prune_crds: bool,
+    /// Delete and create again objects whose change cannot be patched (an
+    /// immutable field): `all` for every such object that holds no data,
+    /// `KIND/NAME` for one, a PersistentVolumeClaim or StatefulSet with
+    /// volume claims included. Jobs are replaced without it
+    #[arg(long, value_name = "all|KIND/NAME")]
+    pub replace: Vec<String>,
 }
 
 /// Show what `cleat apply` would change, object by object.

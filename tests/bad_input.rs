@@ -491,3 +491,82 @@ fn a_list_doubled_in_a_loop_stops_at_the_memory_limit() {
         "{err}"
     );
 }
+
+fn lifecycle_error(test: &str, templates: &[(&str, &[u8])]) -> String {
+    let pkg = package(test, templates);
+    cleat_in(&pkg, &["render", "."]).err()
+}
+
+#[test]
+fn a_dependency_cycle_is_an_error_at_the_template_line() {
+    let a = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    cleat.dev/depends-on: v1 ConfigMap b\n";
+    let b = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  annotations:\n    cleat.dev/depends-on: ConfigMap a\n";
+    let err = lifecycle_error(
+        "lifecycle-cycle",
+        &[("templates/a.yaml", a), ("templates/b.yaml", b)],
+    );
+    assert!(
+        err.starts_with("error: the dependencies form a cycle: v1 ConfigMap a → v1 ConfigMap b → v1 ConfigMap a\n  --> templates/a.yaml:6:5\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: no object can be applied first; remove one of these dependencies"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dependency_the_release_does_not_render_is_an_error_with_did_you_mean() {
+    let web = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n    cleat.dev/phase: \"1\"\n    cleat.dev/depends-on: batch/v1 Job migrat\n";
+    let job = b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec: {}\n";
+    let err = lifecycle_error(
+        "lifecycle-missing",
+        &[("templates/web.yaml", web), ("templates/job.yaml", job)],
+    );
+    assert!(
+        err.starts_with("error: v1 ConfigMap web depends on Job migrat, which the release does not render\n  --> templates/web.yaml:6:5\n"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `Job migrate`?"), "{err}");
+
+    // A dependency in a later phase could never be ready first.
+    let early = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: early\n  annotations:\n    cleat.dev/depends-on: Job migrate\n";
+    let late = b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    cleat.dev/phase: \"2\"\nspec: {}\n";
+    let err = lifecycle_error(
+        "lifecycle-later",
+        &[
+            ("templates/early.yaml", early),
+            ("templates/late.yaml", late),
+        ],
+    );
+    assert!(
+        err.starts_with("error: v1 ConfigMap early (phase 0) depends on batch/v1 Job migrate in phase 2, which is applied after it\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: move the dependency to the same or an earlier phase"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_lifecycle_annotations_say_what_is_expected() {
+    let cases: [(&str, &str, &str); 4] = [
+        ("phase", "cleat.dev/phase: first", "error: annotation `cleat.dev/phase`: expected a whole number, found `first`\n"),
+        ("apply", "cleat.dev/apply: instal", "error: annotation `cleat.dev/apply`: expected always, install, upgrade or create, found `instal`\n"),
+        ("depends", "cleat.dev/depends-on: migrate", "error: annotation `cleat.dev/depends-on`: expected `[APIVERSION] KIND [NAMESPACE/]NAME`, found `migrate`\n"),
+        ("replace", "cleat.dev/replace: yes please", "error: annotation `cleat.dev/replace`: expected \"true\" or \"false\", found `yes please`\n"),
+    ];
+    for (test, annotation, message) in cases {
+        let template = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    {annotation}\n");
+        let err = lifecycle_error(
+            &format!("lifecycle-{test}"),
+            &[("templates/x.yaml", template.as_bytes())],
+        );
+        assert!(err.starts_with(message), "{test}: {err}");
+        assert!(err.contains("--> templates/x.yaml:6:"), "{test}: {err}");
+    }
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    cleat.dev/apply: instal\n";
+    let err = lifecycle_error("lifecycle-hint", &[("templates/x.yaml", template)]);
+    assert!(err.contains("hint: did you mean `install`?"), "{err}");
+}

@@ -975,7 +975,7 @@ fn wait_succeeds_when_ready_and_times_out_with_the_reason_and_atomic_rolls_back(
         "{err}"
     );
     assert!(
-        err.contains("error: release `waiting`: not ready within 2 s\n"),
+        err.contains("error: release waiting: not ready within 2 s\n"),
         "{err}"
     );
     // The failed apply stays recorded as pending, so nothing it made is

@@ -592,9 +592,8 @@ fn errors_say_what_was_being_done_and_drop_go_value_dumps() {
     run(plane, &dir, &["apply", "--yes"]).ok();
     fs::write(pkg.join("templates/web.yaml"), deployment("other")).unwrap();
     let err = run(plane, &dir, &["diff"]).err();
-    assert!(err.starts_with("error: planning apps/v1 Deployment words/web (from `templates/web.yaml`): Deployment.apps \"web\" is invalid: spec.selector: field is immutable (422 Invalid)\n"), "{err}");
+    assert!(err.starts_with("error: apps/v1 Deployment words/web (from `templates/web.yaml`) cannot be changed in place: `spec.selector` cannot change once created\n"), "{err}");
     assert!(!err.contains("v1.LabelSelector{"), "{err}");
-    assert!(err.contains("hint: this field cannot change in place: delete the object, then apply again to create it anew"), "{err}");
 
     // A failed Job: waiting longer would not help, and the hint says so.
     let job = b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: busybox\n";
@@ -617,7 +616,7 @@ fn errors_say_what_was_being_done_and_drop_go_value_dumps() {
         serde_json::json!({"status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}}),
     );
     let err = waiter.join().unwrap().err();
-    assert!(err.contains("error: release `migration`: a Job failed\n  hint: fix what the Job's conditions and events above show; waiting longer does not help\n"), "{err}");
+    assert!(err.contains("error: release migration: a Job failed\n  hint: fix what the Job's conditions and events above show; waiting longer does not help\n"), "{err}");
     assert!(!err.contains("raise --timeout"), "{err}");
 }
 

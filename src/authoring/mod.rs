@@ -12,6 +12,7 @@
 //! exists. Rendering itself never touches the network or the file system:
 //! only loading and fetching packages do.
 
+pub mod lifecycle;
 pub mod lint;
 pub mod object;
 pub mod package;

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::authoring::lifecycle::{self, Lifecycle};
 use crate::authoring::render::{source_line, Rendered};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
 use crate::shared::yaml::{self, Node, Value};
@@ -25,6 +26,8 @@ pub struct Object {
     pub body: serde_json::Value,
     /// The package file it came from (`templates/deployment.yaml`).
     pub source: String,
+    /// Its phase, dependencies and when it is applied, from its annotations.
+    pub lifecycle: Lifecycle,
 }
 
 /// `apps/v1 Deployment web/api`: how messages name an object, wherever it
@@ -128,6 +131,8 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
             .flatten()
             .collect();
     let mut objects: Vec<Object> = Vec::new();
+    // Where each object was rendered, to locate problems found across objects.
+    let mut rendered_by = Vec::new();
     // Identity (group, kind, namespace, name) to the source that rendered it first.
     let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
     let mut problems = Vec::new();
@@ -167,12 +172,19 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
                     } else {
                         seen.insert(identity, object.source.clone());
                         objects.push(object);
+                        rendered_by.push((template, output));
                     }
                 }
                 Err(found) => {
                     problems.extend(found.into_iter().map(|d| locate(d, template, output)))
                 }
             }
+        }
+    }
+    if problems.is_empty() {
+        for (index, problem) in lifecycle::check(&objects) {
+            let (template, output) = rendered_by[index];
+            problems.push(locate(problem, template, output));
         }
     }
     Diagnostics::check(problems, objects)
@@ -310,6 +322,14 @@ fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
             check_string_map(metadata, field, &mut problems);
         }
     }
+    let lifecycle = match metadata.map(lifecycle::parse) {
+        Some(Err(found)) => {
+            problems.extend(found);
+            Lifecycle::default()
+        }
+        Some(Ok(lifecycle)) => lifecycle,
+        None => Lifecycle::default(),
+    };
     if let Some(api_version) = &api_version {
         if api_version.split('/').count() > 2
             || api_version.starts_with('/')
@@ -334,6 +354,7 @@ fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
             namespace,
             body: root.into_json(),
             source: source.to_string(),
+            lifecycle,
         }),
         _ => Err(problems),
     }

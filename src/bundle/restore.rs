@@ -52,7 +52,9 @@ pub async fn restore(
     let options = Options {
         force: true,
         concurrency,
-        wait: None,
+        wait: false,
+        timeout: crate::deploy::apply::TIMEOUT,
+        wait_steps: true,
         atomic: false,
         history_max: usize::MAX,
         revision: Revision::Next,
@@ -62,7 +64,7 @@ pub async fn restore(
             let cluster = Arc::clone(&cluster);
             async move {
                 let plan_options = plan::Options::new(true, concurrency);
-                let planned = plan_release(cluster, prepared, plan_options, !dry_run)
+                let planned = plan_release(cluster, prepared, &plan_options, !dry_run)
                     .await
                     .map_err(Diagnostics)?;
                 if dry_run {

@@ -1,10 +1,13 @@
-//! Applying a plan: server-side apply as field manager `cleat`, stage by
-//! stage: namespaces and CRDs first (waiting until each CRD is established),
-//! then cluster-scoped objects, config, storage, workloads, services,
-//! ingress, and everything else. Requests within a stage run concurrently,
-//! up to a bound; a stage with a failure is the last one started.
+//! Applying a plan: server-side apply as field manager `cleat`, step by
+//! step (phases and dependencies, each step ready before the next), and
+//! inside a step stage by stage: namespaces and CRDs first (waiting until
+//! each CRD is established), then cluster-scoped objects, config, storage,
+//! workloads, services, ingress, and everything else. Requests within a
+//! stage run concurrently, up to a bound; a stage with a failure is the
+//! last one started. An object that cannot be patched and may be replaced
+//! is deleted and created again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,6 +19,7 @@ use crate::cluster::order;
 use crate::cluster::ownership::FIELD_MANAGER;
 use crate::cluster::plan::{apply_error, Change, Plan, Planned};
 use crate::cluster::record::Item;
+use crate::cluster::{replace, wait};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// How long a CRD may take to be established.
@@ -28,6 +32,11 @@ pub struct Options {
     pub force: bool,
     /// Most requests in flight at once.
     pub concurrency: usize,
+    /// How long a step may take to be ready before the next, and a
+    /// replaced object to be gone.
+    pub timeout: Duration,
+    /// Wait until each step is ready before the next starts.
+    pub wait_steps: bool,
 }
 
 /// What an apply did.
@@ -35,7 +44,11 @@ pub struct Options {
 pub struct Applied {
     pub created: usize,
     pub changed: usize,
+    /// Deleted and created again.
+    pub replaced: usize,
     pub unchanged: usize,
+    /// Left alone this time by their `cleat.dev/apply`.
+    pub skipped: usize,
     /// Every object of the release as applied, with its uid.
     pub inventory: Vec<Item>,
 }
@@ -43,7 +56,9 @@ pub struct Applied {
 /// An applied object's id and uid.
 type Uid = (String, Option<String>);
 
-/// Applies what `plan` would change; unchanged objects are left alone.
+/// Applies what `plan` would change, step by step ([`order::steps`]): each
+/// step's objects in stages by kind, then, when a step follows, waiting
+/// until they are ready. Unchanged and skipped objects are left alone.
 /// Deletions are the caller's, with [`crate::cluster::prune`], once the
 /// objects are ready.
 pub async fn apply(
@@ -55,15 +70,84 @@ pub async fn apply(
     for namespace in &plan.namespaces {
         create_namespace(cluster, namespace).await?;
     }
-    let mut stages: BTreeMap<u8, Vec<&Planned>> = BTreeMap::new();
-    let mut uids: std::collections::HashMap<String, Option<String>> =
-        std::collections::HashMap::new();
-    for object in &plan.objects {
-        match object.change {
-            Change::Unchanged => {
-                applied.unchanged += 1;
-                uids.insert(object.id(), object.uid.clone());
+    let mut uids: HashMap<String, Option<String>> = plan
+        .objects
+        .iter()
+        .map(|object| (object.id(), object.uid.clone()))
+        .collect();
+    let steps = plan.steps();
+    for (number, (step, indices)) in steps.iter().enumerate() {
+        let objects: Vec<&Planned> = indices.iter().map(|&i| &plan.objects[i]).collect();
+        let result = apply_step(cluster, &objects, options, &mut applied, &mut uids).await;
+        let later = || not_applied(&steps[number + 1..], plan);
+        if let Err(mut problems) = result {
+            problems.0.extend(later());
+            return Err(problems);
+        }
+        if options.wait_steps && number + 1 < steps.len() {
+            let waited: Vec<&Planned> = objects
+                .iter()
+                .copied()
+                .filter(|o| !matches!(o.change, Change::Skip(_)))
+                .collect();
+            let what = format!(
+                "release {} (phase {}, step {})",
+                plan.release,
+                step.0,
+                number + 1
+            );
+            if let Err(mut problems) = wait::wait(cluster, &what, &waited, options.timeout).await {
+                problems.0.extend(later());
+                return Err(problems);
             }
+        }
+    }
+    applied.inventory = plan
+        .objects
+        .iter()
+        .filter_map(|object| {
+            let uid = uids.get(&object.id()).cloned().flatten();
+            // A skipped object that does not exist is not the release's yet.
+            let absent = matches!(object.change, Change::Skip(_)) && uid.is_none();
+            (!absent).then(|| object.item(uid))
+        })
+        .collect();
+    applied.inventory.sort();
+    Ok(applied)
+}
+
+/// The error naming the objects of `steps` that were not applied because
+/// an earlier step failed, if they would have changed.
+fn not_applied(steps: &[(order::Step, Vec<usize>)], plan: &Plan) -> Option<Diagnostic> {
+    let waiting: Vec<String> = steps
+        .iter()
+        .flat_map(|(_, indices)| indices)
+        .map(|&i| &plan.objects[i])
+        .filter(|o| !matches!(o.change, Change::Unchanged | Change::Skip(_)))
+        .map(|o| o.id())
+        .collect();
+    (!waiting.is_empty()).then(|| {
+        Diagnostic::error(format!(
+            "not applied, because they come after: {}",
+            waiting.join(", ")
+        ))
+    })
+}
+
+/// Applies the objects of one step that would change, stage by stage; a
+/// stage with a failure is the last one started.
+async fn apply_step(
+    cluster: &Cluster,
+    objects: &[&Planned],
+    options: Options,
+    applied: &mut Applied,
+    uids: &mut HashMap<String, Option<String>>,
+) -> Result<(), Diagnostics> {
+    let mut stages: BTreeMap<u8, Vec<&Planned>> = BTreeMap::new();
+    for object in objects {
+        match object.change {
+            Change::Unchanged => applied.unchanged += 1,
+            Change::Skip(_) => applied.skipped += 1,
             _ => stages
                 .entry(order::stage(&object.kind, object.resource.namespaced))
                 .or_default()
@@ -80,9 +164,7 @@ pub async fn apply(
                     if unreachable.load(Ordering::Relaxed) {
                         return None;
                     }
-                    // Drift is taken back: those fields were cleat's.
-                    let force = options.force || !object.drift.is_empty();
-                    let result = apply_one(cluster, object, force).await;
+                    let result = apply_one(cluster, object, options).await;
                     if let Err((_, true)) = &result {
                         unreachable.store(true, Ordering::Relaxed);
                     }
@@ -118,6 +200,7 @@ pub async fn apply(
         for object in &objects {
             match object.change {
                 Change::Create => applied.created += 1,
+                Change::Replace { .. } => applied.replaced += 1,
                 _ => applied.changed += 1,
             }
         }
@@ -130,13 +213,7 @@ pub async fn apply(
             }
         }
     }
-    applied.inventory = plan
-        .objects
-        .iter()
-        .map(|object| object.item(uids.get(&object.id()).cloned().flatten()))
-        .collect();
-    applied.inventory.sort();
-    Ok(applied)
+    Ok(())
 }
 
 /// Applies one object, giving its uid; on failure, whether the API server
@@ -144,8 +221,15 @@ pub async fn apply(
 async fn apply_one(
     cluster: &Cluster,
     object: &Planned,
-    force: bool,
+    options: Options,
 ) -> Result<Option<String>, (Diagnostic, bool)> {
+    if let Change::Replace { .. } = object.change {
+        replace::delete(cluster, object, object.uid.as_deref(), options.timeout)
+            .await
+            .map_err(|problem| (problem, false))?;
+    }
+    // Drift is taken back: those fields were cleat's.
+    let force = options.force || !object.drift.is_empty();
     let api = cluster.api(&object.resource, object.namespace.as_deref());
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.force = force;

@@ -20,4 +20,5 @@ pub mod ownership;
 pub mod plan;
 pub mod prune;
 pub mod record;
+pub mod replace;
 pub mod wait;

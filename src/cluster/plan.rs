@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use futures::stream::{self, StreamExt};
 use kube::api::{Patch, PatchParams};
 
+use crate::authoring::lifecycle::{Lifecycle, When};
 use crate::authoring::object::Object;
 use crate::cluster::client::{retry, Cluster, Resource};
 use crate::cluster::ownership::{annotated, Owner, ADOPT_ANNOTATION};
@@ -21,6 +22,7 @@ use crate::cluster::ownership::{
 };
 use crate::cluster::prune::{self, Deletion};
 use crate::cluster::record::{object_key, Item, ObjectKey, Record};
+use crate::cluster::replace;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// One object of a plan.
@@ -44,6 +46,10 @@ pub struct Planned {
     /// Fields cleat applied as they are now that other managers changed
     /// since: drift, which applying takes back.
     pub drift: Vec<Conflict>,
+    /// Its phase, dependencies and when it is applied.
+    pub lifecycle: Lifecycle,
+    /// The objects of the plan it waits for, by index.
+    pub dependencies: Vec<usize>,
 }
 
 /// A field another field manager holds.
@@ -55,7 +61,7 @@ pub struct Conflict {
 }
 
 /// How to plan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Plan as `--force-conflicts` applies: take fields other managers own.
     pub force: bool,
@@ -65,6 +71,9 @@ pub struct Options {
     pub prune_crds: bool,
     /// Most requests in flight at once.
     pub concurrency: usize,
+    /// Objects that may be replaced when they cannot be patched, beyond
+    /// what their kind and annotations allow.
+    pub replace: replace::Allowed,
 }
 
 /// What applying an object would do.
@@ -73,7 +82,15 @@ pub enum Change {
     Create,
     /// The unified diff of the live object and the dry-run result, as YAML.
     Update(String),
+    /// Deleted and created again: the fields that cannot change in place,
+    /// and the diff (estimated without the server, which refuses it).
+    Replace {
+        fields: Vec<String>,
+        diff: String,
+    },
     Unchanged,
+    /// Not applied this time, for the reason given (its `cleat.dev/apply`).
+    Skip(&'static str),
 }
 
 /// The plan of one release.
@@ -102,12 +119,26 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The steps the objects are applied in ([`crate::cluster::order::steps`]),
+    /// each the indices of its objects.
+    pub fn steps(&self) -> Vec<(crate::cluster::order::Step, Vec<usize>)> {
+        let order: Vec<(i64, &[usize])> = self
+            .objects
+            .iter()
+            .map(|o| (o.lifecycle.phase, o.dependencies.as_slice()))
+            .collect();
+        crate::cluster::order::steps(&order)
+    }
+
     /// Whether applying the plan would change anything in the cluster.
     pub fn has_changes(&self) -> bool {
         !self.namespaces.is_empty()
             || self.deletions.iter().any(|d| d.keep.is_none())
             || self.interrupted.is_some()
-            || self.objects.iter().any(|o| o.change != Change::Unchanged)
+            || self
+                .objects
+                .iter()
+                .any(|o| !matches!(o.change, Change::Unchanged | Change::Skip(_)))
     }
 }
 
@@ -120,6 +151,7 @@ impl Options {
             adopt: false,
             prune_crds: false,
             concurrency,
+            replace: replace::Allowed::default(),
         }
     }
 }
@@ -160,7 +192,7 @@ pub async fn plan(
     release: &str,
     namespace: &str,
     objects: &[Object],
-    options: Options,
+    options: &Options,
 ) -> Result<Plan, Diagnostics> {
     let concurrency = options.concurrency;
     let crds = crd_resources(objects);
@@ -222,6 +254,11 @@ pub async fn plan(
             uid: None,
             adopt: None,
             drift: Vec::new(),
+            lifecycle: object.lifecycle.clone(),
+            dependencies: crate::authoring::lifecycle::dependencies(objects, object)
+                .into_iter()
+                .flatten()
+                .collect(),
         });
     }
     if !problems.is_empty() {
@@ -266,16 +303,25 @@ pub async fn plan(
     )
     .await?;
     let labelled = labelled(&live, release, namespace);
+    let newest = crate::cluster::record::newest(cluster, release, namespace).await;
+    let context = Context {
+        release,
+        namespace,
+        installed: newest.as_ref().is_ok_and(|n| n.complete.is_some()),
+        options,
+    };
     let results: Vec<Result<Compared, Diagnostic>> = stream::iter(planned.iter())
         .map(|object| {
             let comparable = comparable(object);
-            let live = &live;
+            let (live, context) = (&live, &context);
             async move {
                 if !comparable {
                     // Nothing to compare with yet, and nothing the server can dry-run.
-                    return Ok(Compared::new(Change::Create));
+                    return Ok(Compared::new(
+                        skipped(object, context.installed, false).unwrap_or(Change::Create),
+                    ));
                 }
-                compare(cluster, release, namespace, object, live, options).await
+                compare(cluster, context, object, live).await
             }
         })
         .buffered(concurrency.max(1))
@@ -296,9 +342,9 @@ pub async fn plan(
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    // Read after the objects, so that a user who may not use the namespace
-    // hears it about an object rather than about cleat's records.
-    let newest = crate::cluster::record::newest(cluster, release, namespace).await?;
+    // Its error is reported after the objects', so that a user who may not
+    // use the namespace hears it about an object rather than about cleat's records.
+    let newest = newest?;
     let rendered_keys: std::collections::HashSet<ObjectKey> = planned
         .iter()
         .map(|p| object_key(&p.api_version, &p.kind, p.namespace.as_deref(), &p.name))
@@ -447,17 +493,35 @@ impl Compared {
     }
 }
 
+/// What every comparison of a plan needs to know.
+struct Context<'a> {
+    release: &'a str,
+    namespace: &'a str,
+    /// Whether the release has a complete revision: this apply upgrades it.
+    installed: bool,
+    options: &'a Options,
+}
+
+/// The change for an object its `cleat.dev/apply` leaves alone this time.
+fn skipped(object: &Planned, installed: bool, exists: bool) -> Option<Change> {
+    match object.lifecycle.apply {
+        When::Install if installed => Some(Change::Skip("applied when the release is installed")),
+        When::Upgrade if !installed => Some(Change::Skip("applied when the release is upgraded")),
+        When::Create if exists => Some(Change::Skip("created once, never updated")),
+        _ => None,
+    }
+}
+
 /// The live object and a dry-run apply of `object`, compared, with the
 /// live object's uid; a live object that another owner holds is an error
 /// unless adopted.
 async fn compare(
     cluster: &Cluster,
-    release: &str,
-    namespace: &str,
+    context: &Context<'_>,
     object: &Planned,
     live: &Live,
-    options: Options,
 ) -> Result<Compared, Diagnostic> {
+    let (release, namespace, options) = (context.release, context.namespace, context.options);
     let force = options.force;
     let key = (
         object.api_version.clone(),
@@ -476,6 +540,9 @@ async fn compare(
         }
     };
     let Some(live) = live else {
+        if let Some(skip) = skipped(object, context.installed, false) {
+            return Ok(Compared::new(skip));
+        }
         // Validate the new object without comparing it to anything.
         return match dry_run(cluster, object, force).await {
             Ok(_) => Ok(Compared::new(Change::Create)),
@@ -500,6 +567,9 @@ async fn compare(
         adopt: adopt.clone(),
         ..Compared::new(change)
     };
+    if let Some(skip) = skipped(object, context.installed, true) {
+        return Ok(compared(skip));
+    }
     // Applied before exactly as now, and every value still in place: the
     // apply would change nothing, so no dry run is needed.
     let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
@@ -521,6 +591,15 @@ async fn compare(
         // A user who may read but not patch: compare without the server.
         Err(kube::Error::Api(e)) if e.code == 403 => {
             (overlay(&live, &object.body), Vec::new(), true)
+        }
+        Err(kube::Error::Api(e)) if e.code == 422 && !replace::immutable(&e.message).is_empty() => {
+            let fields = replace::immutable(&e.message);
+            replace::allowed(object, &fields, &options.replace)?;
+            let diff = unified_diff(
+                &mask(&object.kind, &strip(&live)),
+                &mask(&object.kind, &strip(&overlay(&live, &object.body))),
+            );
+            return Ok(compared(Change::Replace { fields, diff }));
         }
         Err(e) => return Err(planning_error(cluster, object, &e)),
     };
@@ -655,9 +734,6 @@ pub fn apply_error(
         kube::Error::Api(e) if e.code == 409 && e.reason == "Conflict" => diagnostic.hint(
             "another field manager owns these fields; `--force-conflicts` makes cleat take them over",
         ),
-        kube::Error::Api(e) if e.code == 422 && e.message.contains("field is immutable") => {
-            diagnostic.hint("this field cannot change in place: delete the object, then apply again to create it anew")
-        }
         _ => diagnostic,
     }
 }

@@ -112,11 +112,12 @@ fn is_final(reason: &str) -> bool {
     reason.starts_with("failed:")
 }
 
-/// Waits until every object in `objects` is ready, or `timeout` passes.
+/// Waits until every object in `objects` is ready, or `timeout` passes;
+/// progress and errors name them as `what` (`release web`).
 pub async fn wait(
     cluster: &Cluster,
-    release: &str,
-    objects: &[Planned],
+    what: &str,
+    objects: &[&Planned],
     timeout: Duration,
 ) -> Result<(), Diagnostics> {
     let start = Instant::now();
@@ -145,10 +146,7 @@ pub async fn wait(
             .collect();
         pending.sort();
         let ready = objects.len() - pending.len();
-        let line = format!(
-            "release {release}: {ready} of {} objects ready",
-            objects.len()
-        );
+        let line = format!("{what}: {ready} of {} objects ready", objects.len());
         if terminal {
             eprint!("\r\x1b[2K{line}");
             if pending.is_empty() {
@@ -176,6 +174,11 @@ pub async fn wait(
                 for event in events {
                     diagnostic = diagnostic.hint(format!("event: {event}"));
                 }
+                if object.kind == "Job" && is_final(&reason) {
+                    for line in job_log(cluster, object).await {
+                        diagnostic = diagnostic.hint(format!("log: {line}"));
+                    }
+                }
                 problems.push(diagnostic);
             }
             let why = if failed {
@@ -188,10 +191,45 @@ pub async fn wait(
             } else {
                 "raise --timeout, or fix what the events above show"
             };
-            problems.push(Diagnostic::error(format!("release `{release}`: {why}")).hint(hint));
+            problems.push(Diagnostic::error(format!("{what}: {why}")).hint(hint));
             return Err(Diagnostics(problems));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Lines of a Job's log shown when it fails.
+const LOG_LINES: i64 = 10;
+
+/// The last lines of the log of the newest pod of the Job `job`, headed by
+/// the pod's name; nothing when it has no pod or the log cannot be read.
+async fn job_log(cluster: &Cluster, job: &Planned) -> Vec<String> {
+    use k8s_openapi::api::core::v1::Pod;
+    let Some(namespace) = job.namespace.as_deref() else {
+        return Vec::new();
+    };
+    let pods: kube::Api<Pod> = kube::Api::namespaced(cluster.client.clone(), namespace);
+    let params = ListParams::default().labels(&format!("job-name={}", job.name));
+    let Ok(list) = retry(|| pods.list(&params)).await else {
+        return Vec::new();
+    };
+    let Some(newest) = list
+        .items
+        .iter()
+        .max_by_key(|p| p.metadata.creation_timestamp.clone())
+        .and_then(|p| p.metadata.name.clone())
+    else {
+        return Vec::new();
+    };
+    let params = kube::api::LogParams {
+        tail_lines: Some(LOG_LINES),
+        ..Default::default()
+    };
+    match pods.logs(&newest, &params).await {
+        Ok(log) => std::iter::once(format!("pod {newest}, last {LOG_LINES} lines:"))
+            .chain(log.lines().map(str::to_string))
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 

@@ -17,7 +17,7 @@ pub fn run(args: ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Dia
     let mut plans = runtime.block_on(plan_releases(
         releases,
         &super::connection(&args.cluster),
-        super::plan_options(&args.plan, &args.cluster, args.force_conflicts),
+        &super::plan_options(&args.plan, &args.cluster, args.force_conflicts),
         !args.dry_run,
     ))?;
     let result = apply_plans(&runtime, &plans, &args, out);
@@ -43,7 +43,9 @@ fn apply_plans(
     let options = Options {
         force: args.force_conflicts,
         concurrency: args.cluster.concurrency,
-        wait: (args.wait || args.atomic).then_some(args.timeout),
+        wait: args.wait || args.atomic,
+        timeout: args.timeout,
+        wait_steps: true,
         atomic: args.atomic,
         history_max: args.history_max,
         revision: Revision::Next,

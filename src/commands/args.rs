@@ -30,12 +30,13 @@ pub(super) fn source(args: &SourceArgs) -> Source {
     }
 }
 
-/// How to plan, from `--adopt`, `--prune-crds`, `--concurrency` and `force`.
+/// How to plan, from `--adopt`, `--prune-crds`, `--replace`, `--concurrency` and `force`.
 pub(super) fn plan_options(args: &PlanArgs, cluster: &ClusterArgs, force: bool) -> plan::Options {
     plan::Options {
         force,
         adopt: args.adopt,
         prune_crds: args.prune_crds,
         concurrency: cluster.concurrency,
+        replace: crate::cluster::replace::Allowed::from_args(&args.replace),
     }
 }

@@ -13,7 +13,7 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     let plans = super::runtime()?.block_on(plan_releases(
         releases,
         &super::connection(&args.cluster),
-        super::plan_options(&args.plan, &args.cluster, false),
+        &super::plan_options(&args.plan, &args.cluster, false),
         false,
     ))?;
     let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();

@@ -50,14 +50,23 @@ pub fn stdout_color() -> bool {
 pub fn deployed(deployed: &Deployed) -> String {
     let applied = &deployed.applied;
     let mut text = format!(
-        "release {}: revision {}: {} created, {} changed, {} deleted, {} unchanged\n",
+        "release {}: revision {}: {} created, {} changed",
         deployed.release,
         deployed.revision,
         deployed.created(),
         applied.changed,
-        deployed.pruned.deleted,
-        applied.unchanged
     );
+    if applied.replaced > 0 {
+        text.push_str(&format!(", {} replaced", applied.replaced));
+    }
+    text.push_str(&format!(
+        ", {} deleted, {} unchanged",
+        deployed.pruned.deleted, applied.unchanged
+    ));
+    if applied.skipped > 0 {
+        text.push_str(&format!(", {} skipped", applied.skipped));
+    }
+    text.push('\n');
     text.push_str(&kept(&deployed.pruned.kept));
     text
 }

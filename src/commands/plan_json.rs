@@ -23,11 +23,21 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                         "action": match object.change {
                             Change::Create => "create",
                             Change::Update(_) => "change",
+                            Change::Replace { .. } => "replace",
                             Change::Unchanged => "unchanged",
+                            Change::Skip(_) => "skip",
                         },
+                        "phase": object.lifecycle.phase,
+                        "waitsFor": object.dependencies.iter().map(|&i| plan.objects[i].id()).collect::<Vec<_>>(),
                     });
-                    if let Change::Update(diff) = &object.change {
-                        entry["diff"] = diff.clone().into();
+                    match &object.change {
+                        Change::Update(diff) => entry["diff"] = diff.clone().into(),
+                        Change::Replace { fields, diff } => {
+                            entry["diff"] = diff.clone().into();
+                            entry["immutable"] = fields.clone().into();
+                        }
+                        Change::Skip(reason) => entry["reason"] = (*reason).into(),
+                        _ => {}
                     }
                     if let Some(owner) = &object.adopt {
                         entry["adoptFrom"] = owner.to_string().into();
@@ -65,6 +75,10 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                 "keep": kept,
                 "takeOver": plan.interrupted.as_ref().map(|r| r.revision),
                 "estimated": plan.estimated,
+                "steps": plan.steps().into_iter().map(|((phase, _), objects)| serde_json::json!({
+                    "phase": phase,
+                    "objects": objects.iter().map(|&i| plan.objects[i].id()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -73,6 +87,8 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
         "summary": {
             "create": counts.create,
             "change": counts.change,
+            "replace": counts.replace,
+            "skip": counts.skip,
             "delete": counts.delete,
             "unchanged": counts.unchanged,
             "adopt": counts.adopt,

@@ -8,8 +8,12 @@ pub(super) struct Counts {
     /// Objects and namespaces to create.
     pub(super) create: usize,
     pub(super) change: usize,
+    /// Objects deleted and created again.
+    pub(super) replace: usize,
     pub(super) delete: usize,
     pub(super) unchanged: usize,
+    /// Objects their `cleat.dev/apply` leaves alone this time.
+    pub(super) skip: usize,
     /// Objects taken over from another owner.
     pub(super) adopt: usize,
     /// Objects no longer rendered that stay.
@@ -24,7 +28,9 @@ pub(super) fn counts(plans: &[&Plan]) -> Counts {
             match object.change {
                 Change::Create => counts.create += 1,
                 Change::Update(_) => counts.change += 1,
+                Change::Replace { .. } => counts.replace += 1,
                 Change::Unchanged => counts.unchanged += 1,
+                Change::Skip(_) => counts.skip += 1,
             }
             counts.adopt += usize::from(object.adopt.is_some());
         }
@@ -40,11 +46,18 @@ pub(super) fn counts(plans: &[&Plan]) -> Counts {
 
 impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} to create, {} to change", self.create, self.change)?;
+        if self.replace > 0 {
+            write!(f, ", {} to replace", self.replace)?;
+        }
         write!(
             f,
-            "{} to create, {} to change, {} to delete, {} unchanged",
-            self.create, self.change, self.delete, self.unchanged
+            ", {} to delete, {} unchanged",
+            self.delete, self.unchanged
         )?;
+        if self.skip > 0 {
+            write!(f, ", {} skipped", self.skip)?;
+        }
         if self.adopt > 0 {
             write!(f, ", {} to adopt", self.adopt)?;
         }
@@ -122,17 +135,23 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                         ));
                         text.push('\n');
                     }
-                    {
-                        for line in diff.lines() {
-                            let code = match line.chars().next() {
-                                Some('+') if !line.starts_with("+++") => "32",
-                                Some('-') if !line.starts_with("---") => "31",
-                                Some('@') => "36",
-                                _ => "0",
-                            };
-                            text.push_str(&format!("    {}\n", paint(code, line)));
-                        }
-                    }
+                    push_diff(&mut text, diff, &paint);
+                }
+                Change::Replace { fields, diff } => {
+                    let fields = fields.join(", ");
+                    text.push_str(&paint(
+                        "35",
+                        &format!(
+                            "± replace {} ({fields} cannot change in place: deleted and created again)",
+                            object.id()
+                        ),
+                    ));
+                    text.push('\n');
+                    push_diff(&mut text, diff, &paint);
+                }
+                Change::Skip(reason) => {
+                    text.push_str(&paint("36", &format!("= skip {}: {reason}", object.id())));
+                    text.push('\n');
                 }
                 Change::Unchanged => {}
             }
@@ -156,7 +175,47 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             text.push_str(&line);
             text.push('\n');
         }
+        push_steps(&mut text, plan);
     }
     text.push_str(&format!("{}\n", counts(plans)));
     text
+}
+
+/// A diff under its object, each line coloured by what it does.
+fn push_diff(text: &mut String, diff: &str, paint: &impl Fn(&str, &str) -> String) {
+    for line in diff.lines() {
+        let code = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => "32",
+            Some('-') if !line.starts_with("---") => "31",
+            Some('@') => "36",
+            _ => "0",
+        };
+        text.push_str(&format!("    {}\n", paint(code, line)));
+    }
+}
+
+/// The order the plan is applied in, when it has more than one step: each
+/// step's objects, and what each waits for.
+fn push_steps(text: &mut String, plan: &Plan) {
+    let steps = plan.steps();
+    if steps.len() < 2 {
+        return;
+    }
+    text.push_str("  order (each step applied once the one before is ready):\n");
+    for (number, ((phase, _), indices)) in steps.iter().enumerate() {
+        text.push_str(&format!("    {}. phase {phase}:\n", number + 1));
+        for &index in indices {
+            let object = &plan.objects[index];
+            let waits: Vec<String> = object
+                .dependencies
+                .iter()
+                .map(|&d| plan.objects[d].id())
+                .collect();
+            text.push_str(&format!("       {}", object.id()));
+            if !waits.is_empty() {
+                text.push_str(&format!(" (waits for {})", waits.join(", ")));
+            }
+            text.push('\n');
+        }
+    }
 }

@@ -9,13 +9,16 @@ use crate::authoring::repository::Client;
 use crate::cluster::apply::{self, Applied};
 use crate::cluster::client::Cluster;
 use crate::cluster::lease;
-use crate::cluster::plan::{self, Plan};
+use crate::cluster::plan::{self, Change, Plan, Planned};
 use crate::cluster::prune::{self, Pruned};
 use crate::cluster::record::{self, Item, Record};
 use crate::release::lock::LockedRelease;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::planned::{release_leases, PlannedRelease};
+
+/// How long waits take by default: for readiness, and between ordered steps.
+pub const TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How to deploy.
 #[derive(Debug, Clone, Copy)]
@@ -24,8 +27,13 @@ pub struct Options {
     pub force: bool,
     /// Most requests in flight at once.
     pub concurrency: usize,
-    /// Wait for readiness before pruning, at most this long.
-    pub wait: Option<Duration>,
+    /// Wait for readiness before pruning.
+    pub wait: bool,
+    /// How long a wait may take: for readiness, and between ordered steps.
+    pub timeout: Duration,
+    /// Wait until each ordered step is ready before the next starts (not
+    /// when rolling back after a failure: those objects were ready before).
+    pub wait_steps: bool,
     /// On failure, apply the previous revision again.
     pub atomic: bool,
     /// Most revisions kept in the cluster.
@@ -135,11 +143,19 @@ async fn apply_and_record(
     let apply_options = apply::Options {
         force: options.force,
         concurrency: options.concurrency,
+        timeout: options.timeout,
+        wait_steps: options.wait_steps,
     };
     let result = async {
         let applied = apply::apply(cluster, plan, apply_options).await?;
-        if let Some(timeout) = options.wait {
-            crate::cluster::wait::wait(cluster, &plan.release, &plan.objects, timeout).await?;
+        if options.wait {
+            let objects: Vec<&Planned> = plan
+                .objects
+                .iter()
+                .filter(|o| !matches!(o.change, Change::Skip(_)))
+                .collect();
+            let what = format!("release {}", plan.release);
+            crate::cluster::wait::wait(cluster, &what, &objects, options.timeout).await?;
         }
         let pruned = prune::prune(cluster, &plan.release, &plan.namespace, &plan.deletions).await?;
         Ok::<_, Diagnostics>((applied, pruned))
@@ -252,7 +268,7 @@ async fn roll_back(
         &plan.release,
         &plan.namespace,
         &prepared.objects,
-        plan_options,
+        &plan_options,
     )
     .await?;
     let back = PlannedRelease {
@@ -263,7 +279,8 @@ async fn roll_back(
     };
     let options = Options {
         force: true,
-        wait: None,
+        wait: false,
+        wait_steps: false,
         atomic: false,
         revision: Revision::Next,
         ..options

@@ -53,7 +53,7 @@ impl PlannedRelease {
 pub async fn plan_releases(
     releases: Vec<Prepared>,
     connection: &Connection,
-    options: plan::Options,
+    options: &plan::Options,
     lock: bool,
 ) -> Result<Vec<PlannedRelease>, Diagnostics> {
     let mut clusters: HashMap<Option<String>, Arc<Cluster>> = HashMap::new();
@@ -98,7 +98,7 @@ pub async fn plan_releases(
 pub async fn plan_release(
     cluster: Arc<Cluster>,
     release: Prepared,
-    options: plan::Options,
+    options: &plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
     let Prepared {

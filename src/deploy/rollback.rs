@@ -58,7 +58,7 @@ pub async fn rollback(
         &mut Client::new(false),
     )?;
     let plan_options = plan::Options::new(options.force, options.concurrency);
-    let planned = plan_release(cluster, prepared, plan_options, true)
+    let planned = plan_release(cluster, prepared, &plan_options, true)
         .await
         .map_err(Diagnostics)?;
     let (_, deployed) = deploy_one(planned, options).await?;

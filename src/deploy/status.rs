@@ -142,7 +142,7 @@ async fn check(
         &record.release,
         &record.namespace,
         objects,
-        options,
+        &options,
     )
     .await?;
     let drift = plan
@@ -151,8 +151,8 @@ async fn check(
         .filter_map(|object| match (&object.adopt, &object.change) {
             (Some(owner), _) => Some(Drift::Taken(object.id(), owner.clone())),
             (None, Change::Create) => Some(Drift::Missing(object.id())),
-            (None, Change::Update(_)) => Some(Drift::Changed(object.id())),
-            (None, Change::Unchanged) => None,
+            (None, Change::Update(_) | Change::Replace { .. }) => Some(Drift::Changed(object.id())),
+            (None, Change::Unchanged | Change::Skip(_)) => None,
         })
         .collect();
     let recorded: HashSet<ObjectKey> = newest.inventory().iter().map(Item::key).collect();

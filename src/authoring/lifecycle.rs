@@ -1,0 +1,362 @@
+//! What an object's lifecycle annotations ask for: the phase it is applied
+//! in, the objects of the release it waits for, when it is applied at all,
+//! and whether it may be replaced when it cannot be patched. Checked at
+//! render time, at the template line: a bad value, a dependency on an object
+//! the release does not render, a dependency on a later phase, a cycle.
+//! Applying in that order is the applier's job.
+
+use std::collections::HashMap;
+
+use crate::authoring::object::Object;
+use crate::shared::diagnostics::{did_you_mean, Diagnostic, Origin};
+use crate::shared::yaml::{Node, Value};
+
+/// The phase an object is applied in: a whole number, lower first, default 0.
+pub const PHASE_ANNOTATION: &str = "cleat.dev/phase";
+/// Objects of the release this one waits for: `[APIVERSION] KIND [NAMESPACE/]NAME`,
+/// separated by commas or line breaks.
+pub const DEPENDS_ON_ANNOTATION: &str = "cleat.dev/depends-on";
+/// When the object is applied: `always`, `install`, `upgrade` or `create`.
+pub const APPLY_ANNOTATION: &str = "cleat.dev/apply";
+/// `"true"`: the object may be deleted and created again when a change
+/// cannot be patched (Jobs may be by default).
+pub const REPLACE_ANNOTATION: &str = "cleat.dev/replace";
+
+/// When an object is applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum When {
+    /// Every apply (the default).
+    #[default]
+    Always,
+    /// Only when the release is installed (its first revision).
+    Install,
+    /// Only when the release is upgraded (every revision after the first).
+    Upgrade,
+    /// Whenever it does not exist, and never updated: a generated Secret.
+    Create,
+}
+
+impl When {
+    const NAMES: [&'static str; 4] = ["always", "install", "upgrade", "create"];
+
+    fn parse(text: &str) -> Option<When> {
+        match text {
+            "always" => Some(When::Always),
+            "install" => Some(When::Install),
+            "upgrade" => Some(When::Upgrade),
+            "create" => Some(When::Create),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            When::Always => "always",
+            When::Install => "install",
+            When::Upgrade => "upgrade",
+            When::Create => "create",
+        }
+    }
+}
+
+/// An object of the release that another waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    /// The API group (empty for the core group) when the reference names
+    /// an apiVersion; `None` matches any group.
+    pub group: Option<String>,
+    pub kind: String,
+    /// `None`: the namespace of the object that refers.
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(f, "{} {namespace}/{}", self.kind, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// An object's lifecycle, as its annotations say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lifecycle {
+    pub phase: i64,
+    pub depends_on: Vec<Reference>,
+    pub apply: When,
+    /// Whether the object may be replaced when it cannot be patched.
+    pub replace: Option<bool>,
+    /// Where the annotations were written, for messages about them.
+    pub origin: Option<Origin>,
+}
+
+/// Reads the lifecycle annotations of an object's `metadata`.
+pub fn parse(metadata: &Node) -> Result<Lifecycle, Vec<Diagnostic>> {
+    let mut lifecycle = Lifecycle::default();
+    let Some(Node {
+        value: Value::Map(entries),
+        ..
+    }) = metadata.get("annotations")
+    else {
+        return Ok(lifecycle);
+    };
+    let mut problems = Vec::new();
+    for (key, node) in entries {
+        let Value::String(text) = &node.value else {
+            continue;
+        };
+        let text = text.trim();
+        let problem = |message: String, hint: &str| {
+            Diagnostic::error(format!("annotation `{}`: {message}", key.name))
+                .at(node.origin.clone())
+                .hint(hint.to_string())
+        };
+        match key.name.as_str() {
+            PHASE_ANNOTATION => match text.parse::<i64>() {
+                Ok(phase) => lifecycle.phase = phase,
+                Err(_) => problems.push(problem(
+                    format!("expected a whole number, found `{text}`"),
+                    "phases are numbers, lower first: `\"-1\"` runs before the default phase 0",
+                )),
+            },
+            DEPENDS_ON_ANNOTATION => {
+                for item in text
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty())
+                {
+                    match reference(item) {
+                        Some(reference) => lifecycle.depends_on.push(reference),
+                        None => problems.push(problem(
+                            format!(
+                                "expected `[APIVERSION] KIND [NAMESPACE/]NAME`, found `{item}`"
+                            ),
+                            "for example `batch/v1 Job migrate`; separate several with commas",
+                        )),
+                    }
+                }
+            }
+            APPLY_ANNOTATION => match When::parse(text) {
+                Some(when) => lifecycle.apply = when,
+                None => {
+                    let hint = did_you_mean(text, When::NAMES)
+                        .unwrap_or_else(|| format!("one of: {}", When::NAMES.join(", ")));
+                    problems.push(problem(
+                        format!("expected always, install, upgrade or create, found `{text}`"),
+                        &hint,
+                    ))
+                }
+            },
+            REPLACE_ANNOTATION => match text {
+                "true" => lifecycle.replace = Some(true),
+                "false" => lifecycle.replace = Some(false),
+                _ => problems.push(problem(
+                    format!("expected \"true\" or \"false\", found `{text}`"),
+                    "replacing deletes the object and creates it again",
+                )),
+            },
+            _ => continue,
+        }
+        lifecycle.origin.get_or_insert_with(|| node.origin.clone());
+    }
+    if problems.is_empty() {
+        Ok(lifecycle)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `batch/v1 Job ns/migrate`, `Job migrate`.
+fn reference(text: &str) -> Option<Reference> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (group, kind, target) = match words[..] {
+        [kind, target] => (None, kind, target),
+        [api_version, kind, target] => (
+            Some(
+                api_version
+                    .rsplit_once('/')
+                    .map_or("", |(g, _)| g)
+                    .to_string(),
+            ),
+            kind,
+            target,
+        ),
+        _ => return None,
+    };
+    let (namespace, name) = match target.split_once('/') {
+        Some((namespace, name)) => (Some(namespace.to_string()), name),
+        None => (None, target),
+    };
+    let valid = !kind.is_empty()
+        && kind.starts_with(|c: char| c.is_ascii_uppercase())
+        && !name.is_empty()
+        && !name.contains('/');
+    valid.then(|| Reference {
+        group,
+        kind: kind.to_string(),
+        namespace,
+        name: name.to_string(),
+    })
+}
+
+/// Whether `object` is what `reference`, written on an object in
+/// `namespace`, names.
+fn names(reference: &Reference, referring_namespace: Option<&str>, object: &Object) -> bool {
+    reference.kind == object.kind
+        && reference.name == object.name
+        && reference
+            .group
+            .as_deref()
+            .is_none_or(|g| g == object.group())
+        && reference.namespace.as_deref().or(referring_namespace) == object.namespace.as_deref()
+}
+
+/// The object each of `object`'s dependencies names, by index into `objects`.
+pub fn dependencies(objects: &[Object], object: &Object) -> Vec<Result<usize, Reference>> {
+    object
+        .lifecycle
+        .depends_on
+        .iter()
+        .map(|reference| {
+            objects
+                .iter()
+                .position(|o| names(reference, object.namespace.as_deref(), o))
+                .ok_or_else(|| reference.clone())
+        })
+        .collect()
+}
+
+/// Checks the dependencies of every object: each names an object of the
+/// release, none in a later phase, and they form no cycle. Gives each
+/// problem with the index of the object it is about.
+pub fn check(objects: &[Object]) -> Vec<(usize, Diagnostic)> {
+    let mut problems = Vec::new();
+    let mut edges: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (index, object) in objects.iter().enumerate() {
+        for dependency in dependencies(objects, object) {
+            let problem = |message: String| {
+                Diagnostic::error(format!("{} {message}", object.id()))
+                    .maybe_at(object.lifecycle.origin.clone())
+            };
+            match dependency {
+                Err(reference) => {
+                    let candidates: Vec<String> = objects
+                        .iter()
+                        .map(|o| format!("{} {}", o.kind, o.name))
+                        .collect();
+                    let written = format!("{} {}", reference.kind, reference.name);
+                    let hint = did_you_mean(&written, candidates.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            "a dependency must be an object this release renders".to_string()
+                        });
+                    problems.push((
+                        index,
+                        problem(format!(
+                            "depends on {reference}, which the release does not render"
+                        ))
+                        .hint(hint),
+                    ));
+                }
+                Ok(target) if objects[target].lifecycle.phase > object.lifecycle.phase => {
+                    problems.push((
+                        index,
+                        problem(format!(
+                            "(phase {}) depends on {} in phase {}, which is applied after it",
+                            object.lifecycle.phase,
+                            objects[target].id(),
+                            objects[target].lifecycle.phase
+                        ))
+                        .hint("move the dependency to the same or an earlier phase"),
+                    ));
+                }
+                Ok(target) if target == index => {
+                    problems.push((index, problem("depends on itself".to_string())))
+                }
+                Ok(target) => edges.entry(index).or_default().push(target),
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(objects.len(), &edges) {
+        let path: Vec<String> = cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|&i| objects[i].id())
+            .collect();
+        let first = cycle[0];
+        problems.push((
+            first,
+            Diagnostic::error(format!(
+                "the dependencies form a cycle: {}",
+                path.join(" → ")
+            ))
+            .maybe_at(objects[first].lifecycle.origin.clone())
+            .hint("no object can be applied first; remove one of these dependencies"),
+        ));
+    }
+    problems
+}
+
+/// A cycle in the graph of `count` nodes and `edges`, as the nodes on it.
+fn find_cycle(count: usize, edges: &HashMap<usize, Vec<usize>>) -> Option<Vec<usize>> {
+    // 0: not visited, 1: on the current path, 2: done.
+    let mut state = vec![0u8; count];
+    for start in 0..count {
+        if state[start] != 0 {
+            continue;
+        }
+        // An explicit stack of (node, next edge to follow): no recursion.
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
+            if let Some(&target) = targets.get(*next) {
+                *next += 1;
+                match state[target] {
+                    0 => {
+                        state[target] = 1;
+                        path.push((target, 0));
+                    }
+                    1 => {
+                        let at = path.iter().position(|&(n, _)| n == target).unwrap_or(0);
+                        return Some(path[at..].iter().map(|&(n, _)| n).collect());
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                path.pop();
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_name_a_kind_and_an_object_with_an_optional_version_and_namespace() {
+        let job = reference("batch/v1 Job migrate").unwrap();
+        assert_eq!(job.group.as_deref(), Some("batch"));
+        assert_eq!((job.kind.as_str(), job.name.as_str()), ("Job", "migrate"));
+        let config = reference("v1 ConfigMap other/settings").unwrap();
+        assert_eq!(config.group.as_deref(), Some(""));
+        assert_eq!(config.namespace.as_deref(), Some("other"));
+        assert_eq!(reference("Job migrate").unwrap().group, None);
+        assert_eq!(reference("job migrate"), None);
+        assert_eq!(reference("migrate"), None);
+        assert_eq!(reference("a b c d"), None);
+    }
+
+    #[test]
+    fn cycles_are_found_without_recursion() {
+        let edges: HashMap<usize, Vec<usize>> =
+            [(0, vec![1]), (1, vec![2]), (2, vec![0]), (3, vec![0])].into();
+        assert_eq!(find_cycle(4, &edges), Some(vec![0, 1, 2]));
+        let chain: HashMap<usize, Vec<usize>> = (0..100_000).map(|i| (i, vec![i + 1])).collect();
+        assert_eq!(find_cycle(100_001, &chain), None);
+    }
+}

@@ -1,0 +1,358 @@
+//! Ordering and lifecycle on a real control plane: phases and dependencies
+//! applied step by step (each ready before the next), a failing migration
+//! stopping the rollout, objects applied only on install or created once,
+//! and replacing what cannot be patched. The control plane has no nodes:
+//! the tests play the Job and Deployment controllers through the status
+//! subresource.
+
+mod common;
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use common::cluster::{project, run, spawn, ControlPlane};
+use common::package;
+
+fn release(pkg: &std::path::Path, name: &str, namespace: &str) -> String {
+    format!(
+        "  - name: {name}\n    namespace: {namespace}\n    package: {}\n",
+        pkg.display()
+    )
+}
+
+const SCHEMA: &[u8] = b"type: object\nproperties:\n  image: {type: string, description: Image, default: \"app:1\"}\n  migration: {type: string, description: Migration image, default: \"migrate:1\"}\n";
+
+const CONFIG: &[u8] =
+    b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  image: {{ values.image }}\n";
+
+const MIGRATION: &[u8] = b"apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    cleat.dev/phase: \"-1\"
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: {{ values.migration }}
+";
+
+const DEPLOYMENT: &[u8] = b"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    cleat.dev/depends-on: batch/v1 Job migrate
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: {{ values.image }}
+";
+
+fn app(name: &str) -> std::path::PathBuf {
+    package(
+        name,
+        &[
+            ("values.schema.yaml", SCHEMA),
+            ("templates/config.yaml", CONFIG),
+            ("templates/migrate.yaml", MIGRATION),
+            ("templates/web.yaml", DEPLOYMENT),
+        ],
+    )
+}
+
+/// Polls until `found` gives something, at most a minute.
+fn until<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Marks the Job at `path` finished: `Complete` or `Failed`.
+fn finish_job(plane: &ControlPlane, path: &str, condition: &str) {
+    plane.patch_status(
+        &format!("{path}/status"),
+        serde_json::json!({"status": {"conditions": [{"type": condition, "status": "True",
+            "reason": if condition == "Failed" { "BackoffLimitExceeded" } else { "Completed" },
+            "message": if condition == "Failed" { "Job has reached the specified backoff limit" } else { "" },
+            "lastProbeTime": now(), "lastTransitionTime": now()}]}}),
+    );
+}
+
+fn uid(object: &serde_json::Value) -> String {
+    object["metadata"]["uid"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_migration_job_completes_before_the_rollout_starts() {
+    let plane = ControlPlane::shared();
+    let pkg = app("ordered-package");
+    let dir = project("ordered", &release(&pkg, "shop", "ordered"));
+
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains(
+            "  order (each step applied once the one before is ready):\n    1. phase -1:\n       batch/v1 Job ordered/migrate\n    2. phase 0:\n       v1 ConfigMap ordered/settings\n       apps/v1 Deployment ordered/web (waits for batch/v1 Job ordered/migrate)\n"
+        ),
+        "{}",
+        diff.stdout
+    );
+
+    let child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    let job = "/apis/batch/v1/namespaces/ordered/jobs/migrate";
+    let web = "/apis/apps/v1/namespaces/ordered/deployments/web";
+    until("the Job is created", || plane.get(job));
+    // The rollout waits: nothing of phase 0 exists while the Job runs.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        plane.get(web).is_none(),
+        "the Deployment came before the Job completed"
+    );
+    assert!(plane
+        .get("/api/v1/namespaces/ordered/configmaps/settings")
+        .is_none());
+    finish_job(plane, job, "Complete");
+    let completed = plane.get(job).unwrap()["status"]["conditions"][0]["lastTransitionTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("release shop (phase -1, step 1): 0 of 1 objects ready\n")
+            && stderr.contains("release shop (phase -1, step 1): 1 of 1 objects ready\n"),
+        "{stderr}"
+    );
+    let created = plane.get(web).unwrap()["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // RFC 3339 in UTC to the second: text order is time order.
+    assert!(
+        created >= completed,
+        "Deployment created {created}, Job completed {completed}"
+    );
+}
+
+#[test]
+fn a_failing_migration_stops_the_rollout_and_atomic_restores_the_previous_revision() {
+    let plane = ControlPlane::shared();
+    let pkg = app("failing-package");
+    let dir = project("failing", &release(&pkg, "shop", "failing"));
+    let job = "/apis/batch/v1/namespaces/failing/jobs/migrate";
+    let web = "/apis/apps/v1/namespaces/failing/deployments/web";
+
+    let child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes"],
+        std::process::Stdio::piped(),
+    );
+    until("the Job is created", || plane.get(job));
+    finish_job(plane, job, "Complete");
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first_job = uid(&plane.get(job).unwrap());
+
+    // Version 2: a new migration and a new image. The changed Job cannot be
+    // patched (its template is immutable): it is replaced, by default.
+    let values = "    values: {image: \"app:2\", migration: \"migrate:2\"}\n";
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!("releases:\n{}{values}", release(&pkg, "shop", "failing")),
+    )
+    .unwrap();
+    let diff = run(plane, &dir, &["diff"]).stdout;
+    assert!(
+        diff.contains("± replace batch/v1 Job failing/migrate (spec.template cannot change in place: deleted and created again)\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("0 to create, 2 to change, 1 to replace, 0 to delete"),
+        "{diff}"
+    );
+
+    let child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes", "--atomic", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    let second_job = until("the Job is replaced", || {
+        plane.get(job).map(|j| uid(&j)).filter(|u| *u != first_job)
+    });
+    finish_job(plane, job, "Failed");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: batch/v1 Job failing/migrate is not ready: failed: Job has reached the specified backoff limit\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: release shop (phase -1, step 1): a Job failed\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: not applied, because they come after: v1 ConfigMap failing/settings, apps/v1 Deployment failing/web\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: --atomic: release `shop` was rolled back to revision 1 (recorded as revision 2)\n"),
+        "{stderr}"
+    );
+    // The rollout never started, and the rollback put revision 1's Job back.
+    let image =
+        plane.get(web).unwrap()["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    assert_eq!(image, "app:1");
+    let restored = plane.get(job).unwrap();
+    assert_ne!(uid(&restored), second_job);
+    assert_eq!(
+        restored["spec"]["template"]["spec"]["containers"][0]["image"],
+        "migrate:1"
+    );
+}
+
+#[test]
+fn objects_applied_on_install_only_or_created_once_are_left_alone_later() {
+    let plane = ControlPlane::shared();
+    let secret = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: generated\n  annotations:\n    cleat.dev/apply: create\nstringData:\n  token: {{ values.image }}\n";
+    let seed = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: seed\n  annotations:\n    cleat.dev/apply: install\ndata:\n  image: {{ values.image }}\n";
+    let upgrade = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: upgraded\n  annotations:\n    cleat.dev/apply: upgrade\ndata:\n  image: {{ values.image }}\n";
+    let pkg = package(
+        "once-package",
+        &[
+            ("values.schema.yaml", SCHEMA),
+            ("templates/secret.yaml", secret),
+            ("templates/seed.yaml", seed),
+            ("templates/upgraded.yaml", upgrade),
+        ],
+    );
+    let dir = project("once", &release(&pkg, "once", "once"));
+    let first = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        first.contains("3 created, 0 changed, 0 deleted, 0 unchanged, 1 skipped"),
+        "{first}"
+    );
+    assert!(plane
+        .get("/api/v1/namespaces/once/configmaps/upgraded")
+        .is_none());
+
+    fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:\n{}    values: {{image: \"app:2\"}}\n",
+            release(&pkg, "once", "once")
+        ),
+    )
+    .unwrap();
+    let diff = run(plane, &dir, &["diff"]).stdout;
+    assert!(
+        diff.contains("= skip v1 Secret once/generated: created once, never updated\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("= skip v1 ConfigMap once/seed: applied when the release is installed\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+ create v1 ConfigMap once/upgraded\n"),
+        "{diff}"
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let secret = plane
+        .get("/api/v1/namespaces/once/secrets/generated")
+        .unwrap();
+    assert_eq!(
+        secret["data"]["token"], "YXBwOjE=",
+        "the generated Secret kept its first value"
+    );
+    let seed = plane
+        .get("/api/v1/namespaces/once/configmaps/seed")
+        .unwrap();
+    assert_eq!(seed["data"]["image"], "app:1");
+    let upgraded = plane
+        .get("/api/v1/namespaces/once/configmaps/upgraded")
+        .unwrap();
+    assert_eq!(upgraded["data"]["image"], "app:2");
+    // Skipped objects are still the release's: nothing was pruned.
+    let again = run(plane, &dir, &["diff"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+#[test]
+fn a_changed_selector_is_refused_until_replacing_is_allowed() {
+    let plane = ControlPlane::shared();
+    let deployment = |app: &str, annotation: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n{annotation}spec:\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n")
+    };
+    let pkg = package(
+        "selector-package",
+        &[("templates/web.yaml", deployment("web", "").as_bytes())],
+    );
+    let dir = project("selector", &release(&pkg, "sel", "selector"));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let path = "/apis/apps/v1/namespaces/selector/deployments/web";
+    let before = uid(&plane.get(path).unwrap());
+
+    fs::write(pkg.join("templates/web.yaml"), deployment("other", "")).unwrap();
+    let err = run(plane, &dir, &["diff"]).err();
+    assert_eq!(
+        err,
+        "error: apps/v1 Deployment selector/web (from `templates/web.yaml`) cannot be changed in place: `spec.selector` cannot change once created\n  hint: let cleat delete it and create it again: annotate it `cleat.dev/replace: \"true\"`, or `--replace Deployment/web`\n  hint: or keep those fields as they are\n"
+    );
+    let flagged = run(plane, &dir, &["diff", "--replace", "Deployment/web"]).stdout;
+    assert!(
+        flagged.contains(
+            "± replace apps/v1 Deployment selector/web (spec.selector cannot change in place"
+        ),
+        "{flagged}"
+    );
+
+    let annotated = "  annotations:\n    cleat.dev/replace: \"true\"\n";
+    fs::write(
+        pkg.join("templates/web.yaml"),
+        deployment("other", annotated),
+    )
+    .unwrap();
+    let applied = run(plane, &dir, &["apply", "--yes"]).ok();
+    assert!(
+        applied.contains("0 created, 0 changed, 1 replaced, 0 deleted"),
+        "{applied}"
+    );
+    let after = plane.get(path).unwrap();
+    assert_ne!(uid(&after), before);
+    assert_eq!(after["spec"]["selector"]["matchLabels"]["app"], "other");
+    assert_eq!(run(plane, &dir, &["diff"]).code, 0);
+}
