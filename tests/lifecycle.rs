@@ -356,3 +356,90 @@ fn a_changed_selector_is_refused_until_replacing_is_allowed() {
     assert_eq!(after["spec"]["selector"]["matchLabels"]["app"], "other");
     assert_eq!(run(plane, &dir, &["diff"]).code, 0);
 }
+
+#[test]
+fn delete_goes_in_reverse_order_and_waits_for_finalizers() {
+    let plane = ControlPlane::shared();
+    let database = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: database\n  annotations:\n    cleat.dev/phase: \"-1\"\ndata: {}\n";
+    let app = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  finalizers: [example.com/drain]\ndata: {}\n";
+    let pkg = package(
+        "finalizers-package",
+        &[
+            ("templates/database.yaml", database),
+            ("templates/app.yaml", app),
+        ],
+    );
+    let dir = project("finalizers", &release(&pkg, "held", "finalizers"));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let app = "/api/v1/namespaces/finalizers/configmaps/app";
+    let database = "/api/v1/namespaces/finalizers/configmaps/database";
+
+    // A finalizer nobody removes: the delete says what holds the object.
+    let err = run(
+        plane,
+        &dir,
+        &["delete", "held", "-n", "finalizers", "--timeout", "1s"],
+    )
+    .err();
+    assert!(
+        err.contains("error: v1 ConfigMap finalizers/app was deleted but is still there after 1 s, held by the finalizers example.com/drain\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: a finalizer waits for its controller: check that it runs, or raise --timeout"
+        ),
+        "{err}"
+    );
+    assert!(
+        plane.get(database).is_some(),
+        "phase -1 goes after phase 0 is gone"
+    );
+
+    // Applied again (the record is still there), then deleted while the
+    // test plays the controller that owns the finalizer.
+    let child = spawn(
+        plane,
+        &dir,
+        &["delete", "held", "-n", "finalizers", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    until("the app is being deleted", || {
+        plane
+            .get(app)
+            .filter(|a| a["metadata"]["deletionTimestamp"].is_string())
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        plane.get(database).is_some(),
+        "deleted before what depends on it was gone"
+    );
+    plane.patch_status(app, serde_json::json!({"metadata": {"finalizers": null}}));
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("release held: deleting: 0 of 1 objects gone\n")
+            && stderr.contains("release held: deleting: 1 of 1 objects gone\n"),
+        "{stderr}"
+    );
+    assert!(plane.get(app).is_none() && plane.get(database).is_none());
+}
+
+#[test]
+fn the_example_webapp_runs_its_migration_first() {
+    let plane = ControlPlane::shared();
+    let webapp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packages-example/webapp");
+    let dir = project(
+        "webapp-migration",
+        &format!(
+            "{}    kubeVersion: \"1.20.2\"\n    values: {{migration: {{enabled: true}}}}\n",
+            release(&webapp, "shop", "webapp-migration")
+        ),
+    );
+    let diff = run(plane, &dir, &["diff"]).stdout;
+    assert!(
+        diff.contains("  order (each step applied once the one before is ready):\n    1. phase -1:\n       batch/v1 Job webapp-migration/shop-migrate\n    2. phase 0:\n"),
+        "{diff}"
+    );
+}

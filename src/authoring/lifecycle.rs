@@ -92,7 +92,7 @@ pub struct Lifecycle {
     pub origin: Option<Origin>,
 }
 
-/// Reads the lifecycle annotations of an object's `metadata`.
+/// Reads the lifecycle annotations of an object's `metadata`, as rendered.
 pub fn parse(metadata: &Node) -> Result<Lifecycle, Vec<Diagnostic>> {
     let mut lifecycle = Lifecycle::default();
     let Some(Node {
@@ -107,57 +107,14 @@ pub fn parse(metadata: &Node) -> Result<Lifecycle, Vec<Diagnostic>> {
         let Value::String(text) = &node.value else {
             continue;
         };
-        let text = text.trim();
-        let problem = |message: String, hint: &str| {
-            Diagnostic::error(format!("annotation `{}`: {message}", key.name))
-                .at(node.origin.clone())
-                .hint(hint.to_string())
-        };
-        match key.name.as_str() {
-            PHASE_ANNOTATION => match text.parse::<i64>() {
-                Ok(phase) => lifecycle.phase = phase,
-                Err(_) => problems.push(problem(
-                    format!("expected a whole number, found `{text}`"),
-                    "phases are numbers, lower first: `\"-1\"` runs before the default phase 0",
-                )),
-            },
-            DEPENDS_ON_ANNOTATION => {
-                for item in text
-                    .split([',', '\n'])
-                    .map(str::trim)
-                    .filter(|i| !i.is_empty())
-                {
-                    match reference(item) {
-                        Some(reference) => lifecycle.depends_on.push(reference),
-                        None => problems.push(problem(
-                            format!(
-                                "expected `[APIVERSION] KIND [NAMESPACE/]NAME`, found `{item}`"
-                            ),
-                            "for example `batch/v1 Job migrate`; separate several with commas",
-                        )),
-                    }
-                }
-            }
-            APPLY_ANNOTATION => match When::parse(text) {
-                Some(when) => lifecycle.apply = when,
-                None => {
-                    let hint = did_you_mean(text, When::NAMES)
-                        .unwrap_or_else(|| format!("one of: {}", When::NAMES.join(", ")));
-                    problems.push(problem(
-                        format!("expected always, install, upgrade or create, found `{text}`"),
-                        &hint,
-                    ))
-                }
-            },
-            REPLACE_ANNOTATION => match text {
-                "true" => lifecycle.replace = Some(true),
-                "false" => lifecycle.replace = Some(false),
-                _ => problems.push(problem(
-                    format!("expected \"true\" or \"false\", found `{text}`"),
-                    "replacing deletes the object and creates it again",
-                )),
-            },
-            _ => continue,
+        match read(&mut lifecycle, &key.name, text) {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(found) => problems.extend(found.into_iter().map(|(message, hint)| {
+                Diagnostic::error(format!("annotation `{}`: {message}", key.name))
+                    .at(node.origin.clone())
+                    .hint(hint)
+            })),
         }
         lifecycle.origin.get_or_insert_with(|| node.origin.clone());
     }
@@ -166,6 +123,80 @@ pub fn parse(metadata: &Node) -> Result<Lifecycle, Vec<Diagnostic>> {
     } else {
         Err(problems)
     }
+}
+
+/// The lifecycle a live object's annotations give, values that do not
+/// parse left at their defaults (they were checked when rendered).
+pub fn of_live(object: &serde_json::Value) -> Lifecycle {
+    let mut lifecycle = Lifecycle::default();
+    if let Some(annotations) = object["metadata"]["annotations"].as_object() {
+        for (key, value) in annotations {
+            if let Some(text) = value.as_str() {
+                let _ = read(&mut lifecycle, key, text);
+            }
+        }
+    }
+    lifecycle
+}
+
+/// Applies the annotation `key: text` to `lifecycle`: whether it is a
+/// lifecycle annotation, or what is wrong with its value (message, hint).
+fn read(lifecycle: &mut Lifecycle, key: &str, text: &str) -> Result<bool, Vec<(String, String)>> {
+    let text = text.trim();
+    match key {
+        PHASE_ANNOTATION => match text.parse::<i64>() {
+            Ok(phase) => lifecycle.phase = phase,
+            Err(_) => {
+                return Err(vec![(
+                    format!("expected a whole number, found `{text}`"),
+                    "phases are numbers, lower first: `\"-1\"` runs before the default phase 0"
+                        .into(),
+                )])
+            }
+        },
+        DEPENDS_ON_ANNOTATION => {
+            let mut problems = Vec::new();
+            for item in text
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+            {
+                match reference(item) {
+                    Some(reference) => lifecycle.depends_on.push(reference),
+                    None => problems.push((
+                        format!("expected `[APIVERSION] KIND [NAMESPACE/]NAME`, found `{item}`"),
+                        "for example `batch/v1 Job migrate`; separate several with commas".into(),
+                    )),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+        }
+        APPLY_ANNOTATION => match When::parse(text) {
+            Some(when) => lifecycle.apply = when,
+            None => {
+                let hint = did_you_mean(text, When::NAMES)
+                    .unwrap_or_else(|| format!("one of: {}", When::NAMES.join(", ")));
+                return Err(vec![(
+                    format!("expected always, install, upgrade or create, found `{text}`"),
+                    hint,
+                )]);
+            }
+        },
+        REPLACE_ANNOTATION => match text {
+            "true" => lifecycle.replace = Some(true),
+            "false" => lifecycle.replace = Some(false),
+            _ => {
+                return Err(vec![(
+                    format!("expected \"true\" or \"false\", found `{text}`"),
+                    "replacing deletes the object and creates it again".into(),
+                )])
+            }
+        },
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// `batch/v1 Job ns/migrate`, `Job migrate`.
@@ -201,16 +232,19 @@ fn reference(text: &str) -> Option<Reference> {
     })
 }
 
-/// Whether `object` is what `reference`, written on an object in
-/// `namespace`, names.
-fn names(reference: &Reference, referring_namespace: Option<&str>, object: &Object) -> bool {
-    reference.kind == object.kind
-        && reference.name == object.name
-        && reference
-            .group
-            .as_deref()
-            .is_none_or(|g| g == object.group())
-        && reference.namespace.as_deref().or(referring_namespace) == object.namespace.as_deref()
+impl Reference {
+    /// Whether this reference, written on an object in `referring_namespace`,
+    /// names the object `(group, kind, namespace, name)`.
+    pub fn names(
+        &self,
+        referring_namespace: Option<&str>,
+        (group, kind, namespace, name): (&str, &str, Option<&str>, &str),
+    ) -> bool {
+        self.kind == kind
+            && self.name == name
+            && self.group.as_deref().is_none_or(|g| g == group)
+            && self.namespace.as_deref().or(referring_namespace) == namespace
+    }
 }
 
 /// The object each of `object`'s dependencies names, by index into `objects`.
@@ -222,7 +256,15 @@ pub fn dependencies(objects: &[Object], object: &Object) -> Vec<Result<usize, Re
         .map(|reference| {
             objects
                 .iter()
-                .position(|o| names(reference, object.namespace.as_deref(), o))
+                .position(|o| {
+                    let target = (
+                        o.group(),
+                        o.kind.as_str(),
+                        o.namespace.as_deref(),
+                        o.name.as_str(),
+                    );
+                    reference.names(object.namespace.as_deref(), target)
+                })
                 .ok_or_else(|| reference.clone())
         })
         .collect()

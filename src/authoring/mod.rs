@@ -5,7 +5,8 @@
 //! and the verifying cache; the [`values`] are layered (defaults, files,
 //! `--set`) and checked against the schemas; templates are checked statically
 //! and rendered ([`render`]); and the output is parsed into checked Kubernetes
-//! objects ([`object`]). [`render_objects`] runs the whole stage; [`lint`] adds
+//! objects ([`object`]), each with its [`lifecycle`] (phase, dependencies, when
+//! it is applied). [`render_objects`] runs the whole stage; [`lint`] adds
 //! style warnings.
 //!
 //! Invariant: nothing here knows a release file, a lockfile or a cluster

@@ -3,8 +3,9 @@
 //! [`client`] connects (kubeconfig and contexts as kubectl reads them),
 //! discovers resources and retries transient failures; [`plan`] compares a
 //! release's objects with the live ones through a server-side dry run;
-//! [`apply`] applies a plan stage by stage ([`order`]); [`prune`] decides what may be
-//! deleted and deletes it; [`wait`] waits for readiness; [`record`] keeps
+//! [`apply`] applies a plan step by step and stage by stage ([`order`]),
+//! [`replace`] deleting what cannot be patched first; [`prune`] decides what may be
+//! deleted and deletes it; [`wait`] waits for readiness and for deletions; [`record`] keeps
 //! release records; [`lease`] holds one lease per release; [`ownership`] is
 //! how cleat marks what it applies and reads who owns what exists.
 //!

@@ -12,6 +12,9 @@
 
 use kube::api::{DeleteParams, ListParams, Preconditions};
 
+use std::time::Duration;
+
+use crate::authoring::lifecycle::{self, Lifecycle};
 use crate::cluster::client::{retry, Cluster, Resource};
 use crate::cluster::ownership::{annotated, Owner, DELETABLE_ANNOTATION, KEEP_ANNOTATION};
 use crate::cluster::record::Item;
@@ -26,6 +29,9 @@ pub struct Deletion {
     pub keep: Option<Keep>,
     /// For a CRD that is deleted: how many objects of its kind go with it.
     pub takes: Option<usize>,
+    /// Its phase and dependencies, from the live object: deletion goes in
+    /// the reverse of their order.
+    pub lifecycle: Lifecycle,
 }
 
 /// Why an object that would be deleted stays.
@@ -118,6 +124,7 @@ pub async fn classify(
             _ => None,
         };
         deletions.push(Deletion {
+            lifecycle: lifecycle::of_live(&live),
             item,
             resource,
             keep,
@@ -307,6 +314,49 @@ fn order(deletion: &Deletion) -> std::cmp::Reverse<u8> {
     ))
 }
 
+/// The deletions in the reverse of the order they were applied in: steps
+/// (phases, dependencies among them) last first, each step's stages in
+/// reverse.
+fn reverse_steps(deletions: &[Deletion]) -> Vec<Vec<&Deletion>> {
+    let dependencies: Vec<Vec<usize>> = deletions
+        .iter()
+        .map(|deletion| {
+            let item = &deletion.item;
+            deletion
+                .lifecycle
+                .depends_on
+                .iter()
+                .filter_map(|reference| {
+                    deletions.iter().position(|d| {
+                        let group = d.item.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                        let target = (
+                            group,
+                            d.item.kind.as_str(),
+                            d.item.namespace.as_deref(),
+                            d.item.name.as_str(),
+                        );
+                        reference.names(item.namespace.as_deref(), target)
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let places: Vec<(i64, &[usize])> = deletions
+        .iter()
+        .zip(&dependencies)
+        .map(|(d, deps)| (d.lifecycle.phase, deps.as_slice()))
+        .collect();
+    crate::cluster::order::steps(&places)
+        .into_iter()
+        .rev()
+        .map(|(_, indices)| {
+            let mut step: Vec<&Deletion> = indices.iter().map(|&i| &deletions[i]).collect();
+            step.sort_by_key(|d| order(d));
+            step
+        })
+        .collect()
+}
+
 /// What a prune did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pruned {
@@ -327,20 +377,50 @@ impl Pruned {
 }
 
 /// Deletes the `deletions` of `release` in `namespace` that are not kept,
-/// in reverse stage order, workloads with foreground propagation. Each is
-/// checked again first: an object someone else took or recreated since the
-/// plan is kept, and the delete carries the uid it was checked with.
+/// in the reverse of the apply order (steps, then stages), workloads with
+/// foreground propagation; with `wait`, each step is gone (its finalizers
+/// done) before the next is deleted. Each is checked again first: an object
+/// someone else took or recreated since the plan is kept, and the delete
+/// carries the uid it was checked with.
 pub async fn prune(
     cluster: &Cluster,
     release: &str,
     namespace: &str,
     deletions: &[Deletion],
+    wait: Option<Duration>,
 ) -> Result<Pruned, Diagnostics> {
-    let mut ordered: Vec<&Deletion> = deletions.iter().collect();
-    ordered.sort_by_key(|d| order(d));
     let mut pruned = Pruned::default();
     let mut problems = Vec::new();
-    for deletion in ordered {
+    for step in reverse_steps(deletions) {
+        let deleted = delete_step(
+            cluster,
+            release,
+            namespace,
+            &step,
+            &mut pruned,
+            &mut problems,
+        )
+        .await;
+        if let (Some(timeout), false) = (wait, deleted.is_empty()) {
+            let what = format!("release {release}: deleting");
+            crate::cluster::wait::gone(cluster, &what, &deleted, timeout).await?;
+        }
+    }
+    Diagnostics::check(problems, pruned)
+}
+
+/// Deletes the objects of one step that are not kept; gives those deleted
+/// with the uid each was deleted with.
+async fn delete_step<'a>(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+    step: &[&'a Deletion],
+    pruned: &mut Pruned,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(&'a Resource, Item)> {
+    let mut deleted = Vec::new();
+    for &deletion in step {
         let item = &deletion.item;
         if let Some(keep) = &deletion.keep {
             if keep.stays_owned() {
@@ -374,7 +454,17 @@ pub async fn prune(
         });
         let api = cluster.api(&deletion.resource, item.namespace.as_deref());
         match retry(|| api.delete(&item.name, &params)).await {
-            Ok(_) => pruned.deleted += 1,
+            Ok(_) => {
+                pruned.deleted += 1;
+                let uid = live["metadata"]["uid"].as_str().map(str::to_string);
+                deleted.push((
+                    &deletion.resource,
+                    Item {
+                        uid,
+                        ..item.clone()
+                    },
+                ));
+            }
             Err(kube::Error::Api(e)) if e.code == 404 => {}
             // The uid precondition failed: another object took the name.
             Err(kube::Error::Api(e)) if e.code == 409 => {
@@ -383,5 +473,5 @@ pub async fn prune(
             Err(e) => problems.push(cluster.error(&format!("deleting {}", item.id()), &e)),
         }
     }
-    Diagnostics::check(problems, pruned)
+    deleted
 }

@@ -1,5 +1,6 @@
-//! Waiting for readiness: after an apply, until every object of the release
-//! is ready or the timeout passes.
+//! Waiting: for readiness after an apply, until every object of the release
+//! (or of one ordered step) is ready or the timeout passes; and for deleted
+//! objects to be gone, finalizers done.
 //!
 //! Ready means: a Deployment, StatefulSet or DaemonSet has observed its
 //! newest generation and has all its replicas updated and available; a Job
@@ -15,8 +16,9 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use kube::api::ListParams;
 
-use crate::cluster::client::{condition, retry, Cluster};
+use crate::cluster::client::{condition, retry, Cluster, Resource};
 use crate::cluster::plan::Planned;
+use crate::cluster::record::Item;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// Whether `object` (as the API server returns it) is ready; if not, why.
@@ -121,8 +123,7 @@ pub async fn wait(
     timeout: Duration,
 ) -> Result<(), Diagnostics> {
     let start = Instant::now();
-    let terminal = std::io::stderr().is_terminal();
-    let mut last_shown = String::new();
+    let mut progress = Progress::default();
     loop {
         let checks: Vec<(usize, Result<(), String>)> = stream::iter(objects.iter().enumerate())
             .map(|(i, object)| async move {
@@ -146,25 +147,16 @@ pub async fn wait(
             .collect();
         pending.sort();
         let ready = objects.len() - pending.len();
-        let line = format!("{what}: {ready} of {} objects ready", objects.len());
-        if terminal {
-            eprint!("\r\x1b[2K{line}");
-            if pending.is_empty() {
-                eprintln!();
-            }
-        } else if line != last_shown {
-            eprintln!("{line}");
-        }
-        let _ = std::io::stderr().flush();
-        last_shown = line;
+        progress.show(
+            format!("{what}: {ready} of {} objects ready", objects.len()),
+            pending.is_empty(),
+        );
         let failed = pending.iter().any(|(_, reason)| is_final(reason));
         if pending.is_empty() {
             return Ok(());
         }
         if failed || start.elapsed() >= timeout {
-            if terminal {
-                eprintln!();
-            }
+            progress.end();
             let mut problems = Vec::new();
             for (i, reason) in pending {
                 let object = &objects[i];
@@ -195,6 +187,110 @@ pub async fn wait(
             return Err(Diagnostics(problems));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Progress on stderr: one line rewritten in place on a terminal, else a
+/// line each time it changes.
+#[derive(Default)]
+struct Progress {
+    last: String,
+    open: bool,
+}
+
+impl Progress {
+    fn show(&mut self, line: String, done: bool) {
+        if std::io::stderr().is_terminal() {
+            eprint!("\r\x1b[2K{line}");
+            self.open = !done;
+            if done {
+                eprintln!();
+            }
+        } else if line != self.last {
+            eprintln!("{line}");
+        }
+        let _ = std::io::stderr().flush();
+        self.last = line;
+    }
+
+    /// Ends a line left open on a terminal.
+    fn end(&mut self) {
+        if std::mem::take(&mut self.open) {
+            eprintln!();
+        }
+    }
+}
+
+/// Waits until every deleted object of `deleted` is gone (no object of its
+/// name with its uid), or `timeout` passes: finalizers run first. On
+/// timeout, the error names each object still there and its finalizers.
+pub async fn gone(
+    cluster: &Cluster,
+    what: &str,
+    deleted: &[(&Resource, Item)],
+    timeout: Duration,
+) -> Result<(), Diagnostics> {
+    let start = Instant::now();
+    let mut progress = Progress::default();
+    loop {
+        let checks: Vec<Option<(usize, Vec<String>)>> = stream::iter(deleted.iter().enumerate())
+            .map(|(i, (resource, item))| async move {
+                let api = cluster.api(resource, item.namespace.as_deref());
+                match retry(|| api.get_opt(&item.name)).await {
+                    Ok(Some(live)) if live.metadata.uid == item.uid => {
+                        Some((i, live.metadata.finalizers.unwrap_or_default()))
+                    }
+                    // Gone, or another object of that name: nothing to wait for.
+                    Ok(_) => None,
+                    // Unreadable now: counted as there, and read again.
+                    Err(_) => Some((i, Vec::new())),
+                }
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let mut remaining: Vec<(usize, Vec<String>)> = checks.into_iter().flatten().collect();
+        remaining.sort();
+        progress.show(
+            format!(
+                "{what}: {} of {} objects gone",
+                deleted.len() - remaining.len(),
+                deleted.len()
+            ),
+            remaining.is_empty(),
+        );
+        if remaining.is_empty() {
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            progress.end();
+            let mut problems: Vec<Diagnostic> = remaining
+                .into_iter()
+                .map(|(i, finalizers)| {
+                    let held = if finalizers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", held by the finalizers {}", finalizers.join(", "))
+                    };
+                    Diagnostic::error(format!(
+                        "{} was deleted but is still there after {} s{held}",
+                        deleted[i].1.id(),
+                        timeout.as_secs()
+                    ))
+                })
+                .collect();
+            problems.push(
+                Diagnostic::error(format!(
+                    "{what}: objects not gone within {} s",
+                    timeout.as_secs()
+                ))
+                .hint(
+                    "a finalizer waits for its controller: check that it runs, or raise --timeout",
+                ),
+            );
+            return Err(Diagnostics(problems));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

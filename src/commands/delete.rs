@@ -10,7 +10,14 @@ use super::{output, Outcome};
 pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let deleted = super::runtime()?.block_on(async {
         let cluster = super::connection(&args.cluster).connect(None).await?;
-        delete(&cluster, &args.release, &args.namespace, args.include_crds).await
+        delete(
+            &cluster,
+            &args.release,
+            &args.namespace,
+            args.include_crds,
+            args.timeout,
+        )
+        .await
     })?;
     let mut summary = format!(
         "release {}: {} objects deleted, {} records deleted\n",

@@ -157,7 +157,14 @@ async fn apply_and_record(
             let what = format!("release {}", plan.release);
             crate::cluster::wait::wait(cluster, &what, &objects, options.timeout).await?;
         }
-        let pruned = prune::prune(cluster, &plan.release, &plan.namespace, &plan.deletions).await?;
+        let pruned = prune::prune(
+            cluster,
+            &plan.release,
+            &plan.namespace,
+            &plan.deletions,
+            None,
+        )
+        .await?;
         Ok::<_, Diagnostics>((applied, pruned))
     }
     .await;

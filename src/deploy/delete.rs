@@ -14,13 +14,16 @@ pub struct Deleted {
 }
 
 /// Deletes the objects of the newest record of `release` in `namespace`, and
-/// of an unfinished apply after it, that still belong to it, CRDs only with `include_crds`, then every record of
-/// the release.
+/// of an unfinished apply after it, that still belong to it, CRDs only with
+/// `include_crds`, in the reverse of their apply order, waiting (at most
+/// `timeout`) for each step to be gone, finalizers done, before the next;
+/// then every record of the release.
 pub async fn delete(
     cluster: &Cluster,
     release: &str,
     namespace: &str,
     include_crds: bool,
+    timeout: std::time::Duration,
 ) -> Result<Deleted, Diagnostics> {
     let newest = record::newest(cluster, release, namespace).await?;
     if newest.revision().is_none() {
@@ -38,7 +41,7 @@ pub async fn delete(
     let mut pruned = Pruned::default();
     for items in [objects, definitions] {
         let deletions = classify(cluster, release, namespace, items, allow).await?;
-        pruned.extend(prune(cluster, release, namespace, &deletions).await?);
+        pruned.extend(prune(cluster, release, namespace, &deletions, Some(timeout)).await?);
     }
     let records = record::delete_all(cluster, release, namespace).await?;
     Ok(Deleted { pruned, records })
