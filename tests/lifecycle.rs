@@ -443,3 +443,157 @@ fn the_example_webapp_runs_its_migration_first() {
         "{diff}"
     );
 }
+
+/// A CRD of kind Widget in group `GROUP` (each test its own), with
+/// `versions` (YAML list items at the right indentation) and `scope`.
+fn widget_crd(group: &str, scope: &str, versions: &str) -> Vec<u8> {
+    format!("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.{group}\nspec:\n  group: {group}\n  scope: {scope}\n  names: {{kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}}\n  versions:\n{versions}").into_bytes()
+}
+
+/// A version entry whose schema has `spec.size` (at most `max`) and, with
+/// `color`, `spec.color`.
+fn widget_version(name: &str, storage: bool, served: bool, max: u32, color: bool) -> String {
+    let color = if color {
+        "\n                color: {type: string}"
+    } else {
+        ""
+    };
+    format!("    - name: {name}\n      served: {served}\n      storage: {storage}\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                size: {{type: integer, maximum: {max}}}{color}\n")
+}
+
+fn widget(group: &str, version: &str, spec: &str) -> Vec<u8> {
+    format!("apiVersion: {group}/{version}\nkind: Widget\nmetadata:\n  name: small\nspec: {spec}\n")
+        .into_bytes()
+}
+
+#[test]
+fn a_crd_field_and_an_object_using_it_ship_in_one_version() {
+    let plane = ControlPlane::shared();
+    let group = "upgrade.example.com";
+    let pkg = package(
+        "crd-upgrade-package",
+        &[
+            (
+                "crds/widget.yaml",
+                &widget_crd(
+                    group,
+                    "Namespaced",
+                    &widget_version("v1", true, true, 10, false),
+                ),
+            ),
+            ("templates/widget.yaml", &widget(group, "v1", "{size: 3}")),
+        ],
+    );
+    let dir = project("crd-upgrade", &release(&pkg, "widgets", "crd-upgrade"));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+
+    // Version 2 of the package: the CRD gains `color`, and the object sets it.
+    fs::write(
+        pkg.join("crds/widget.yaml"),
+        widget_crd(
+            group,
+            "Namespaced",
+            &widget_version("v1", true, true, 10, true),
+        ),
+    )
+    .unwrap();
+    fs::write(
+        pkg.join("templates/widget.yaml"),
+        widget(group, "v1", "{size: 3, color: red}"),
+    )
+    .unwrap();
+    let diff = run(plane, &dir, &["diff"]).stdout;
+    assert!(
+        diff.contains(&format!("~ change {group}/v1 Widget crd-upgrade/small\n    (planned against the new schema of CRD widgets.{group}, which is applied first; the API server checks this object then)\n")),
+        "{diff}"
+    );
+    // Against the old schema the server would have dropped the new field.
+    assert!(diff.contains("    +  color: red\n"), "{diff}");
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let live = plane
+        .get(&format!(
+            "/apis/{group}/v1/namespaces/crd-upgrade/widgets/small"
+        ))
+        .unwrap();
+    assert_eq!(live["spec"]["color"], "red");
+    assert_eq!(run(plane, &dir, &["diff"]).code, 0);
+}
+
+#[test]
+fn crd_changes_that_would_lose_data_are_refused_with_the_reason() {
+    let plane = ControlPlane::shared();
+    let group = "safety.example.com";
+    let both = format!(
+        "{}{}",
+        widget_version("v1beta1", false, true, 10, false),
+        widget_version("v1", true, true, 10, false)
+    );
+    let pkg = package(
+        "crd-safety-package",
+        &[
+            ("crds/widget.yaml", &widget_crd(group, "Namespaced", &both)),
+            ("templates/widget.yaml", &widget(group, "v1", "{size: 8}")),
+        ],
+    );
+    let dir = project("crd-safety", &release(&pkg, "widgets", "crd-safety"));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    // A client writes another object through v1beta1.
+    plane.apply_as(
+        "old-client",
+        &format!("/apis/{group}/v1beta1/namespaces/crd-safety/widgets/legacy"),
+        serde_json::json!({"apiVersion": format!("{group}/v1beta1"), "kind": "Widget",
+            "metadata": {"name": "legacy", "namespace": "crd-safety"}, "spec": {"size": 1}}),
+    );
+    let crd = format!("apiextensions.k8s.io/v1 CustomResourceDefinition widgets.{group} (from `crds/widget.yaml`)");
+    let refused = |versions: &str, scope: &str| {
+        fs::write(
+            pkg.join("crds/widget.yaml"),
+            widget_crd(group, scope, versions),
+        )
+        .unwrap();
+        run(plane, &dir, &["diff"]).err()
+    };
+
+    let err = refused(&both, "Cluster");
+    assert!(err.starts_with(&format!("error: {crd}: changing `spec.scope` from Namespaced to Cluster is refused: the existing objects of its kind would no longer be found\n  hint: keep the scope;")), "{err}");
+
+    // v1beta1 was never the storage version; v1 is: dropping v1 loses data.
+    let err = refused(
+        &widget_version("v1beta1", true, true, 10, false),
+        "Namespaced",
+    );
+    assert!(err.starts_with(&format!("error: {crd}: version `v1` is removed, but objects may be stored in it (status.storedVersions: v1)\n")), "{err}");
+    assert!(
+        err.contains("then remove `v1` from status.storedVersions, then remove the version"),
+        "{err}"
+    );
+
+    let unserved = format!(
+        "{}{}",
+        widget_version("v1beta1", false, false, 10, false),
+        widget_version("v1", true, true, 10, false)
+    );
+    let err = refused(&unserved, "Namespaced");
+    assert!(err.starts_with(&format!("error: {crd}: version `v1beta1` would no longer be served, but 1 objects were written in it, among them crd-safety/legacy\n  hint: keep serving `v1beta1` until the clients that write these objects use another version\n")), "{err}");
+
+    let narrower = format!(
+        "{}{}",
+        widget_version("v1beta1", false, true, 10, false),
+        widget_version("v1", true, true, 5, false)
+    );
+    let err = refused(&narrower, "Namespaced");
+    assert!(err.starts_with(&format!("error: {crd}: 1 existing objects do not fit its new schema of `v1`\n  hint: crd-safety/small: .spec.size: must be at most 5, found 8\n")), "{err}");
+
+    // Widening is safe and goes through.
+    let wider = format!(
+        "{}{}",
+        widget_version("v1beta1", false, true, 10, false),
+        widget_version("v1", true, true, 20, false)
+    );
+    fs::write(
+        pkg.join("crds/widget.yaml"),
+        widget_crd(group, "Namespaced", &wider),
+    )
+    .unwrap();
+    run(plane, &dir, &["apply", "--yes"]).ok();
+}

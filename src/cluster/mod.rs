@@ -15,6 +15,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod definitions;
 pub mod lease;
 pub mod order;
 pub mod ownership;

@@ -16,6 +16,7 @@ use kube::api::{Patch, PatchParams};
 use crate::authoring::lifecycle::{Lifecycle, When};
 use crate::authoring::object::Object;
 use crate::cluster::client::{retry, Cluster, Resource};
+use crate::cluster::definitions;
 use crate::cluster::ownership::{annotated, Owner, ADOPT_ANNOTATION};
 use crate::cluster::ownership::{
     DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
@@ -50,6 +51,10 @@ pub struct Planned {
     pub lifecycle: Lifecycle,
     /// The objects of the plan it waits for, by index.
     pub dependencies: Vec<usize>,
+    /// The CRD of its kind, which this apply creates or changes first: the
+    /// object was planned against the new schema without a dry run, and the
+    /// server checks it when it is applied, after the CRD is established.
+    pub after_definition: Option<String>,
 }
 
 /// A field another field manager holds.
@@ -255,6 +260,7 @@ pub async fn plan(
             adopt: None,
             drift: Vec::new(),
             lifecycle: object.lifecycle.clone(),
+            after_definition: None,
             dependencies: crate::authoring::lifecycle::dependencies(objects, object)
                 .into_iter()
                 .flatten()
@@ -304,39 +310,69 @@ pub async fn plan(
     .await?;
     let labelled = labelled(&live, release, namespace);
     let newest = crate::cluster::record::newest(cluster, release, namespace).await;
-    let context = Context {
+    let mut context = Context {
         release,
         namespace,
         installed: newest.as_ref().is_ok_and(|n| n.complete.is_some()),
         options,
+        changing: HashMap::new(),
     };
-    let results: Vec<Result<Compared, Diagnostic>> = stream::iter(planned.iter())
-        .map(|object| {
-            let comparable = comparable(object);
-            let (live, context) = (&live, &context);
-            async move {
-                if !comparable {
-                    // Nothing to compare with yet, and nothing the server can dry-run.
-                    return Ok(Compared::new(
-                        skipped(object, context.installed, false).unwrap_or(Change::Create),
-                    ));
+    // CRDs first: objects of a CRD this apply changes are planned against
+    // its new schema, and a CRD change that would lose data is refused.
+    for definitions_pass in [true, false] {
+        let indices: Vec<usize> = (0..planned.len())
+            .filter(|&i| is_definition(&planned[i]) == definitions_pass)
+            .collect();
+        let results: Vec<(usize, Result<Compared, Vec<Diagnostic>>)> = stream::iter(indices)
+            .map(|index| {
+                let object = &planned[index];
+                let comparable = comparable(object);
+                let (live, context) = (&live, &context);
+                async move {
+                    if !comparable {
+                        // Nothing to compare with yet, and nothing the server can dry-run.
+                        let change =
+                            skipped(object, context.installed, false).unwrap_or(Change::Create);
+                        let compared = Compared {
+                            after_definition: context.definition_of(object),
+                            ..Compared::new(change)
+                        };
+                        return (index, Ok(compared));
+                    }
+                    if is_definition(object) {
+                        if let Err(problems) = check_definition(cluster, object, live).await {
+                            return (index, Err(problems));
+                        }
+                    }
+                    let result = compare(cluster, context, object, live).await;
+                    (index, result.map_err(|problem| vec![problem]))
                 }
-                compare(cluster, context, object, live).await
+            })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await;
+        for (index, result) in results {
+            let object = &mut planned[index];
+            match result {
+                Ok(compared) => {
+                    object.change = compared.change;
+                    object.uid = compared.uid;
+                    object.adopt = compared.adopt;
+                    object.drift = compared.drift;
+                    object.after_definition = compared.after_definition;
+                    estimated |= compared.estimated;
+                }
+                Err(found) => problems.extend(found),
             }
-        })
-        .buffered(concurrency.max(1))
-        .collect()
-        .await;
-    for (object, result) in planned.iter_mut().zip(results) {
-        match result {
-            Ok(compared) => {
-                object.change = compared.change;
-                object.uid = compared.uid;
-                object.adopt = compared.adopt;
-                object.drift = compared.drift;
-                estimated |= compared.estimated;
-            }
-            Err(problem) => problems.push(problem),
+        }
+        if definitions_pass {
+            context.changing = planned
+                .iter()
+                .filter(|o| {
+                    is_definition(o) && !matches!(o.change, Change::Unchanged | Change::Skip(_))
+                })
+                .filter_map(|crd| Some((definitions::kind(&crd.body)?, crd.name.clone())))
+                .collect();
         }
     }
     if !problems.is_empty() {
@@ -479,6 +515,8 @@ struct Compared {
     drift: Vec<Conflict>,
     /// Compared without a dry run (the user may not patch).
     estimated: bool,
+    /// The CRD of its kind that this apply changes first.
+    after_definition: Option<String>,
 }
 
 impl Compared {
@@ -489,6 +527,7 @@ impl Compared {
             adopt: None,
             drift: Vec::new(),
             estimated: false,
+            after_definition: None,
         }
     }
 }
@@ -500,6 +539,72 @@ struct Context<'a> {
     /// Whether the release has a complete revision: this apply upgrades it.
     installed: bool,
     options: &'a Options,
+    /// The kinds (group, kind) whose CRD this apply creates or changes, with
+    /// the CRD's name: their objects cannot be dry-run against the new schema yet.
+    changing: HashMap<(String, String), String>,
+}
+
+impl Context<'_> {
+    /// The CRD this apply changes that defines the kind of `object`.
+    fn definition_of(&self, object: &Planned) -> Option<String> {
+        let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        self.changing
+            .get(&(group.to_string(), object.kind.clone()))
+            .cloned()
+    }
+}
+
+fn is_definition(object: &Planned) -> bool {
+    object.kind == "CustomResourceDefinition"
+        && object.api_version.starts_with("apiextensions.k8s.io/")
+}
+
+/// Refuses a change to the live CRD that would lose data; a CRD that does
+/// not exist yet, or that did not change since cleat applied it, passes.
+async fn check_definition(
+    cluster: &Cluster,
+    crd: &Planned,
+    live: &Live,
+) -> Result<(), Vec<Diagnostic>> {
+    let current = read_live(cluster, crd, live).await.map_err(|p| vec![p])?;
+    let Some(current) = current else {
+        return Ok(());
+    };
+    let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
+    if digest(&current) == digest(&crd.body) {
+        return Ok(());
+    }
+    let problems = definitions::check(cluster, crd, &current).await;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The live object of `object`: from the LIST of its kind, or read by name
+/// where the user may not list.
+async fn read_live<'a>(
+    cluster: &Cluster,
+    object: &Planned,
+    live: &'a Live,
+) -> Result<Option<Cow<'a, serde_json::Value>>, Diagnostic> {
+    let key = (
+        object.api_version.clone(),
+        object.kind.clone(),
+        object.namespace.clone(),
+    );
+    Ok(match live.get(&key) {
+        Some(Some(by_name)) => by_name.get(&object.name).map(Cow::Borrowed),
+        _ => {
+            let api = cluster.api(&object.resource, object.namespace.as_deref());
+            retry(|| api.get_opt(&object.name))
+                .await
+                .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?
+                .and_then(live_value)
+                .map(Cow::Owned)
+        }
+    })
 }
 
 /// The change for an object its `cleat.dev/apply` leaves alone this time.
@@ -523,25 +628,17 @@ async fn compare(
 ) -> Result<Compared, Diagnostic> {
     let (release, namespace, options) = (context.release, context.namespace, context.options);
     let force = options.force;
-    let key = (
-        object.api_version.clone(),
-        object.kind.clone(),
-        object.namespace.clone(),
-    );
-    let live = match live.get(&key) {
-        Some(Some(by_name)) => by_name.get(&object.name).map(Cow::Borrowed),
-        _ => {
-            let api = cluster.api(&object.resource, object.namespace.as_deref());
-            retry(|| api.get_opt(&object.name))
-                .await
-                .map_err(|e| cluster.error(&format!("reading {}", object.id()), &e))?
-                .and_then(live_value)
-                .map(Cow::Owned)
-        }
-    };
+    let after_definition = context.definition_of(object);
+    let live = read_live(cluster, object, live).await?;
     let Some(live) = live else {
         if let Some(skip) = skipped(object, context.installed, false) {
             return Ok(Compared::new(skip));
+        }
+        if after_definition.is_some() {
+            return Ok(Compared {
+                after_definition,
+                ..Compared::new(Change::Create)
+            });
         }
         // Validate the new object without comparing it to anything.
         return match dry_run(cluster, object, force).await {
@@ -575,6 +672,20 @@ async fn compare(
     let digest = |o: &serde_json::Value| o["metadata"]["annotations"][DIGEST_ANNOTATION].clone();
     if digest(&live) == digest(&object.body) && is_subset(&object.body, &live) {
         return Ok(compared(Change::Unchanged));
+    }
+    if after_definition.is_some() {
+        // The server knows only the old schema: compared without it.
+        let after = overlay(&live, &object.body);
+        let (before, after) = (strip(&live), strip(&after));
+        let change = if before == after {
+            Change::Unchanged
+        } else {
+            Change::Update(unified_diff(&before, &after))
+        };
+        return Ok(Compared {
+            after_definition,
+            ..compared(change)
+        });
     }
     let (after, drift, estimated) = match dry_run(cluster, object, force).await {
         Ok(after) => (after, Vec::new(), false),
@@ -823,33 +934,15 @@ fn default_protocols(value: &mut serde_json::Value, key: Option<&str>) {
 
 /// Resources of the custom kinds that CRDs among `objects` define.
 fn crd_resources(objects: &[Object]) -> HashMap<(String, String), Resource> {
-    let mut resources = HashMap::new();
-    for crd in objects
+    objects
         .iter()
         .filter(|o| o.kind == "CustomResourceDefinition")
-    {
-        let spec = &crd.body["spec"];
-        let (Some(group), Some(kind), Some(plural)) = (
-            spec["group"].as_str(),
-            spec["names"]["kind"].as_str(),
-            spec["names"]["plural"].as_str(),
-        ) else {
-            continue;
-        };
-        let namespaced = spec["scope"].as_str() != Some("Cluster");
-        for version in spec["versions"].as_array().into_iter().flatten() {
-            let Some(version) = version["name"].as_str() else {
-                continue;
-            };
-            let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
-            let api = kube::discovery::ApiResource::from_gvk_with_plural(&gvk, plural);
-            resources.insert(
-                (api.api_version.clone(), kind.to_string()),
-                Resource { api, namespaced },
-            );
-        }
-    }
-    resources
+        .flat_map(|crd| definitions::resources(&crd.body))
+        .map(|resource| {
+            let key = (resource.api.api_version.clone(), resource.api.kind.clone());
+            (key, resource)
+        })
+        .collect()
 }
 
 /// The object without what the server manages (managedFields,

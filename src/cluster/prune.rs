@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::authoring::lifecycle::{self, Lifecycle};
 use crate::cluster::client::{retry, Cluster, Resource};
+use crate::cluster::definitions;
 use crate::cluster::ownership::{annotated, Owner, DELETABLE_ANNOTATION, KEEP_ANNOTATION};
 use crate::cluster::record::Item;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
@@ -188,30 +189,14 @@ async fn precious(
 
 /// How many objects of the kind the CRD `crd` defines exist, in every namespace.
 async fn custom_objects(cluster: &Cluster, crd: &serde_json::Value) -> Result<usize, Diagnostic> {
-    let spec = &crd["spec"];
-    let (Some(group), Some(kind), Some(plural)) = (
-        spec["group"].as_str(),
-        spec["names"]["kind"].as_str(),
-        spec["names"]["plural"].as_str(),
-    ) else {
+    let version = definitions::storage_version(crd)
+        .or(crd["spec"]["version"].as_str())
+        .unwrap_or("v1");
+    let Some(mut resource) = definitions::resource(crd, version) else {
         return Ok(0);
     };
-    let version = spec["versions"]
-        .as_array()
-        .and_then(|versions| {
-            versions
-                .iter()
-                .find(|v| v["storage"] == true)
-                .or(versions.first())
-        })
-        .and_then(|v| v["name"].as_str())
-        .or(spec["version"].as_str())
-        .unwrap_or("v1");
-    let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
-    let resource = Resource {
-        api: kube::discovery::ApiResource::from_gvk_with_plural(&gvk, plural),
-        namespaced: false,
-    };
+    // Listed across namespaces.
+    resource.namespaced = false;
     count(cluster, &resource, None, |_| true).await
 }
 

@@ -4,7 +4,7 @@
 //! allows. Jobs may be replaced by default (they are meant to run again),
 //! other objects with the annotation `cleat.dev/replace: "true"` or
 //! `--replace`, and an object holding data (a PersistentVolumeClaim, a
-//! StatefulSet with volumeClaimTemplates) only when `--replace` names it.
+//! StatefulSet with volumeClaimTemplates, a CRD) only when `--replace` names it.
 
 use std::time::{Duration, Instant};
 
@@ -75,10 +75,11 @@ pub fn immutable(message: &str) -> Vec<String> {
     fields
 }
 
-/// Whether deleting `object` destroys data: a PersistentVolumeClaim, or a
-/// StatefulSet with volumeClaimTemplates.
+/// Whether deleting `object` destroys data: a PersistentVolumeClaim, a
+/// StatefulSet with volumeClaimTemplates, or a CRD (every object of its kind).
 fn holds_data(object: &Planned) -> bool {
     object.kind == "PersistentVolumeClaim"
+        || object.kind == "CustomResourceDefinition"
         || (object.kind == "StatefulSet"
             && object.body["spec"]["volumeClaimTemplates"]
                 .as_array()

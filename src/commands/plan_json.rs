@@ -39,6 +39,9 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                         Change::Skip(reason) => entry["reason"] = (*reason).into(),
                         _ => {}
                     }
+                    if let Some(crd) = &object.after_definition {
+                        entry["afterDefinition"] = crd.clone().into();
+                    }
                     if let Some(owner) = &object.adopt {
                         entry["adoptFrom"] = owner.to_string().into();
                     }

@@ -110,10 +110,14 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                 ));
                 text.push('\n');
             }
+            let after = object.after_definition.as_ref().map(|crd| {
+                format!("    (planned against the new schema of CRD {crd}, which is applied first; the API server checks this object then)\n")
+            });
             match &object.change {
                 Change::Create => {
                     text.push_str(&paint("32", &format!("+ create {}", object.id())));
                     text.push('\n');
+                    text.push_str(after.as_deref().unwrap_or_default());
                     if bodies {
                         for line in crate::shared::yaml::emit_document(&object.shown_body()).lines()
                         {
@@ -125,6 +129,7 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                 Change::Update(diff) => {
                     text.push_str(&paint("33", &format!("~ change {}", object.id())));
                     text.push('\n');
+                    text.push_str(after.as_deref().unwrap_or_default());
                     for conflict in &object.drift {
                         text.push_str(&paint(
                             "35",
