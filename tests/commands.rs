@@ -100,17 +100,21 @@ fn schema_exports_json_schema_for_editors() {
     assert_eq!(
         schema["properties"]["replicas"],
         serde_json::json!({
-            "type": "integer", "minimum": 1, "maximum": 100,
+            "type": ["integer", "null"], "minimum": 1, "maximum": 100,
             "description": "Pods to run when autoscaling is off", "default": 2
         })
     );
+    // A values file may write `null` to remove an entry.
     assert_eq!(
         schema["properties"]["env"]["additionalProperties"],
-        serde_json::json!({"type": "string"})
+        serde_json::json!({"type": ["string", "null"]})
     );
+    // `image.repository` is required but has a default: a values file need
+    // not write it, so the export does not require it.
+    assert_eq!(schema["properties"]["image"].get("required"), None);
     assert_eq!(
-        schema["properties"]["image"]["required"],
-        serde_json::json!(["repository"])
+        schema["properties"]["image"]["properties"]["repository"]["default"],
+        "registry.example.com/shop/web"
     );
 }
 

@@ -362,3 +362,53 @@ fn example_archives_are_reproduced_byte_for_byte_from_their_directories() {
         assert!(index.contains(digest), "index.yaml lacks {digest}");
     }
 }
+
+#[test]
+fn tojson_is_to_json_a_string_that_concatenates_into_one_scalar() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ values.m | tojson }}\n  b: {{ \"pre-\" ~ (values.m | tojson) }}\n  c: {{ \"pre-\" ~ (values.m | to_json) }}\n";
+    let schema = b"type: object\nproperties:\n  m: {type: object, description: A map, default: {k: \"x\\\"y\"}}\n";
+    let pkg = package(
+        "tojson",
+        &[
+            ("values.schema.yaml", schema),
+            ("templates/cm.yaml", template),
+        ],
+    );
+    let out = common::cleat_in(&pkg, &["render", "."]).ok();
+    assert!(
+        out.ends_with("data:\n  a: \"{\\\"k\\\":\\\"x\\\\\\\"y\\\"}\"\n  b: \"pre-{\\\"k\\\":\\\"x\\\\\\\"y\\\"}\"\n  c: \"pre-{\\\"k\\\":\\\"x\\\\\\\"y\\\"}\"\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn imports_are_found_beside_the_template_then_above_it() {
+    let top = b"{% set n = \"from-top\" %}\n";
+    let beside = b"{% set n = \"from-beside\" %}\n";
+    let user = |helper: &str| {
+        format!("{{% import \"{helper}\" as h %}}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ h.n }}}}\n")
+    };
+    let (deep, near) = (user("_helpers.yaml"), user("_helpers.yaml"));
+    let pkg = package(
+        "imports",
+        &[
+            ("templates/_helpers.yaml", top),
+            ("templates/redis/_helpers.yaml", beside),
+            ("templates/redis/x.yaml", near.as_bytes()),
+            ("templates/web/deep/y.yaml", deep.as_bytes()),
+        ],
+    );
+    let out = common::cleat_in(&pkg, &["render", "."]).ok();
+    assert!(
+        out.contains("name: from-beside\n") && out.contains("name: from-top\n"),
+        "{out}"
+    );
+
+    let typo = user("_helperz.yaml");
+    std::fs::write(pkg.join("templates/web/deep/y.yaml"), typo).unwrap();
+    let err = common::cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.contains("  hint: tried: _helperz.yaml, templates/web/deep/_helperz.yaml, templates/web/_helperz.yaml, templates/_helperz.yaml\n  hint: helper files in the package: templates/_helpers.yaml, templates/redis/_helpers.yaml\n"),
+        "{err}"
+    );
+}

@@ -24,7 +24,7 @@ pub mod values;
 
 use std::collections::BTreeSet;
 
-use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin};
 use object::Object;
 use render::Release;
 use resolve::Tree;
@@ -60,23 +60,55 @@ pub fn render_objects(
         }
         let schema =
             render::tree::values_schema(tree, &on).ok_or_else(|| Diagnostics(problems.clone()))?;
-        let values = match values::resolve(&schema, layers, sets) {
-            Ok(values) => values,
+        let resolved = match values::resolve(&schema, layers, sets) {
+            Ok(resolved) => resolved,
             Err(errors) => {
                 problems.extend(errors.0);
                 return Err(Diagnostics(problems));
             }
         };
-        let now_on = render::tree::switched_on(tree, &values);
+        let now_on = render::tree::switched_on(tree, &resolved.values);
         if now_on == on {
-            break values;
+            break resolved;
         }
         on = now_on;
     };
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    let (crds, rendered) = render::tree::render_tree(tree, &values, release)?;
+    let (crds, rendered) = render::tree::render_tree(tree, &values.values, release)
+        .map_err(|errors| removed_by_null(errors, &values.nulls))?;
     let objects = object::objects(&crds, &rendered)?;
-    Ok((values, objects))
+    Ok((values.values, objects))
+}
+
+/// Render errors at a template line that reads a value a `null` removed get
+/// a hint saying where that `null` is.
+fn removed_by_null(mut errors: Diagnostics, nulls: &[(String, Origin)]) -> Diagnostics {
+    for diagnostic in &mut errors.0 {
+        let Some(line) = diagnostic
+            .origin
+            .as_ref()
+            .and_then(|o| o.source.line_text(o.line).map(str::to_string))
+        else {
+            continue;
+        };
+        for (path, origin) in nulls {
+            // A dependency reads its values without its key in front.
+            let own = path.split_once('.').map(|(_, rest)| rest);
+            let reads = |p: &str| {
+                line.match_indices(&format!("values.{p}")).any(|(at, m)| {
+                    !line[at + m.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            };
+            if reads(path) || own.is_some_and(reads) {
+                let hint = format!(
+                    "`{path}` was removed by the `null` at {}",
+                    origin.location()
+                );
+                *diagnostic = std::mem::replace(diagnostic, Diagnostic::error("")).hint(hint);
+            }
+        }
+    }
+    errors
 }

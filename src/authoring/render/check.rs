@@ -112,6 +112,19 @@ fn walk(schema: &Schema, segments: &[&str], at: usize) -> Result<(), PathError> 
         Kind::List { items, .. } if segment.parse::<usize>().is_ok() => {
             walk(items, segments, at + 1)
         }
+        // A path is declared if one of the union's schemas declares it.
+        Kind::Union { options, .. } => {
+            let mut first = None;
+            for option in options {
+                match walk(option, segments, at) {
+                    Ok(()) => return Ok(()),
+                    Err(problem) => {
+                        first.get_or_insert(problem);
+                    }
+                }
+            }
+            first.map_or(Ok(()), Err)
+        }
         kind => Err((
             at,
             format!(

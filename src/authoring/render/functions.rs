@@ -15,6 +15,8 @@ use minijinja::{Environment, Error, ErrorKind, State};
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("to_yaml", to_yaml);
     env.add_filter("to_json", to_json);
+    // minijinja's own `tojson` gives markup, which breaks YAML once concatenated.
+    env.add_filter("tojson", to_json);
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
     env.add_filter("sha256", sha256);

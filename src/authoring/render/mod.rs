@@ -88,21 +88,12 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
     env.set_recursion_limit(RECURSION_LIMIT);
     let names: HashSet<String> = package.templates.iter().map(|t| t.name.clone()).collect();
     env.set_path_join_callback(move |name, parent| {
-        // `{% import "_helpers.yaml" %}` finds the file beside the template.
-        // `{% import "templates/_helpers.yaml" %}` works in a dependency too,
-        // whose template names start with its key (`redis/templates/...`).
-        let dir = parent.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
-        let sibling = format!("{dir}/{name}");
-        let prefix = parent.find("templates/").map_or("", |i| &parent[..i]);
-        let prefixed = format!("{prefix}{name}");
-        if names.contains(name) {
-            name.into()
-        } else if names.contains(&sibling) {
-            sibling.into()
-        } else if names.contains(&prefixed) {
-            prefixed.into()
-        } else {
-            name.into()
+        match import_candidates(name, parent)
+            .into_iter()
+            .find(|c| names.contains(c))
+        {
+            Some(found) => found.into(),
+            None => name.into(),
         }
     });
     functions::register(&mut env);
@@ -113,6 +104,28 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
         }
     }
     Diagnostics::check(problems, env)
+}
+
+/// The names `{% import name %}` in template `parent` may mean, in the order
+/// tried: as written, beside the template, then in each directory above it
+/// up to its package's `templates/`, then from the package's root (a
+/// dependency's template names start with its key: `redis/templates/...`).
+fn import_candidates(name: &str, parent: &str) -> Vec<String> {
+    let mut candidates = vec![name.to_string()];
+    let prefix = parent.find("templates/").map_or("", |i| &parent[..i]);
+    let top = format!("{prefix}templates");
+    let mut dir = parent.rsplit_once('/').map_or("", |(dir, _)| dir);
+    while dir.len() >= top.len() && !dir.is_empty() {
+        candidates.push(format!("{dir}/{name}"));
+        if dir == top {
+            break;
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    }
+    candidates.push(format!("{prefix}{name}"));
+    let mut seen = HashSet::new();
+    candidates.retain(|c| seen.insert(c.clone()));
+    candidates
 }
 
 /// Refuses a value that would print as more than [`MAX_PRINTED_BYTES`],
@@ -185,6 +198,8 @@ pub fn render(
     let context = context(package, values, release);
     let mut rendered = Vec::new();
     let mut problems = Vec::new();
+    // Each template that failed, with its error.
+    let mut failed: Vec<(String, Diagnostic)> = Vec::new();
     let mut written = 0;
     let watch = memory::Watch::start(MAX_RENDER_MEMORY, Diagnostic::error(""));
     for template in package.rendered_templates() {
@@ -213,10 +228,40 @@ pub fn render(
                     output: Source::new(template.name.clone(), text),
                 })
             }
-            Err(error) => problems.push(template_error(&error, package)),
+            Err(error) => failed.push((template.name.clone(), template_error(&error, package))),
         }
     }
+    problems.extend(one_per_cause(failed));
     Diagnostics::check(problems, rendered)
+}
+
+/// One error per cause: the same problem at the same place (a helper that
+/// ten templates call) is reported once, naming the templates that reached it.
+fn one_per_cause(problems: Vec<(String, Diagnostic)>) -> Vec<Diagnostic> {
+    let at = |d: &Diagnostic| d.origin.as_ref().map(Origin::location);
+    let mut groups: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    for (template, problem) in problems {
+        let same = |d: &Diagnostic| d.message == problem.message && at(d) == at(&problem);
+        match groups.iter_mut().find(|(d, _)| same(d)) {
+            Some((_, templates)) => templates.push(template),
+            None => groups.push((problem, vec![template])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(problem, templates)| {
+            let elsewhere = problem
+                .origin
+                .as_ref()
+                .is_some_and(|o| templates.iter().any(|t| *t != o.source.name));
+            if elsewhere {
+                let hint = format!("reached while rendering {}", templates.join(", "));
+                problem.hint(hint)
+            } else {
+                problem
+            }
+        })
+        .collect()
 }
 
 /// What is printed when rendering `template` passes [`MAX_RENDER_MEMORY`].
@@ -305,6 +350,31 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
             "rendering stopped at its limit of {FUEL} steps or {} MiB of data built; look for a loop that does not end, or a value that grows without bound",
             FUEL * BYTES_PER_FUEL / (1024 * 1024)
         )),
+        minijinja::ErrorKind::TemplateNotFound => {
+            let wanted = error
+                .detail()
+                .and_then(|d| d.split(['\'', '"']).nth(1))
+                .map(str::to_string);
+            let parent = error.name().unwrap_or_default();
+            let helpers: Vec<&str> = package
+                .templates
+                .iter()
+                .map(|t| t.name.as_str())
+                .filter(|n| n.rsplit('/').next().is_some_and(|f| f.starts_with('_')))
+                .collect();
+            let diagnostic = match wanted {
+                Some(wanted) => diagnostic.hint(format!(
+                    "tried: {}",
+                    import_candidates(&wanted, parent).join(", ")
+                )),
+                None => diagnostic,
+            };
+            diagnostic.hint(if helpers.is_empty() {
+                "the package has no helper files (templates whose names start with `_`)".to_string()
+            } else {
+                format!("helper files in the package: {}", helpers.join(", "))
+            })
+        }
         minijinja::ErrorKind::UnknownMethod => {
             diagnostic.hint("maps answer items(), keys(), values() and get(); strings and lists have filters instead")
         }

@@ -3,9 +3,12 @@
 //! Values are layered in a fixed order: the schema's defaults, then each
 //! layer in the order given (values files, and values written inline in a
 //! release file), then each `--set PATH=VALUE`. Maps merge
-//! key by key, lists and scalars replace, and `null` removes a key (to unset a
-//! default). Every value keeps the file and line it came from, so validation,
-//! which reports all problems at once, can point at the exact place.
+//! key by key, lists and scalars replace, and `null` removes a key: what the
+//! layers below set is gone, and the schema's default applies again (the key
+//! is absent when it has none). Every value keeps the file and line it came
+//! from, so validation, which reports all problems at once, can point at the
+//! exact place, and a template that reads a key a `null` removed can be told
+//! where that `null` is.
 
 pub mod schema;
 
@@ -24,17 +27,45 @@ pub enum Layer {
     Inline(Node),
 }
 
+/// Values merged and checked, ready to render.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub values: serde_json::Value,
+    /// Each `null` that removed a key: the key's path and where it was written.
+    pub nulls: Vec<(String, Origin)>,
+}
+
 /// Merges defaults, layers and `--set` arguments, and checks the result
-/// against the schema. Returns the values as JSON for rendering.
+/// against the schema.
 pub fn resolve(
     schema: &Schema,
     layers: &[Layer],
     sets: &[String],
-) -> Result<serde_json::Value, Diagnostics> {
+) -> Result<Resolved, Diagnostics> {
     let mut problems = Vec::new();
-    let node = layer(schema, layers, sets, &mut problems);
+    let mut nulls = Vec::new();
+    let node = layer(schema, layers, sets, &mut nulls, &mut problems);
     validate(schema, &node, "", &mut problems);
-    Diagnostics::check(problems, node.to_json())
+    Diagnostics::check(
+        problems,
+        Resolved {
+            values: node.to_json(),
+            nulls,
+        },
+    )
+}
+
+/// Every `null` map value in `node`, with its path under `path`.
+fn collect_nulls(node: &Node, path: &str, nulls: &mut Vec<(String, Origin)>) {
+    if let Value::Map(entries) = &node.value {
+        for (key, value) in entries {
+            let child = join(path, &key.name);
+            match value.value {
+                Value::Null => nulls.push((child, value.origin.clone())),
+                _ => collect_nulls(value, &child, nulls),
+            }
+        }
+    }
 }
 
 /// The merged values, before validation; sources that cannot be read are
@@ -43,6 +74,7 @@ fn layer(
     schema: &Schema,
     layers: &[Layer],
     sets: &[String],
+    nulls: &mut Vec<(String, Origin)>,
     problems: &mut Vec<Diagnostic>,
 ) -> Node {
     let mut merged = schema
@@ -62,7 +94,10 @@ fn layer(
                     value: Value::Map(_),
                     ..
                 },
-            ) => merge(&mut merged, node),
+            ) => {
+                collect_nulls(&node, "", nulls);
+                merge(&mut merged, node)
+            }
             Ok(node) => problems.push(
                 Diagnostic::error(format!(
                     "a values file must hold a map of values, found {}",
@@ -75,11 +110,73 @@ fn layer(
     }
     for set in sets {
         match parse_set(schema, set) {
-            Ok(node) => merge(&mut merged, node),
+            Ok(node) => {
+                collect_nulls(&node, "", nulls);
+                merge(&mut merged, node)
+            }
             Err(diagnostic) => problems.push(diagnostic),
         }
     }
+    fill_defaults(schema, &mut merged);
     merged
+}
+
+/// Gives list items and map entries the defaults of their schema, at every
+/// depth: `- {}` in a list of objects gets the item's property defaults, and
+/// a key a `null` removed gets its default back.
+fn fill_defaults(schema: &Schema, node: &mut Node) {
+    match (&schema.kind, &mut node.value) {
+        (
+            Kind::Object {
+                properties,
+                additional,
+                ..
+            },
+            Value::Map(entries),
+        ) => {
+            for (name, child) in properties {
+                if !entries.iter().any(|(key, _)| key.name == *name) {
+                    if let Some(default) = child.defaults() {
+                        let key = Key {
+                            name: name.clone(),
+                            origin: child.origin.clone(),
+                        };
+                        entries.push((key, default));
+                    }
+                }
+            }
+            for (key, value) in entries.iter_mut() {
+                match properties.iter().find(|(name, _)| *name == key.name) {
+                    Some((_, child)) => fill_defaults(child, value),
+                    None => {
+                        if let Some(child) = additional {
+                            with_defaults(child, value);
+                        }
+                    }
+                }
+            }
+        }
+        (Kind::List { items, .. }, Value::List(elements)) => {
+            for element in elements {
+                with_defaults(items, element);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `node`, an item or entry of `schema`, laid over the schema's property
+/// defaults, then filled below.
+fn with_defaults(schema: &Schema, node: &mut Node) {
+    if let (Value::Map(_), Some(mut base)) = (&node.value, schema.property_defaults()) {
+        let origin = node.origin.clone();
+        merge(
+            &mut base,
+            std::mem::replace(node, Node::new(Value::Null, origin)),
+        );
+        *node = base;
+    }
+    fill_defaults(schema, node);
 }
 
 /// Lays `over` on top of `base`.
@@ -155,7 +252,18 @@ pub fn parse_set(schema: &Schema, argument: &str) -> Result<Node, Diagnostic> {
     let value_col = argument[..=eq].chars().count() + 1;
     let origin = Origin::new(&source, 1, value_col).with_width(raw.chars().count());
     let value = match schema.at(&path).map(|s| &s.kind) {
+        // `--set key=null` removes the key, as `null` in a values file does.
+        _ if raw == "null" => Value::Null,
         Some(Kind::String { .. }) => Value::String(raw.to_string()),
+        Some(Kind::IntOrString) => raw
+            .parse()
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::String(raw.into())),
+        Some(Kind::Quantity) => match (raw.parse::<i64>(), raw.parse::<f64>()) {
+            (Ok(i), _) => Value::Int(i),
+            (_, Ok(f)) if f.is_finite() && !raw.contains(['e', 'E']) => Value::Float(f),
+            _ => Value::String(raw.into()),
+        },
         Some(Kind::Integer { .. }) => raw
             .parse()
             .map(Value::Int)
@@ -328,6 +436,47 @@ pub fn validate(schema: &Schema, node: &Node, path: &str, problems: &mut Vec<Dia
             }
         }
         (Kind::Boolean, Value::Bool(_)) => {}
+        (Kind::Null, Value::Null) => {}
+        (Kind::IntOrString, Value::Int(_) | Value::String(_)) => {}
+        (Kind::Quantity, Value::Int(_)) => {}
+        (Kind::Quantity, Value::Float(f)) if f.is_finite() => {}
+        (Kind::Quantity, Value::String(s)) => {
+            static QUANTITY: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+            let pattern = QUANTITY.get_or_init(|| regex::Regex::new(schema::QUANTITY_PATTERN).ok());
+            if pattern.as_ref().is_some_and(|p| !p.is_match(s)) {
+                problems.push(
+                    constraint(node, path, "is not a Kubernetes quantity".into()).hint(
+                        "a quantity is a number with an optional suffix: `500m`, `1.5`, `1Gi`, `2e3` (Ki, Mi, Gi, Ti, Pi, Ei; n, u, m, k, M, G, T, P, E)",
+                    ),
+                );
+            }
+        }
+        (Kind::Union { options, exclusive }, _) => {
+            let results: Vec<Vec<Diagnostic>> = options
+                .iter()
+                .map(|option| {
+                    let mut found = Vec::new();
+                    validate(option, node, path, &mut found);
+                    found
+                })
+                .collect();
+            let passing = results.iter().filter(|r| r.is_empty()).count();
+            if *exclusive && passing > 1 {
+                problems.push(constraint(
+                    node,
+                    path,
+                    format!("fits {passing} of the `oneOf` schemas; it must fit exactly one"),
+                ));
+            } else if passing == 0 {
+                // The option of the value's own type says best what is wrong.
+                match options.iter().position(|o| fits_type(&o.kind, &node.value)) {
+                    Some(closest) => {
+                        problems.extend(results.into_iter().nth(closest).unwrap_or_default())
+                    }
+                    None => mismatch(problems),
+                }
+            }
+        }
         (
             Kind::List {
                 items,
@@ -413,6 +562,24 @@ pub fn validate(schema: &Schema, node: &Node, path: &str, problems: &mut Vec<Dia
     }
 }
 
+/// Whether `value` is of a type `kind` takes, whatever its constraints.
+fn fits_type(kind: &Kind, value: &Value) -> bool {
+    match (kind, value) {
+        (Kind::Any, _)
+        | (Kind::String { .. }, Value::String(_))
+        | (Kind::Integer { .. }, Value::Int(_))
+        | (Kind::Number { .. }, Value::Int(_) | Value::Float(_))
+        | (Kind::Boolean, Value::Bool(_))
+        | (Kind::List { .. }, Value::List(_))
+        | (Kind::Object { .. }, Value::Map(_))
+        | (Kind::Null, Value::Null)
+        | (Kind::IntOrString, Value::Int(_) | Value::String(_))
+        | (Kind::Quantity, Value::Int(_) | Value::Float(_) | Value::String(_)) => true,
+        (Kind::Union { options, .. }, value) => options.iter().any(|o| fits_type(&o.kind, value)),
+        _ => false,
+    }
+}
+
 fn constraint(node: &Node, path: &str, what: String) -> Diagnostic {
     Diagnostic::error(format!("`{}`: {} {what}", shown(path), node.summary()))
         .at(node.origin.clone())
@@ -480,7 +647,7 @@ properties:
         Schema::parse(&Source::new("values.schema.yaml", SCHEMA)).unwrap()
     }
 
-    fn lines(result: Result<serde_json::Value, Diagnostics>) -> Vec<String> {
+    fn lines(result: Result<Resolved, Diagnostics>) -> Vec<String> {
         result
             .unwrap_err()
             .0
@@ -501,7 +668,9 @@ properties:
             "args=[c]".into(),
             "env.B=1".into(),
         ];
-        let values = resolve(&schema(), &[Layer::File(file)], &sets).unwrap();
+        let values = resolve(&schema(), &[Layer::File(file)], &sets)
+            .unwrap()
+            .values;
         assert_eq!(
             values,
             json!({"replicas": 3, "image": {"tag": "1.10", "pullPolicy": "IfNotPresent", "repository": "nginx"},
@@ -524,13 +693,24 @@ properties:
     }
 
     #[test]
-    fn null_removes_a_default() {
-        let file = Source::new("v.yaml", "image: {repository: r, tag: null}\n");
-        let values = resolve(&schema(), &[Layer::File(file)], &[]).unwrap();
-        assert_eq!(
-            values["image"],
-            json!({"pullPolicy": "IfNotPresent", "repository": "r"})
+    fn null_removes_what_layers_set_and_the_default_applies_again() {
+        let base = Source::new(
+            "base.yaml",
+            "image: {repository: r, tag: \"2.0\"}\nenv: {A: x}\n",
         );
+        let file = Source::new("v.yaml", "image: {tag: null}\nenv: {A: null}\n");
+        let resolved = resolve(&schema(), &[Layer::File(base), Layer::File(file)], &[]).unwrap();
+        assert_eq!(
+            resolved.values["image"],
+            json!({"repository": "r", "pullPolicy": "IfNotPresent", "tag": "1.0"})
+        );
+        assert_eq!(resolved.values["env"], json!({}));
+        let nulls: Vec<String> = resolved
+            .nulls
+            .iter()
+            .map(|(path, origin)| format!("{path} {}", origin.location()))
+            .collect();
+        assert_eq!(nulls, ["image.tag v.yaml:1:14", "env.A v.yaml:2:10"]);
     }
 
     #[test]

@@ -58,7 +58,25 @@ pub enum Kind {
         required: Vec<String>,
         additional: Option<Box<Schema>>,
     },
+    /// A value of one of several schemas: `type: [integer, string]` and
+    /// `anyOf`, or of exactly one: `oneOf` (`exclusive`).
+    Union {
+        options: Vec<Schema>,
+        exclusive: bool,
+    },
+    /// `null`, the type `"null"` (in a union: `type: [string, "null"]`).
+    Null,
+    /// `format: int-or-string`: an integer or a string (`80`, `"50%"`, `http`).
+    IntOrString,
+    /// `format: quantity`: a Kubernetes quantity (`1`, `500m`, `1.5`, `1Gi`, `2e3`).
+    Quantity,
 }
+
+/// A Kubernetes quantity written as a string, as the API server parses it: a
+/// signed decimal number, then a binary (`Ki`..`Ei`) or decimal (`n`, `u`,
+/// `m`, `k`, `M`..`E`) suffix or a decimal exponent (`e3`, `E-2`).
+pub const QUANTITY_PATTERN: &str =
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$";
 
 impl Kind {
     /// The type's name as error messages show it.
@@ -78,19 +96,33 @@ impl Kind {
                 format!("map of {}", value.kind.name())
             }
             Kind::Object { .. } => "map".into(),
+            Kind::Union { options, .. } => options
+                .iter()
+                .map(|o| o.kind.name())
+                .collect::<Vec<_>>()
+                .join(" or "),
+            Kind::Null => "null".into(),
+            Kind::IntOrString => "integer or string".into(),
+            Kind::Quantity => "quantity".into(),
         }
     }
 }
 
-const KEYWORDS: [&str; 19] = [
+const KEYWORDS: [&str; 25] = [
     "$schema",
     "$id",
+    "$defs",
+    "$ref",
     "type",
     "title",
     "description",
     "default",
     "enum",
+    "const",
     "examples",
+    "format",
+    "anyOf",
+    "oneOf",
     "minimum",
     "maximum",
     "minLength",
@@ -103,13 +135,39 @@ const KEYWORDS: [&str; 19] = [
     "required",
     "additionalProperties",
 ];
-const TYPES: [&str; 6] = ["string", "integer", "number", "boolean", "array", "object"];
+const TYPES: [&str; 7] = [
+    "string", "integer", "number", "boolean", "array", "object", "null",
+];
+/// The formats cleat checks.
+const FORMATS: [&str; 2] = ["int-or-string", "quantity"];
+/// The keywords that apply to a type, beyond those that apply to all.
+fn applies_to(type_name: &str) -> &'static [&'static str] {
+    match type_name {
+        "string" => &["minLength", "maxLength", "pattern"],
+        "integer" | "number" => &["minimum", "maximum"],
+        "array" => &["items", "minItems", "maxItems"],
+        "object" => &["properties", "required", "additionalProperties"],
+        _ => &[],
+    }
+}
+/// Keywords that belong to the schema as a whole, not to one type of a union.
+const GENERAL: [&str; 8] = [
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "default",
+    "enum",
+    "const",
+    "examples",
+];
 
 impl Schema {
     /// Parses a values schema file, reporting every problem at once.
     pub fn parse(source: &Arc<Source>) -> Result<Schema, Vec<Diagnostic>> {
         let root = yaml::parse_document(source).map_err(|d| vec![d])?;
         let mut problems = Vec::new();
+        let root = inline_references(&root, &mut problems);
         let schema = parse_node(&root, &mut problems);
         if !matches!(schema.kind, Kind::Object { .. }) && problems.is_empty() {
             problems.push(
@@ -119,6 +177,12 @@ impl Schema {
         }
         // Defaults must satisfy the schema they belong to.
         schema.check_defaults("", &mut problems);
+        // A definition used in ten places reports its problem once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|d| {
+            let at = d.origin.as_ref().map(Origin::location).unwrap_or_default();
+            seen.insert((at, d.message.clone()))
+        });
         if problems.is_empty() {
             Ok(schema)
         } else {
@@ -165,6 +229,7 @@ impl Schema {
                 .or(additional.as_deref())?
                 .at(rest),
             Kind::Any => Some(self),
+            Kind::Union { options, .. } => options.iter().find_map(|o| o.at(path)),
             _ => None,
         }
     }
@@ -220,6 +285,12 @@ impl Schema {
         if let Some(default) = &self.default {
             return Some(default.clone());
         }
+        self.property_defaults()
+    }
+
+    /// For a map schema, its properties' defaults (an empty map when none),
+    /// whatever default the map itself has: what a list item `- {}` gets.
+    pub fn property_defaults(&self) -> Option<Node> {
         let Kind::Object { properties, .. } = &self.kind else {
             return None;
         };
@@ -300,23 +371,57 @@ impl Schema {
                 required,
                 additional,
             } => {
+                // A values file, not the merged values: `null` removes a
+                // key, and a key the defaults give need not be written.
                 put(&mut out, "type", json!("object"));
+                let written: Vec<&String> = properties
+                    .iter()
+                    .filter(|(name, child)| child.must_be_written(required.contains(name)))
+                    .map(|(name, _)| name)
+                    .collect();
                 if !properties.is_empty() {
                     let props: serde_json::Map<_, _> = properties
                         .iter()
-                        .map(|(k, v)| (k.clone(), v.to_json_schema()))
+                        .map(|(name, child)| {
+                            let exported = child.to_json_schema();
+                            let exported = if written.contains(&name) {
+                                exported
+                            } else {
+                                or_null(exported)
+                            };
+                            (name.clone(), exported)
+                        })
                         .collect();
                     put(&mut out, "properties", props.into());
                 }
-                if !required.is_empty() {
-                    put(&mut out, "required", json!(required));
+                if !written.is_empty() {
+                    put(&mut out, "required", json!(written));
                 }
                 let additional = match additional {
-                    Some(schema) => schema.to_json_schema(),
+                    Some(schema) => or_null(schema.to_json_schema()),
                     None => json!(false),
                 };
                 put(&mut out, "additionalProperties", additional);
             }
+            Kind::Union { options, exclusive } => {
+                let keyword = if *exclusive { "oneOf" } else { "anyOf" };
+                let options: Vec<_> = options.iter().map(Schema::to_json_schema).collect();
+                put(&mut out, keyword, options.into());
+            }
+            Kind::Null => put(&mut out, "type", json!("null")),
+            Kind::IntOrString => {
+                put(
+                    &mut out,
+                    "anyOf",
+                    json!([{"type": "integer"}, {"type": "string"}]),
+                );
+                put(&mut out, "x-kubernetes-int-or-string", json!(true));
+            }
+            Kind::Quantity => put(
+                &mut out,
+                "anyOf",
+                json!([{"type": "number"}, {"type": "string", "pattern": QUANTITY_PATTERN}]),
+            ),
         }
         if let Some(title) = &self.title {
             put(&mut out, "title", json!(title));
@@ -336,6 +441,54 @@ impl Schema {
         }
         serde_json::Value::Object(out)
     }
+}
+
+impl Schema {
+    /// Whether a values file must write this property (`required` by its
+    /// map): it is required and has no default, or it is a map, always
+    /// there through defaults, holding a property that must be written.
+    fn must_be_written(&self, required: bool) -> bool {
+        match (&self.default, &self.kind) {
+            (Some(_), _) => false,
+            (
+                None,
+                Kind::Object {
+                    properties,
+                    required: inner,
+                    ..
+                },
+            ) => properties
+                .iter()
+                .any(|(name, child)| child.must_be_written(inner.contains(name))),
+            (None, _) => required,
+        }
+    }
+}
+
+/// An exported schema that also takes `null` (which removes a key).
+fn or_null(mut schema: serde_json::Value) -> serde_json::Value {
+    let null = json!("null");
+    if let Some(kind) = schema.get("type").cloned() {
+        let mut kinds = match kind {
+            serde_json::Value::Array(kinds) => kinds,
+            single => vec![single],
+        };
+        if !kinds.contains(&null) {
+            kinds.push(null);
+        }
+        schema["type"] = kinds.into();
+    }
+    if let Some(allowed) = schema.get_mut("enum").and_then(|e| e.as_array_mut()) {
+        if !allowed.contains(&serde_json::Value::Null) {
+            allowed.push(serde_json::Value::Null);
+        }
+    }
+    for keyword in ["anyOf", "oneOf"] {
+        if let Some(options) = schema.get_mut(keyword).and_then(|o| o.as_array_mut()) {
+            options.push(json!({"type": "null"}));
+        }
+    }
+    schema
 }
 
 fn number(n: f64) -> serde_json::Value {
@@ -381,7 +534,7 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
                 Diagnostic::error(format!("unsupported schema keyword `{}`", key.name))
                     .at(key.origin.clone())
                     .maybe_hint(did_you_mean(&key.name, KEYWORDS))
-                    .hint("cleat supports: type, description, default, enum, minimum, maximum, minLength, maxLength, pattern, items, minItems, maxItems, properties, required, additionalProperties"),
+                    .hint("cleat supports: type, description, default, enum, const, format, anyOf, oneOf, $defs, $ref, minimum, maximum, minLength, maxLength, pattern, items, minItems, maxItems, properties, required, additionalProperties"),
             );
         }
     }
@@ -418,6 +571,36 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
             None
         }
     };
+    if let Some(constant) = node.get("const") {
+        if schema.allowed.is_some() {
+            problems.push(
+                Diagnostic::error("`const` and `enum` cannot be used together")
+                    .at(constant.origin.clone())
+                    .hint("`const: X` is `enum: [X]`; keep one"),
+            );
+        }
+        schema.allowed = Some(vec![constant.clone()]);
+    }
+    if let Some(format) = node.get("format") {
+        schema.kind = format_kind(node, format, problems);
+        return schema;
+    }
+    for (keyword, exclusive) in [("anyOf", false), ("oneOf", true)] {
+        if let Some(options) = node.get(keyword) {
+            schema.kind = union_kind(node, keyword, options, exclusive, problems);
+            return schema;
+        }
+    }
+    if let Some(
+        types @ Node {
+            value: Value::List(_),
+            ..
+        },
+    ) = node.get("type")
+    {
+        schema.kind = type_list_kind(node, types, problems);
+        return schema;
+    }
     let type_name = match node.get("type") {
         Some(t) => match t.as_str() {
             Some(name) if TYPES.contains(&name) => Some(name.to_string()),
@@ -426,7 +609,7 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
                     Diagnostic::error(format!("unknown type {}", t.summary()))
                         .at(t.origin.clone())
                         .maybe_hint(t.as_str().and_then(|name| did_you_mean(name, TYPES)))
-                        .hint("types: string, integer, number, boolean, array, object"),
+                        .hint("types: string, integer, number, boolean, array, object, null; or a list of them"),
                 );
                 return schema;
             }
@@ -532,6 +715,10 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
             allowed_for(&[], problems);
             Kind::Boolean
         }
+        "null" => {
+            allowed_for(&[], problems);
+            Kind::Null
+        }
         "array" => {
             allowed_for(&["items", "minItems", "maxItems"], problems);
             let items = match node.get("items") {
@@ -560,6 +747,340 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
         }
     };
     schema
+}
+
+/// `format: int-or-string` or `format: quantity`, with no `type`, `type:
+/// string`, or a list of the types the format covers.
+fn format_kind(node: &Node, format: &Node, problems: &mut Vec<Diagnostic>) -> Kind {
+    let name = format.as_str().unwrap_or_default();
+    let (kind, types): (Kind, &[&str]) = match name {
+        "int-or-string" => (Kind::IntOrString, &["integer", "string"]),
+        "quantity" => (Kind::Quantity, &["integer", "number", "string"]),
+        _ => {
+            problems.push(
+                Diagnostic::error(format!("unsupported format {}", format.summary()))
+                    .at(format.origin.clone())
+                    .maybe_hint(format.as_str().and_then(|f| did_you_mean(f, FORMATS)))
+                    .hint("cleat checks the formats int-or-string and quantity; say what else a value must be with `pattern`"),
+            );
+            return Kind::Any;
+        }
+    };
+    let fits = match node.get("type") {
+        None => true,
+        Some(t) => match &t.value {
+            Value::String(single) => types.contains(&single.as_str()),
+            Value::List(items) => items
+                .iter()
+                .all(|i| i.as_str().is_some_and(|n| types.contains(&n))),
+            _ => false,
+        },
+    };
+    if !fits {
+        let origin = node
+            .get("type")
+            .map_or(node.origin.clone(), |t| t.origin.clone());
+        problems.push(
+            Diagnostic::error(format!(
+                "`format: {name}` is for values of the types {}",
+                types.join(", ")
+            ))
+            .at(origin)
+            .hint("leave out `type`: the format says what the value may be"),
+        );
+    }
+    for (key, _) in map_entries(node) {
+        if !GENERAL.contains(&key.name.as_str()) && key.name != "format" && key.name != "type" {
+            problems.push(
+                Diagnostic::error(format!("`{}` does not apply to `format: {name}`", key.name))
+                    .at(key.origin.clone()),
+            );
+        }
+    }
+    kind
+}
+
+/// `anyOf` or `oneOf`: a list of schemas, alongside only the keywords that
+/// belong to the whole (description, default, enum...).
+fn union_kind(
+    node: &Node,
+    keyword: &str,
+    options: &Node,
+    exclusive: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> Kind {
+    let Value::List(items) = &options.value else {
+        problems.push(
+            Diagnostic::error(format!("`{keyword}` must be a list of schemas"))
+                .at(options.origin.clone()),
+        );
+        return Kind::Any;
+    };
+    if items.is_empty() {
+        problems.push(
+            Diagnostic::error(format!("`{keyword}` must list at least one schema"))
+                .at(options.origin.clone()),
+        );
+        return Kind::Any;
+    }
+    for (key, _) in map_entries(node) {
+        if !GENERAL.contains(&key.name.as_str()) && key.name != keyword {
+            problems.push(
+                Diagnostic::error(format!(
+                    "`{}` next to `{keyword}` is not supported",
+                    key.name
+                ))
+                .at(key.origin.clone())
+                .hint(format!("put it in each schema of `{keyword}`")),
+            );
+        }
+    }
+    Kind::Union {
+        options: items
+            .iter()
+            .map(|item| parse_node(item, problems))
+            .collect(),
+        exclusive,
+    }
+}
+
+/// `type: [integer, string]`: a union of one schema per type, each with the
+/// keywords that apply to its type.
+fn type_list_kind(node: &Node, types: &Node, problems: &mut Vec<Diagnostic>) -> Kind {
+    let Value::List(items) = &types.value else {
+        return Kind::Any;
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for item in items {
+        match item.as_str() {
+            Some(name) if TYPES.contains(&name) && !names.contains(&name) => names.push(name),
+            _ => problems.push(
+                Diagnostic::error(format!(
+                    "`type` lists {}, which is not a type or listed twice",
+                    item.summary()
+                ))
+                .at(item.origin.clone())
+                .maybe_hint(item.as_str().and_then(|name| did_you_mean(name, TYPES))),
+            ),
+        }
+    }
+    if names.is_empty() {
+        problems
+            .push(Diagnostic::error("`type` must list at least one type").at(types.origin.clone()));
+        return Kind::Any;
+    }
+    for (key, _) in map_entries(node) {
+        let name = key.name.as_str();
+        let general = GENERAL.contains(&name) || name == "type" || name.starts_with("x-");
+        if !general
+            && KEYWORDS.contains(&name)
+            && !names.iter().any(|t| applies_to(t).contains(&name))
+        {
+            problems.push(
+                Diagnostic::error(format!(
+                    "`{name}` does not apply to any of the types {}",
+                    names.join(", ")
+                ))
+                .at(key.origin.clone()),
+            );
+        }
+    }
+    let options = names
+        .iter()
+        .map(|name| {
+            let mut entries = vec![(
+                Key {
+                    name: "type".into(),
+                    origin: types.origin.clone(),
+                },
+                Node::new(Value::String(name.to_string()), types.origin.clone()),
+            )];
+            entries.extend(
+                map_entries(node)
+                    .iter()
+                    .filter(|(key, _)| applies_to(name).contains(&key.name.as_str()))
+                    .cloned(),
+            );
+            parse_node(
+                &Node::new(Value::Map(entries), node.origin.clone()),
+                problems,
+            )
+        })
+        .collect();
+    Kind::Union {
+        options,
+        exclusive: false,
+    }
+}
+
+/// The schema tree with every `$ref: "#/$defs/NAME"` replaced by that
+/// definition (its `description`, `title` and `default` may be overridden
+/// beside the `$ref`), and `$defs` removed. A reference to itself, directly
+/// or through others, is refused as a cycle.
+fn inline_references(root: &Node, problems: &mut Vec<Diagnostic>) -> Node {
+    let defs: &[(Key, Node)] = match root.get("$defs") {
+        None => &[],
+        Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) => entries,
+        Some(other) => {
+            problems.push(
+                Diagnostic::error("`$defs` must be a map of named schemas")
+                    .at(other.origin.clone()),
+            );
+            &[]
+        }
+    };
+    let mut inliner = Inliner {
+        defs,
+        stack: Vec::new(),
+        used: std::collections::HashSet::new(),
+        problems,
+    };
+    let mut without_defs = root.clone();
+    if let Value::Map(entries) = &mut without_defs.value {
+        entries.retain(|(key, _)| key.name != "$defs");
+    }
+    let root = inliner.walk(&without_defs);
+    // Definitions no schema uses are still checked.
+    for (key, def) in defs {
+        if !inliner.used.insert(key.name.clone()) {
+            continue;
+        }
+        inliner.stack.push(key.name.clone());
+        let inlined = inliner.walk(def);
+        inliner.stack.pop();
+        parse_node(&inlined, inliner.problems);
+    }
+    root
+}
+
+struct Inliner<'a> {
+    defs: &'a [(Key, Node)],
+    /// The definitions being inlined, outermost first.
+    stack: Vec<String>,
+    /// The definitions inlined so far.
+    used: std::collections::HashSet<String>,
+    problems: &'a mut Vec<Diagnostic>,
+}
+
+impl Inliner<'_> {
+    fn walk(&mut self, node: &Node) -> Node {
+        match &node.value {
+            Value::Map(entries) => {
+                if let Some((_, reference)) = entries.iter().find(|(k, _)| k.name == "$ref") {
+                    return self.reference(node, reference, entries);
+                }
+                let entries = entries
+                    .iter()
+                    .map(|(key, value)| {
+                        // Values, not schemas: left as written.
+                        let literal =
+                            matches!(key.name.as_str(), "default" | "enum" | "const" | "examples")
+                                || key.name.starts_with("x-");
+                        let value = if literal {
+                            value.clone()
+                        } else {
+                            self.walk(value)
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect();
+                Node::new(Value::Map(entries), node.origin.clone())
+            }
+            Value::List(items) => Node::new(
+                Value::List(items.iter().map(|item| self.walk(item)).collect()),
+                node.origin.clone(),
+            ),
+            _ => node.clone(),
+        }
+    }
+
+    fn reference(&mut self, node: &Node, reference: &Node, siblings: &[(Key, Node)]) -> Node {
+        // What stands in for a reference that cannot be followed: any value.
+        let placeholder = || {
+            let key = |name: &str| Key {
+                name: name.into(),
+                origin: node.origin.clone(),
+            };
+            let value = |v| Node::new(v, node.origin.clone());
+            let entries = vec![
+                (key("type"), value(Value::String("object".into()))),
+                (key("additionalProperties"), value(Value::Bool(true))),
+            ];
+            Node::new(Value::Map(entries), node.origin.clone())
+        };
+        let text = reference.as_str().unwrap_or_default();
+        let Some(name) = text.strip_prefix("#/$defs/") else {
+            self.problems.push(
+                Diagnostic::error(format!(
+                    "`$ref` must be `#/$defs/NAME`, found {}",
+                    reference.summary()
+                ))
+                .at(reference.origin.clone())
+                .hint("put shared schemas under `$defs` at the top of values.schema.yaml"),
+            );
+            return placeholder();
+        };
+        if self.stack.iter().any(|n| n == name) {
+            let mut path: Vec<String> = self.stack.clone();
+            path.push(name.to_string());
+            let start = path.iter().position(|n| n == name).unwrap_or(0);
+            self.problems.push(
+                Diagnostic::error(format!(
+                    "`$ref` cycle: {}",
+                    path[start..]
+                        .iter()
+                        .map(|n| format!("#/$defs/{n}"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ))
+                .at(reference.origin.clone())
+                .hint(
+                    "a values schema describes finite values: a definition cannot contain itself",
+                ),
+            );
+            return placeholder();
+        }
+        let Some((_, def)) = self.defs.iter().find(|(key, _)| key.name == name) else {
+            let names = self.defs.iter().map(|(key, _)| key.name.as_str());
+            self.problems.push(
+                Diagnostic::error(format!(
+                    "`$ref` names `{name}`, which `$defs` does not define"
+                ))
+                .at(reference.origin.clone())
+                .maybe_hint(did_you_mean(name, names)),
+            );
+            return placeholder();
+        };
+        self.used.insert(name.to_string());
+        self.stack.push(name.to_string());
+        let mut inlined = self.walk(def);
+        self.stack.pop();
+        if let Value::Map(entries) = &mut inlined.value {
+            for (key, value) in siblings.iter().filter(|(k, _)| k.name != "$ref") {
+                if matches!(key.name.as_str(), "description" | "title" | "default") {
+                    entries.retain(|(k, _)| k.name != key.name);
+                    entries.push((key.clone(), value.clone()));
+                } else {
+                    self.problems.push(
+                        Diagnostic::error(format!("`{}` next to `$ref` is not supported", key.name))
+                            .at(key.origin.clone())
+                            .hint("beside `$ref` only description, title and default may be given; put the rest in the definition"),
+                    );
+                }
+            }
+        }
+        inlined
+    }
+}
+
+fn map_entries(node: &Node) -> &[(Key, Node)] {
+    match &node.value {
+        Value::Map(entries) => entries,
+        _ => &[],
+    }
 }
 
 fn infer_type(node: &Node, allowed: Option<&[Node]>) -> Option<String> {
@@ -724,9 +1245,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             schema.to_json_schema(),
+            // A values file may write `null` to remove any key it need not write.
             json!({"type": "object", "properties": {
-                "env": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Environment variables", "default": {}},
-                "mode": {"type": "string", "enum": ["a", "b"], "default": "a"}},
+                "env": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "null"]}, "description": "Environment variables", "default": {}},
+                "mode": {"type": ["string", "null"], "enum": ["a", "b", null], "default": "a"}},
                 "additionalProperties": false, "default": {"env": {}, "mode": "a"}})
         );
     }
