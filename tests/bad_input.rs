@@ -570,3 +570,39 @@ fn bad_lifecycle_annotations_say_what_is_expected() {
     let err = lifecycle_error("lifecycle-hint", &[("templates/x.yaml", template)]);
     assert!(err.contains("hint: did you mean `install`?"), "{err}");
 }
+
+#[test]
+fn an_unclosed_block_points_at_its_opening_tag() {
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n{% if values.replicas %}\ndata:\n{% for i in range(3) %}\n  k{{ i }}: v\n{% endfor %}\n{# {% if never %} #}\n";
+    let pkg = package("unclosed", &[("templates/cm.yaml", template)]);
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert_eq!(
+        err,
+        "error: `{% if %}` is never closed: expected `{% endif %}`\n  --> templates/cm.yaml:5:1\n   |\n 5 | {% if values.replicas %}\n   | ^^^^^^^^^^^^^^^^^^^^^^^^\n  hint: close it with `{% endif %}` where the block ends\n"
+    );
+}
+
+#[test]
+fn an_unquoted_comma_in_a_flow_mapping_is_named() {
+    let schema =
+        b"type: object\nproperties:\n  name: {type: string, description: The name, in full}\n";
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
+    let pkg = package(
+        "flow-comma",
+        &[
+            ("values.schema.yaml", schema),
+            ("templates/cm.yaml", template),
+        ],
+    );
+    let err = cleat_in(&pkg, &["render", "."]).err();
+    assert!(
+        err.starts_with(
+            "error: unsupported schema keyword `in full`\n  --> values.schema.yaml:3:47\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: a `,` inside `{...}` ends a value, so `in full` became a key of its own: quote the value of `description`, for example `description: \"..., in full\"`\n"),
+        "{err}"
+    );
+}

@@ -318,3 +318,15 @@ properties:
         assert_eq!(by_cleat, expected, "{text}\n{}", run.stderr);
     }
 }
+
+#[test]
+fn a_null_under_a_required_key_is_pointed_at() {
+    let schema = "type: object\nproperties:\n  db:\n    type: object\n    required: [host]\n    properties:\n      host: {type: string, description: The host}\n";
+    let pkg = values_package("null-required", schema);
+    std::fs::write(pkg.join("v.yaml"), "db:\n  host: null\n").unwrap();
+    let err = render_err(&pkg, &["-f", "v.yaml"]);
+    assert_eq!(
+        err,
+        "error: `db.host` is required but has no value\n  --> v.yaml:2:9\n   |\n 2 |   host: null\n   |         ^^^^\n  hint: this `null` removed it\n  hint: set it in a values file or with `--set db.host=...`\n  hint: `db.host`: The host\n"
+    );
+}

@@ -336,6 +336,21 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
         .name()
         .and_then(|name| package.templates.iter().find(|t| t.name == name));
     let mut diagnostic = Diagnostic::error(message);
+    let at_end = error.kind() == minijinja::ErrorKind::SyntaxError
+        && error
+            .detail()
+            .is_some_and(|d| d.contains("unexpected end of input"));
+    if let (true, Some(template)) = (at_end, template) {
+        if let Some((keyword, range)) = unclosed_block(&template.text) {
+            return Diagnostic::error(format!(
+                "`{{% {keyword} %}}` is never closed: expected `{{% end{keyword} %}}`"
+            ))
+            .at(offset_origin(template, range))
+            .hint(format!(
+                "close it with `{{% end{keyword} %}}` where the block ends"
+            ));
+        }
+    }
     if let Some(template) = template {
         diagnostic = match (error.range(), error.line()) {
             (Some(range), _) => diagnostic.at(offset_origin(template, range)),
@@ -380,6 +395,64 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
         }
         _ => diagnostic,
     }
+}
+
+/// The innermost block of `text` still open at its end: its keyword and the
+/// byte range of its opening tag. Comments, `{{ }}` and raw blocks are skipped.
+fn unclosed_block(text: &str) -> Option<(String, std::ops::Range<usize>)> {
+    const BLOCKS: [&str; 9] = [
+        "if",
+        "for",
+        "macro",
+        "with",
+        "block",
+        "filter",
+        "call",
+        "autoescape",
+        "set",
+    ];
+    let mut open: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find('{') {
+        let start = at + found;
+        let rest = &text[start..];
+        let close = match rest.get(1..2) {
+            Some("%") => "%}",
+            Some("#") => "#}",
+            Some("{") => "}}",
+            _ => {
+                at = start + 1;
+                continue;
+            }
+        };
+        let Some(length) = rest[2..].find(close) else {
+            break;
+        };
+        let end = start + 2 + length + 2;
+        at = end;
+        if close != "%}" {
+            continue;
+        }
+        let inner = text[start + 2..end - 2]
+            .trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+        let keyword = inner.split_whitespace().next().unwrap_or_default();
+        if keyword == "raw" {
+            // Nothing inside a raw block is a tag.
+            match text[at..].find("endraw") {
+                Some(skip) => at += skip,
+                None => return Some(("raw".into(), start..end)),
+            }
+        } else if keyword == "set" && inner.contains('=') {
+            // `{% set x = ... %}` is a statement, not a block.
+        } else if BLOCKS.contains(&keyword) {
+            open.push((keyword.to_string(), start..end));
+        } else if let Some(closed) = keyword.strip_prefix("end") {
+            if let Some(index) = open.iter().rposition(|(k, _)| k == closed) {
+                open.truncate(index);
+            }
+        }
+    }
+    open.pop()
 }
 
 /// The origin of a byte range in a template.

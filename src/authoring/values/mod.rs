@@ -46,6 +46,16 @@ pub fn resolve(
     let mut nulls = Vec::new();
     let node = layer(schema, layers, sets, &mut nulls, &mut problems);
     validate(schema, &node, "", &mut problems);
+    // A required key a `null` removed: the `null` is what to fix.
+    for problem in &mut problems {
+        let removed = nulls
+            .iter()
+            .find(|(path, _)| problem.message == required_missing(path));
+        if let Some((_, origin)) = removed {
+            problem.origin = Some(origin.clone());
+            problem.hints.insert(0, "this `null` removed it".into());
+        }
+    }
     Diagnostics::check(
         problems,
         Resolved {
@@ -53,6 +63,11 @@ pub fn resolve(
             nulls,
         },
     )
+}
+
+/// The message for a required key without a value.
+fn required_missing(path: &str) -> String {
+    format!("`{path}` is required but has no value")
 }
 
 /// Every `null` map value in `node`, with its path under `path`.
@@ -535,7 +550,7 @@ pub fn validate(schema: &Schema, node: &Node, path: &str, problems: &mut Vec<Dia
                         .find(|(p, _)| p == name)
                         .and_then(|(_, s)| s.description.clone());
                     problems.push(
-                        Diagnostic::error(format!("`{child_path}` is required but has no value"))
+                        Diagnostic::error(required_missing(&child_path))
                             .at(node.origin.clone())
                             .hint(format!(
                                 "set it in a values file or with `--set {child_path}=...`"

@@ -528,11 +528,21 @@ fn parse_node(node: &Node, problems: &mut Vec<Diagnostic>) -> Schema {
         );
         return schema;
     };
-    for (key, _) in entries {
+    for (index, (key, value)) in entries.iter().enumerate() {
         if !KEYWORDS.contains(&key.name.as_str()) && !key.name.starts_with("x-") {
+            // `{description: The name, in full}`: the comma ended the value.
+            let split = index > 0 && value.value == Value::Null && key.name.contains(' ');
+            let comma = split.then(|| {
+                let previous = &entries[index - 1].0.name;
+                format!(
+                    "a `,` inside `{{...}}` ends a value, so `{}` became a key of its own: quote the value of `{previous}`, for example `{previous}: \"..., {}\"`",
+                    key.name, key.name
+                )
+            });
             problems.push(
                 Diagnostic::error(format!("unsupported schema keyword `{}`", key.name))
                     .at(key.origin.clone())
+                    .maybe_hint(comma)
                     .maybe_hint(did_you_mean(&key.name, KEYWORDS))
                     .hint("cleat supports: type, description, default, enum, const, format, anyOf, oneOf, $defs, $ref, minimum, maximum, minLength, maxLength, pattern, items, minItems, maxItems, properties, required, additionalProperties"),
             );
