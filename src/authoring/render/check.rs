@@ -43,6 +43,7 @@ pub fn check(package: &Package, schema: &Schema) -> Vec<Diagnostic> {
         found.dedup();
         problems.extend(found);
     }
+    problems.extend(super::flow::check(package, schema));
     problems
 }
 

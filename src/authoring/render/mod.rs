@@ -9,6 +9,7 @@
 //! stops with an error. Parsing the output into objects is the next stage's job.
 
 pub mod check;
+mod flow;
 mod functions;
 pub mod tree;
 
