@@ -147,3 +147,33 @@ fn every_command_has_help_with_examples() {
         usage.stderr
     );
 }
+
+#[test]
+fn package_metadata_reaches_templates_and_deps() {
+    let manifest = b"name: meta\nversion: 0.2.0\ndescription: Metadata\nappVersion: 1.10\nhome: https://example.com/meta\nkeywords: [web, http]\nmaintainers:\n  - {name: Platform team, email: platform@example.com}\nannotations: {example.com/tier: frontend}\ndeprecated: true\n";
+    let template = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: meta\n  annotations: {{ package.annotations }}\ndata:\n  app: {{ package.app_version }}\n  home: {{ package.home }}\n  keywords: {{ package.keywords | join(\",\") }}\n  maintainer: {{ package.maintainers[0].email }}\n  deprecated: {{ package.deprecated | to_json | quote }}\n";
+    let pkg = common::package(
+        "metadata",
+        &[("package.yaml", manifest), ("templates/cm.yaml", template)],
+    );
+    let out = common::cleat_in(&pkg, &["render", "."]).ok();
+    assert!(
+        out.ends_with("  annotations:\n    example.com/tier: frontend\ndata:\n  app: \"1.10\"\n  home: https://example.com/meta\n  keywords: \"web,http\"\n  maintainer: platform@example.com\n  deprecated: \"true\"\n"),
+        "{out}"
+    );
+    let deps = common::cleat_in(&pkg, &["deps", "."]).ok();
+    assert!(deps.starts_with("meta 0.2.0 (app 1.10) sha256:"), "{deps}");
+    assert!(deps.trim_end().ends_with("DEPRECATED"), "{deps}");
+
+    let bad = b"name: meta\nversion: 0.2.0\ndescription: Metadata\nhome: example.com\nkeywords: web\nmaintainers: [{email: a@b.c}]\ndeprecated: maybe\n";
+    std::fs::write(pkg.join("package.yaml"), bad).unwrap();
+    let err = common::cleat_in(&pkg, &["render", "."]).err();
+    for message in [
+        "error: `home` must be an http(s) URL, found `example.com`\n  --> package.yaml:4:7\n",
+        "error: `keywords` must be a list of strings\n  --> package.yaml:5:11\n",
+        "error: missing required field `name`\n  --> package.yaml:6:15\n",
+        "error: `deprecated` must be true or false, found string\n  --> package.yaml:7:13\n",
+    ] {
+        assert!(err.contains(message), "{message}\n{err}");
+    }
+}

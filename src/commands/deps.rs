@@ -47,13 +47,14 @@ fn line(
     dependency: Option<&crate::authoring::package::Dependency>,
 ) -> Result<String, Diagnostic> {
     let manifest = &tree.package.manifest;
-    let mut text = format!(
-        "{} {} {} ({})",
-        manifest.name,
-        manifest.version,
-        tree.package.digest()?,
-        tree.location
-    );
+    let mut text = format!("{} {}", manifest.name, manifest.version);
+    if let Some(app) = &manifest.metadata.app_version {
+        text.push_str(&format!(" (app {app})"));
+    }
+    text.push_str(&format!(" {} ({})", tree.package.digest()?, tree.location));
+    if manifest.metadata.deprecated {
+        text.push_str(" DEPRECATED");
+    }
     if let Some(dependency) = dependency {
         if let Some(alias) = &dependency.alias {
             text.push_str(&format!(" as {alias}"));
@@ -76,6 +77,21 @@ fn json(
         "digest": tree.package.digest()?,
         "source": tree.location.to_string(),
     });
+    let metadata = &manifest.metadata;
+    if let Some(app) = &metadata.app_version {
+        node["appVersion"] = app.clone().into();
+    }
+    for (field, value) in [("home", &metadata.home), ("icon", &metadata.icon)] {
+        if let Some(value) = value {
+            node[field] = value.clone().into();
+        }
+    }
+    if !metadata.keywords.is_empty() {
+        node["keywords"] = metadata.keywords.clone().into();
+    }
+    if metadata.deprecated {
+        node["deprecated"] = true.into();
+    }
     if let Some(dependency) = dependency {
         node["key"] = dependency.key().into();
         node["constraint"] = dependency.version.to_string().into();

@@ -1,5 +1,7 @@
-//! `package.yaml`: a package's name, version, supported Kubernetes versions
-//! and dependencies, checked field by field with positions.
+//! `package.yaml`: a package's name, version, supported Kubernetes versions,
+//! dependencies and descriptive metadata (the fields Helm's Chart.yaml has:
+//! appVersion, home, sources, keywords, maintainers, icon, annotations,
+//! deprecated), checked field by field with positions.
 
 use std::sync::Arc;
 
@@ -18,6 +20,30 @@ pub struct Manifest {
     /// Kubernetes versions the package supports; `None` means any.
     pub kube_version: Option<semver::VersionReq>,
     pub dependencies: Vec<Dependency>,
+    pub metadata: Metadata,
+}
+
+/// What a package says about itself, for people and tools; rendering sees
+/// it as `package.*`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// The version of the application the package deploys (`appVersion`).
+    pub app_version: Option<String>,
+    pub home: Option<String>,
+    pub sources: Vec<String>,
+    pub keywords: Vec<String>,
+    pub maintainers: Vec<Maintainer>,
+    pub icon: Option<String>,
+    pub annotations: Vec<(String, String)>,
+    pub deprecated: bool,
+}
+
+/// A person who maintains a package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maintainer {
+    pub name: String,
+    pub email: Option<String>,
+    pub url: Option<String>,
 }
 
 /// A dependency as the manifest declares it; resolution happens elsewhere.
@@ -42,13 +68,22 @@ impl Dependency {
     }
 }
 
-const FIELDS: [&str; 5] = [
+const FIELDS: [&str; 13] = [
     "name",
     "version",
     "description",
     "kubeVersion",
     "dependencies",
+    "appVersion",
+    "home",
+    "sources",
+    "keywords",
+    "maintainers",
+    "icon",
+    "annotations",
+    "deprecated",
 ];
+const MAINTAINER_FIELDS: [&str; 3] = ["name", "email", "url"];
 const DEPENDENCY_FIELDS: [&str; 5] = ["name", "version", "repository", "alias", "condition"];
 
 /// Parses and checks a manifest, reporting every problem it finds.
@@ -129,6 +164,7 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
             Vec::new()
         }
     };
+    let metadata = metadata(&root, &source.name, &mut problems);
     match (name, version, description) {
         (Some((name, _)), Some(version), Some((description, _))) if problems.is_empty() => {
             Ok(Manifest {
@@ -137,6 +173,7 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
                 description,
                 kube_version,
                 dependencies,
+                metadata,
             })
         }
         _ => Err(problems),
@@ -230,6 +267,138 @@ pub(crate) fn version_req(
             )
         })
         .ok()
+}
+
+/// The descriptive fields of a manifest.
+fn metadata(root: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Metadata {
+    let text = |field: &str, problems: &mut Vec<Diagnostic>| {
+        optional_string(root, field, problems).map(|(text, _)| text)
+    };
+    let mut metadata = Metadata {
+        app_version: text("appVersion", problems),
+        home: text("home", problems),
+        icon: text("icon", problems),
+        sources: strings(root, "sources", problems),
+        keywords: strings(root, "keywords", problems),
+        ..Metadata::default()
+    };
+    for (field, url) in [("home", &metadata.home), ("icon", &metadata.icon)] {
+        if let Some(url) = url.as_ref().filter(|u| !is_url(u)) {
+            let origin = root
+                .get(field)
+                .map_or(root.origin.clone(), |n| n.origin.clone());
+            problems.push(
+                Diagnostic::error(format!("`{field}` must be an http(s) URL, found `{url}`"))
+                    .at(origin),
+            );
+        }
+    }
+    match root.get("deprecated").map(|n| (&n.value, n)) {
+        None => {}
+        Some((Value::Bool(b), _)) => metadata.deprecated = *b,
+        Some((other, node)) => problems.push(
+            Diagnostic::error(format!(
+                "`deprecated` must be true or false, found {}",
+                other.type_name()
+            ))
+            .at(node.origin.clone()),
+        ),
+    }
+    match root.get("annotations") {
+        None => {}
+        Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) => {
+            for (key, value) in entries {
+                match value.as_str() {
+                    Some(text) => metadata
+                        .annotations
+                        .push((key.name.clone(), text.to_string())),
+                    None => problems.push(
+                        Diagnostic::error(format!(
+                            "annotation `{}` must be a string, found {}",
+                            key.name,
+                            value.value.type_name()
+                        ))
+                        .at(value.origin.clone())
+                        .hint("quote it"),
+                    ),
+                }
+            }
+        }
+        Some(other) => problems.push(
+            Diagnostic::error("`annotations` must be a map of strings").at(other.origin.clone()),
+        ),
+    }
+    match root.get("maintainers") {
+        None => {}
+        Some(Node {
+            value: Value::List(items),
+            ..
+        }) => {
+            for item in items {
+                let Value::Map(entries) = &item.value else {
+                    problems.push(
+                        Diagnostic::error(
+                            "a maintainer must be a map with `name` (and `email`, `url`)",
+                        )
+                        .at(item.origin.clone()),
+                    );
+                    continue;
+                };
+                check_fields(entries, &MAINTAINER_FIELDS, file, problems);
+                let name = required_string(item, "name", problems).map(|(n, _)| n);
+                let email = optional_string(item, "email", problems).map(|(e, _)| e);
+                let url = optional_string(item, "url", problems).map(|(u, _)| u);
+                if let Some(name) = name {
+                    metadata.maintainers.push(Maintainer { name, email, url });
+                }
+            }
+        }
+        Some(other) => problems.push(
+            Diagnostic::error("`maintainers` must be a list of maps with `name`, `email`, `url`")
+                .at(other.origin.clone()),
+        ),
+    }
+    metadata
+}
+
+fn is_url(text: &str) -> bool {
+    text.starts_with("https://") || text.starts_with("http://")
+}
+
+/// A list of strings, or an error naming the field.
+fn strings(root: &Node, field: &str, problems: &mut Vec<Diagnostic>) -> Vec<String> {
+    match root.get(field) {
+        None => Vec::new(),
+        Some(Node {
+            value: Value::List(items),
+            ..
+        }) => items
+            .iter()
+            .filter_map(|item| match item.as_str() {
+                Some(text) => Some(text.to_string()),
+                None => {
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "`{field}` must list strings, found {}",
+                            item.value.type_name()
+                        ))
+                        .at(item.origin.clone()),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            problems.push(
+                Diagnostic::error(format!("`{field}` must be a list of strings"))
+                    .at(other.origin.clone()),
+            );
+            Vec::new()
+        }
+    }
 }
 
 pub(crate) fn optional_string(

@@ -296,10 +296,32 @@ fn context(package: &Package, values: &serde_json::Value, release: &Release) -> 
             namespace => release.namespace.clone(),
             revision => release.revision,
         },
-        package => minijinja::context! {
-            name => package.manifest.name.clone(),
-            version => package.manifest.version.to_string(),
-            description => package.manifest.description.clone(),
+        package => {
+            let manifest = &package.manifest;
+            let metadata = &manifest.metadata;
+            let maintainers: Vec<Value> = metadata
+                .maintainers
+                .iter()
+                .map(|m| minijinja::context! { name => m.name.clone(), email => m.email.clone(), url => m.url.clone() })
+                .collect();
+            let annotations: serde_json::Map<String, serde_json::Value> = metadata
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            minijinja::context! {
+                name => manifest.name.clone(),
+                version => manifest.version.to_string(),
+                description => manifest.description.clone(),
+                app_version => metadata.app_version.clone(),
+                home => metadata.home.clone(),
+                sources => metadata.sources.clone(),
+                keywords => metadata.keywords.clone(),
+                maintainers => maintainers,
+                icon => metadata.icon.clone(),
+                annotations => Value::from(Serde(serde_json::Value::Object(annotations))),
+                deprecated => metadata.deprecated,
+            }
         },
         capabilities => minijinja::context! {
             kube_version => format!("{}.{}.{}", version.major, version.minor, version.patch),
@@ -314,7 +336,22 @@ fn context(package: &Package, values: &serde_json::Value, release: &Release) -> 
 /// The fields of the built-in context objects, for the static check.
 pub const CONTEXT: [(&str, &[&str]); 4] = [
     ("release", &["name", "namespace", "revision"]),
-    ("package", &["name", "version", "description"]),
+    (
+        "package",
+        &[
+            "name",
+            "version",
+            "description",
+            "app_version",
+            "home",
+            "sources",
+            "keywords",
+            "maintainers",
+            "icon",
+            "annotations",
+            "deprecated",
+        ],
+    ),
     (
         "capabilities",
         &["kube_version", "kube_major", "kube_minor"],
