@@ -443,6 +443,9 @@ pub struct StatusArgs {
     /// Exit 2 when any release has drifted
     #[arg(long)]
     pub exit_code: bool,
+    /// Print the NOTES of each release's recorded revision, as `cleat apply` did
+    #[arg(long)]
+    pub notes: bool,
 }
 
 /// Apply a recorded revision of a release again, as a new revision.

@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::cluster::{configmap, project, run, spawn, ControlPlane};
+use common::cluster::{configmap, project, run, run_with, spawn, ControlPlane};
 use common::{package, temp_dir};
 
 fn root() -> &'static Path {
@@ -1351,4 +1351,35 @@ fn backup_and_restore_onto_a_fresh_control_plane() {
         &gz.finish().unwrap(),
         "has `cleat-backup/bundle.json`, a symbolic link to `/etc/passwd`",
     );
+}
+
+#[test]
+fn notes_are_printed_after_an_apply_and_by_status_without_secrets() {
+    let plane = ControlPlane::shared();
+    let schema = b"type: object\nproperties:\n  port: {type: integer, description: Port, default: 8080}\n  password: {type: string, description: Admin password}\n  replicas: {type: integer, description: Replicas, default: 1}\n";
+    let notes = b"Reach {{ release.name }} at http://{{ release.name }}.{{ release.namespace }}:{{ values.port }}\n\nThe admin password is {{ values.password }}.\n";
+    let pkg = package(
+        "notes-package",
+        &[
+            ("values.schema.yaml", schema),
+            ("templates/cm.yaml", &configmap("settings")),
+            ("templates/NOTES.txt", notes),
+        ],
+    );
+    let dir = project(
+        "notes",
+        &format!(
+            "  - name: web\n    namespace: notes\n    package: {}\n    values:\n      password: {{secretFrom: {{env: NOTES_PASSWORD}}}}\n",
+            pkg.display()
+        ),
+    );
+    let env = [("NOTES_PASSWORD", "hunter22-secret")];
+    let applied = run_with(plane, &dir, &["apply", "--yes"], &env).ok();
+    let expected = "NOTES of release web:\n  Reach web at http://web.notes:8080\n\n  The admin password is (secret).\n";
+    assert!(applied.ends_with(expected), "{applied}");
+    let status = run_with(plane, &dir, &["status", "--notes"], &env).ok();
+    assert_eq!(status, expected);
+    for output in [&applied, &status] {
+        assert!(!output.contains("hunter22"), "{output}");
+    }
 }

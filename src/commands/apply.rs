@@ -65,6 +65,9 @@ fn apply_plans(
         if let Some(holder) = planned.took_over() {
             summary.push_str(&format!("  took over the expired lease of {holder}\n"));
         }
+        if let Some(notes) = &planned.notes {
+            summary.push_str(&output::notes(&planned.locked.name, notes));
+        }
         super::write(out, &summary)?;
     }
     Ok(())

@@ -71,6 +71,15 @@ pub fn deployed(deployed: &Deployed) -> String {
     text
 }
 
+/// A release's NOTES, under a heading, each line indented.
+pub fn notes(release: &str, notes: &str) -> String {
+    let mut text = format!("NOTES of release {release}:\n");
+    for line in notes.trim_end().lines() {
+        text.push_str(&format!("  {line}\n").replace("  \n", "\n"));
+    }
+    text
+}
+
 /// Objects left in place, a line each with why.
 pub fn kept(kept: &[(String, Keep)]) -> String {
     kept.iter()

@@ -17,6 +17,10 @@ pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         args.cluster.concurrency,
     ))?;
     let text = match args.output {
+        DiffFormat::Text if args.notes => statuses
+            .iter()
+            .filter_map(|s| Some(super::output::notes(&s.release, s.notes.as_deref()?)))
+            .collect(),
         DiffFormat::Text => text(&statuses),
         DiffFormat::Json => {
             serde_json::to_string_pretty(&json(&statuses)).unwrap_or_default() + "\n"
@@ -111,6 +115,7 @@ fn json(statuses: &[Status]) -> serde_json::Value {
                 })),
                 "unrecorded": status.unrecorded,
                 "estimated": status.estimated,
+                "notes": status.notes,
             })
         })
         .collect();

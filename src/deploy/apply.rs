@@ -282,6 +282,7 @@ async fn roll_back(
         cluster: Arc::clone(cluster),
         plan: back,
         locked: previous.lock.clone(),
+        notes: None,
         lease: None,
     };
     let options = Options {

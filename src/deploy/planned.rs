@@ -21,6 +21,8 @@ pub struct PlannedRelease {
     pub cluster: Arc<Cluster>,
     pub plan: Plan,
     pub locked: LockedRelease,
+    /// The root package's NOTES, rendered, to show after a successful apply.
+    pub notes: Option<String>,
     /// The release's lease, when planned to apply and its namespace existed.
     pub(super) lease: Option<Held>,
 }
@@ -105,6 +107,7 @@ pub async fn plan_release(
         mut locked,
         objects,
         secrets,
+        notes,
     } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {
@@ -123,6 +126,7 @@ pub async fn plan_release(
                 cluster,
                 plan,
                 locked,
+                notes,
                 lease,
             })
         }

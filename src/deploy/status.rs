@@ -30,6 +30,8 @@ pub struct Status {
     /// Whether drift was found without a server-side dry run (the user may
     /// not patch): cleat's own estimate.
     pub estimated: bool,
+    /// The NOTES of the recorded revision, rendered.
+    pub notes: Option<String>,
 }
 
 impl Status {
@@ -88,6 +90,7 @@ pub async fn status(
             locked: locked.digest.clone(),
             drift: checked.drift,
             estimated: checked.estimated,
+            notes: checked.notes,
         });
     }
     Ok(statuses)
@@ -100,6 +103,7 @@ struct Checked {
     /// Found without a dry run.
     estimated: bool,
     unrecorded: Vec<String>,
+    notes: Option<String>,
 }
 
 /// Plans the recorded revision again: objects missing, objects whose values
@@ -117,8 +121,8 @@ async fn check(
     concurrency: usize,
 ) -> Result<Checked, Diagnostics> {
     let rendered;
-    let objects = if record.lock.digest == release.locked.digest {
-        &release.objects
+    let revision = if record.lock.digest == release.locked.digest {
+        release
     } else {
         let name = format!("the record of release `{}`", record.release);
         rendered = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
@@ -129,8 +133,9 @@ async fn check(
                 )).hint("drift is found by rendering the recorded packages (from the cache) with the recorded values and secrets"));
                 errors
             })?;
-        &rendered.objects
+        &rendered
     };
+    let objects = &revision.objects;
     // Forced, so that a value another manager took over shows as a change,
     // and adopting, so that an object another owner took shows as taken.
     let options = plan::Options {
@@ -166,5 +171,6 @@ async fn check(
         drift,
         estimated: plan.estimated,
         unrecorded,
+        notes: revision.notes.clone(),
     })
 }

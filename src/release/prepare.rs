@@ -23,6 +23,8 @@ pub struct Prepared {
     pub objects: Vec<Object>,
     /// The secrets' values, in memory only, so that markers can be kept.
     pub secrets: Vec<Unmasked>,
+    /// The root package's NOTES, rendered, secret values replaced.
+    pub notes: Option<String>,
 }
 
 /// Resolves, renders and locks one release of the release file. Every
@@ -53,7 +55,9 @@ pub fn from_spec(
         kube_version: spec.kube_version.clone(),
     };
     let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let notes = crate::authoring::render::notes(&tree.package, &values, &release)?;
     let (values, secrets) = secret::mask(&values, &secrets, earlier.map(|e| &e.values));
+    let notes = notes.map(|text| secret::redact(&text, &secrets));
     let locked = LockedRelease::new(
         spec.name.clone(),
         spec.namespace.clone(),
@@ -67,6 +71,7 @@ pub fn from_spec(
         locked,
         objects,
         secrets,
+        notes,
     })
 }
 
@@ -141,7 +146,10 @@ pub fn from_lock(
         revision: 1,
         kube_version: kube_version.clone(),
     };
-    let (_, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let (rendered_values, objects) =
+        crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let notes = crate::authoring::render::notes(&tree.package, &rendered_values, &release)?
+        .map(|text| secret::redact(&text, &secrets));
     let again = LockedRelease::new(
         locked.name.clone(),
         locked.namespace.clone(),
@@ -165,6 +173,7 @@ pub fn from_lock(
         locked: locked.clone(),
         objects,
         secrets,
+        notes,
     })
 }
 

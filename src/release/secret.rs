@@ -45,6 +45,16 @@ impl Unmasked {
     }
 }
 
+/// `text` with every secret value in it replaced by `(secret)`: for text
+/// meant for people, such as a package's NOTES, which must not print one.
+pub fn redact(text: &str, secrets: &[Unmasked]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.value.is_empty()) {
+        text = text.replace(&secret.value, "(secret)");
+    }
+    text
+}
+
 impl std::fmt::Debug for Unmasked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Unmasked({}, hidden)", self.pointer)

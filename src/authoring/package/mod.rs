@@ -39,6 +39,9 @@ pub struct Package {
     pub schema: Arc<Source>,
     /// `templates/**` in name order; names starting with `_` are helpers.
     pub templates: Vec<Arc<Source>>,
+    /// `templates/NOTES.*` (not YAML): text rendered for people after an
+    /// apply, not an object.
+    pub notes: Option<Arc<Source>>,
     /// `crds/**` in name order: plain YAML, never templated.
     pub crds: Vec<Arc<Source>>,
     /// Every file of the package by relative name, templates included;
@@ -132,6 +135,11 @@ impl Package {
         };
         let templates = sources_under("templates/")?;
         let crds = sources_under("crds/")?;
+        let notes = files
+            .iter()
+            .find(|(name, _)| name.starts_with("templates/NOTES.") && !is_yaml(name))
+            .map(|(name, bytes)| source(name, bytes))
+            .transpose()?;
         if templates.is_empty() {
             return Err(Diagnostic::error(format!("`{shown}` has no templates"))
                 .about(format!("{shown}/templates"))
@@ -144,6 +152,7 @@ impl Package {
             manifest_source,
             schema,
             templates,
+            notes,
             crds,
             files: Arc::new(files),
             digest: OnceLock::new(),
@@ -159,6 +168,7 @@ impl Package {
             manifest_source: rename(&self.manifest_source),
             schema: rename(&self.schema),
             templates: self.templates.iter().map(rename).collect(),
+            notes: self.notes.as_ref().map(rename),
             crds: self.crds.iter().map(rename).collect(),
             ..self.clone()
         }

@@ -70,7 +70,14 @@ pub struct Rendered {
 /// template that fails to compile is reported.
 pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostics> {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    // YAML templates print values as JSON; NOTES are text for people.
+    env.set_auto_escape_callback(|name| {
+        if name.contains("templates/NOTES.") {
+            AutoEscape::None
+        } else {
+            AutoEscape::Json
+        }
+    });
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Block tags on their own lines leave no blank lines or stray indentation.
     let syntax = SyntaxConfig::builder()
@@ -99,7 +106,7 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
     });
     functions::register(&mut env);
     let mut problems = Vec::new();
-    for template in &package.templates {
+    for template in package.templates.iter().chain(&package.notes) {
         if let Err(error) = env.add_template_owned(template.name.clone(), template.text.clone()) {
             problems.push(template_error(&error, package));
         }
@@ -274,6 +281,24 @@ fn out_of_memory(package: &Package, template: &str) -> Diagnostic {
     ))
     .about(template.to_string())
     .hint("look for a list or string that doubles in a loop (`{% set ns.l = ns.l + ns.l %}`), or a value that grows without bound")
+}
+
+/// Renders the package's `templates/NOTES.*`, if it has one, as plain text
+/// with the same context as its templates.
+pub fn notes(
+    package: &Package,
+    values: &serde_json::Value,
+    release: &Release,
+) -> Result<Option<String>, Diagnostics> {
+    let Some(notes) = &package.notes else {
+        return Ok(None);
+    };
+    let env = environment(package)?;
+    let context = context(package, values, release);
+    env.get_template(&notes.name)
+        .and_then(|t| t.render(context))
+        .map(Some)
+        .map_err(|error| template_error(&error, package).into())
 }
 
 fn kube_version_origin(package: &Package) -> Origin {
