@@ -412,3 +412,54 @@ fn imports_are_found_beside_the_template_then_above_it() {
         "{err}"
     );
 }
+
+#[test]
+fn rendered_gives_another_templates_output_for_a_digest() {
+    let schema =
+        b"type: object\nproperties:\n  x: {type: string, description: A setting, default: a}\n";
+    let config =
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\ndata:\n  x: {{ values.x }}\n";
+    let user = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: user\n  annotations:\n    checksum/config: {{ rendered(\"configmap.yaml\") | sha256 }}\n";
+    let pkg = package(
+        "rendered",
+        &[
+            ("values.schema.yaml", schema),
+            ("templates/configmap.yaml", config),
+            ("templates/user.yaml", user),
+        ],
+    );
+    let digest = |args: &[&str]| {
+        let mut all = vec!["render", "."];
+        all.extend_from_slice(args);
+        let out = common::cleat_in(&pkg, &all).ok();
+        let line = out
+            .lines()
+            .find(|l| l.contains("checksum/config"))
+            .unwrap()
+            .to_string();
+        line.trim()
+            .trim_start_matches("checksum/config: ")
+            .trim_matches('"')
+            .to_string()
+    };
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\ndata:\n  x: \"a\"\n";
+    let expected = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+    };
+    assert_eq!(digest(&[]), expected);
+    assert_ne!(digest(&["--set", "x=b"]), expected);
+
+    std::fs::write(
+        pkg.join("templates/a.yaml"),
+        "a: {{ rendered(\"b.yaml\") }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("templates/b.yaml"),
+        "b: {{ rendered(\"a.yaml\") }}\n",
+    )
+    .unwrap();
+    let err = common::cleat_in(&pkg, &["render", "."]).err();
+    assert!(err.starts_with("error: invalid operation: `rendered` nests more than 8 templates deep: templates render each other in a loop\n  --> templates/a.yaml:1:7\n"), "{err}");
+}

@@ -25,14 +25,46 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("dns_name", dns_name);
     env.add_function("fail", fail);
     env.add_function("semver_matches", semver_matches);
+    env.add_function("rendered", rendered);
     env.set_unknown_method_callback(map_methods);
+}
+
+/// Deepest chain of templates rendering each other with `rendered`.
+const MAX_RENDERED_DEPTH: usize = 8;
+
+thread_local! {
+    static RENDERED_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// `{{ rendered("configmap.yaml") | sha256 }}`: the output of another
+/// template with the same context (found as `import` finds helpers), so an
+/// annotation can carry the digest of what that template renders (Helm's
+/// `include (print $.Template.BasePath "/configmap.yaml") . | sha256sum`).
+fn rendered(state: &State, name: &str) -> Result<String, Error> {
+    let depth = RENDERED_DEPTH.with(|d| d.get());
+    if depth >= MAX_RENDERED_DEPTH {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`rendered` nests more than {MAX_RENDERED_DEPTH} templates deep: templates render each other in a loop"),
+        ));
+    }
+    let template = state.get_template(name)?;
+    let context: Vec<(&str, Value)> = ["values", "release", "package", "capabilities", "files"]
+        .into_iter()
+        .filter_map(|key| Some((key, state.lookup(key)?)))
+        .collect();
+    RENDERED_DEPTH.with(|d| d.set(depth + 1));
+    let result = template.render(Value::from_pairs(context));
+    RENDERED_DEPTH.with(|d| d.set(depth));
+    result
 }
 
 /// Names templates may use besides the context: cleat's functions and
 /// minijinja's global functions.
-pub const FUNCTIONS: [&str; 9] = [
+pub const FUNCTIONS: [&str; 10] = [
     "fail",
     "semver_matches",
+    "rendered",
     "range",
     "dict",
     "namespace",
