@@ -463,3 +463,26 @@ fn rendered_gives_another_templates_output_for_a_digest() {
     let err = common::cleat_in(&pkg, &["render", "."]).err();
     assert!(err.starts_with("error: invalid operation: `rendered` nests more than 8 templates deep: templates render each other in a loop\n  --> templates/a.yaml:1:7\n"), "{err}");
 }
+
+#[test]
+fn a_macro_printing_one_value_is_a_function_through_from_json() {
+    let helpers = b"{% macro fullname(x) %}{{ x ~ \"-web\" }}{% endmacro %}\n{% macro labels(x) %}{{ {\"app\": x, \"replicas\": 2} }}{% endmacro %}\n{% macro text() %}two words{% endmacro %}\n";
+    let user = b"{% import \"_helpers.yaml\" as h %}\n{% set labels = h.labels(\"x\") | from_json %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ (h.fullname(release.name) | from_json) ~ \"-suffix\" }}\ndata:\n  app: {{ labels.app }}\n  replicas: {{ (labels.replicas + 1) | quote }}\n";
+    let pkg = package(
+        "from-json",
+        &[
+            ("templates/_helpers.yaml", helpers),
+            ("templates/user.yaml", user),
+        ],
+    );
+    let out = common::cleat_in(&pkg, &["render", "."]).ok();
+    assert!(
+        out.ends_with("  name: fixture-web-suffix\ndata:\n  app: x\n  replicas: \"3\"\n"),
+        "{out}"
+    );
+
+    let bad = b"{% import \"_helpers.yaml\" as h %}\nx: {{ h.text() | from_json }}\n";
+    std::fs::write(pkg.join("templates/user.yaml"), bad).unwrap();
+    let err = common::cleat_in(&pkg, &["render", "."]).err();
+    assert!(err.starts_with("error: invalid operation: from_json: the text is not JSON (expected ident at line 1 column 2): `two words`; a macro used as a value must print exactly one `{{ value }}`\n"), "{err}");
+}

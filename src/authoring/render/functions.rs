@@ -17,6 +17,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("to_json", to_json);
     // minijinja's own `tojson` gives markup, which breaks YAML once concatenated.
     env.add_filter("tojson", to_json);
+    env.add_filter("from_json", from_json);
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
     env.add_filter("sha256", sha256);
@@ -90,6 +91,30 @@ fn to_json_value(value: &Value) -> Result<serde_json::Value, Error> {
         ));
     }
     serde_json::to_value(value).map_err(|e| invalid(format!("cannot serialize value: {e}")))
+}
+
+/// `{{ h.labels(x) | from_json }}`: the value JSON text holds. A macro whose
+/// body prints one `{{ value }}` returns that value's JSON (templates print
+/// values as JSON), so this turns such a macro into a function that returns
+/// a typed value.
+fn from_json(text: &str) -> Result<Value, Error> {
+    let parsed: serde_json::Value = serde_json::from_str(text.trim()).map_err(|e| {
+        invalid(format!(
+            "from_json: the text is not JSON ({e}): {}; a macro used as a value must print exactly one `{{{{ value }}}}`",
+            shorten(text.trim())
+        ))
+    })?;
+    Ok(Value::from(minijinja::value::Serde(parsed)))
+}
+
+/// At most 60 characters of `text`, for messages.
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(60).collect();
+    if short.len() < text.len() {
+        format!("`{short}...`")
+    } else {
+        format!("`{short}`")
+    }
 }
 
 /// `{{ values.config | to_yaml }}`: the value as YAML text (a string).
