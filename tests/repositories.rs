@@ -135,10 +135,12 @@ fn search_lists_matching_versions_from_a_directory_or_http() {
     let server = Server::serve(repo.clone());
     let cache = temp_dir("search-cache");
     let expected = format!(
-        "NAME  VERSION  DIGEST{pad}  DESCRIPTION\nlib   1.1.0    {}  The lib package\nlib   1.0.0    {}  The lib package\n",
+        "NAME  VERSION  APP VERSION  DIGEST{pad}  DESCRIPTION\nlib   1.1.0    {none}{}  The lib package\nlib   1.0.0    {none}{}  The lib package\n",
         digest_of(&repo.join("lib-1.1.0.tgz")),
         digest_of(&repo.join("lib-1.0.0.tgz")),
         pad = " ".repeat(71 - 6),
+        // No app version: an empty column.
+        none = " ".repeat(11 + 2),
     );
     let from_dir = in_dir(&repo, &cache, &["search", "lib", "--repo", "."]).ok();
     assert_eq!(from_dir, expected);
@@ -434,5 +436,42 @@ fn redirects_are_followed_within_the_host_only() {
     assert!(
         other.take_requests().is_empty(),
         "nothing was fetched from the other host"
+    );
+}
+
+#[test]
+fn search_matches_keywords_and_shows_the_app_version() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cache = temp_dir("search-keywords-cache");
+    let out = in_dir(
+        root,
+        &cache,
+        &[
+            "search",
+            "service",
+            "--repo",
+            "packages-example/repository",
+            "-o",
+            "json",
+        ],
+    )
+    .ok();
+    let found: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(found[0]["name"], "webapp");
+    assert_eq!(found[0]["appVersion"], "1.4.2");
+    assert_eq!(
+        found[0]["keywords"],
+        serde_json::json!(["web", "http", "service"])
+    );
+    assert_eq!(found[0]["deprecated"], false);
+    let table = in_dir(
+        root,
+        &cache,
+        &["search", "http", "--repo", "packages-example/repository"],
+    )
+    .ok();
+    assert!(
+        table.contains("webapp  1.0.0    1.4.2        sha256:"),
+        "{table}"
     );
 }

@@ -84,6 +84,9 @@ pub fn search(args: SearchArgs, out: &mut dyn std::io::Write) -> Result<Outcome,
                         "digest": e.digest,
                         "created": e.created,
                         "description": e.description,
+                        "appVersion": e.app_version,
+                        "keywords": e.keywords,
+                        "deprecated": e.deprecated,
                     })
                 })
                 .collect();
@@ -98,18 +101,27 @@ pub fn search(args: SearchArgs, out: &mut dyn std::io::Write) -> Result<Outcome,
             .into())
         }
         ListFormat::Table => {
-            let rows: Vec<[String; 4]> = found
+            let rows: Vec<[String; 5]> = found
                 .iter()
                 .map(|e| {
+                    let description = if e.deprecated {
+                        format!("DEPRECATED {}", e.description)
+                    } else {
+                        e.description.clone()
+                    };
                     [
                         e.name.clone(),
                         e.version.to_string(),
+                        e.app_version.clone().unwrap_or_default(),
                         e.digest.clone(),
-                        e.description.clone(),
+                        description,
                     ]
                 })
                 .collect();
-            super::table(["NAME", "VERSION", "DIGEST", "DESCRIPTION"], &rows)
+            super::table(
+                ["NAME", "VERSION", "APP VERSION", "DIGEST", "DESCRIPTION"],
+                &rows,
+            )
         }
     };
     super::write(out, &text)?;

@@ -68,6 +68,9 @@ pub struct LockedPackage {
     pub key: Option<String>,
     pub name: String,
     pub version: String,
+    /// The version of the application the package deploys, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
     pub source: String,
     pub digest: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -461,6 +464,7 @@ mod tests {
                 key: None,
                 name: "webapp".into(),
                 version: "1.0.0".into(),
+                app_version: None,
                 source: "path:webapp".into(),
                 digest: sha256(b"archive"),
                 dependencies: Vec::new(),

@@ -109,6 +109,7 @@ fn locked_package(
         key: key.map(str::to_string),
         name: manifest.name.clone(),
         version: manifest.version.to_string(),
+        app_version: manifest.metadata.app_version.clone(),
         source,
         digest: tree.package.digest()?.to_string(),
         dependencies,

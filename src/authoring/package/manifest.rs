@@ -369,7 +369,7 @@ fn is_url(text: &str) -> bool {
 }
 
 /// A list of strings, or an error naming the field.
-fn strings(root: &Node, field: &str, problems: &mut Vec<Diagnostic>) -> Vec<String> {
+pub(crate) fn strings(root: &Node, field: &str, problems: &mut Vec<Diagnostic>) -> Vec<String> {
     match root.get(field) {
         None => Vec::new(),
         Some(Node {

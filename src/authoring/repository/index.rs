@@ -31,6 +31,10 @@ pub struct Entry {
     /// When the archive was first indexed (RFC 3339, UTC).
     pub created: String,
     pub description: String,
+    /// The version of the application the package deploys, when it says.
+    pub app_version: Option<String>,
+    pub keywords: Vec<String>,
+    pub deprecated: bool,
     /// The package's dependencies, so resolution needs no downloads.
     pub dependencies: Vec<Dependency>,
 }
@@ -49,6 +53,9 @@ impl Entry {
             digest,
             created,
             description: manifest.description.clone(),
+            app_version: manifest.metadata.app_version.clone(),
+            keywords: manifest.metadata.keywords.clone(),
+            deprecated: manifest.metadata.deprecated,
             dependencies: manifest.dependencies.clone(),
         }
     }
@@ -91,12 +98,17 @@ impl Index {
         self.entries.iter().filter(move |e| e.name == name)
     }
 
-    /// Entries whose name or description contains `query`, ignoring case.
+    /// Entries whose name, description or a keyword contains `query`,
+    /// ignoring case.
     pub fn search(&self, query: &str) -> Vec<&Entry> {
         let query = query.to_lowercase();
         self.entries
             .iter()
-            .filter(|e| e.name.contains(&query) || e.description.to_lowercase().contains(&query))
+            .filter(|e| {
+                e.name.contains(&query)
+                    || e.description.to_lowercase().contains(&query)
+                    || e.keywords.iter().any(|k| k.to_lowercase().contains(&query))
+            })
             .collect()
     }
 
@@ -113,6 +125,15 @@ impl Index {
                     "created": e.created,
                     "description": e.description,
                 });
+                if let Some(app) = &e.app_version {
+                    entry["appVersion"] = app.clone().into();
+                }
+                if !e.keywords.is_empty() {
+                    entry["keywords"] = e.keywords.clone().into();
+                }
+                if e.deprecated {
+                    entry["deprecated"] = true.into();
+                }
                 if !e.dependencies.is_empty() {
                     entry["dependencies"] = e.dependencies.iter().map(dependency_json).collect();
                 }
@@ -195,12 +216,15 @@ impl Index {
     }
 }
 
-const ENTRY_FIELDS: [&str; 6] = [
+const ENTRY_FIELDS: [&str; 9] = [
     "name",
     "version",
     "digest",
     "created",
     "description",
+    "appVersion",
+    "keywords",
+    "deprecated",
     "dependencies",
 ];
 
@@ -244,6 +268,20 @@ fn entry(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Entr
     }
     let created = manifest::required_string(node, "created", problems);
     let description = manifest::required_string(node, "description", problems);
+    let app_version = manifest::optional_string(node, "appVersion", problems).map(|(a, _)| a);
+    let keywords = manifest::strings(node, "keywords", problems);
+    let deprecated = match node.get("deprecated").map(|n| &n.value) {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            problems.push(
+                Diagnostic::error("`deprecated` must be true or false").at(node
+                    .get("deprecated")
+                    .map_or(node.origin.clone(), |n| n.origin.clone())),
+            );
+            false
+        }
+    };
     let dependencies = match node.get("dependencies") {
         None => Vec::new(),
         Some(Node {
@@ -265,6 +303,9 @@ fn entry(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Entr
         digest: digest?.0,
         created: created?.0,
         description: description?.0,
+        app_version,
+        keywords,
+        deprecated,
         dependencies,
     })
 }
