@@ -1,0 +1,551 @@
+//! Executing a template tree against data, with Go's semantics: dot and
+//! variables, pipelines passing their value as the last argument, truth,
+//! `range` over lists, maps (in key order) and integers, `<no value>` for a
+//! missing value, and Go's built-in functions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::parse::{Arg, Command, Node, Pipe, Tree};
+use crate::value::Value;
+use crate::Error;
+
+/// A function templates may call: its arguments, evaluated; a message on
+/// failure (shown as `error calling NAME: message`).
+pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
+
+/// Deepest nesting of `template` calls.
+const MAX_DEPTH: usize = 1000;
+
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+}
+
+struct Exec<'a> {
+    trees: &'a HashMap<String, Tree>,
+    funcs: &'a HashMap<String, Func>,
+    out: String,
+    depth: usize,
+}
+
+pub fn execute(
+    trees: &HashMap<String, Tree>,
+    funcs: &HashMap<String, Func>,
+    name: &str,
+    data: &Value,
+) -> Result<String, Error> {
+    let Some(tree) = trees.get(name) else {
+        return Err(Error {
+            template: name.to_string(),
+            line: 0,
+            col: 0,
+            message: format!("no template {name:?}"),
+        });
+    };
+    let mut exec = Exec {
+        trees,
+        funcs,
+        out: String::new(),
+        depth: 0,
+    };
+    let mut vars = vec![(String::new(), data.clone())];
+    exec.list(tree, &tree.root, data, &mut vars)?;
+    Ok(exec.out)
+}
+
+impl Exec<'_> {
+    fn list(
+        &mut self,
+        tree: &Tree,
+        nodes: &[Node],
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Flow, Error> {
+        for node in nodes {
+            match self.node(tree, node, dot, vars)? {
+                Flow::Normal => {}
+                flow => return Ok(flow),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// Runs `nodes` in a scope of their own: variables they declare end with them.
+    fn scoped(
+        &mut self,
+        tree: &Tree,
+        nodes: &[Node],
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Flow, Error> {
+        let mark = vars.len();
+        let flow = self.list(tree, nodes, dot, vars);
+        vars.truncate(mark);
+        flow
+    }
+
+    fn node(
+        &mut self,
+        tree: &Tree,
+        node: &Node,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Flow, Error> {
+        match node {
+            Node::Text(text) => self.out.push_str(text),
+            Node::Action(pipe) => {
+                let value = self.pipe(tree, pipe, dot, vars)?;
+                if pipe.vars.is_empty() {
+                    print(&mut self.out, &value);
+                }
+            }
+            Node::If {
+                pipe,
+                then,
+                otherwise,
+            } => {
+                let mark = vars.len();
+                let value = self.pipe(tree, pipe, dot, vars)?;
+                let flow = if value.truthy() {
+                    self.scoped(tree, then, dot, vars)?
+                } else {
+                    self.scoped(tree, otherwise, dot, vars)?
+                };
+                vars.truncate(mark);
+                return Ok(flow);
+            }
+            Node::With {
+                pipe,
+                body,
+                otherwise,
+            } => {
+                let mark = vars.len();
+                let value = self.pipe(tree, pipe, dot, vars)?;
+                let flow = if value.truthy() {
+                    self.scoped(tree, body, &value, vars)?
+                } else {
+                    self.scoped(tree, otherwise, dot, vars)?
+                };
+                vars.truncate(mark);
+                return Ok(flow);
+            }
+            Node::Range {
+                pipe,
+                body,
+                otherwise,
+            } => {
+                let mark = vars.len();
+                // The variables are set per element, not to the pipeline's value.
+                let unbound = Pipe {
+                    vars: Vec::new(),
+                    ..pipe.clone()
+                };
+                let value = self.pipe(tree, &unbound, dot, vars)?;
+                let items: Vec<(Value, Value)> = match &value {
+                    Value::List(items) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Value::Int(i as i64), v.clone()))
+                        .collect(),
+                    Value::Map(entries) => entries
+                        .iter()
+                        .map(|(k, v)| (Value::from(k.as_str()), v.clone()))
+                        .collect(),
+                    Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+                    Value::Nil => Vec::new(),
+                    other => {
+                        return Err(tree.error(
+                            pipe.at,
+                            format!("range can't iterate over {}", other.go_string()),
+                        ))
+                    }
+                };
+                if items.is_empty() {
+                    let flow = self.scoped(tree, otherwise, dot, vars)?;
+                    vars.truncate(mark);
+                    return Ok(flow);
+                }
+                for (key, item) in items {
+                    let inner = vars.len();
+                    match pipe.vars.as_slice() {
+                        [element] => vars.push((element.clone(), item.clone())),
+                        [index, element] => {
+                            vars.push((index.clone(), key));
+                            vars.push((element.clone(), item.clone()));
+                        }
+                        _ => {}
+                    }
+                    let flow = self.list(tree, body, &item, vars)?;
+                    vars.truncate(inner);
+                    if let Flow::Break = flow {
+                        break;
+                    }
+                }
+                vars.truncate(mark);
+            }
+            Node::Template { at, name, pipe } => {
+                let value = match pipe {
+                    Some(pipe) => self.pipe(tree, pipe, dot, vars)?,
+                    None => Value::Nil,
+                };
+                let Some(called) = self.trees.get(name) else {
+                    return Err(tree.error(*at, format!("no such template {name:?}")));
+                };
+                if self.depth >= MAX_DEPTH {
+                    return Err(tree.error(
+                        *at,
+                        format!("exceeded maximum template depth ({MAX_DEPTH})"),
+                    ));
+                }
+                self.depth += 1;
+                let mut inner = vec![(String::new(), value.clone())];
+                let result = self.list(called, &called.root, &value, &mut inner);
+                self.depth -= 1;
+                result?;
+            }
+            Node::Break => return Ok(Flow::Break),
+            Node::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn pipe(
+        &mut self,
+        tree: &Tree,
+        pipe: &Pipe,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Value, Error> {
+        let mut value: Option<Value> = None;
+        for command in &pipe.commands {
+            value = Some(self.command(tree, command, dot, vars, value)?);
+        }
+        let value = value.unwrap_or_default();
+        for name in &pipe.vars {
+            if pipe.assign {
+                if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
+                    slot.1 = value.clone();
+                }
+            } else {
+                vars.push((name.clone(), value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn command(
+        &mut self,
+        tree: &Tree,
+        command: &Command,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+        piped: Option<Value>,
+    ) -> Result<Value, Error> {
+        let Some((first, rest)) = command.args.split_first() else {
+            return Err(tree.error(command.at, "missing value for command"));
+        };
+        if let Arg::Func(name) = first {
+            // `and` and `or` stop at the first argument that decides.
+            if name == "and" || name == "or" {
+                let mut last = Value::Nil;
+                let count = rest.len() + usize::from(piped.is_some());
+                if count == 0 {
+                    return Err(tree.error(
+                        command.at,
+                        format!("wrong number of args for {name}: want at least 1 got 0"),
+                    ));
+                }
+                for arg in rest {
+                    last = self.arg(tree, arg, dot, vars, command.at)?;
+                    if last.truthy() == (name == "or") {
+                        return Ok(last);
+                    }
+                }
+                if let Some(piped) = piped {
+                    last = piped;
+                }
+                return Ok(last);
+            }
+            let mut args = Vec::with_capacity(rest.len() + 1);
+            for arg in rest {
+                args.push(self.arg(tree, arg, dot, vars, command.at)?);
+            }
+            args.extend(piped);
+            let func = self.funcs.get(name).ok_or_else(|| {
+                tree.error(command.at, format!("function \"{name}\" not defined"))
+            })?;
+            return func(&args).map_err(|message| {
+                tree.error(command.at, format!("error calling {name}: {message}"))
+            });
+        }
+        if !rest.is_empty() || piped.is_some() {
+            let what = match first {
+                Arg::Field(fields) => format!(".{}", fields.join(".")),
+                _ => "a value".into(),
+            };
+            return Err(tree.error(
+                command.at,
+                format!("can't give argument to non-function {what}"),
+            ));
+        }
+        self.arg(tree, first, dot, vars, command.at)
+    }
+
+    /// One operand's value; errors are placed at `at`, its command.
+    fn arg(
+        &mut self,
+        tree: &Tree,
+        arg: &Arg,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+        at: usize,
+    ) -> Result<Value, Error> {
+        Ok(match arg {
+            Arg::Dot => dot.clone(),
+            Arg::Nil => Value::Nil,
+            Arg::Bool(b) => Value::Bool(*b),
+            Arg::Int(i) => Value::Int(*i),
+            Arg::Float(f) => Value::Float(*f),
+            Arg::String(s) => Value::String(s.clone()),
+            Arg::Field(fields) => fields_of(dot, fields).map_err(|m| tree.error(at, m))?,
+            Arg::Variable(name, fields) => {
+                let value = vars
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                fields_of(&value, fields).map_err(|m| tree.error(at, m))?
+            }
+            Arg::Func(name) => {
+                let func = self
+                    .funcs
+                    .get(name)
+                    .ok_or_else(|| tree.error(at, format!("function \"{name}\" not defined")))?;
+                func(&[])
+                    .map_err(|message| tree.error(at, format!("error calling {name}: {message}")))?
+            }
+            Arg::Pipe(pipe, fields) => {
+                let value = self.pipe(tree, pipe, dot, vars)?;
+                fields_of(&value, fields).map_err(|m| tree.error(pipe.at, m))?
+            }
+        })
+    }
+}
+
+/// `value.a.b`: map lookups; a missing key is nil, a field of nil an error.
+fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
+    let mut current = value.clone();
+    for field in fields {
+        current = match current {
+            Value::Map(mut entries) => entries.remove(field).unwrap_or(Value::Nil),
+            Value::Nil => return Err(format!("nil pointer evaluating interface {{}}.{field}")),
+            other => {
+                return Err(format!(
+                    "can't evaluate field {field} in type {}",
+                    other.type_name()
+                ))
+            }
+        };
+    }
+    Ok(current)
+}
+
+/// Prints an action's value: `<no value>` for nil, else as `%v`.
+fn print(out: &mut String, value: &Value) {
+    match value {
+        Value::Nil => out.push_str("<no value>"),
+        other => out.push_str(&other.go_string()),
+    }
+}
+
+/// Go's built-in template functions.
+pub fn builtins() -> HashMap<String, Func> {
+    let mut funcs: HashMap<String, Func> = HashMap::new();
+    let mut add = |name: &str, f: Func| {
+        funcs.insert(name.to_string(), f);
+    };
+    // Handled by the executor (they do not evaluate every argument).
+    add("and", Arc::new(|_| Ok(Value::Nil)));
+    add("or", Arc::new(|_| Ok(Value::Nil)));
+    add(
+        "not",
+        Arc::new(|args| match args {
+            [value] => Ok(Value::Bool(!value.truthy())),
+            _ => Err(format!(
+                "wrong number of args for not: want 1 got {}",
+                args.len()
+            )),
+        }),
+    );
+    add(
+        "len",
+        Arc::new(|args| match args {
+            [Value::String(s)] => Ok(Value::Int(s.len() as i64)),
+            [Value::List(l)] => Ok(Value::Int(l.len() as i64)),
+            [Value::Map(m)] => Ok(Value::Int(m.len() as i64)),
+            [other] => Err(format!("len of type {}", other.type_name())),
+            _ => Err(format!(
+                "wrong number of args for len: want 1 got {}",
+                args.len()
+            )),
+        }),
+    );
+    add(
+        "index",
+        Arc::new(|args| {
+            let Some((first, keys)) = args.split_first() else {
+                return Err("wrong number of args for index: want at least 1 got 0".into());
+            };
+            let mut current = first.clone();
+            for key in keys {
+                current = match (&current, key) {
+                    (Value::List(items), Value::Int(i)) => {
+                        let index =
+                            usize::try_from(*i).map_err(|_| format!("index out of range: {i}"))?;
+                        items
+                            .get(index)
+                            .cloned()
+                            .ok_or(format!("index out of range: {i}"))?
+                    }
+                    (Value::Map(entries), Value::String(k)) => {
+                        entries.get(k).cloned().unwrap_or_default()
+                    }
+                    (Value::Nil, _) => return Err("index of untyped nil".into()),
+                    (Value::Map(_), other) => {
+                        return Err(format!(
+                            "value has type {}; should be string",
+                            other.type_name()
+                        ))
+                    }
+                    (other, _) => {
+                        return Err(format!("can't index item of type {}", other.type_name()))
+                    }
+                };
+            }
+            Ok(current)
+        }),
+    );
+    add("print", Arc::new(|args| Ok(Value::String(sprint(args)))));
+    add(
+        "printf",
+        Arc::new(|args| match args.split_first() {
+            Some((Value::String(format), rest)) => {
+                Ok(Value::String(crate::printf::sprintf(format, rest)))
+            }
+            Some((other, _)) => Err(format!(
+                "wrong type for value; expected string; got {}",
+                other.type_name()
+            )),
+            None => Err("wrong number of args for printf: want at least 1 got 0".into()),
+        }),
+    );
+    add(
+        "println",
+        Arc::new(|args| {
+            let parts: Vec<String> = args.iter().map(Value::go_string).collect();
+            Ok(Value::String(parts.join(" ") + "\n"))
+        }),
+    );
+    add(
+        "eq",
+        Arc::new(|args| {
+            let Some((first, rest)) = args.split_first().filter(|(_, r)| !r.is_empty()) else {
+                return Err("missing argument for comparison".into());
+            };
+            for other in rest {
+                if equal(first, other)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }),
+    );
+    add(
+        "ne",
+        Arc::new(|args| match args {
+            [a, b] => Ok(Value::Bool(!equal(a, b)?)),
+            _ => Err(format!(
+                "wrong number of args for ne: want 2 got {}",
+                args.len()
+            )),
+        }),
+    );
+    for (name, wanted) in [
+        ("lt", [std::cmp::Ordering::Less].as_slice()),
+        ("le", &[std::cmp::Ordering::Less, std::cmp::Ordering::Equal]),
+        ("gt", &[std::cmp::Ordering::Greater]),
+        (
+            "ge",
+            &[std::cmp::Ordering::Greater, std::cmp::Ordering::Equal],
+        ),
+    ] {
+        let wanted = wanted.to_vec();
+        let label = name.to_string();
+        add(
+            name,
+            Arc::new(move |args| match args {
+                [a, b] => Ok(Value::Bool(wanted.contains(&order(a, b)?))),
+                _ => Err(format!(
+                    "wrong number of args for {label}: want 2 got {}",
+                    args.len()
+                )),
+            }),
+        );
+    }
+    funcs
+}
+
+/// `fmt.Sprint`: a space between operands when neither is a string.
+fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 && !matches!(arg, Value::String(_)) && !matches!(args[i - 1], Value::String(_)) {
+            out.push(' ');
+        }
+        out.push_str(&arg.go_string());
+    }
+    out
+}
+
+/// Go's `eq` for two values: basic kinds compare, nil equals only nil, and
+/// values of different kinds (an int and a float) are an error.
+fn equal(a: &Value, b: &Value) -> Result<bool, String> {
+    Ok(match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Nil, _) | (_, Value::Nil) => false,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::List(_) | Value::Map(_), _) | (_, Value::List(_) | Value::Map(_)) => {
+            return Err(format!(
+                "non-comparable types {}: {}, {}: {}",
+                a.type_name(),
+                a.go_string(),
+                b.type_name(),
+                b.go_string()
+            ))
+        }
+        _ => return Err("incompatible types for comparison".into()),
+    })
+}
+
+/// Go's ordering for `lt`, `le`, `gt`, `ge`: integers, floats and strings,
+/// each only with its own kind.
+fn order(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => x
+            .partial_cmp(y)
+            .ok_or_else(|| "invalid type for comparison".into()),
+        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        (
+            Value::Int(_) | Value::Float(_) | Value::String(_),
+            Value::Int(_) | Value::Float(_) | Value::String(_),
+        ) => Err("incompatible types for comparison".into()),
+        _ => Err("invalid type for comparison".into()),
+    }
+}

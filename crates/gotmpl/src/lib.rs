@@ -1,0 +1,93 @@
+//! Go's `text/template`, in Rust: templates parse into a tree ([`parse`]),
+//! which executes against data ([`exec`]) with functions supplied by the
+//! caller, printing values as Go's `fmt` does ([`value`]).
+//!
+//! Knows nothing of Helm or cleat: Helm's function library and chart
+//! semantics are built on top of it.
+//!
+//! ```
+//! use gotmpl::{Templates, Value};
+//! let mut set = Templates::new();
+//! set.parse("t", "{{ range $i, $v := .items }}{{ if $i }}, {{ end }}{{ $v }}{{ end }}").unwrap();
+//! let data = Value::map([("items", Value::List(vec![Value::Int(1), Value::from("two")]))]);
+//! assert_eq!(set.execute("t", &data).unwrap(), "1, two");
+//! ```
+
+mod exec;
+mod lex;
+mod parse;
+mod printf;
+pub mod value;
+
+pub use exec::Func;
+pub use value::Value;
+
+use std::collections::HashMap;
+
+/// An error with the template's name, line and column (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub template: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "template: {}:{}:{}: {}",
+            self.template, self.line, self.col, self.message
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A set of named templates (each file and each `define`) and the functions
+/// they may call.
+#[derive(Default)]
+pub struct Templates {
+    trees: HashMap<String, parse::Tree>,
+    funcs: HashMap<String, Func>,
+}
+
+impl Templates {
+    /// An empty set with Go's built-in functions.
+    pub fn new() -> Templates {
+        Templates {
+            trees: HashMap::new(),
+            funcs: exec::builtins(),
+        }
+    }
+
+    /// Adds (or replaces) a function templates may call.
+    pub fn func(&mut self, name: &str, func: Func) {
+        self.funcs.insert(name.to_string(), func);
+    }
+
+    /// Parses `text` as the template `name`; its `define`s join the set.
+    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        let trees = parse::parse(name, text, &known)?;
+        for (defined, tree) in trees {
+            // An empty redefinition does not replace a template (as Go).
+            if defined != name && tree.is_empty() && self.trees.contains_key(&defined) {
+                continue;
+            }
+            self.trees.insert(defined, tree);
+        }
+        Ok(())
+    }
+
+    /// Whether the set has a template `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+
+    /// Executes the template `name` with `data` as dot.
+    pub fn execute(&self, name: &str, data: &Value) -> Result<String, Error> {
+        exec::execute(&self.trees, &self.funcs, name, data)
+    }
+}

@@ -1,0 +1,521 @@
+//! The template tree: text, actions, control structures and pipelines,
+//! parsed from the tokens, with `define`s split out as templates of their own.
+
+use std::sync::Arc;
+
+use crate::lex::{self, Kind, Token};
+use crate::Error;
+
+/// A parsed template: its nodes, and the text they point into.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub root: Vec<Node>,
+    /// The file it was parsed from, and its text, for positions in errors.
+    pub file: Arc<(String, String)>,
+}
+
+impl Tree {
+    /// Whether the template has nothing but blank text.
+    pub fn is_empty(&self) -> bool {
+        self.root
+            .iter()
+            .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()))
+    }
+
+    /// The error at byte offset `at` of the tree's file.
+    pub fn error(&self, at: usize, message: impl Into<String>) -> Error {
+        error_at(&self.file.0, &self.file.1, at, message)
+    }
+}
+
+pub fn error_at(file: &str, text: &str, at: usize, message: impl Into<String>) -> Error {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    Error {
+        template: file.to_string(),
+        line,
+        col,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Node {
+    Text(String),
+    Action(Pipe),
+    If {
+        pipe: Pipe,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    Range {
+        pipe: Pipe,
+        body: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    With {
+        pipe: Pipe,
+        body: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    Template {
+        at: usize,
+        name: String,
+        pipe: Option<Pipe>,
+    },
+    Break,
+    Continue,
+}
+
+/// `$x := cmd | cmd`: declared (or assigned) variables, then commands.
+#[derive(Debug, Clone)]
+pub struct Pipe {
+    pub at: usize,
+    pub vars: Vec<String>,
+    /// `=` rather than `:=`.
+    pub assign: bool,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub at: usize,
+    pub args: Vec<Arg>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Dot,
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    /// `.a.b`, from dot.
+    Field(Vec<String>),
+    /// `$x.a.b` (`$` is the empty name).
+    Variable(String, Vec<String>),
+    /// A function name.
+    Func(String),
+    /// `(pipeline)`, then `.a.b` if any.
+    Pipe(Box<Pipe>, Vec<String>),
+}
+
+/// The word that ended a list (`end` or `else`) and where.
+type Ending = (String, usize);
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    pos: usize,
+    file: Arc<(String, String)>,
+    funcs: &'a [&'a str],
+    defines: Vec<(String, Vec<Node>)>,
+    /// Variables in scope, for "undefined variable" errors.
+    vars: Vec<String>,
+    /// How many ranges enclose the current node.
+    ranges: usize,
+}
+
+/// Parses the template `name`; gives it and each template it defines.
+pub fn parse(name: &str, text: &str, funcs: &[&str]) -> Result<Vec<(String, Tree)>, Error> {
+    let file = Arc::new((name.to_string(), text.to_string()));
+    let tokens = lex::lex(text).map_err(|(at, m)| error_at(name, text, at, m))?;
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        file: Arc::clone(&file),
+        funcs,
+        defines: Vec::new(),
+        vars: vec![String::new()],
+        ranges: 0,
+    };
+    let (root, end) = parser.list()?;
+    if let Some((word, at)) = end {
+        return Err(parser.error(at, format!("unexpected {{{{{word}}}}}")));
+    }
+    let mut trees = vec![(
+        name.to_string(),
+        Tree {
+            root,
+            file: Arc::clone(&file),
+        },
+    )];
+    for (defined, root) in parser.defines {
+        trees.push((
+            defined,
+            Tree {
+                root,
+                file: Arc::clone(&file),
+            },
+        ));
+    }
+    Ok(trees)
+}
+
+impl Parser<'_> {
+    fn error(&self, at: usize, message: impl Into<String>) -> Error {
+        error_at(&self.file.0, &self.file.1, at, message)
+    }
+
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        token
+    }
+
+    fn at(&self) -> usize {
+        self.peek().map_or(self.file.1.len(), |t| t.at)
+    }
+
+    /// Nodes up to `{{end}}` or `{{else ...}}` (or the end of input): the
+    /// nodes, and the word that ended them with its position. After `else`,
+    /// the tokens of the rest of that action are left to read.
+    fn list(&mut self) -> Result<(Vec<Node>, Option<Ending>), Error> {
+        let mut nodes = Vec::new();
+        while let Some(token) = self.next() {
+            match token.kind {
+                Kind::Text(text) => nodes.push(Node::Text(text)),
+                Kind::Open => {
+                    let at = self.at();
+                    match self.peek().map(|t| t.kind.clone()) {
+                        Some(Kind::Ident(word)) if matches!(word.as_str(), "end" | "else") => {
+                            self.pos += 1;
+                            if word == "end" {
+                                self.close()?;
+                            }
+                            return Ok((nodes, Some((word, at))));
+                        }
+                        _ => {
+                            if let Some(node) = self.action()? {
+                                nodes.push(node);
+                            }
+                        }
+                    }
+                }
+                _ => return Err(self.error(token.at, "unexpected token")),
+            }
+        }
+        Ok((nodes, None))
+    }
+
+    fn close(&mut self) -> Result<(), Error> {
+        match self.next() {
+            Some(Token {
+                kind: Kind::Close, ..
+            }) => Ok(()),
+            Some(token) => Err(self.error(token.at, "unexpected token in action, expected }}")),
+            None => Err(self.error(self.file.1.len(), "unclosed action")),
+        }
+    }
+
+    /// The action after `{{`.
+    fn action(&mut self) -> Result<Option<Node>, Error> {
+        let at = self.at();
+        let keyword = match self.peek().map(|t| &t.kind) {
+            Some(Kind::Ident(word)) => word.clone(),
+            _ => String::new(),
+        };
+        Ok(Some(match keyword.as_str() {
+            "if" | "with" | "range" => {
+                self.pos += 1;
+                self.control(&keyword, at)?
+            }
+            "define" | "block" => {
+                self.pos += 1;
+                let name = self.template_name(&keyword)?;
+                let pipe = if keyword == "block" {
+                    Some(self.pipe(false)?)
+                } else {
+                    self.close().map(|_| None)?
+                };
+                let saved = std::mem::replace(&mut self.vars, vec![String::new()]);
+                let (body, end) = self.list()?;
+                self.vars = saved;
+                match end {
+                    Some((word, _)) if word == "end" => {}
+                    Some((word, at)) => {
+                        return Err(
+                            self.error(at, format!("unexpected {{{{{word}}}}} in {keyword}"))
+                        )
+                    }
+                    None => {
+                        return Err(self.error(
+                            at,
+                            format!("unexpected EOF: {{{{{keyword}}}}} has no {{{{end}}}}"),
+                        ))
+                    }
+                }
+                self.defines.push((name.clone(), body));
+                if keyword == "define" {
+                    return Ok(None);
+                }
+                Node::Template { at, name, pipe }
+            }
+            "template" => {
+                self.pos += 1;
+                let name = self.template_name("template")?;
+                let pipe = match self.peek() {
+                    Some(Token {
+                        kind: Kind::Close, ..
+                    }) => {
+                        self.pos += 1;
+                        None
+                    }
+                    _ => Some(self.pipe(false)?),
+                };
+                Node::Template { at, name, pipe }
+            }
+            "break" | "continue" => {
+                self.pos += 1;
+                if self.ranges == 0 {
+                    return Err(self.error(at, format!("{{{{{keyword}}}}} outside {{{{range}}}}")));
+                }
+                self.close()?;
+                if keyword == "break" {
+                    Node::Break
+                } else {
+                    Node::Continue
+                }
+            }
+            _ => Node::Action(self.pipe(false)?),
+        }))
+    }
+
+    fn template_name(&mut self, keyword: &str) -> Result<String, Error> {
+        match self.next() {
+            Some(Token {
+                kind: Kind::String(name),
+                ..
+            }) => Ok(name),
+            Some(token) => Err(self.error(
+                token.at,
+                format!("unexpected token in {keyword} clause, expected a quoted name"),
+            )),
+            None => Err(self.error(self.file.1.len(), "unclosed action")),
+        }
+    }
+
+    /// `if`, `with` or `range`, after the keyword: pipeline, body, `else`
+    /// (with `else if`/`else with` chains), `end`.
+    fn control(&mut self, keyword: &str, at: usize) -> Result<Node, Error> {
+        let scope = self.vars.len();
+        let pipe = self.pipe(keyword == "range")?;
+        if keyword == "range" {
+            self.ranges += 1;
+        }
+        let (body, end) = self.list()?;
+        if keyword == "range" {
+            self.ranges -= 1;
+        }
+        let otherwise = match end {
+            Some((word, _)) if word == "end" => Vec::new(),
+            Some((_, else_at)) => match self.peek().map(|t| t.kind.clone()) {
+                // `{{else if ...}}`: an `if` in the else branch, ending with this `end`.
+                Some(Kind::Ident(next)) if next == keyword && keyword != "range" => {
+                    self.pos += 1;
+                    vec![self.control(&next, else_at)?]
+                }
+                _ => {
+                    self.close()?;
+                    let (otherwise, end) = self.list()?;
+                    match end {
+                        Some((word, _)) if word == "end" => otherwise,
+                        Some((word, at)) => {
+                            return Err(self.error(
+                                at,
+                                format!("unexpected {{{{{word}}}}} after {{{{else}}}}"),
+                            ))
+                        }
+                        None => {
+                            return Err(self.error(
+                                at,
+                                format!("unexpected EOF: {{{{{keyword}}}}} has no {{{{end}}}}"),
+                            ))
+                        }
+                    }
+                }
+            },
+            None => {
+                return Err(self.error(
+                    at,
+                    format!("unexpected EOF: {{{{{keyword}}}}} has no {{{{end}}}}"),
+                ))
+            }
+        };
+        self.vars.truncate(scope);
+        Ok(match keyword {
+            "if" => Node::If {
+                pipe,
+                then: body,
+                otherwise,
+            },
+            "with" => Node::With {
+                pipe,
+                body,
+                otherwise,
+            },
+            _ => Node::Range {
+                pipe,
+                body,
+                otherwise,
+            },
+        })
+    }
+
+    /// A pipeline up to `}}` (consumed) or `)` (not consumed).
+    fn pipe(&mut self, range: bool) -> Result<Pipe, Error> {
+        let at = self.at();
+        let mut vars = Vec::new();
+        let mut assign = false;
+        // `$x :=`, `$x =`, and for range `$i, $e :=`.
+        let start = self.pos;
+        loop {
+            match (
+                self.tokens.get(self.pos).map(|t| &t.kind),
+                self.tokens.get(self.pos + 1).map(|t| &t.kind),
+            ) {
+                (Some(Kind::Variable(name)), Some(Kind::Declare | Kind::Assign)) => {
+                    assign = matches!(self.tokens[self.pos + 1].kind, Kind::Assign);
+                    vars.push(name.clone());
+                    self.pos += 2;
+                    break;
+                }
+                (Some(Kind::Variable(name)), Some(Kind::Comma)) if range && vars.is_empty() => {
+                    vars.push(name.clone());
+                    self.pos += 2;
+                }
+                _ => {
+                    vars.clear();
+                    self.pos = start;
+                    break;
+                }
+            }
+        }
+        if assign {
+            for var in &vars {
+                if !self.vars.contains(var) {
+                    return Err(self.error(at, format!("undefined variable \"${var}\"")));
+                }
+            }
+        }
+        let mut commands = Vec::new();
+        loop {
+            commands.push(self.command()?);
+            match self.peek().map(|t| &t.kind) {
+                Some(Kind::Pipe) => {
+                    self.pos += 1;
+                }
+                Some(Kind::Close) => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(Kind::RightParen) => break,
+                Some(_) => return Err(self.error(self.at(), "unexpected token in pipeline")),
+                None => return Err(self.error(self.file.1.len(), "unclosed action")),
+            }
+        }
+        if !assign {
+            self.vars.extend(vars.iter().cloned());
+        }
+        Ok(Pipe {
+            at,
+            vars,
+            assign,
+            commands,
+        })
+    }
+
+    fn command(&mut self) -> Result<Command, Error> {
+        let at = self.at();
+        let mut args = Vec::new();
+        while let Some(token) = self.peek().cloned() {
+            let arg = match token.kind {
+                Kind::Close | Kind::Pipe | Kind::RightParen => break,
+                Kind::Dot => {
+                    self.pos += 1;
+                    Arg::Dot
+                }
+                Kind::Nil => {
+                    self.pos += 1;
+                    Arg::Nil
+                }
+                Kind::Bool(b) => {
+                    self.pos += 1;
+                    Arg::Bool(b)
+                }
+                Kind::Int(i) => {
+                    self.pos += 1;
+                    Arg::Int(i)
+                }
+                Kind::Float(f) => {
+                    self.pos += 1;
+                    Arg::Float(f)
+                }
+                Kind::String(s) => {
+                    self.pos += 1;
+                    Arg::String(s)
+                }
+                Kind::Field(_) => Arg::Field(self.fields(token.at)),
+                Kind::Variable(name) => {
+                    self.pos += 1;
+                    if !self.vars.contains(&name) {
+                        return Err(self.error(token.at, format!("undefined variable \"${name}\"")));
+                    }
+                    let end = token.at + 1 + name.len();
+                    Arg::Variable(name, self.fields(end))
+                }
+                Kind::Ident(name) => {
+                    self.pos += 1;
+                    if !self.funcs.contains(&name.as_str()) {
+                        return Err(
+                            self.error(token.at, format!("function \"{name}\" not defined"))
+                        );
+                    }
+                    Arg::Func(name)
+                }
+                Kind::LeftParen => {
+                    self.pos += 1;
+                    let inner = self.pipe(false)?;
+                    let end = match self.next() {
+                        Some(Token {
+                            kind: Kind::RightParen,
+                            at,
+                        }) => at + 1,
+                        _ => return Err(self.error(token.at, "unclosed left paren")),
+                    };
+                    Arg::Pipe(Box::new(inner), self.fields(end))
+                }
+                _ => return Err(self.error(token.at, "unexpected token in operand")),
+            };
+            args.push(arg);
+        }
+        if args.is_empty() {
+            return Err(self.error(at, "missing value for command"));
+        }
+        Ok(Command { at, args })
+    }
+
+    /// The `.a.b` tokens written right after byte `end` (no space between),
+    /// as names.
+    fn fields(&mut self, mut end: usize) -> Vec<String> {
+        let mut fields = Vec::new();
+        while let Some(Token {
+            kind: Kind::Field(name),
+            at,
+        }) = self.peek()
+        {
+            if *at != end {
+                break;
+            }
+            end = at + 1 + name.len();
+            fields.push(name.clone());
+            self.pos += 1;
+        }
+        fields
+    }
+}

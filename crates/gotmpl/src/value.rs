@@ -1,0 +1,199 @@
+//! Values as templates see them, and Go's printing of them (`%v`): maps as
+//! `map[a:1 b:2]` with sorted keys, lists as `[a b]`, nil as `<nil>`, and
+//! floats in Go's shortest form (`1e+06`, `1.5`, `100000`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// A value: what data holds and functions take and return.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// Go's nil interface: an absent or null value.
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<Value>),
+    /// Keys in order, as Go's maps print and range.
+    Map(BTreeMap<String, Value>),
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::String(text)
+    }
+}
+
+impl Value {
+    /// A map from pairs.
+    pub fn map<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    /// Go's truth: false, 0, nil, and empty strings, lists and maps are false.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+        }
+    }
+
+    /// The Go type name, for messages (`map[string]interface {}`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float64",
+            Value::String(_) => "string",
+            Value::List(_) => "[]interface {}",
+            Value::Map(_) => "map[string]interface {}",
+        }
+    }
+
+    /// The value as `%v` prints it.
+    pub fn go_string(&self) -> String {
+        let mut out = String::new();
+        self.write_go(&mut out);
+        out
+    }
+
+    fn write_go(&self, out: &mut String) {
+        match self {
+            Value::Nil => out.push_str("<nil>"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => out.push_str(&format_float(*f)),
+            Value::String(s) => out.push_str(s),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    item.write_go(out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push_str("map[");
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(key);
+                    out.push(':');
+                    value.write_go(out);
+                }
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// A float as Go's `%v` prints it (strconv's 'g' with the shortest
+/// precision): the shortest digits that read back the same, in exponent form
+/// (`1e+06`, `1.5e-07`, two exponent digits at least) when the exponent is
+/// below -4 or at least 6, else plain (`100000`, `0.0001`, `1.5`).
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `1.234567e6`.
+    let scientific = format!("{f:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // strconv: "if precision was the shortest possible, use precision 6".
+    let eprec = 6;
+    let sign = if negative { "-" } else { "" };
+    if exponent < -4 || exponent >= eprec {
+        let (first, rest) = digits.split_at(1);
+        let mut text = format!("{sign}{first}");
+        if !rest.is_empty() {
+            text.push('.');
+            text.push_str(rest);
+        }
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(text, "e{exp_sign}{:02}", exponent.abs());
+        text
+    } else if exponent < 0 {
+        let zeros = "0".repeat((-exponent - 1) as usize);
+        format!("{sign}0.{zeros}{digits}")
+    } else {
+        let point = exponent as usize + 1;
+        if digits.len() <= point {
+            format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{sign}{}.{}", &digits[..point], &digits[point..])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_go_prints_them() {
+        let cases = [
+            (3.0, "3"),
+            (1.5, "1.5"),
+            (100000.0, "100000"),
+            (1000000.0, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (123456.7, "123456.7"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (-2.5, "-2.5"),
+            (1e21, "1e+21"),
+            (0.1 + 0.2, "0.30000000000000004"),
+        ];
+        for (f, text) in cases {
+            assert_eq!(format_float(f), text, "{f}");
+        }
+    }
+
+    #[test]
+    fn composites_print_as_go_prints_them() {
+        let value = Value::map([
+            (
+                "b",
+                Value::List(vec![Value::from("x"), Value::Int(2), Value::Nil]),
+            ),
+            ("a", Value::Bool(true)),
+        ]);
+        assert_eq!(value.go_string(), "map[a:true b:[x 2 <nil>]]");
+    }
+}

@@ -1,0 +1,220 @@
+//! The Go template engine (crates/gotmpl) against the real helm: a chart
+//! of fixture templates that use only Go's language and built-ins, rendered
+//! by `helm template` and by the engine with the same data, compared as
+//! objects. Helm reads values as JSON (numbers are float64) and blanks
+//! `<no value>`; the engine's side does the same.
+
+mod common;
+
+use std::process::Command;
+
+use common::helm::{helm, objects};
+use gotmpl::{Templates, Value};
+
+const VALUES: &str = "name: web
+replicas: 3
+big: 1000000
+ratio: 1.5
+tiny: 0.00001
+enabled: true
+off: false
+empty: \"\"
+list: [a, b, c]
+numbers: [1, 2, 3]
+map: {beta: 2, alpha: 1, zed: {deep: true}}
+nested: {inner: {v: deep}}
+nothing: null
+";
+
+/// Fixture templates: each a ConfigMap whose values are what one feature renders.
+const TEMPLATES: [(&str, &str); 5] = [
+    (
+        "values.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: values
+data:
+  name: {{ printf "%q" (print .Values.name) }}
+  replicas: {{ printf "%q" (print .Values.replicas) }}
+  big: {{ printf "%q" (print .Values.big) }}
+  ratio: {{ printf "%q" (print .Values.ratio) }}
+  tiny: {{ printf "%q" (print .Values.tiny) }}
+  list: {{ printf "%q" (print .Values.list) }}
+  map: {{ printf "%q" (print .Values.map) }}
+  missing: "{{ .Values.missing }}"
+  nothing: "{{ .Values.nothing }}"
+  release: {{ printf "%q" (print .Release.Name "/" .Release.Namespace) }}
+  chart: {{ printf "%q" .Chart.Name }}
+  dollar: {{ printf "%q" (print $.Values.name) }}
+"#,
+    ),
+    (
+        "control.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: control
+data:
+  if: "{{ if .Values.enabled }}yes{{ else }}no{{ end }}"
+  elseif: "{{ if .Values.off }}a{{ else if .Values.empty }}b{{ else if .Values.name }}c{{ end }}"
+  with: "{{ with .Values.nested.inner }}{{ .v }}{{ end }}"
+  elsewith: "{{ with .Values.missing }}x{{ else with .Values.name }}{{ . }}{{ else }}none{{ end }}"
+  range: "{{ range $i, $v := .Values.list }}{{ $i }}{{ $v }}{{ end }}"
+  rangemap: "{{ range $k, $v := .Values.map }}{{ $k }}{{ end }}"
+  rangeint: "{{ range 4 }}{{ . }}{{ end }}"
+  rangeelse: "{{ range .Values.missing }}x{{ else }}empty{{ end }}"
+  break: "{{ range .Values.list }}{{ if eq . "c" }}{{ break }}{{ end }}{{ . }}{{ end }}"
+  continue: "{{ range .Values.list }}{{ if eq . "a" }}{{ continue }}{{ end }}{{ . }}{{ end }}"
+  vars: "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}"
+  trim: "a {{- " b " -}} c"
+  comment: "a{{/* hidden */}}b"
+{{- define "conformance.item" }}[{{ . }}]{{ end }}
+  define: "{{ template "conformance.item" .Values.name }}"
+  block: "{{ block "conformance.block" .Values.replicas }}<{{ . }}>{{ end }}"
+"#,
+    ),
+    (
+        "builtins.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: builtins
+data:
+  and: {{ printf "%q" (print (and 1 0 2) (and 1 2)) }}
+  or: {{ printf "%q" (print (or 0 "" "x") (or 0 false)) }}
+  not: {{ printf "%q" (print (not .Values.enabled) (not "")) }}
+  len: {{ printf "%q" (print (len .Values.list) (len .Values.name) (len .Values.map)) }}
+  index: {{ printf "%q" (print (index .Values.list 1) (index .Values.map "zed" "deep")) }}
+  eq: {{ printf "%q" (print (eq .Values.name "api" "web") (eq 1 1) (ne "a" "b")) }}
+  order: {{ printf "%q" (print (lt 1 2) (le 2 2) (gt "b" "a") (ge 1.5 .Values.ratio)) }}
+  print: {{ printf "%q" (print 1 2 "a" 3 true) }}
+  println: {{ printf "%q" (println 1 "a" .Values.list) }}
+  nilcmp: {{ printf "%q" (print (eq .Values.missing "x")) }}
+"#,
+    ),
+    (
+        "printf.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: printf
+data:
+  basic: {{ printf "%q" (printf "%s-%d-%v-%t" .Values.name 42 .Values.list .Values.enabled) }}
+  float: {{ printf "%q" (printf "%f|%.2f|%e|%g|%v" .Values.ratio .Values.ratio .Values.big .Values.tiny .Values.big) }}
+  width: {{ printf "%q" (printf "[%5s][%-5s][%05d][%x][%X][%o][%+d]" "ab" "ab" 42 255 255 8 5) }}
+  quoted: {{ printf "%q" (printf "%q" "say \"hi\"") }}
+  bad: {{ printf "%q" (printf "%d %s" "x") }}
+  extra: {{ printf "%q" (printf "a" 1 "b") }}
+  char: {{ printf "%q" (printf "%c%c" 104 105) }}
+"#,
+    ),
+    (
+        "numbers.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: numbers
+data:
+  literals: {{ printf "%q" (print 0x1F 1_000 -2 1.5 1e3 'a') }}
+  floats: {{ printf "%q" (print 100000.0 1234567.0 0.0001 123456.7) }}
+"#,
+    ),
+];
+
+/// A values document as the engine's data, numbers as Go's float64.
+fn value(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(items) => Value::List(items.iter().map(value).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Map(map.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
+    }
+}
+
+#[test]
+fn the_engine_renders_what_helm_renders() {
+    let chart = common::temp_dir("gotmpl-chart").join("conformance");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: conformance\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), VALUES).unwrap();
+    for (name, text) in TEMPLATES {
+        std::fs::write(chart.join("templates").join(name), text).unwrap();
+    }
+    let output = Command::new(helm())
+        .args([
+            "template",
+            "rel",
+            &chart.display().to_string(),
+            "--namespace",
+            "ns",
+        ])
+        .output()
+        .expect("helm runs");
+    assert!(
+        output.status.success(),
+        "helm failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let by_helm = objects(&String::from_utf8_lossy(&output.stdout));
+
+    let values = cleat::shared::yaml::parse_document(&cleat::shared::diagnostics::Source::new(
+        "values.yaml",
+        VALUES,
+    ))
+    .unwrap()
+    .to_json();
+    let data = Value::map([
+        ("Values", value(&values)),
+        (
+            "Release",
+            Value::map([
+                ("Name", Value::from("rel")),
+                ("Namespace", Value::from("ns")),
+            ]),
+        ),
+        (
+            "Chart",
+            Value::map([
+                ("Name", Value::from("conformance")),
+                ("Version", Value::from("0.1.0")),
+            ]),
+        ),
+    ]);
+    let mut set = Templates::new();
+    let names: Vec<String> = TEMPLATES
+        .iter()
+        .map(|(n, _)| format!("conformance/templates/{n}"))
+        .collect();
+    for ((_, text), name) in TEMPLATES.iter().zip(&names) {
+        set.parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut rendered = String::new();
+    for name in &names {
+        let text = set.execute(name, &data).unwrap_or_else(|e| panic!("{e}"));
+        rendered.push_str("---\n");
+        rendered.push_str(&text.replace("<no value>", ""));
+        rendered.push('\n');
+    }
+    let by_engine = objects(&rendered);
+    assert_eq!(by_engine.len(), by_helm.len(), "{rendered}");
+    for (engine, helm) in by_engine.iter().zip(&by_helm) {
+        let (engine_data, helm_data) = (&engine["data"], &helm["data"]);
+        for (key, expected) in helm_data.as_object().unwrap() {
+            assert_eq!(
+                &engine_data[key], expected,
+                "{}: `{key}` differs",
+                helm["metadata"]["name"]
+            );
+        }
+        assert_eq!(engine, helm);
+    }
+}
