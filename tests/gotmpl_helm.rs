@@ -27,7 +27,7 @@ nothing: null
 ";
 
 /// Fixture templates: each a ConfigMap whose values are what one feature renders.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     (
         "values.yaml",
         r#"apiVersion: v1
@@ -107,6 +107,20 @@ data:
   bad: {{ printf "%q" (printf "%d %s" "x") }}
   extra: {{ printf "%q" (printf "a" 1 "b") }}
   char: {{ printf "%q" (printf "%c%c" 104 105) }}
+"#,
+    ),
+    (
+        "escapes.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: escapes
+data:
+  html: {{ printf "%q" (html "<a href='x'>&\"</a>") }}
+  js: {{ printf "%q" (js "it's \"<b>\" & a=b\\") }}
+  urlquery: {{ printf "%q" (urlquery "a b&c=d/é~") }}
+  slice: {{ printf "%q" (print (slice .Values.list 1) (slice .Values.list 0 1)) }}
+  args: {{ printf "%q" (html 1 "<" 2) }}
 "#,
     ),
     (

@@ -429,6 +429,19 @@ pub fn builtins() -> HashMap<String, Func> {
         }),
     );
     add("print", Arc::new(|args| Ok(Value::String(sprint(args)))));
+    add("slice", Arc::new(slice));
+    add(
+        "html",
+        Arc::new(|args| Ok(Value::String(escape_html(&sprint(args))))),
+    );
+    add(
+        "js",
+        Arc::new(|args| Ok(Value::String(escape_js(&sprint(args))))),
+    );
+    add(
+        "urlquery",
+        Arc::new(|args| Ok(Value::String(escape_query(&sprint(args))))),
+    );
     add(
         "printf",
         Arc::new(|args| match args.split_first() {
@@ -496,6 +509,100 @@ pub fn builtins() -> HashMap<String, Func> {
         );
     }
     funcs
+}
+
+/// `slice x 1 2`: a part of a string (by bytes) or a list.
+fn slice(args: &[Value]) -> Result<Value, String> {
+    let Some((item, bounds)) = args.split_first() else {
+        return Err("wrong number of args for slice: want at least 1 got 0".into());
+    };
+    let length = match item {
+        Value::String(s) => s.len(),
+        Value::List(l) => l.len(),
+        Value::Nil => return Err("slice of untyped nil".into()),
+        other => return Err(format!("can't slice item of type {}", other.type_name())),
+    };
+    if bounds.len() > 2 {
+        return Err(format!("too many slice indexes: {}", bounds.len()));
+    }
+    let mut indexes = [0, length];
+    for (slot, bound) in indexes.iter_mut().zip(bounds) {
+        *slot = match bound {
+            Value::Int(i) if *i >= 0 => *i as usize,
+            Value::Int(i) => return Err(format!("index out of range: {i}")),
+            other => {
+                return Err(format!(
+                    "cannot index slice/array with type {}",
+                    other.type_name()
+                ))
+            }
+        };
+    }
+    let [start, end] = indexes;
+    if start > end {
+        return Err(format!("invalid slice index: {start} > {end}"));
+    }
+    if end > length {
+        return Err(format!("index out of range: {end}"));
+    }
+    Ok(match item {
+        Value::String(s) => {
+            Value::String(String::from_utf8_lossy(&s.as_bytes()[start..end]).into_owned())
+        }
+        Value::List(l) => Value::List(l[start..end].to_vec()),
+        _ => Value::Nil,
+    })
+}
+
+/// `html`: Go's HTMLEscapeString.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `js`: Go's JSEscapeString.
+fn escape_js(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `urlquery`: Go's QueryEscape.
+fn escape_query(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }
 
 /// `fmt.Sprint`: a space between operands when neither is a string.

@@ -121,6 +121,7 @@ fn builtins() {
             "%!d(string=web) %!s(MISSING) a%!(EXTRA int=1)",
         ),
         ("{{ .name | printf \"%s!\" }}", "web!"),
+        ("{{ slice \"abcdef\" 1 3 }} {{ slice .list 1 }} {{ html \"<&>\" }} {{ urlquery \"a b\" }}", "bc [b] &lt;&amp;&gt; a+b"),
     ];
     for (text, expected) in cases {
         assert_eq!(render(text, &data()), expected, "{text}");
