@@ -232,3 +232,61 @@ fn the_engine_renders_what_helm_renders() {
         assert_eq!(engine, helm);
     }
 }
+
+/// Errors helm reports while executing, with their place and wording.
+#[test]
+fn execution_errors_read_as_helm_reports_them() {
+    let cases = [
+        "kind: A\nvalue: {{ .Values.missing.deeper }}\n",
+        "kind: A\nvalue: {{ index .Values.list 5 }}\n",
+        "kind: A\nvalue: {{ eq .Values.count 1 }}\n",
+        "kind: A\n{{ range .Values.count }}{{ end }}\n",
+        "kind: A\nvalue: {{ .Values.name.inner }}\n",
+    ];
+    for (index, template) in cases.iter().enumerate() {
+        let chart = common::temp_dir("gotmpl-errors").join("errors");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: errors\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        let values = "list: [a]\ncount: 1.5\nname: web\n";
+        std::fs::write(chart.join("values.yaml"), values).unwrap();
+        std::fs::write(chart.join("templates/t.yaml"), template).unwrap();
+        let output = Command::new(helm())
+            .args(["template", "rel", &chart.display().to_string()])
+            .output()
+            .expect("helm runs");
+        // Helm 4 writes some of Go's errors over three lines; joined, they
+        // are Go's one-line error.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(str::trim)
+            .collect();
+        let by_helm = match lines.as_slice() {
+            [place, executing, message] => format!(
+                "template: {}: {executing} {message}",
+                place.trim_start_matches("Error: ")
+            ),
+            [one] => one.trim_start_matches("Error: ").to_string(),
+            other => panic!("case {index}: helm said {other:?}"),
+        };
+
+        let parsed = cleat::shared::yaml::parse_document(&cleat::shared::diagnostics::Source::new(
+            "v", values,
+        ))
+        .unwrap()
+        .to_json();
+        let data = Value::map([("Values", value(&parsed))]);
+        let mut set = Templates::new();
+        set.parse("errors/templates/t.yaml", template).unwrap();
+        let by_engine = set
+            .execute("errors/templates/t.yaml", &data)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(by_engine, by_helm, "case {index}: {template}");
+    }
+}

@@ -156,10 +156,11 @@ impl Exec<'_> {
                     Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
                     Value::Nil => Vec::new(),
                     other => {
-                        return Err(tree.error(
-                            pipe.at,
+                        let command = &pipe.commands[0];
+                        return Err(tree.exec_error(
+                            command,
                             format!("range can't iterate over {}", other.go_string()),
-                        ))
+                        ));
                     }
                 };
                 if items.is_empty() {
@@ -252,13 +253,13 @@ impl Exec<'_> {
                 let mut last = Value::Nil;
                 let count = rest.len() + usize::from(piped.is_some());
                 if count == 0 {
-                    return Err(tree.error(
-                        command.at,
+                    return Err(tree.exec_error(
+                        command,
                         format!("wrong number of args for {name}: want at least 1 got 0"),
                     ));
                 }
                 for arg in rest {
-                    last = self.arg(tree, arg, dot, vars, command.at)?;
+                    last = self.arg(tree, arg, dot, vars, command)?;
                     if last.truthy() == (name == "or") {
                         return Ok(last);
                     }
@@ -270,14 +271,14 @@ impl Exec<'_> {
             }
             let mut args = Vec::with_capacity(rest.len() + 1);
             for arg in rest {
-                args.push(self.arg(tree, arg, dot, vars, command.at)?);
+                args.push(self.arg(tree, arg, dot, vars, command)?);
             }
             args.extend(piped);
             let func = self.funcs.get(name).ok_or_else(|| {
-                tree.error(command.at, format!("function \"{name}\" not defined"))
+                tree.exec_error(command, format!("function \"{name}\" not defined"))
             })?;
             return func(&args).map_err(|message| {
-                tree.error(command.at, format!("error calling {name}: {message}"))
+                tree.exec_error(command, format!("error calling {name}: {message}"))
             });
         }
         if !rest.is_empty() || piped.is_some() {
@@ -285,22 +286,22 @@ impl Exec<'_> {
                 Arg::Field(fields) => format!(".{}", fields.join(".")),
                 _ => "a value".into(),
             };
-            return Err(tree.error(
-                command.at,
+            return Err(tree.exec_error(
+                command,
                 format!("can't give argument to non-function {what}"),
             ));
         }
-        self.arg(tree, first, dot, vars, command.at)
+        self.arg(tree, first, dot, vars, command)
     }
 
-    /// One operand's value; errors are placed at `at`, its command.
+    /// One operand's value; errors name `command`, the operand's.
     fn arg(
         &mut self,
         tree: &Tree,
         arg: &Arg,
         dot: &Value,
         vars: &mut Vec<(String, Value)>,
-        at: usize,
+        command: &Command,
     ) -> Result<Value, Error> {
         Ok(match arg {
             Arg::Dot => dot.clone(),
@@ -309,7 +310,9 @@ impl Exec<'_> {
             Arg::Int(i) => Value::Int(*i),
             Arg::Float(f) => Value::Float(*f),
             Arg::String(s) => Value::String(s.clone()),
-            Arg::Field(fields) => fields_of(dot, fields).map_err(|m| tree.error(at, m))?,
+            Arg::Field(fields) => {
+                fields_of(dot, fields).map_err(|m| tree.exec_error(command, m))?
+            }
             Arg::Variable(name, fields) => {
                 let value = vars
                     .iter()
@@ -317,40 +320,42 @@ impl Exec<'_> {
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default();
-                fields_of(&value, fields).map_err(|m| tree.error(at, m))?
+                fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
             Arg::Func(name) => {
-                let func = self
-                    .funcs
-                    .get(name)
-                    .ok_or_else(|| tree.error(at, format!("function \"{name}\" not defined")))?;
-                func(&[])
-                    .map_err(|message| tree.error(at, format!("error calling {name}: {message}")))?
+                let func = self.funcs.get(name).ok_or_else(|| {
+                    tree.exec_error(command, format!("function \"{name}\" not defined"))
+                })?;
+                func(&[]).map_err(|message| {
+                    tree.exec_error(command, format!("error calling {name}: {message}"))
+                })?
             }
             Arg::Pipe(pipe, fields) => {
                 let value = self.pipe(tree, pipe, dot, vars)?;
-                fields_of(&value, fields).map_err(|m| tree.error(pipe.at, m))?
+                fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
         })
     }
 }
 
 /// `value.a.b`: map lookups; a missing key is nil, a field of nil an error.
+/// Walks by reference: only the value found is copied.
 fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
-    let mut current = value.clone();
+    static NIL: Value = Value::Nil;
+    let mut current = value;
     for field in fields {
         current = match current {
-            Value::Map(mut entries) => entries.remove(field).unwrap_or(Value::Nil),
+            Value::Map(entries) => entries.get(field).unwrap_or(&NIL),
             Value::Nil => return Err(format!("nil pointer evaluating interface {{}}.{field}")),
-            other => {
+            // Data is untyped, as Helm's: Go names the type `interface {}`.
+            _ => {
                 return Err(format!(
-                    "can't evaluate field {field} in type {}",
-                    other.type_name()
+                    "can't evaluate field {field} in type interface {{}}"
                 ))
             }
         };
     }
-    Ok(current)
+    Ok(current.clone())
 }
 
 /// Prints an action's value: `<no value>` for nil, else as `%v`.
@@ -636,7 +641,13 @@ fn equal(a: &Value, b: &Value) -> Result<bool, String> {
                 b.go_string()
             ))
         }
-        _ => return Err("incompatible types for comparison".into()),
+        _ => {
+            return Err(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            ))
+        }
     })
 }
 

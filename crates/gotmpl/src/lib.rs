@@ -24,7 +24,8 @@ pub use value::Value;
 
 use std::collections::HashMap;
 
-/// An error with the template's name, line and column (1-based).
+/// An error with the template's name, line and column (1-based; Go prints
+/// the column 0-based, and so does `Display`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     pub template: String,
@@ -38,7 +39,10 @@ impl std::fmt::Display for Error {
         write!(
             f,
             "template: {}:{}:{}: {}",
-            self.template, self.line, self.col, self.message
+            self.template,
+            self.line,
+            self.col.saturating_sub(1),
+            self.message
         )
     }
 }

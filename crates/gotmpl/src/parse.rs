@@ -9,6 +9,8 @@ use crate::Error;
 /// A parsed template: its nodes, and the text they point into.
 #[derive(Debug, Clone)]
 pub struct Tree {
+    /// Its name: the file's, or the `define`'s.
+    pub name: String,
     pub root: Vec<Node>,
     /// The file it was parsed from, and its text, for positions in errors.
     pub file: Arc<(String, String)>,
@@ -25,6 +27,21 @@ impl Tree {
     /// The error at byte offset `at` of the tree's file.
     pub fn error(&self, at: usize, message: impl Into<String>) -> Error {
         error_at(&self.file.0, &self.file.1, at, message)
+    }
+
+    /// An error executing `command`, as Go words it: `executing "NAME" at
+    /// <COMMAND>: MESSAGE`.
+    pub fn exec_error(&self, command: &Command, message: impl std::fmt::Display) -> Error {
+        let text = self
+            .file
+            .1
+            .get(command.at..command.end)
+            .unwrap_or_default()
+            .trim();
+        self.error(
+            command.pos,
+            format!("executing {:?} at <{text}>: {message}", self.name),
+        )
     }
 }
 
@@ -71,7 +88,6 @@ pub enum Node {
 /// `$x := cmd | cmd`: declared (or assigned) variables, then commands.
 #[derive(Debug, Clone)]
 pub struct Pipe {
-    pub at: usize,
     pub vars: Vec<String>,
     /// `=` rather than `:=`.
     pub assign: bool,
@@ -80,7 +96,13 @@ pub struct Pipe {
 
 #[derive(Debug, Clone)]
 pub struct Command {
+    /// Where its text starts.
     pub at: usize,
+    /// Where Go places it in messages: its first operand, and for a chain
+    /// of fields (`.Values.a`) the second field.
+    pub pos: usize,
+    /// Where its text ends, for messages (`at <.Values.a.b>`).
+    pub end: usize,
     pub args: Vec<Arg>,
 }
 
@@ -137,18 +159,18 @@ pub fn parse(name: &str, text: &str, funcs: &[&str]) -> Result<Vec<(String, Tree
     let mut trees = vec![(
         name.to_string(),
         Tree {
+            name: name.to_string(),
             root,
             file: Arc::clone(&file),
         },
     )];
     for (defined, root) in parser.defines {
-        trees.push((
-            defined,
-            Tree {
-                root,
-                file: Arc::clone(&file),
-            },
-        ));
+        let tree = Tree {
+            name: defined.clone(),
+            root,
+            file: Arc::clone(&file),
+        };
+        trees.push((defined, tree));
     }
     Ok(trees)
 }
@@ -423,7 +445,6 @@ impl Parser<'_> {
             self.vars.extend(vars.iter().cloned());
         }
         Ok(Pipe {
-            at,
             vars,
             assign,
             commands,
@@ -432,6 +453,7 @@ impl Parser<'_> {
 
     fn command(&mut self) -> Result<Command, Error> {
         let at = self.at();
+        let mut pos = None;
         let mut args = Vec::new();
         while let Some(token) = self.peek().cloned() {
             let arg = match token.kind {
@@ -460,7 +482,14 @@ impl Parser<'_> {
                     self.pos += 1;
                     Arg::String(s)
                 }
-                Kind::Field(_) => Arg::Field(self.fields(token.at)),
+                Kind::Field(_) => {
+                    let fields = self.fields(token.at);
+                    if fields.len() > 1 && args.is_empty() {
+                        let second = self.tokens[self.pos - fields.len() + 1].at;
+                        pos.get_or_insert(second);
+                    }
+                    Arg::Field(fields)
+                }
                 Kind::Variable(name) => {
                     self.pos += 1;
                     if !self.vars.contains(&name) {
@@ -497,7 +526,13 @@ impl Parser<'_> {
         if args.is_empty() {
             return Err(self.error(at, "missing value for command"));
         }
-        Ok(Command { at, args })
+        let end = self.at();
+        Ok(Command {
+            at,
+            pos: pos.unwrap_or(at),
+            end,
+            args,
+        })
     }
 
     /// The `.a.b` tokens written right after byte `end` (no space between),

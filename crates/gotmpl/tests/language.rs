@@ -128,34 +128,35 @@ fn builtins() {
     }
 }
 
+/// Columns are 0-based in messages, as Go prints them.
 #[test]
 fn errors_name_the_template_line_and_column() {
     let mut set = Templates::new();
     let err = set.parse("t", "a\n{{ if .x }}\nb").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "template: t:2:4: unexpected EOF: {{if}} has no {{end}}"
+        "template: t:2:3: unexpected EOF: {{if}} has no {{end}}"
     );
     let err = set.parse("t", "{{ nope 1 }}").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "template: t:1:4: function \"nope\" not defined"
+        "template: t:1:3: function \"nope\" not defined"
     );
     let err = set.parse("t", "{{ $y }}").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "template: t:1:4: undefined variable \"$y\""
+        "template: t:1:3: undefined variable \"$y\""
     );
     set.parse("t", "line\n  {{ .a.b }}").unwrap();
     let err = set.execute("t", &Value::map([])).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "template: t:2:6: nil pointer evaluating interface {}.b"
+        "template: t:2:7: executing \"t\" at <.a.b>: nil pointer evaluating interface {}.b"
     );
     set.parse("t", "{{ eq 1 1.0 }}").unwrap();
     let err = set.execute("t", &Value::Nil).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "template: t:1:4: error calling eq: incompatible types for comparison"
+        "template: t:1:3: executing \"t\" at <eq 1 1.0>: error calling eq: incompatible types for comparison: int and float64"
     );
 }
