@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::helm::{helm, objects};
+use common::helm::{assert_same, data, helm, render_both};
 use gotmpl::{Templates, Value};
 
 const VALUES: &str = "name: web
@@ -136,101 +136,10 @@ data:
     ),
 ];
 
-/// A values document as the engine's data, numbers as Go's float64.
-fn value(json: &serde_json::Value) -> Value {
-    match json {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
-        serde_json::Value::String(s) => Value::from(s.as_str()),
-        serde_json::Value::Array(items) => Value::List(items.iter().map(value).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Map(map.iter().map(|(k, v)| (k.clone(), value(v))).collect())
-        }
-    }
-}
-
 #[test]
 fn the_engine_renders_what_helm_renders() {
-    let chart = common::temp_dir("gotmpl-chart").join("conformance");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: conformance\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(chart.join("values.yaml"), VALUES).unwrap();
-    for (name, text) in TEMPLATES {
-        std::fs::write(chart.join("templates").join(name), text).unwrap();
-    }
-    let output = Command::new(helm())
-        .args([
-            "template",
-            "rel",
-            &chart.display().to_string(),
-            "--namespace",
-            "ns",
-        ])
-        .output()
-        .expect("helm runs");
-    assert!(
-        output.status.success(),
-        "helm failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let by_helm = objects(&String::from_utf8_lossy(&output.stdout));
-
-    let values = cleat::shared::yaml::parse_document(&cleat::shared::diagnostics::Source::new(
-        "values.yaml",
-        VALUES,
-    ))
-    .unwrap()
-    .to_json();
-    let data = Value::map([
-        ("Values", value(&values)),
-        (
-            "Release",
-            Value::map([
-                ("Name", Value::from("rel")),
-                ("Namespace", Value::from("ns")),
-            ]),
-        ),
-        (
-            "Chart",
-            Value::map([
-                ("Name", Value::from("conformance")),
-                ("Version", Value::from("0.1.0")),
-            ]),
-        ),
-    ]);
-    let mut set = Templates::new();
-    let names: Vec<String> = TEMPLATES
-        .iter()
-        .map(|(n, _)| format!("conformance/templates/{n}"))
-        .collect();
-    for ((_, text), name) in TEMPLATES.iter().zip(&names) {
-        set.parse(name, text).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let mut rendered = String::new();
-    for name in &names {
-        let text = set.execute(name, &data).unwrap_or_else(|e| panic!("{e}"));
-        rendered.push_str("---\n");
-        rendered.push_str(&text.replace("<no value>", ""));
-        rendered.push('\n');
-    }
-    let by_engine = objects(&rendered);
-    assert_eq!(by_engine.len(), by_helm.len(), "{rendered}");
-    for (engine, helm) in by_engine.iter().zip(&by_helm) {
-        let (engine_data, helm_data) = (&engine["data"], &helm["data"]);
-        for (key, expected) in helm_data.as_object().unwrap() {
-            assert_eq!(
-                &engine_data[key], expected,
-                "{}: `{key}` differs",
-                helm["metadata"]["name"]
-            );
-        }
-        assert_eq!(engine, helm);
-    }
+    let (by_helm, by_engine) = render_both("conformance", VALUES, &TEMPLATES, |_| {});
+    assert_same(&by_helm, &by_engine);
 }
 
 /// Errors helm reports while executing, with their place and wording.
@@ -280,11 +189,11 @@ fn execution_errors_read_as_helm_reports_them() {
         ))
         .unwrap()
         .to_json();
-        let data = Value::map([("Values", value(&parsed))]);
+        let root = Value::map([("Values", data(&parsed))]);
         let mut set = Templates::new();
         set.parse("errors/templates/t.yaml", template).unwrap();
         let by_engine = set
-            .execute("errors/templates/t.yaml", &data)
+            .execute("errors/templates/t.yaml", &root)
             .unwrap_err()
             .to_string();
         assert_eq!(by_engine, by_helm, "case {index}: {template}");

@@ -31,3 +31,108 @@ pub fn objects(text: &str) -> Vec<serde_json::Value> {
     objects.sort_by_key(|o| (o["kind"].to_string(), o["metadata"]["name"].to_string()));
     objects
 }
+
+/// A values document as the Go template engine's data, as Helm has it:
+/// numbers are float64 (Helm reads values as JSON).
+pub fn data(json: &serde_json::Value) -> gotmpl::Value {
+    use gotmpl::Value;
+    match json {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(items) => Value::List(items.iter().map(data).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Map(map.iter().map(|(k, v)| (k.clone(), data(v))).collect())
+        }
+    }
+}
+
+/// A chart `name` with `values` and `templates`, rendered by `helm template`
+/// and by the engine (with the functions `register` adds), as objects: what
+/// helm gives, then what the engine gives. The engine gets Helm's data
+/// shape (`.Values`, `.Release`, `.Chart`) and its `<no value>` blanking.
+pub fn render_both(
+    name: &str,
+    values: &str,
+    templates: &[(&str, &str)],
+    register: impl Fn(&mut gotmpl::Templates),
+) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    use gotmpl::Value;
+    let chart = super::temp_dir(&format!("{name}-chart")).join(name);
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    let manifest = format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    std::fs::write(chart.join("Chart.yaml"), manifest).unwrap();
+    std::fs::write(chart.join("values.yaml"), values).unwrap();
+    for (file, text) in templates {
+        std::fs::write(chart.join("templates").join(file), text).unwrap();
+    }
+    let output = Command::new(helm())
+        .args([
+            "template",
+            "rel",
+            &chart.display().to_string(),
+            "--namespace",
+            "ns",
+        ])
+        .output()
+        .expect("helm runs");
+    assert!(
+        output.status.success(),
+        "helm failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let by_helm = objects(&String::from_utf8_lossy(&output.stdout));
+
+    let source = cleat::shared::diagnostics::Source::new("values.yaml", values);
+    let values = cleat::shared::yaml::parse_document(&source)
+        .unwrap()
+        .to_json();
+    let release = Value::map([
+        ("Name", Value::from("rel")),
+        ("Namespace", Value::from("ns")),
+    ]);
+    let chart = Value::map([
+        ("Name", Value::from(name)),
+        ("Version", Value::from("0.1.0")),
+    ]);
+    let root = Value::map([
+        ("Values", data(&values)),
+        ("Release", release),
+        ("Chart", chart),
+    ]);
+    let mut set = gotmpl::Templates::new();
+    register(&mut set);
+    let names: Vec<String> = templates
+        .iter()
+        .map(|(file, _)| format!("{name}/templates/{file}"))
+        .collect();
+    for ((_, text), template) in templates.iter().zip(&names) {
+        set.parse(template, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut rendered = String::new();
+    for template in &names {
+        let text = set
+            .execute(template, &root)
+            .unwrap_or_else(|e| panic!("{e}"));
+        rendered.push_str("---\n");
+        rendered.push_str(&text.replace("<no value>", ""));
+        rendered.push('\n');
+    }
+    (by_helm, objects(&rendered))
+}
+
+/// Asserts the two renders are equal, naming the first value that differs.
+pub fn assert_same(by_helm: &[serde_json::Value], by_engine: &[serde_json::Value]) {
+    assert_eq!(by_engine.len(), by_helm.len(), "{by_engine:#?}");
+    for (engine, helm) in by_engine.iter().zip(by_helm) {
+        for (key, expected) in helm["data"].as_object().into_iter().flatten() {
+            assert_eq!(
+                &engine["data"][key], expected,
+                "{}: `{key}` differs",
+                helm["metadata"]["name"]
+            );
+        }
+        assert_eq!(engine, helm);
+    }
+}
