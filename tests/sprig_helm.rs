@@ -17,7 +17,7 @@ map: {beta: 2, alpha: 1}
 lines: \"one\\ntwo\"
 ";
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     (
         "strings.yaml",
         r#"apiVersion: v1
@@ -80,6 +80,24 @@ data:
   int: {{ printf "%q" (print (add 1 2 .Values.count) (add1 .Values.ratio) (sub 10 .Values.ratio) (mul 2 .Values.count 2)) }}
   div: {{ printf "%q" (print (div 7 2) (mod 7 2) (max 1 .Values.count 2) (min 5 .Values.ratio)) }}
   conv: {{ printf "%q" (print (int .Values.ratio) (int64 "42") (float64 3) (floor .Values.ratio) (ceil .Values.ratio) (atoi "12")) }}
+"#,
+    ),
+    (
+        "encoding.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: encoding
+data:
+  b64: {{ printf "%q" (print (b64enc .Values.name) "|" (b64dec "aGVsbG8=")) }}
+  sha: {{ printf "%q" (sha256sum .Values.name) }}
+  json: {{ printf "%q" (toJson (dict "b" .Values.list "a" (dict "x" 1.5 "y" 3.0 "z" "<&>") "c" nil "d" 1000000 "e" 0.0000001)) }}
+  raw: {{ printf "%q" (toRawJson (dict "h" "<b>")) }}
+  pretty: {{ printf "%q" (toPrettyJson (dict "k" (list 1 (dict "n" true)) "e" (list))) }}
+  match: {{ printf "%q" (print (regexMatch "^My" .Values.name) (regexMatch "[0-9]+" .Values.name)) }}
+  find: {{ printf "%q" (print (regexFind "[a-z]+" .Values.name) (regexFindAll "a." "banana" -1) (regexFindAll "a." "banana" 2)) }}
+  replace: {{ printf "%q" (print (regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W") "|" (regexReplaceAllLiteral "a(x*)b" "-ab-" "$1")) }}
+  split: {{ printf "%q" (print (regexSplit "z+" "pizza" -1) (regexSplit "a" "banana" 2)) }}
 "#,
     ),
 ];

@@ -3,9 +3,12 @@
 //! numbers become `int64` with floats truncated, as `cast` does).
 //!
 //! This is the first part of the library: string, list, dict, default and
-//! integer math functions. Not here yet: `set`/`unset`/`merge` (they mutate
-//! dicts in place), `dig`, `deepCopy`, crypto, random, dates, semver, regex;
-//! a template that calls one fails to parse, naming it.
+//! integer math functions, and ([`encoding`]) base64, sha256, JSON and
+//! regular expressions. Not here yet: `set`/`unset`/`merge` (they mutate
+//! dicts in place), `dig`, `deepCopy`, crypto, random, dates, semver; a
+//! template that calls one fails to parse, naming it.
+
+mod encoding;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -295,6 +298,7 @@ pub fn register(set: &mut Templates) {
     add("atoi", |a| {
         string1(a, |s| s.to_string()).map(|s| Value::Int(text(&s).parse().unwrap_or(0)))
     });
+    encoding::register(&mut add);
 }
 
 /// sprig's `strval`: a string as is, anything else as `%v`.
