@@ -17,7 +17,7 @@ map: {beta: 2, alpha: 1}
 lines: \"one\\ntwo\"
 ";
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     (
         "strings.yaml",
         r#"apiVersion: v1
@@ -98,6 +98,33 @@ data:
   find: {{ printf "%q" (print (regexFind "[a-z]+" .Values.name) (regexFindAll "a." "banana" -1) (regexFindAll "a." "banana" 2)) }}
   replace: {{ printf "%q" (print (regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W") "|" (regexReplaceAllLiteral "a(x*)b" "-ab-" "$1")) }}
   split: {{ printf "%q" (print (regexSplit "z+" "pizza" -1) (regexSplit "a" "banana" 2)) }}
+"#,
+    ),
+    (
+        "dicts.yaml",
+        r#"{{- $d := dict "a" 1 }}
+{{- $_ := set $d "b" 2 }}
+{{- $_ := unset $d "a" }}
+{{- $same := $d }}
+{{- $_ := set $same "c" 3 }}
+{{- $dst := dict "keep" "dst" "empty" "" "nested" (dict "x" 1) }}
+{{- $src := dict "keep" "src" "empty" "filled" "new" "n" "nested" (dict "x" 2 "y" 3) }}
+{{- $merged := merge (deepCopy $dst) $src }}
+{{- $over := mergeOverwrite (deepCopy $dst) $src (dict "keep" "") }}
+{{- $copy := deepCopy $d }}
+{{- $_ := set $copy "z" 9 }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dicts
+data:
+  set: {{ printf "%q" (print $d) }}
+  copy: {{ printf "%q" (print $copy) }}
+  merge: {{ printf "%q" (print $merged) }}
+  over: {{ printf "%q" (print $over) }}
+  pick: {{ printf "%q" (print (pick $src "keep" "new") (omit $src "nested")) }}
+  dig: {{ printf "%q" (print (dig "nested" "y" "none" $src) (dig "nested" "q" "none" $src)) }}
+  values: {{ printf "%q" (print (set .Values "added" true).added) }}
 "#,
     ),
 ];

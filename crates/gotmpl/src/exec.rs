@@ -150,8 +150,9 @@ impl Exec<'_> {
                         .map(|(i, v)| (Value::Int(i as i64), v.clone()))
                         .collect(),
                     Value::Map(entries) => entries
-                        .iter()
-                        .map(|(k, v)| (Value::from(k.as_str()), v.clone()))
+                        .entries()
+                        .into_iter()
+                        .map(|(k, v)| (Value::String(k), v))
                         .collect(),
                     Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
                     Value::Nil => Vec::new(),
@@ -339,13 +340,11 @@ impl Exec<'_> {
 }
 
 /// `value.a.b`: map lookups; a missing key is nil, a field of nil an error.
-/// Walks by reference: only the value found is copied.
 fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
-    static NIL: Value = Value::Nil;
-    let mut current = value;
+    let mut current = value.clone();
     for field in fields {
         current = match current {
-            Value::Map(entries) => entries.get(field).unwrap_or(&NIL),
+            Value::Map(entries) => entries.get(field).unwrap_or_default(),
             Value::Nil => return Err(format!("nil pointer evaluating interface {{}}.{field}")),
             // Data is untyped, as Helm's: Go names the type `interface {}`.
             _ => {
@@ -355,7 +354,7 @@ fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
             }
         };
     }
-    Ok(current.clone())
+    Ok(current)
 }
 
 /// Prints an action's value: `<no value>` for nil, else as `%v`.
@@ -415,9 +414,7 @@ pub fn builtins() -> HashMap<String, Func> {
                             .cloned()
                             .ok_or(format!("index out of range: {i}"))?
                     }
-                    (Value::Map(entries), Value::String(k)) => {
-                        entries.get(k).cloned().unwrap_or_default()
-                    }
+                    (Value::Map(entries), Value::String(k)) => entries.get(k).unwrap_or_default(),
                     (Value::Nil, _) => return Err("index of untyped nil".into()),
                     (Value::Map(_), other) => {
                         return Err(format!(

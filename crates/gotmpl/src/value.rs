@@ -1,9 +1,80 @@
 //! Values as templates see them, and Go's printing of them (`%v`): maps as
 //! `map[a:1 b:2]` with sorted keys, lists as `[a b]`, nil as `<nil>`, and
-//! floats in Go's shortest form (`1e+06`, `1.5`, `100000`).
+//! floats in Go's shortest form (`1e+06`, `1.5`, `100000`). Maps are shared
+//! as Go's are: a function that sets a key in a map (sprig's `set`) changes
+//! it for every name that holds it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Deepest nesting printed; a map that holds itself stops there.
+const MAX_PRINT_DEPTH: usize = 100;
+
+/// A map shared by reference, keys in order.
+#[derive(Clone, Default)]
+pub struct Dict(Arc<Mutex<BTreeMap<String, Value>>>);
+
+impl Dict {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.lock().get(key).cloned()
+    }
+
+    pub fn insert(&self, key: String, value: Value) {
+        self.lock().insert(key, value);
+    }
+
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        self.lock().remove(key)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.lock().contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// The entries now, in key order.
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        self.lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// A new map holding the same entries (not shared with this one).
+    pub fn copy(&self) -> Dict {
+        self.entries().into_iter().collect()
+    }
+}
+
+impl FromIterator<(String, Value)> for Dict {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Dict {
+        Dict(Arc::new(Mutex::new(items.into_iter().collect())))
+    }
+}
+
+impl PartialEq for Dict {
+    fn eq(&self, other: &Dict) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.entries() == other.entries()
+    }
+}
+
+impl std::fmt::Debug for Dict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.entries()).finish()
+    }
+}
 
 /// A value: what data holds and functions take and return.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -16,8 +87,8 @@ pub enum Value {
     Float(f64),
     String(String),
     List(Vec<Value>),
-    /// Keys in order, as Go's maps print and range.
-    Map(BTreeMap<String, Value>),
+    /// Keys in order, as Go's maps print and range; shared, as Go's.
+    Map(Dict),
 }
 
 impl From<&str> for Value {
@@ -67,11 +138,15 @@ impl Value {
     /// The value as `%v` prints it.
     pub fn go_string(&self) -> String {
         let mut out = String::new();
-        self.write_go(&mut out);
+        self.write_go(&mut out, 0);
         out
     }
 
-    fn write_go(&self, out: &mut String) {
+    fn write_go(&self, out: &mut String, depth: usize) {
+        if depth > MAX_PRINT_DEPTH {
+            out.push_str("...");
+            return;
+        }
         match self {
             Value::Nil => out.push_str("<nil>"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -86,19 +161,19 @@ impl Value {
                     if i > 0 {
                         out.push(' ');
                     }
-                    item.write_go(out);
+                    item.write_go(out, depth + 1);
                 }
                 out.push(']');
             }
             Value::Map(entries) => {
                 out.push_str("map[");
-                for (i, (key, value)) in entries.iter().enumerate() {
+                for (i, (key, value)) in entries.entries().iter().enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
                     out.push_str(key);
                     out.push(':');
-                    value.write_go(out);
+                    value.write_go(out, depth + 1);
                 }
                 out.push(']');
             }

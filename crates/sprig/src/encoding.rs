@@ -164,7 +164,7 @@ fn write_json(out: &mut String, v: &Value, escape_html: bool, indent: Option<usi
                 return;
             }
             out.push('{');
-            for (i, (key, value)) in entries.iter().enumerate() {
+            for (i, (key, value)) in entries.entries().iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }

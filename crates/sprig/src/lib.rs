@@ -4,9 +4,9 @@
 //!
 //! This is the first part of the library: string, list, dict, default and
 //! integer math functions, and ([`encoding`]) base64, sha256, JSON and
-//! regular expressions. Not here yet: `set`/`unset`/`merge` (they mutate
-//! dicts in place), `dig`, `deepCopy`, crypto, random, dates, semver; a
-//! template that calls one fails to parse, naming it.
+//! regular expressions; `set`, `unset`, `merge` change dicts in place, as
+//! sprig's do. Not here yet: crypto, random, dates, semver; a template that
+//! calls one fails to parse, naming it.
 
 mod encoding;
 
@@ -210,13 +210,10 @@ pub fn register(set: &mut Templates) {
             let value = pair.get(1).cloned().unwrap_or_else(|| Value::from(""));
             map.insert(text(&pair[0]), value);
         }
-        Ok(Value::Map(map))
+        Ok(Value::Map(map.into_iter().collect()))
     });
     add("get", |a| match a {
-        [Value::Map(m), key] => Ok(m
-            .get(&text(key))
-            .cloned()
-            .unwrap_or_else(|| Value::from(""))),
+        [Value::Map(m), key] => Ok(m.get(&text(key)).unwrap_or_else(|| Value::from(""))),
         _ => Err(arity("get", 2, a.len())),
     });
     add("hasKey", |a| match a {
@@ -228,13 +225,15 @@ pub fn register(set: &mut Templates) {
         let mut keys: Vec<Value> = Vec::new();
         for dict in a {
             if let Value::Map(m) = dict {
-                keys.extend(m.keys().map(|k| Value::from(k.as_str())));
+                keys.extend(m.entries().into_iter().map(|(k, _)| Value::String(k)));
             }
         }
         Ok(Value::List(keys))
     });
     add("values", |a| match a {
-        [Value::Map(m)] => Ok(Value::List(m.values().cloned().collect())),
+        [Value::Map(m)] => Ok(Value::List(
+            m.entries().into_iter().map(|(_, v)| v).collect(),
+        )),
         _ => Err(arity("values", 1, a.len())),
     });
     add("pluck", |a| match a.split_first() {
@@ -242,7 +241,7 @@ pub fn register(set: &mut Templates) {
             dicts
                 .iter()
                 .filter_map(|d| match d {
-                    Value::Map(m) => m.get(&text(key)).cloned(),
+                    Value::Map(m) => m.get(&text(key)),
                     _ => None,
                 })
                 .collect(),
@@ -298,7 +297,108 @@ pub fn register(set: &mut Templates) {
     add("atoi", |a| {
         string1(a, |s| s.to_string()).map(|s| Value::Int(text(&s).parse().unwrap_or(0)))
     });
+    // Dicts changed in place, as sprig's are (maps are shared, as Go's).
+    add("set", |a| match a {
+        [Value::Map(d), key, value] => {
+            d.insert(text(key), value.clone());
+            Ok(Value::Map(d.clone()))
+        }
+        _ => Err(arity("set", 3, a.len())),
+    });
+    add("unset", |a| match a {
+        [Value::Map(d), key] => {
+            d.remove(&text(key));
+            Ok(Value::Map(d.clone()))
+        }
+        _ => Err(arity("unset", 2, a.len())),
+    });
+    add("merge", |a| merge(a, false));
+    add("mergeOverwrite", |a| merge(a, true));
+    add("deepCopy", |a| match a {
+        [v] => Ok(deep_copy(v)),
+        _ => Err(arity("deepCopy", 1, a.len())),
+    });
+    add("pick", |a| match a.split_first() {
+        Some((Value::Map(d), keys)) => {
+            let keys: Vec<String> = keys.iter().map(text).collect();
+            Ok(Value::Map(
+                d.entries()
+                    .into_iter()
+                    .filter(|(k, _)| keys.contains(k))
+                    .collect(),
+            ))
+        }
+        _ => Err("pick needs a dict".into()),
+    });
+    add("omit", |a| match a.split_first() {
+        Some((Value::Map(d), keys)) => {
+            let keys: Vec<String> = keys.iter().map(text).collect();
+            Ok(Value::Map(
+                d.entries()
+                    .into_iter()
+                    .filter(|(k, _)| !keys.contains(k))
+                    .collect(),
+            ))
+        }
+        _ => Err("omit needs a dict".into()),
+    });
+    add("dig", |a| {
+        let [keys @ .., fallback, Value::Map(d)] = a else {
+            return Err("dig needs keys, a default and a dict".into());
+        };
+        let mut current = Value::Map(d.clone());
+        for key in keys {
+            current = match current {
+                Value::Map(m) => match m.get(&text(key)) {
+                    Some(v) => v,
+                    None => return Ok(fallback.clone()),
+                },
+                _ => return Ok(fallback.clone()),
+            };
+        }
+        Ok(current)
+    });
     encoding::register(&mut add);
+}
+
+/// sprig's `merge` (mergo): each source's keys go into the destination where
+/// it has none or an empty value, maps merged key by key; with `overwrite`
+/// (`mergeOverwrite`), a source's values win, empty ones too. The
+/// destination is changed and returned.
+fn merge(args: &[Value], overwrite: bool) -> Result {
+    let Some((Value::Map(destination), sources)) = args.split_first() else {
+        return Err("merge needs dicts".into());
+    };
+    for source in sources {
+        if let Value::Map(source) = source {
+            merge_into(destination, source, overwrite);
+        }
+    }
+    Ok(Value::Map(destination.clone()))
+}
+
+fn merge_into(destination: &gotmpl::value::Dict, source: &gotmpl::value::Dict, overwrite: bool) {
+    for (key, value) in source.entries() {
+        match (destination.get(&key), &value) {
+            (Some(Value::Map(inner)), Value::Map(from)) => merge_into(&inner, from, overwrite),
+            (Some(existing), _) if !empty(&existing) && !overwrite => {}
+            _ => destination.insert(key, value),
+        }
+    }
+}
+
+/// A copy sharing no map with `v`.
+fn deep_copy(v: &Value) -> Value {
+    match v {
+        Value::Map(d) => Value::Map(
+            d.entries()
+                .into_iter()
+                .map(|(k, v)| (k, deep_copy(&v)))
+                .collect(),
+        ),
+        Value::List(l) => Value::List(l.iter().map(deep_copy).collect()),
+        other => other.clone(),
+    }
 }
 
 /// sprig's `strval`: a string as is, anything else as `%v`.
