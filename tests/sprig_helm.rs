@@ -17,7 +17,7 @@ map: {beta: 2, alpha: 1}
 lines: \"one\\ntwo\"
 ";
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "strings.yaml",
         r#"apiVersion: v1
@@ -127,10 +127,39 @@ data:
   values: {{ printf "%q" (print (set .Values "added" true).added) }}
 "#,
     ),
+    (
+        "_helpers.tpl",
+        r#"{{- define "sprigs.name" -}}{{ .Values.name | lower | replace " " "-" }}{{- end }}
+{{- define "sprigs.labels" -}}
+app: {{ include "sprigs.name" . }}
+release: {{ .Release.Name }}
+{{- end }}
+{{- define "sprigs.countdown" -}}{{ if gt (int .) 0 }}{{ . }},{{ include "sprigs.countdown" (sub . 1) }}{{ end }}{{- end }}
+"#,
+    ),
+    (
+        "include.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: include
+  labels:
+{{ include "sprigs.labels" . | indent 4 }}
+data:
+  name: {{ include "sprigs.name" . | quote }}
+  nested: {{ printf "%q" (include "sprigs.countdown" 3) }}
+  tpl: {{ printf "%q" (tpl "{{ .Values.name }} has {{ len .Values.list }} items" .) }}
+  tpldefine: {{ printf "%q" (tpl "{{ define \"inner\" }}[{{ . }}]{{ end }}{{ template \"inner\" .Values.count }}" .) }}
+  template: {{ printf "%q" .Template.Name }}
+"#,
+    ),
 ];
 
 #[test]
 fn sprig_functions_render_what_helm_renders() {
-    let (by_helm, by_engine) = render_both("sprigs", VALUES, &TEMPLATES, sprig::register);
+    let (by_helm, by_engine) = render_both("sprigs", VALUES, &TEMPLATES, |set| {
+        sprig::register(set);
+        set.include_and_tpl();
+    });
     assert_same(&by_helm, &by_engine);
 }

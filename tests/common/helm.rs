@@ -51,7 +51,8 @@ pub fn data(json: &serde_json::Value) -> gotmpl::Value {
 /// A chart `name` with `values` and `templates`, rendered by `helm template`
 /// and by the engine (with the functions `register` adds), as objects: what
 /// helm gives, then what the engine gives. The engine gets Helm's data
-/// shape (`.Values`, `.Release`, `.Chart`) and its `<no value>` blanking.
+/// shape (`.Values`, `.Release`, `.Chart`, `.Template`) and its
+/// `<no value>` blanking; `.tpl` files only define templates, as in Helm.
 pub fn render_both(
     name: &str,
     values: &str,
@@ -111,9 +112,19 @@ pub fn render_both(
         set.parse(template, text).unwrap_or_else(|e| panic!("{e}"));
     }
     let mut rendered = String::new();
-    for template in &names {
+    for template in names.iter().filter(|n| !n.ends_with(".tpl")) {
+        // Each template sees its own `.Template`, as in Helm.
+        let Value::Map(base) = &root else {
+            unreachable!()
+        };
+        let own = base.copy();
+        let this = Value::map([
+            ("Name", Value::from(template.as_str())),
+            ("BasePath", Value::from(format!("{name}/templates"))),
+        ]);
+        own.insert("Template".into(), this);
         let text = set
-            .execute(template, &root)
+            .execute(template, &Value::Map(own))
             .unwrap_or_else(|e| panic!("{e}"));
         rendered.push_str("---\n");
         rendered.push_str(&text.replace("<no value>", ""));

@@ -23,15 +23,22 @@ enum Flow {
     Continue,
 }
 
+/// Most times one template may be included inside itself (Helm's limit).
+const MAX_INCLUDES: usize = 1000;
+
 struct Exec<'a> {
-    trees: &'a HashMap<String, Tree>,
+    trees: &'a HashMap<String, Arc<Tree>>,
     funcs: &'a HashMap<String, Func>,
     out: String,
     depth: usize,
+    /// Templates that `tpl` texts defined, innermost last.
+    local: Vec<HashMap<String, Arc<Tree>>>,
+    /// How deep each template is included in itself now.
+    including: HashMap<String, usize>,
 }
 
 pub fn execute(
-    trees: &HashMap<String, Tree>,
+    trees: &HashMap<String, Arc<Tree>>,
     funcs: &HashMap<String, Func>,
     name: &str,
     data: &Value,
@@ -49,6 +56,8 @@ pub fn execute(
         funcs,
         out: String::new(),
         depth: 0,
+        local: Vec::new(),
+        including: HashMap::new(),
     };
     let mut vars = vec![(String::new(), data.clone())];
     exec.list(tree, &tree.root, data, &mut vars)?;
@@ -56,6 +65,88 @@ pub fn execute(
 }
 
 impl Exec<'_> {
+    /// The template `name`: one a `tpl` text defined, else one of the set.
+    fn lookup(&self, name: &str) -> Option<Arc<Tree>> {
+        self.local
+            .iter()
+            .rev()
+            .find_map(|set| set.get(name).cloned())
+            .or_else(|| self.trees.get(name).cloned())
+    }
+
+    /// `include NAME DATA`: the output of template NAME with DATA as dot.
+    fn include(&mut self, args: &[Value]) -> Result<Value, String> {
+        let (name, data) = match args {
+            [Value::String(name)] => (name.clone(), Value::Nil),
+            [Value::String(name), data] => (name.clone(), data.clone()),
+            _ => {
+                return Err(format!(
+                    "wrong number of args for include: want 2 got {}",
+                    args.len()
+                ))
+            }
+        };
+        let Some(called) = self.lookup(&name) else {
+            return Err(format!(
+                "template: no template {name:?} associated with template \"gotpl\""
+            ));
+        };
+        let count = self.including.entry(name.clone()).or_default();
+        if *count >= MAX_INCLUDES {
+            return Err(format!("rendering template has a nested reference name: {name}: unable to execute template"));
+        }
+        *count += 1;
+        let saved = std::mem::take(&mut self.out);
+        let mut vars = vec![(String::new(), data.clone())];
+        let result = self.list(&called, &called.root, &data, &mut vars);
+        let text = std::mem::replace(&mut self.out, saved);
+        if let Some(count) = self.including.get_mut(&name) {
+            *count -= 1;
+        }
+        result.map_err(|e| e.to_string())?;
+        Ok(Value::String(text))
+    }
+
+    /// `tpl TEXT DATA`: TEXT parsed as a template of the calling one's name,
+    /// its defines visible to it, executed with DATA as dot.
+    fn tpl(&mut self, tree: &Tree, args: &[Value]) -> Result<Value, String> {
+        let (text, data) = match args {
+            [Value::String(text), data] => (text.clone(), data.clone()),
+            [other, _] => {
+                return Err(format!(
+                    "wrong type for value; expected string; got {}",
+                    other.type_name()
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "wrong number of args for tpl: want 2 got {}",
+                    args.len()
+                ))
+            }
+        };
+        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        let parsed = crate::parse::parse(&tree.name, &text, &known).map_err(|e| e.to_string())?;
+        let set: HashMap<String, Arc<Tree>> =
+            parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
+        let Some(main) = set.get(&tree.name).cloned() else {
+            return Ok(Value::String(String::new()));
+        };
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("exceeded maximum template depth ({MAX_DEPTH})"));
+        }
+        self.depth += 1;
+        self.local.push(set);
+        let saved = std::mem::take(&mut self.out);
+        let mut vars = vec![(String::new(), data.clone())];
+        let result = self.list(&main, &main.root, &data, &mut vars);
+        let output = std::mem::replace(&mut self.out, saved);
+        self.local.pop();
+        self.depth -= 1;
+        result.map_err(|e| e.to_string())?;
+        Ok(Value::String(output))
+    }
+
     fn list(
         &mut self,
         tree: &Tree,
@@ -192,7 +283,7 @@ impl Exec<'_> {
                     Some(pipe) => self.pipe(tree, pipe, dot, vars)?,
                     None => Value::Nil,
                 };
-                let Some(called) = self.trees.get(name) else {
+                let Some(called) = self.lookup(name) else {
                     return Err(tree.error(*at, format!("no such template {name:?}")));
                 };
                 if self.depth >= MAX_DEPTH {
@@ -203,7 +294,7 @@ impl Exec<'_> {
                 }
                 self.depth += 1;
                 let mut inner = vec![(String::new(), value.clone())];
-                let result = self.list(called, &called.root, &value, &mut inner);
+                let result = self.list(&called, &called.root, &value, &mut inner);
                 self.depth -= 1;
                 result?;
             }
@@ -275,6 +366,17 @@ impl Exec<'_> {
                 args.push(self.arg(tree, arg, dot, vars, command)?);
             }
             args.extend(piped);
+            // Functions that execute templates themselves.
+            if self.funcs.contains_key(name) && (name == "include" || name == "tpl") {
+                let result = if name == "include" {
+                    self.include(&args)
+                } else {
+                    self.tpl(tree, &args)
+                };
+                return result.map_err(|message| {
+                    tree.exec_error(command, format!("error calling {name}: {message}"))
+                });
+            }
             let func = self.funcs.get(name).ok_or_else(|| {
                 tree.exec_error(command, format!("function \"{name}\" not defined"))
             })?;

@@ -53,7 +53,7 @@ impl std::error::Error for Error {}
 /// they may call.
 #[derive(Default)]
 pub struct Templates {
-    trees: HashMap<String, parse::Tree>,
+    trees: HashMap<String, std::sync::Arc<parse::Tree>>,
     funcs: HashMap<String, Func>,
 }
 
@@ -80,9 +80,20 @@ impl Templates {
             if defined != name && tree.is_empty() && self.trees.contains_key(&defined) {
                 continue;
             }
-            self.trees.insert(defined, tree);
+            self.trees.insert(defined, std::sync::Arc::new(tree));
         }
         Ok(())
+    }
+
+    /// Adds Helm's `include NAME DATA` (a template's output as a string) and
+    /// `tpl TEXT DATA` (a string executed as a template), which need the
+    /// set itself: Go's text/template has neither.
+    pub fn include_and_tpl(&mut self) {
+        for name in ["include", "tpl"] {
+            // Placeholders: the executor runs these two itself.
+            self.funcs
+                .insert(name.to_string(), std::sync::Arc::new(|_| Ok(Value::Nil)));
+        }
     }
 
     /// Whether the set has a template `name`.
