@@ -38,6 +38,10 @@ data:
   join: {{ printf "%q" (print (join "," .Values.list) "|" (join "-" (list 1 2.5 true))) }}
   split: {{ printf "%q" (print (splitList "," "a,b,c") (split "," "x,y")) }}
   tostring: {{ printf "%q" (print (toString .Values.count) (toString .Values.list)) }}
+  misc: {{ printf "%q" (print (nospace " a b\tc ") (plural "one" "many" 1) (plural "one" "many" (int .Values.count)) (toStrings (list 1 true "x"))) }}
+  ranges: {{ printf "%q" (print (until 3) (until -2) (untilStep 1 10 3) (untilStep 5 0 -2) (untilStep 0 5 0)) }}
+  types: {{ printf "%q" (print (typeOf .Values.count) (typeOf 1) (typeOf .Values.list) (typeOf .Values.map) (typeOf .Values.missing) (typeOf "s")) }}
+  kinds: {{ printf "%q" (print (kindOf .Values.list) (kindOf .Values.map) (kindOf .Values.missing) (kindIs "string" .Values.name) (typeIs "float64" .Values.count)) }}
 "#,
     ),
     (
@@ -67,7 +71,7 @@ data:
   has: {{ printf "%q" (print (has "a" .Values.list) (has "q" .Values.list)) }}
   concat: {{ printf "%q" (print (concat (list 1) (list 2 3))) }}
   dict: {{ printf "%q" (print (dict "b" 1 "a" .Values.name) (get .Values.map "beta") (get .Values.map "none") (hasKey .Values.map "alpha")) }}
-  keys: {{ printf "%q" (print (keys .Values.map | sortAlpha) (values .Values.map) (pluck "alpha" .Values.map (dict "alpha" 9))) }}
+  keys: {{ printf "%q" (print (keys .Values.map | sortAlpha) (values .Values.map | sortAlpha) (pluck "alpha" .Values.map (dict "alpha" 9))) }}
 "#,
     ),
     (

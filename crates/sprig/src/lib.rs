@@ -358,7 +358,78 @@ pub fn register(set: &mut Templates) {
         }
         Ok(current)
     });
+    add("nospace", |a| {
+        string1(a, |s| s.chars().filter(|c| !c.is_whitespace()).collect())
+    });
+    add("plural", |a| match a {
+        [one, many, count] => Ok(if int(count) == 1 {
+            one.clone()
+        } else {
+            many.clone()
+        }),
+        _ => Err(arity("plural", 3, a.len())),
+    });
+    add("until", |a| match a {
+        [n] => Ok(steps(0, int(n), if int(n) < 0 { -1 } else { 1 })),
+        _ => Err(arity("until", 1, a.len())),
+    });
+    add("untilStep", |a| match a {
+        [start, stop, step] => Ok(steps(int(start), int(stop), int(step))),
+        _ => Err(arity("untilStep", 3, a.len())),
+    });
+    add("toStrings", |a| match a {
+        [Value::List(l)] => Ok(Value::List(
+            l.iter().map(|v| Value::String(text(v))).collect(),
+        )),
+        [other] => Ok(Value::List(vec![Value::String(text(other))])),
+        _ => Err(arity("toStrings", 1, a.len())),
+    });
+    add("typeOf", |a| match a {
+        [Value::Nil] => Ok(Value::from("<nil>")),
+        [v] => Ok(Value::from(v.type_name())),
+        _ => Err(arity("typeOf", 1, a.len())),
+    });
+    add("kindOf", |a| match a {
+        [v] => Ok(Value::from(kind(v))),
+        _ => Err(arity("kindOf", 1, a.len())),
+    });
+    add("kindIs", |a| match a {
+        [k, v] => Ok(Value::Bool(text(k) == kind(v))),
+        _ => Err(arity("kindIs", 2, a.len())),
+    });
+    add("typeIs", |a| match a {
+        [t, v] => Ok(Value::Bool(text(t) == v.type_name())),
+        _ => Err(arity("typeIs", 2, a.len())),
+    });
     encoding::register(&mut add);
+}
+
+/// Go's reflect kind of a value, as sprig's `kindOf` names it.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "invalid",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float64",
+        Value::String(_) => "string",
+        Value::List(_) => "slice",
+        Value::Map(_) => "map",
+    }
+}
+
+/// `untilStep`: from `start` towards `stop` (excluded) by `step`; nothing
+/// when the step goes the other way or is zero.
+fn steps(start: i64, stop: i64, step: i64) -> Value {
+    let mut out = Vec::new();
+    let mut at = start;
+    while (step > 0 && at < stop) || (step < 0 && at > stop) {
+        out.push(Value::Int(at));
+        at += step;
+        if out.len() > 1_000_000 {
+            break;
+        }
+    }
+    Value::List(out)
 }
 
 /// sprig's `merge` (mergo): each source's keys go into the destination where
