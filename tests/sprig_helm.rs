@@ -129,6 +129,8 @@ data:
   pick: {{ printf "%q" (print (pick $src "keep" "new") (omit $src "nested")) }}
   dig: {{ printf "%q" (print (dig "nested" "y" "none" $src) (dig "nested" "q" "none" $src)) }}
   values: {{ printf "%q" (print (set .Values "added" true).added) }}
+  semver: {{ printf "%q" (print (semverCompare ">=1.19-0" "v1.20.2") (semverCompare ">=1.19" "1.20.0-gke.1") (semverCompare ">=1.19-0" "1.20.0-gke.1") (semverCompare "<1.21" "1.21.0") (semverCompare "~1.2.3" "1.2.9") (semverCompare "~1.2.3" "1.3.0") (semverCompare "^1.2" "1.9.0") (semverCompare "^0.2.3" "0.3.0") (semverCompare "1.2.x" "1.2.7") (semverCompare ">1.2, <2 || =3.0.0" "3.0.0") (semverCompare "1.1 - 1.3" "1.3.5") (semverCompare "!=1.2.3" "1.2.4") (semverCompare ">1.2" "1.2.5")) }}
+  semverparts: {{ printf "%q" (print (semver "v1.20.3-rc.1+build").Major (semver "1.20.3-rc.1+build").Minor (semver "1.20.3-rc.1").Prerelease) }}
 "#,
     ),
     (

@@ -4,11 +4,13 @@
 //!
 //! This is the first part of the library: string, list, dict, default and
 //! integer math functions, and ([`encoding`]) base64, sha256, JSON and
-//! regular expressions; `set`, `unset`, `merge` change dicts in place, as
-//! sprig's do. Not here yet: crypto, random, dates, semver; a template that
-//! calls one fails to parse, naming it.
+//! regular expressions, and ([`semver`]) Masterminds' version constraints;
+//! `set`, `unset`, `merge` change dicts in place, as sprig's do. Not here
+//! yet: crypto, random, dates; a template that calls one fails to parse,
+//! naming it.
 
 mod encoding;
+mod semver;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -402,6 +404,7 @@ pub fn register(set: &mut Templates) {
         _ => Err(arity("typeIs", 2, a.len())),
     });
     encoding::register(&mut add);
+    semver::register(&mut add);
 }
 
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.
