@@ -83,6 +83,7 @@ metadata:
 data:
   int: {{ printf "%q" (print (add 1 2 .Values.count) (add1 .Values.ratio) (sub 10 .Values.ratio) (mul 2 .Values.count 2)) }}
   div: {{ printf "%q" (print (div 7 2) (mod 7 2) (max 1 .Values.count 2) (min 5 .Values.ratio)) }}
+  floats: {{ printf "%q" (print (addf 1.5 .Values.ratio 1) (subf 10 .Values.ratio 0.5) (mulf 1.5 2 .Values.count) (divf 10 4) (maxf 1 .Values.ratio 2.5) (minf 5 .Values.ratio) (round 3.14159 2) (round 2.5 0) (round 1234.5678 -2)) }}
   conv: {{ printf "%q" (print (int .Values.ratio) (int64 "42") (float64 3) (floor .Values.ratio) (ceil .Values.ratio) (atoi "12")) }}
 "#,
     ),

@@ -296,6 +296,38 @@ pub fn register(set: &mut Templates) {
     add("ceil", |a| {
         number1(a, "ceil", |v| Value::Float(float(v).ceil()))
     });
+    // Float math, in float64.
+    add("addf", |a| Ok(Value::Float(a.iter().map(float).sum())));
+    add("subf", |a| match a.split_first() {
+        Some((first, rest)) => Ok(Value::Float(
+            rest.iter().fold(float(first), |acc, v| acc - float(v)),
+        )),
+        None => Ok(Value::Float(0.0)),
+    });
+    add("mulf", |a| Ok(Value::Float(a.iter().map(float).product())));
+    add("divf", |a| match a.split_first() {
+        Some((first, rest)) => Ok(Value::Float(
+            rest.iter().fold(float(first), |acc, v| acc / float(v)),
+        )),
+        None => Ok(Value::Float(0.0)),
+    });
+    add("maxf", |a| {
+        Ok(Value::Float(
+            a.iter().map(float).fold(f64::NEG_INFINITY, f64::max),
+        ))
+    });
+    add("minf", |a| {
+        Ok(Value::Float(
+            a.iter().map(float).fold(f64::INFINITY, f64::min),
+        ))
+    });
+    add("round", |a| match a {
+        [v, places, ..] => {
+            let factor = 10f64.powi(i32::try_from(int(places)).unwrap_or(0));
+            Ok(Value::Float((float(v) * factor).round() / factor))
+        }
+        _ => Err(arity("round", 2, a.len())),
+    });
     add("atoi", |a| {
         string1(a, |s| s.to_string()).map(|s| Value::Int(text(&s).parse().unwrap_or(0)))
     });
