@@ -10,6 +10,7 @@
 //! naming it.
 
 mod encoding;
+pub mod helm;
 mod semver;
 
 use std::collections::BTreeMap;
@@ -437,6 +438,7 @@ pub fn register(set: &mut Templates) {
     });
     encoding::register(&mut add);
     semver::register(&mut add);
+    helm::register(&mut add);
 }
 
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.

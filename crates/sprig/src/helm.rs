@@ -1,0 +1,220 @@
+//! Helm's own functions beside sprig's: `toYaml` (what sigs.k8s.io/yaml
+//! writes: the value through JSON, then gopkg.in/yaml.v2's emitter: sorted
+//! keys, sequences not indented under their key, strings quoted only where
+//! YAML would read them as something else), `required` and `fail`.
+
+use gotmpl::Value;
+
+use crate::{arity, text};
+
+type Result = std::result::Result<Value, String>;
+
+pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
+    add("toYaml", |a| match a {
+        // Helm trims the final line break.
+        [v] => Ok(Value::String(to_yaml(v).trim_end_matches('\n').to_string())),
+        _ => Err(arity("toYaml", 1, a.len())),
+    });
+    add("required", |a| match a {
+        [message, Value::Nil] => Err(text(message)),
+        [message, Value::String(s)] if s.is_empty() => Err(text(message)),
+        [_, v] => Ok(v.clone()),
+        _ => Err(arity("required", 2, a.len())),
+    });
+    add("fail", |a| match a {
+        [message] => Err(text(message)),
+        _ => Err(arity("fail", 1, a.len())),
+    });
+}
+
+/// `v` as YAML, as Helm's toYaml writes it, with its final line break.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Map(m) if !m.is_empty() => write_map(&mut out, v, 0),
+        Value::List(l) if !l.is_empty() => write_list(&mut out, v, 0),
+        scalar => {
+            out.push_str(&scalar_text(scalar, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn write_map(out: &mut String, v: &Value, indent: usize) {
+    let Value::Map(m) = v else { return };
+    for (key, value) in m.entries() {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&string_text(&key, indent));
+        out.push(':');
+        write_value(out, &value, indent, true);
+    }
+}
+
+fn write_list(out: &mut String, v: &Value, indent: usize) {
+    let Value::List(items) = v else { return };
+    for item in items {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        write_value(out, item, indent, false);
+    }
+}
+
+/// A value after `key:` or `-`: nested maps and lists on their own lines.
+fn write_value(out: &mut String, value: &Value, indent: usize, in_map: bool) {
+    match value {
+        Value::Map(m) if !m.is_empty() => {
+            if in_map {
+                out.push('\n');
+                write_map(out, value, indent + 2);
+            } else {
+                // `- a: 1` then the other keys under it.
+                let mut nested = String::new();
+                write_map(&mut nested, value, indent + 2);
+                out.push(' ');
+                out.push_str(nested.trim_start());
+            }
+        }
+        Value::List(l) if !l.is_empty() => {
+            if in_map {
+                // yaml.v2 does not indent a sequence under its key.
+                out.push('\n');
+                write_list(out, value, indent);
+            } else {
+                let mut nested = String::new();
+                write_list(&mut nested, value, indent + 2);
+                out.push(' ');
+                out.push_str(nested.trim_start());
+            }
+        }
+        scalar => {
+            let text = scalar_text(scalar, indent);
+            out.push(' ');
+            out.push_str(&text);
+            out.push('\n');
+        }
+    }
+}
+
+fn scalar_text(v: &Value, indent: usize) -> String {
+    match v {
+        Value::Nil => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        // Through JSON: integral floats become integers.
+        Value::Float(f) => json_number(*f),
+        Value::String(s) => string_text(s, indent),
+        Value::List(_) => "[]".into(),
+        Value::Map(_) => "{}".into(),
+    }
+}
+
+/// A float as JSON writes it and YAML then reads it back.
+fn json_number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{}", f as i128)
+    } else {
+        let text = format!("{f}");
+        if f.abs() >= 1e21 || (f != 0.0 && f.abs() < 1e-6) {
+            let e = format!("{f:e}");
+            let (mantissa, exponent) = e.split_once('e').unwrap_or((&e, "0"));
+            let exponent: i32 = exponent.parse().unwrap_or(0);
+            let sign = if exponent < 0 { '-' } else { '+' };
+            return format!("{mantissa}e{sign}{:02}", exponent.abs());
+        }
+        text
+    }
+}
+
+/// A string as yaml.v2 writes it: a literal block for several lines;
+/// double-quoted when YAML would read it as another type (a boolean, null,
+/// a number) or it is empty; single-quoted when its characters would not
+/// read back as plain text (a leading space, `: `, ` #`, an indicator);
+/// else plain.
+fn string_text(s: &str, indent: usize) -> String {
+    if s.contains('\n') && !s.chars().any(|c| c.is_control() && c != '\n') {
+        let chomp = if s.ends_with('\n') { "|" } else { "|-" };
+        let pad = " ".repeat(indent + 2);
+        let body: Vec<String> = s
+            .trim_end_matches('\n')
+            .split('\n')
+            .map(|line| {
+                if line.is_empty() {
+                    String::new()
+                } else {
+                    format!("{pad}{line}")
+                }
+            })
+            .collect();
+        return format!("{chomp}\n{}", body.join("\n"));
+    }
+    if s.is_empty() || resolves_to_other_type(s) || s.chars().any(|c| c.is_control()) {
+        quoted(s)
+    } else if !plain_is_safe(s) {
+        format!("'{}'", s.replace('\'', "''"))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Whether YAML 1.1 reads the plain text `s` as a boolean, null or number.
+fn resolves_to_other_type(s: &str) -> bool {
+    let special = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+    ];
+    special.contains(&s.to_lowercase().as_str()) || looks_numeric(s)
+}
+
+/// Whether `s` reads back as the same text when written plain.
+fn plain_is_safe(s: &str) -> bool {
+    if s != s.trim() {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-x`, `?x` and `:x` are plain; alone or before a space they are not.
+        if !matches!(first, '-' | '?' | ':') || s.len() == 1 || s[1..].starts_with(' ') {
+            return false;
+        }
+    }
+    !(s.contains(": ") || s.contains(" #") || s.ends_with(':'))
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if t.is_empty() {
+        return false;
+    }
+    let digits_dots = t.chars().all(|c| {
+        c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == 'E' || c == '+' || c == '-'
+    });
+    (digits_dots
+        && t.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && s.parse::<f64>().is_ok())
+        || t.starts_with("0x")
+        || t.starts_with("0o")
+        || t.starts_with("0b")
+        || matches!(t.to_lowercase().as_str(), ".inf" | ".nan")
+        || t.chars().all(|c| c.is_ascii_digit() || c == ':')
+            && t.contains(':')
+            && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+fn quoted(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
