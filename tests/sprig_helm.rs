@@ -175,6 +175,7 @@ data:
   multiline: {{ printf "%q" (toYaml (dict "text" "line one\nline two" "trailing" "a\nb\n")) }}
   top: {{ printf "%q" (toYaml "just a string") }}
   required: {{ printf "%q" (required "needed" .Values.name) }}
+  fromjson: {{ printf "%q" (print (fromJson "{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}") ((fromJson "{\"n\": 3}").n | add 1) (fromJsonArray "[1, \"x\"]")) }}
 "##,
     ),
 ];

@@ -1,7 +1,8 @@
 //! Helm's own functions beside sprig's: `toYaml` (what sigs.k8s.io/yaml
 //! writes: the value through JSON, then gopkg.in/yaml.v2's emitter: sorted
 //! keys, sequences not indented under their key, strings quoted only where
-//! YAML would read them as something else), `required` and `fail`.
+//! YAML would read them as something else), `fromJson`/`fromJsonArray`,
+//! `required` and `fail`.
 
 use gotmpl::Value;
 
@@ -21,10 +22,46 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
         [_, v] => Ok(v.clone()),
         _ => Err(arity("required", 2, a.len())),
     });
+    // On bad input Helm gives the error's text instead of failing.
+    add("fromJson", |a| match a {
+        [v] => Ok(match serde_json::from_str::<serde_json::Value>(&text(v)) {
+            Ok(json @ serde_json::Value::Object(_)) => from_json(&json),
+            Ok(_) => Value::map([(
+                "Error",
+                Value::from("json: cannot unmarshal into Go value of type map[string]interface {}"),
+            )]),
+            Err(e) => Value::map([("Error", Value::String(e.to_string()))]),
+        }),
+        _ => Err(arity("fromJson", 1, a.len())),
+    });
+    add("fromJsonArray", |a| match a {
+        [v] => Ok(match serde_json::from_str::<serde_json::Value>(&text(v)) {
+            Ok(json @ serde_json::Value::Array(_)) => from_json(&json),
+            Ok(_) => Value::List(vec![Value::from(
+                "json: cannot unmarshal into Go value of type []interface {}",
+            )]),
+            Err(e) => Value::List(vec![Value::String(e.to_string())]),
+        }),
+        _ => Err(arity("fromJsonArray", 1, a.len())),
+    });
     add("fail", |a| match a {
         [message] => Err(text(message)),
         _ => Err(arity("fail", 1, a.len())),
     });
+}
+
+/// JSON as Go's json.Unmarshal gives it: numbers are float64.
+fn from_json(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(items) => Value::List(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Map(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    }
 }
 
 /// `v` as YAML, as Helm's toYaml writes it, with its final line break.
