@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::helm::{assert_same, data, helm, render_both};
+use common::helm::{assert_same, helm, render_both};
 use gotmpl::{Templates, Value};
 
 const VALUES: &str = "name: web
@@ -189,7 +189,7 @@ fn execution_errors_read_as_helm_reports_them() {
         ))
         .unwrap()
         .to_json();
-        let root = Value::map([("Values", data(&parsed))]);
+        let root = Value::map([("Values", sprig::helm::from_json(&parsed))]);
         let mut set = Templates::new();
         set.parse("errors/templates/t.yaml", template).unwrap();
         let by_engine = set

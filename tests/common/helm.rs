@@ -32,22 +32,6 @@ pub fn objects(text: &str) -> Vec<serde_json::Value> {
     objects
 }
 
-/// A values document as the Go template engine's data, as Helm has it:
-/// numbers are float64 (Helm reads values as JSON).
-pub fn data(json: &serde_json::Value) -> gotmpl::Value {
-    use gotmpl::Value;
-    match json {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
-        serde_json::Value::String(s) => Value::from(s.as_str()),
-        serde_json::Value::Array(items) => Value::List(items.iter().map(data).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Map(map.iter().map(|(k, v)| (k.clone(), data(v))).collect())
-        }
-    }
-}
-
 /// A chart `name` with `values` and `templates`, rendered by `helm template`
 /// and by the engine (with the functions `register` adds), as objects: what
 /// helm gives, then what the engine gives. The engine gets Helm's data
@@ -98,7 +82,7 @@ pub fn render_both(
         ("Version", Value::from("0.1.0")),
     ]);
     let root = Value::map([
-        ("Values", data(&values)),
+        ("Values", sprig::helm::from_json(&values)),
         ("Release", release),
         ("Chart", chart),
     ]);

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::value::{format_float, Value};
+use crate::value::{format_float, go_quote, Value};
 
 #[derive(Default)]
 struct Spec {
@@ -147,7 +147,7 @@ fn format_one(verb: char, spec: &Spec, arg: &Value) -> Option<String> {
         ('s', Value::List(_) | Value::Map(_)) => arg.go_string(),
         ('d', Value::Int(i)) => signed(i.to_string(), *i < 0, spec),
         ('t', Value::Bool(b)) => b.to_string(),
-        ('q', Value::String(s)) => quote(s),
+        ('q', Value::String(s)) => go_quote(s),
         ('q', Value::Int(i)) => format!("'{}'", char::from_u32(u32::try_from(*i).ok()?)?),
         ('c', Value::Int(i)) => char::from_u32(u32::try_from(*i).ok()?)?.to_string(),
         ('U', Value::Int(i)) => format!("U+{:04X}", i),
@@ -243,24 +243,4 @@ fn general(f: f64, precision: usize) -> String {
         let decimals = (precision as i32 - 1 - exp).max(0) as usize;
         trim(format!("{f:.decimals$}"))
     }
-}
-
-/// `%q`: a Go double-quoted string with Go's escapes.
-fn quote(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

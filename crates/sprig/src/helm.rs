@@ -51,7 +51,7 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
 }
 
 /// JSON as Go's json.Unmarshal gives it: numbers are float64.
-fn from_json(json: &serde_json::Value) -> Value {
+pub fn from_json(json: &serde_json::Value) -> Value {
     match json {
         serde_json::Value::Null => Value::Nil,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -186,7 +186,8 @@ fn string_text(s: &str, indent: usize) -> String {
         return format!("{chomp}\n{}", body.join("\n"));
     }
     if s.is_empty() || resolves_to_other_type(s) || s.chars().any(|c| c.is_control()) {
-        quoted(s)
+        // yaml.v2's double-quoted escapes are Go's for what toYaml meets.
+        gotmpl::value::go_quote(s)
     } else if !plain_is_safe(s) {
         format!("'{}'", s.replace('\'', "''"))
     } else {
@@ -237,21 +238,4 @@ fn looks_numeric(s: &str) -> bool {
         || t.chars().all(|c| c.is_ascii_digit() || c == ':')
             && t.contains(':')
             && t.chars().next().is_some_and(|c| c.is_ascii_digit())
-}
-
-fn quoted(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

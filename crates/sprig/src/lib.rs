@@ -69,7 +69,9 @@ pub fn register(set: &mut Templates) {
         ))),
         _ => Err(arity("nindent", 2, a.len())),
     });
-    add("quote", |a| Ok(Value::String(joined(a, |s| go_quote(&s)))));
+    add("quote", |a| {
+        Ok(Value::String(joined(a, |s| gotmpl::value::go_quote(&s))))
+    });
     add("squote", |a| {
         Ok(Value::String(joined(a, |s| format!("'{s}'"))))
     });
@@ -623,26 +625,6 @@ fn joined(args: &[Value], f: impl Fn(String) -> String) -> String {
         .map(|v| f(text(v)))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Go's `%q` of a string.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// `strings.Title`: the first letter of each word upper-cased.
