@@ -1,13 +1,10 @@
 //! What an object's lifecycle annotations ask for: the phase it is applied
 //! in, the objects of the release it waits for, when it is applied at all,
-//! and whether it may be replaced when it cannot be patched. Checked at
-//! render time, at the template line: a bad value, a dependency on an object
-//! the release does not render, a dependency on a later phase, a cycle.
-//! Applying in that order is the applier's job.
+//! and whether it may be replaced when it cannot be patched, read with the
+//! template line of a bad value; and which objects a reference names. The
+//! checks across objects are [`crate::authoring::object`]'s; applying in
+//! order is the applier's job.
 
-use std::collections::HashMap;
-
-use crate::authoring::object::Object;
 use crate::shared::diagnostics::{did_you_mean, Diagnostic, Origin};
 use crate::shared::yaml::{Node, Value};
 
@@ -238,7 +235,7 @@ impl Reference {
     pub fn names(
         &self,
         referring_namespace: Option<&str>,
-        (group, kind, namespace, name): (&str, &str, Option<&str>, &str),
+        (group, kind, namespace, name): Identity,
     ) -> bool {
         self.kind == kind
             && self.name == name
@@ -247,132 +244,25 @@ impl Reference {
     }
 }
 
-/// The object each of `object`'s dependencies names, by index into `objects`.
-pub fn dependencies(objects: &[Object], object: &Object) -> Vec<Result<usize, Reference>> {
-    object
-        .lifecycle
-        .depends_on
+/// An object as a reference names it: group, kind, namespace, name.
+pub type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+
+/// The index in `targets` of the object each of `references` names, written
+/// on an object in `namespace`; a reference no target answers is given back.
+pub fn resolve(
+    references: &[Reference],
+    namespace: Option<&str>,
+    targets: &[Identity],
+) -> Vec<Result<usize, Reference>> {
+    references
         .iter()
         .map(|reference| {
-            objects
+            targets
                 .iter()
-                .position(|o| {
-                    let target = (
-                        o.group(),
-                        o.kind.as_str(),
-                        o.namespace.as_deref(),
-                        o.name.as_str(),
-                    );
-                    reference.names(object.namespace.as_deref(), target)
-                })
+                .position(|&target| reference.names(namespace, target))
                 .ok_or_else(|| reference.clone())
         })
         .collect()
-}
-
-/// Checks the dependencies of every object: each names an object of the
-/// release, none in a later phase, and they form no cycle. Gives each
-/// problem with the index of the object it is about.
-pub fn check(objects: &[Object]) -> Vec<(usize, Diagnostic)> {
-    let mut problems = Vec::new();
-    let mut edges: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (index, object) in objects.iter().enumerate() {
-        for dependency in dependencies(objects, object) {
-            let problem = |message: String| {
-                Diagnostic::error(format!("{} {message}", object.id()))
-                    .maybe_at(object.lifecycle.origin.clone())
-            };
-            match dependency {
-                Err(reference) => {
-                    let candidates: Vec<String> = objects
-                        .iter()
-                        .map(|o| format!("{} {}", o.kind, o.name))
-                        .collect();
-                    let written = format!("{} {}", reference.kind, reference.name);
-                    let hint = did_you_mean(&written, candidates.iter().map(String::as_str))
-                        .unwrap_or_else(|| {
-                            "a dependency must be an object this release renders".to_string()
-                        });
-                    problems.push((
-                        index,
-                        problem(format!(
-                            "depends on {reference}, which the release does not render"
-                        ))
-                        .hint(hint),
-                    ));
-                }
-                Ok(target) if objects[target].lifecycle.phase > object.lifecycle.phase => {
-                    problems.push((
-                        index,
-                        problem(format!(
-                            "(phase {}) depends on {} in phase {}, which is applied after it",
-                            object.lifecycle.phase,
-                            objects[target].id(),
-                            objects[target].lifecycle.phase
-                        ))
-                        .hint("move the dependency to the same or an earlier phase"),
-                    ));
-                }
-                Ok(target) if target == index => {
-                    problems.push((index, problem("depends on itself".to_string())))
-                }
-                Ok(target) => edges.entry(index).or_default().push(target),
-            }
-        }
-    }
-    if let Some(cycle) = find_cycle(objects.len(), &edges) {
-        let path: Vec<String> = cycle
-            .iter()
-            .chain(cycle.first())
-            .map(|&i| objects[i].id())
-            .collect();
-        let first = cycle[0];
-        problems.push((
-            first,
-            Diagnostic::error(format!(
-                "the dependencies form a cycle: {}",
-                path.join(" → ")
-            ))
-            .maybe_at(objects[first].lifecycle.origin.clone())
-            .hint("no object can be applied first; remove one of these dependencies"),
-        ));
-    }
-    problems
-}
-
-/// A cycle in the graph of `count` nodes and `edges`, as the nodes on it.
-fn find_cycle(count: usize, edges: &HashMap<usize, Vec<usize>>) -> Option<Vec<usize>> {
-    // 0: not visited, 1: on the current path, 2: done.
-    let mut state = vec![0u8; count];
-    for start in 0..count {
-        if state[start] != 0 {
-            continue;
-        }
-        // An explicit stack of (node, next edge to follow): no recursion.
-        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
-        state[start] = 1;
-        while let Some(&mut (node, ref mut next)) = path.last_mut() {
-            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
-            if let Some(&target) = targets.get(*next) {
-                *next += 1;
-                match state[target] {
-                    0 => {
-                        state[target] = 1;
-                        path.push((target, 0));
-                    }
-                    1 => {
-                        let at = path.iter().position(|&(n, _)| n == target).unwrap_or(0);
-                        return Some(path[at..].iter().map(|&(n, _)| n).collect());
-                    }
-                    _ => {}
-                }
-            } else {
-                state[node] = 2;
-                path.pop();
-            }
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -391,14 +281,5 @@ mod tests {
         assert_eq!(reference("job migrate"), None);
         assert_eq!(reference("migrate"), None);
         assert_eq!(reference("a b c d"), None);
-    }
-
-    #[test]
-    fn cycles_are_found_without_recursion() {
-        let edges: HashMap<usize, Vec<usize>> =
-            [(0, vec![1]), (1, vec![2]), (2, vec![0]), (3, vec![0])].into();
-        assert_eq!(find_cycle(4, &edges), Some(vec![0, 1, 2]));
-        let chain: HashMap<usize, Vec<usize>> = (0..100_000).map(|i| (i, vec![i + 1])).collect();
-        assert_eq!(find_cycle(100_001, &chain), None);
     }
 }

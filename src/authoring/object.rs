@@ -3,7 +3,8 @@
 //! Each rendered document must be an object with `apiVersion`, `kind` and a
 //! valid `metadata.name`; cluster-scoped kinds must not set a namespace;
 //! labels and annotations must be strings; no two documents may describe the
-//! same object. Errors point back at the template line that produced the bad
+//! same object; each dependency an object's lifecycle names must be an object
+//! of the release in the same or an earlier phase, with no cycle. Errors point back at the template line that produced the bad
 //! document. Empty documents are dropped. Objects keep the order of their
 //! sources: CRDs first, then templates by name, documents in order.
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use crate::authoring::lifecycle::{self, Lifecycle};
 use crate::authoring::render::{source_line, Rendered};
-use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
+use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Origin, Source};
 use crate::shared::yaml::{self, Node, Value};
 
 /// A rendered, checked Kubernetes object.
@@ -53,10 +54,13 @@ impl Object {
     /// The API group (empty for the core group), which with kind, namespace
     /// and name identifies an object whatever version it is written in.
     pub fn group(&self) -> &str {
-        self.api_version
-            .rsplit_once('/')
-            .map_or("", |(group, _)| group)
+        group(&self.api_version)
     }
+}
+
+/// The API group of `api_version`: `apps` of `apps/v1`, empty for `v1`.
+pub fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
 /// Built-in kinds that are not namespaced.
@@ -182,7 +186,7 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
         }
     }
     if problems.is_empty() {
-        for (index, problem) in lifecycle::check(&objects) {
+        for (index, problem) in check_dependencies(&objects) {
             let (template, output) = rendered_by[index];
             problems.push(locate(problem, template, output));
         }
@@ -223,6 +227,140 @@ fn locate(mut diagnostic: Diagnostic, template: &Arc<Source>, output: &Arc<Sourc
         origin.line,
         rendered.trim()
     ))
+}
+
+/// What references name each of `objects` by, in order.
+pub fn identities(objects: &[Object]) -> Vec<lifecycle::Identity<'_>> {
+    objects
+        .iter()
+        .map(|o| {
+            (
+                o.group(),
+                o.kind.as_str(),
+                o.namespace.as_deref(),
+                o.name.as_str(),
+            )
+        })
+        .collect()
+}
+
+/// The object each of `object`'s dependencies names, by index into the
+/// objects of `identities`.
+pub fn dependencies(
+    object: &Object,
+    identities: &[lifecycle::Identity],
+) -> Vec<Result<usize, lifecycle::Reference>> {
+    lifecycle::resolve(
+        &object.lifecycle.depends_on,
+        object.namespace.as_deref(),
+        identities,
+    )
+}
+
+/// Checks the dependencies of every object: each names an object of the
+/// release, none in a later phase, and they form no cycle. Gives each
+/// problem with the index of the object it is about.
+fn check_dependencies(objects: &[Object]) -> Vec<(usize, Diagnostic)> {
+    let identities = identities(objects);
+    let mut problems = Vec::new();
+    let mut edges: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (index, object) in objects.iter().enumerate() {
+        for dependency in dependencies(object, &identities) {
+            let problem = |message: String| {
+                Diagnostic::error(format!("{} {message}", object.id()))
+                    .maybe_at(object.lifecycle.origin.clone())
+            };
+            match dependency {
+                Err(reference) => {
+                    let candidates: Vec<String> = objects
+                        .iter()
+                        .map(|o| format!("{} {}", o.kind, o.name))
+                        .collect();
+                    let written = format!("{} {}", reference.kind, reference.name);
+                    let hint = did_you_mean(&written, candidates.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            "a dependency must be an object this release renders".to_string()
+                        });
+                    problems.push((
+                        index,
+                        problem(format!(
+                            "depends on {reference}, which the release does not render"
+                        ))
+                        .hint(hint),
+                    ));
+                }
+                Ok(target) if objects[target].lifecycle.phase > object.lifecycle.phase => {
+                    problems.push((
+                        index,
+                        problem(format!(
+                            "(phase {}) depends on {} in phase {}, which is applied after it",
+                            object.lifecycle.phase,
+                            objects[target].id(),
+                            objects[target].lifecycle.phase
+                        ))
+                        .hint("move the dependency to the same or an earlier phase"),
+                    ));
+                }
+                Ok(target) if target == index => {
+                    problems.push((index, problem("depends on itself".to_string())))
+                }
+                Ok(target) => edges.entry(index).or_default().push(target),
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(objects.len(), &edges) {
+        let path: Vec<String> = cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|&i| objects[i].id())
+            .collect();
+        let first = cycle[0];
+        problems.push((
+            first,
+            Diagnostic::error(format!(
+                "the dependencies form a cycle: {}",
+                path.join(" → ")
+            ))
+            .maybe_at(objects[first].lifecycle.origin.clone())
+            .hint("no object can be applied first; remove one of these dependencies"),
+        ));
+    }
+    problems
+}
+
+/// A cycle in the graph of `count` nodes and `edges`, as the nodes on it.
+fn find_cycle(count: usize, edges: &HashMap<usize, Vec<usize>>) -> Option<Vec<usize>> {
+    // 0: not visited, 1: on the current path, 2: done.
+    let mut state = vec![0u8; count];
+    for start in 0..count {
+        if state[start] != 0 {
+            continue;
+        }
+        // An explicit stack of (node, next edge to follow): no recursion.
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let targets = edges.get(&node).map_or(&[][..], Vec::as_slice);
+            if let Some(&target) = targets.get(*next) {
+                *next += 1;
+                match state[target] {
+                    0 => {
+                        state[target] = 1;
+                        path.push((target, 0));
+                    }
+                    1 => {
+                        let at = path.iter().position(|&(n, _)| n == target).unwrap_or(0);
+                        return Some(path[at..].iter().map(|&(n, _)| n).collect());
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                path.pop();
+            }
+        }
+    }
+    None
 }
 
 fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
@@ -464,6 +602,15 @@ pub fn to_json_list(objects: &[Object]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cycles_are_found_without_recursion() {
+        let edges: HashMap<usize, Vec<usize>> =
+            [(0, vec![1]), (1, vec![2]), (2, vec![0]), (3, vec![0])].into();
+        assert_eq!(find_cycle(4, &edges), Some(vec![0, 1, 2]));
+        let chain: HashMap<usize, Vec<usize>> = (0..100_000).map(|i| (i, vec![i + 1])).collect();
+        assert_eq!(find_cycle(100_001, &chain), None);
+    }
 
     fn rendered(template: &str, output: &str) -> Rendered {
         Rendered {

@@ -8,7 +8,7 @@
 use kube::api::ListParams;
 
 use crate::cluster::client::{retry, Cluster, Resource};
-use crate::cluster::plan::Planned;
+use crate::cluster::planned::Planned;
 use crate::shared::diagnostics::Diagnostic;
 use crate::shared::openapi::Validator;
 

@@ -2,7 +2,8 @@
 //!
 //! [`client`] connects (kubeconfig and contexts as kubectl reads them),
 //! discovers resources and retries transient failures; [`plan`] compares a
-//! release's objects with the live ones through a server-side dry run;
+//! release's objects with the live ones through a server-side dry run, each
+//! a [`planned`] object;
 //! [`apply`] applies a plan step by step and stage by stage ([`order`]),
 //! [`replace`] deleting what cannot be patched first; [`prune`] decides what may be
 //! deleted and deletes it; [`wait`] waits for readiness and for deletions; [`record`] keeps
@@ -20,6 +21,7 @@ pub mod lease;
 pub mod order;
 pub mod ownership;
 pub mod plan;
+pub mod planned;
 pub mod prune;
 pub mod record;
 pub mod replace;

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use futures::stream::{self, StreamExt};
 use kube::api::{Patch, PatchParams};
 
-use crate::authoring::lifecycle::{Lifecycle, When};
+use crate::authoring::lifecycle::When;
 use crate::authoring::object::Object;
 use crate::cluster::client::{retry, Cluster, Resource};
 use crate::cluster::definitions;
@@ -21,49 +21,11 @@ use crate::cluster::ownership::{annotated, Owner, ADOPT_ANNOTATION};
 use crate::cluster::ownership::{
     DIGEST_ANNOTATION, FIELD_MANAGER, RELEASE_LABEL, RELEASE_NAMESPACE_ANNOTATION,
 };
+use crate::cluster::planned::{mask, Change, Conflict, Planned};
 use crate::cluster::prune::{self, Deletion};
 use crate::cluster::record::{object_key, Item, ObjectKey, Record};
 use crate::cluster::replace;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
-
-/// One object of a plan.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    /// `None` for cluster-scoped objects.
-    pub namespace: Option<String>,
-    /// The object as it will be applied.
-    pub body: serde_json::Value,
-    pub resource: Resource,
-    /// The template it came from.
-    pub source: String,
-    pub change: Change,
-    /// The live object's uid, when it exists.
-    pub uid: Option<String>,
-    /// The owner the object is taken over from, when another holds it.
-    pub adopt: Option<Owner>,
-    /// Fields cleat applied as they are now that other managers changed
-    /// since: drift, which applying takes back.
-    pub drift: Vec<Conflict>,
-    /// Its phase, dependencies and when it is applied.
-    pub lifecycle: Lifecycle,
-    /// The objects of the plan it waits for, by index.
-    pub dependencies: Vec<usize>,
-    /// The CRD of its kind, which this apply creates or changes first: the
-    /// object was planned against the new schema without a dry run, and the
-    /// server checks it when it is applied, after the CRD is established.
-    pub after_definition: Option<String>,
-}
-
-/// A field another field manager holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    pub manager: String,
-    /// The field's path, as the API server names it (`.spec.replicas`).
-    pub field: String,
-}
 
 /// How to plan.
 #[derive(Debug, Clone)]
@@ -79,23 +41,6 @@ pub struct Options {
     /// Objects that may be replaced when they cannot be patched, beyond
     /// what their kind and annotations allow.
     pub replace: replace::Allowed,
-}
-
-/// What applying an object would do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    Create,
-    /// The unified diff of the live object and the dry-run result, as YAML.
-    Update(String),
-    /// Deleted and created again: the fields that cannot change in place,
-    /// and the diff (estimated without the server, which refuses it).
-    Replace {
-        fields: Vec<String>,
-        diff: String,
-    },
-    Unchanged,
-    /// Not applied this time, for the reason given (its `cleat.dev/apply`).
-    Skip(&'static str),
 }
 
 /// The plan of one release.
@@ -161,34 +106,6 @@ impl Options {
     }
 }
 
-impl Planned {
-    /// The object as an inventory item with `uid`.
-    pub fn item(&self, uid: Option<String>) -> Item {
-        Item {
-            api_version: self.api_version.clone(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-            uid,
-        }
-    }
-
-    /// The object to show: its Secret values masked.
-    pub fn shown_body(&self) -> serde_json::Value {
-        mask(&self.kind, &self.body)
-    }
-
-    /// `apiVersion Kind namespace/name`, as messages show an object.
-    pub fn id(&self) -> String {
-        crate::authoring::object::id(
-            &self.api_version,
-            &self.kind,
-            self.namespace.as_deref(),
-            &self.name,
-        )
-    }
-}
-
 /// Plans the release `release` in `namespace`: `objects` as rendered, with
 /// the objects of its newest record that are no longer rendered to delete.
 /// An object another owner holds is an error unless adopted.
@@ -205,6 +122,7 @@ pub async fn plan(
     let mut problems = Vec::new();
     let mut estimated = false;
     let mut planned = Vec::new();
+    let identities = crate::authoring::object::identities(objects);
     for object in objects {
         let key = (object.api_version.clone(), object.kind.clone());
         let resource = match cluster.resource(&object.api_version, &object.kind).await {
@@ -261,7 +179,7 @@ pub async fn plan(
             drift: Vec::new(),
             lifecycle: object.lifecycle.clone(),
             after_definition: None,
-            dependencies: crate::authoring::lifecycle::dependencies(objects, object)
+            dependencies: crate::authoring::object::dependencies(object, &identities)
                 .into_iter()
                 .flatten()
                 .collect(),
@@ -547,7 +465,7 @@ struct Context<'a> {
 impl Context<'_> {
     /// The CRD this apply changes that defines the kind of `object`.
     fn definition_of(&self, object: &Planned) -> Option<String> {
-        let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let group = crate::authoring::object::group(&object.api_version);
         self.changing
             .get(&(group.to_string(), object.kind.clone()))
             .cloned()
@@ -973,33 +891,6 @@ pub fn strip(object: &serde_json::Value) -> serde_json::Value {
     object
 }
 
-/// A Secret with each value replaced by a short digest, so a diff shows
-/// which values change without showing any.
-/// The digest is keyed with a random key of this run: two values that
-/// differ show different digests, but no digest confirms a guessed value.
-fn mask(kind: &str, object: &serde_json::Value) -> serde_json::Value {
-    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
-    let key = KEY.get_or_init(|| {
-        let mut key = [0u8; 32];
-        let _ = getrandom::fill(&mut key);
-        key
-    });
-    let mut object = object.clone();
-    if kind == "Secret" {
-        for field in ["data", "stringData"] {
-            if let Some(serde_json::Value::Object(values)) = object.get_mut(field) {
-                for value in values.values_mut() {
-                    let text = value.as_str().unwrap_or_default();
-                    let keyed = [key.as_slice(), text.as_bytes()].concat();
-                    let digest = crate::shared::digest::sha256_hex(&keyed);
-                    *value = format!("(hidden, digest {})", &digest[..12]).into();
-                }
-            }
-        }
-    }
-    object
-}
-
 /// A unified diff of two objects as YAML, three lines of context.
 fn unified_diff(before: &serde_json::Value, after: &serde_json::Value) -> String {
     let before = crate::shared::yaml::emit_document(before);
@@ -1048,19 +939,5 @@ mod tests {
             prepared["metadata"]["annotations"][RELEASE_NAMESPACE_ANNOTATION],
             "prod"
         );
-    }
-
-    #[test]
-    fn secrets_are_masked_in_diffs() {
-        let secret = serde_json::json!({"kind": "Secret", "data": {"password": "c2VjcmV0"}});
-        let masked = mask("Secret", &secret);
-        assert!(masked["data"]["password"]
-            .as_str()
-            .unwrap()
-            .starts_with("(hidden, digest "));
-        assert!(!masked.to_string().contains("c2VjcmV0"));
-        let unkeyed = crate::shared::digest::sha256_hex(b"c2VjcmV0");
-        assert!(!masked.to_string().contains(&unkeyed[..12]));
-        assert_eq!(mask("Secret", &secret), masked, "one run, one digest");
     }
 }

@@ -303,26 +303,26 @@ fn order(deletion: &Deletion) -> std::cmp::Reverse<u8> {
 /// (phases, dependencies among them) last first, each step's stages in
 /// reverse.
 fn reverse_steps(deletions: &[Deletion]) -> Vec<Vec<&Deletion>> {
+    let identities: Vec<lifecycle::Identity> = deletions
+        .iter()
+        .map(|d| {
+            let item = &d.item;
+            let group = crate::authoring::object::group(&item.api_version);
+            (
+                group,
+                item.kind.as_str(),
+                item.namespace.as_deref(),
+                item.name.as_str(),
+            )
+        })
+        .collect();
     let dependencies: Vec<Vec<usize>> = deletions
         .iter()
-        .map(|deletion| {
-            let item = &deletion.item;
-            deletion
-                .lifecycle
-                .depends_on
-                .iter()
-                .filter_map(|reference| {
-                    deletions.iter().position(|d| {
-                        let group = d.item.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-                        let target = (
-                            group,
-                            d.item.kind.as_str(),
-                            d.item.namespace.as_deref(),
-                            d.item.name.as_str(),
-                        );
-                        reference.names(item.namespace.as_deref(), target)
-                    })
-                })
+        .map(|d| {
+            let references = &d.lifecycle.depends_on;
+            lifecycle::resolve(references, d.item.namespace.as_deref(), &identities)
+                .into_iter()
+                .flatten()
                 .collect()
         })
         .collect();

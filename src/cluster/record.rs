@@ -159,9 +159,8 @@ pub type ObjectKey = (String, String, Option<String>, String);
 /// The key of the object `api_version` `kind` `namespace`/`name`: the
 /// version of the group may differ between two keys of the same object.
 pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectKey {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     (
-        group.to_string(),
+        crate::authoring::object::group(api_version).to_string(),
         kind.to_string(),
         namespace.map(str::to_string),
         name.to_string(),

@@ -12,7 +12,7 @@ use kube::api::{DeleteParams, Preconditions};
 
 use crate::authoring::lifecycle::REPLACE_ANNOTATION;
 use crate::cluster::client::{retry, Cluster};
-use crate::cluster::plan::Planned;
+use crate::cluster::planned::Planned;
 use crate::shared::diagnostics::Diagnostic;
 
 /// What `--replace` allows beyond each object's own policy.

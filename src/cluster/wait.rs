@@ -17,7 +17,7 @@ use futures::stream::{self, StreamExt};
 use kube::api::ListParams;
 
 use crate::cluster::client::{condition, retry, Cluster, Resource};
-use crate::cluster::plan::Planned;
+use crate::cluster::planned::Planned;
 use crate::cluster::record::Item;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 

@@ -1,7 +1,8 @@
 //! Plans as JSON (`cleat diff -o json`): per release each object's action,
 //! diff, adoption and drift, what is deleted and kept, and a summary.
 
-use crate::cluster::plan::{Change, Plan};
+use crate::cluster::plan::Plan;
+use crate::cluster::planned::Change;
 
 use super::show::counts;
 

@@ -1,6 +1,7 @@
 //! How plans are shown: as text, each change with its diff, or as JSON.
 
-use crate::cluster::plan::{Change, Plan};
+use crate::cluster::plan::Plan;
+use crate::cluster::planned::Change;
 
 /// What the plans would do, counted.
 #[derive(Default)]

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 
 use crate::cluster::client::{Cluster, Connection};
 use crate::cluster::ownership::Owner;
-use crate::cluster::plan::{self, Change};
+use crate::cluster::plan;
+use crate::cluster::planned::Change;
 use crate::cluster::record::{self, Item, Newest, ObjectKey, Record};
 use crate::release::prepare::Prepared;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
