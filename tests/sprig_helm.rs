@@ -169,7 +169,7 @@ metadata:
 data:
   map: {{ printf "%q" (toYaml .Values.map) }}
   list: {{ printf "%q" (toYaml .Values.list) }}
-  scalars: {{ printf "%q" (toYaml (dict "int" 3 "float" 2.5 "big" 1000000.0 "tiny" 0.0000001 "t" true "n" nil "s" "plain text")) }}
+  scalars: {{ printf "%q" (toYaml (dict "int" 3 "float" 2.5 "big" 1000000.0 "tiny" 0.0000001 "odd" 1234567.5 "huge" 1e21 "small" 0.00012 "t" true "n" nil "s" "plain text")) }}
   quoting: {{ printf "%q" (toYaml (list "true" "yes" "1" "1.5" "" " x" "a: b" "#c" "-" "- x" "-x" ":x" "a #b" "on" "null" "~" "0x10" "1e3" "12:30" "x:" "@a" "`b" "%p" "*r" "&s" "!t" "[u" "{v" ",w" "'q")) }}
   nested: {{ printf "%q" (toYaml (dict "outer" (dict "inner" (list 1 (dict "a" 1 "b" (list "x")) (list 2 3))) "empty" (dict) "none" (list))) }}
   multiline: {{ printf "%q" (toYaml (dict "text" "line one\nline two" "trailing" "a\nb\n")) }}

@@ -146,20 +146,14 @@ fn scalar_text(v: &Value, indent: usize) -> String {
     }
 }
 
-/// A float as JSON writes it and YAML then reads it back.
+/// A float as toYaml writes it: JSON writes an integral one as an integer,
+/// which YAML reads back as one; any other stays a float, which yaml.v2
+/// prints as Go's shortest form (`1.2345675e+06`, `1e-07`).
 fn json_number(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e21 {
         format!("{}", f as i128)
     } else {
-        let text = format!("{f}");
-        if f.abs() >= 1e21 || (f != 0.0 && f.abs() < 1e-6) {
-            let e = format!("{f:e}");
-            let (mantissa, exponent) = e.split_once('e').unwrap_or((&e, "0"));
-            let exponent: i32 = exponent.parse().unwrap_or(0);
-            let sign = if exponent < 0 { '-' } else { '+' };
-            return format!("{mantissa}e{sign}{:02}", exponent.abs());
-        }
-        text
+        gotmpl::value::format_float(f)
     }
 }
 
