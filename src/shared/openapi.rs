@@ -28,6 +28,17 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem at `path` (`.` for the value itself).
+    fn at(path: &str, message: impl Into<String>) -> Problem {
+        let path = if path.is_empty() { "." } else { path };
+        Problem {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
@@ -60,16 +71,7 @@ impl Validator {
         if depth > MAX_DEPTH || problems.len() >= MAX_PROBLEMS {
             return;
         }
-        let mut problem = |message: String| {
-            problems.push(Problem {
-                path: if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.clone()
-                },
-                message,
-            })
-        };
+        let mut problem = |message: String| problems.push(Problem::at(path, message));
         if value.is_null() {
             if schema["nullable"] != true && schema.get("type").is_some() {
                 problem("must not be null".into());
@@ -148,40 +150,17 @@ impl Validator {
                 _ => passing == 1,
             };
             if !ok {
-                problems.push(Problem {
-                    path: if path.is_empty() {
-                        ".".into()
-                    } else {
-                        path.clone()
-                    },
-                    message: format!("does not satisfy `{keyword}`"),
-                });
+                problems.push(Problem::at(path, format!("does not satisfy `{keyword}`")));
             }
         }
         if schema.get("not").is_some_and(|not| self.passes(value, not)) {
-            problems.push(Problem {
-                path: if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.clone()
-                },
-                message: "matches the schema under `not`".into(),
-            });
+            problems.push(Problem::at(path, "matches the schema under `not`"));
         }
         match value {
             Value::Object(fields) => self.check_object(fields, schema, path, depth, problems),
             Value::Array(items) => {
                 let count = items.len() as u64;
-                let mut at = |message: String| {
-                    problems.push(Problem {
-                        path: if path.is_empty() {
-                            ".".into()
-                        } else {
-                            path.clone()
-                        },
-                        message,
-                    })
-                };
+                let mut at = |message: String| problems.push(Problem::at(path, message));
                 if let Some(min) = schema["minItems"].as_u64().filter(|&m| count < m) {
                     at(format!("must have at least {min} items"));
                 }
@@ -209,30 +188,22 @@ impl Validator {
         depth: usize,
         problems: &mut Vec<Problem>,
     ) {
-        let here = if path.is_empty() {
-            ".".to_string()
-        } else {
-            path.clone()
-        };
         let count = fields.len() as u64;
         if let Some(min) = schema["minProperties"].as_u64().filter(|&m| count < m) {
-            problems.push(Problem {
-                path: here.clone(),
-                message: format!("must have at least {min} fields"),
-            });
+            problems.push(Problem::at(
+                path,
+                format!("must have at least {min} fields"),
+            ));
         }
         if let Some(max) = schema["maxProperties"].as_u64().filter(|&m| count > m) {
-            problems.push(Problem {
-                path: here.clone(),
-                message: format!("must have at most {max} fields"),
-            });
+            problems.push(Problem::at(path, format!("must have at most {max} fields")));
         }
         for required in schema["required"].as_array().into_iter().flatten() {
             if let Some(name) = required.as_str().filter(|n| !fields.contains_key(*n)) {
-                problems.push(Problem {
-                    path: here.clone(),
-                    message: format!("is missing the required field `{name}`"),
-                });
+                problems.push(Problem::at(
+                    path,
+                    format!("is missing the required field `{name}`"),
+                ));
             }
         }
         let properties = schema["properties"].as_object();
@@ -254,11 +225,10 @@ impl Validator {
                     self.check(field, extra, path, depth + 1, problems)
                 }
                 _ if preserve || !declared => {}
-                _ => problems.push(Problem {
-                    path: path.clone(),
-                    message: "is not in the schema: the API server drops it on the next write"
-                        .into(),
-                }),
+                _ => problems.push(Problem::at(
+                    path,
+                    "is not in the schema: the API server drops it on the next write",
+                )),
             }
             path.truncate(length);
         }
