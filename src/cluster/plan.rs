@@ -621,8 +621,11 @@ async fn compare(
         Err(kube::Error::Api(e)) if e.code == 403 => {
             (overlay(&live, &object.body), Vec::new(), true)
         }
-        Err(kube::Error::Api(e)) if e.code == 422 && !replace::immutable(&e.message).is_empty() => {
+        Err(kube::Error::Api(e)) if e.code == 422 => {
             let fields = replace::immutable(&e.message);
+            if fields.is_empty() {
+                return Err(planning_error(cluster, object, &kube::Error::Api(e)));
+            }
             replace::allowed(object, &fields, &options.replace)?;
             let diff = unified_diff(
                 &mask(&object.kind, &strip(&live)),
