@@ -57,6 +57,43 @@ pub struct ValuesArgs {
     pub sets: Vec<String>,
 }
 
+/// Helm's flags, for a Helm chart (a directory or archive with `Chart.yaml`).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Helm charts")]
+pub struct ChartArgs {
+    /// Set a value to a string, as Helm's `--set-string`
+    #[arg(long = "set-string", value_name = "PATH=VALUE")]
+    pub set_string: Vec<String>,
+    /// Set a value to JSON, as Helm's `--set-json`
+    #[arg(long = "set-json", value_name = "PATH=JSON")]
+    pub set_json: Vec<String>,
+    /// Set a value to a file's content, as Helm's `--set-file`
+    #[arg(long = "set-file", value_name = "PATH=FILE")]
+    pub set_file: Vec<String>,
+    /// Set a value to the literal text after `=`, as Helm's `--set-literal`
+    #[arg(long = "set-literal", value_name = "PATH=TEXT")]
+    pub set_literal: Vec<String>,
+    /// API versions `.Capabilities.APIVersions.Has` finds, beside the built-in ones
+    #[arg(
+        long = "api-versions",
+        short = 'a',
+        value_name = "GROUP/VERSION[/KIND]"
+    )]
+    pub api_versions: Vec<String>,
+    /// Print the CRDs of `crds/` directories too (first)
+    #[arg(long)]
+    pub include_crds: bool,
+    /// Leave out test hooks (`helm.sh/hook: test`)
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// Leave out every hook
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Only the objects of this template (`templates/x.yaml`); repeat for several
+    #[arg(long = "show-only", short = 's', value_name = "TEMPLATE")]
+    pub show_only: Vec<String>,
+}
+
 /// The release the package is rendered for.
 #[derive(Debug, Args, Clone)]
 pub struct ReleaseArgs {
@@ -86,13 +123,15 @@ pub enum OutputFormat {
     after_help = "Examples:\n  cleat render packages-example/webapp\n  cleat render packages-example/webapp -f packages-example/webapp/values-production.yaml\n  cleat render ./mypkg --set replicas=3 --set image.tag=1.25.3 --release api -n web\n  cleat render ./mypkg --kube-version 1.20.2 --output json"
 )]
 pub struct RenderArgs {
-    /// The package: a directory or a `.tgz` archive
+    /// The package or Helm chart: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE")]
     pub package: PathBuf,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub chart: ChartArgs,
     /// Output format: a YAML stream, or a JSON `List`
     #[arg(short, long, value_enum, default_value = "yaml")]
     pub output: OutputFormat,

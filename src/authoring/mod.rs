@@ -13,6 +13,7 @@
 //! exists. Rendering itself never touches the network or the file system:
 //! only loading and fetching packages do.
 
+pub mod chart;
 pub mod lifecycle;
 pub mod lint;
 pub mod object;

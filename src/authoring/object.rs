@@ -91,6 +91,16 @@ const PART_BYTES: usize = 64 * 1024;
 
 /// Parses and checks CRD files and rendered templates into objects.
 pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object>, Diagnostics> {
+    objects_as(crds, rendered, yaml::Dialect::Core)
+}
+
+/// [`objects`], the YAML read in `dialect` (a Helm chart's output is YAML
+/// 1.1, as Kubernetes reads it).
+pub fn objects_as(
+    crds: &[Arc<Source>],
+    rendered: &[Rendered],
+    dialect: yaml::Dialect,
+) -> Result<Vec<Object>, Diagnostics> {
     let sources: Vec<(&Arc<Source>, &Arc<Source>)> = crds
         .iter()
         .map(|crd| (crd, crd))
@@ -118,7 +128,7 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
     }
     let parse = |(index, part): &(usize, yaml::Part)| {
         let (output, _) = sources[*index];
-        yaml::parse_part(output, part).map(|documents| {
+        yaml::parse_part_as(output, part, dialect).map(|documents| {
             documents
                 .into_iter()
                 .filter(|document| document.root.value != Value::Null)
@@ -146,7 +156,7 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
     for ((index, _), documents) in parts.iter().zip(&parsed) {
         if documents.is_err() && !std::mem::replace(&mut failed[*index], true) {
             let (output, template) = sources[*index];
-            if let Err(diagnostic) = yaml::parse_stream(output) {
+            if let Err(diagnostic) = yaml::parse_stream_as(output, dialect) {
                 problems.push(locate(diagnostic, template, output));
             }
         }

@@ -5,6 +5,7 @@
 mod apply;
 mod args;
 mod backup;
+mod chart;
 mod completions;
 mod delete;
 mod deps;

@@ -1,4 +1,4 @@
-//! `cleat render`: a package and values in, Kubernetes YAML or JSON out.
+//! `cleat render`: a package or Helm chart and values in, Kubernetes YAML or JSON out.
 
 use crate::authoring::object;
 use crate::cli::{OutputFormat, RenderArgs};
@@ -7,6 +7,13 @@ use crate::shared::diagnostics::Diagnostics;
 use super::Outcome;
 
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
+    if crate::authoring::chart::is_chart(&args.package) {
+        let manifests =
+            super::chart::render(&args.package, &args.values, &args.release, &args.chart)?;
+        super::write(out, &super::chart::print(&manifests, args.output))?;
+        return Ok(Outcome::default());
+    }
+    super::chart::refuse_flags(&args.chart)?;
     let tree = super::open(&args.package)?;
     let package = &tree.package;
     let files = super::value_files(&args.values)?;

@@ -10,6 +10,7 @@
 pub mod diagnostics;
 pub mod digest;
 pub mod files;
+pub mod glob;
 pub mod memory;
 pub mod openapi;
 pub mod parallel;

@@ -7,12 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::parse::{Arg, Command, Node, Pipe, Tree};
-use crate::value::Value;
+use crate::value::{Func, Value};
 use crate::Error;
-
-/// A function templates may call: its arguments, evaluated; a message on
-/// failure (shown as `error calling NAME: message`).
-pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
 
 /// Deepest nesting of `template` calls.
 const MAX_DEPTH: usize = 1000;
@@ -234,7 +230,7 @@ impl Exec<'_> {
                     ..pipe.clone()
                 };
                 let value = self.pipe(tree, &unbound, dot, vars)?;
-                let items: Vec<(Value, Value)> = match &value {
+                let items: Vec<(Value, Value)> = match value.plain() {
                     Value::List(items) => items
                         .iter()
                         .enumerate()
@@ -363,9 +359,9 @@ impl Exec<'_> {
             }
             let mut args = Vec::with_capacity(rest.len() + 1);
             for arg in rest {
-                args.push(self.arg(tree, arg, dot, vars, command)?);
+                args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
             }
-            args.extend(piped);
+            args.extend(piped.map(|v| v.plain().clone()));
             // Functions that execute templates themselves.
             if self.funcs.contains_key(name) && (name == "include" || name == "tpl") {
                 let result = if name == "include" {
@@ -385,6 +381,33 @@ impl Exec<'_> {
             });
         }
         if !rest.is_empty() || piped.is_some() {
+            // `.Files.Get "x"`: the last field of a chain may be a method.
+            let chain = match first {
+                Arg::Field(fields) => Some((dot.clone(), fields)),
+                Arg::Variable(name, fields) => Some((self.variable(vars, name), fields)),
+                _ => None,
+            };
+            if let Some((base, fields)) = chain {
+                if let Some((method, path)) = fields.split_last() {
+                    let receiver =
+                        fields_of(&base, path).map_err(|m| tree.exec_error(command, m))?;
+                    if let Value::Object(object) = &receiver {
+                        if let Some(func) = object.methods.get(method.as_str()) {
+                            let mut args = Vec::with_capacity(rest.len() + 1);
+                            for arg in rest {
+                                args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
+                            }
+                            args.extend(piped.map(|v| v.plain().clone()));
+                            return func(&args).map_err(|message| {
+                                tree.exec_error(
+                                    command,
+                                    format!("error calling {method}: {message}"),
+                                )
+                            });
+                        }
+                    }
+                }
+            }
             let what = match first {
                 Arg::Field(fields) => format!(".{}", fields.join(".")),
                 _ => "a value".into(),
@@ -395,6 +418,14 @@ impl Exec<'_> {
             ));
         }
         self.arg(tree, first, dot, vars, command)
+    }
+
+    fn variable(&self, vars: &[(String, Value)], name: &str) -> Value {
+        vars.iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     /// One operand's value; errors name `command`, the operand's.
@@ -417,12 +448,7 @@ impl Exec<'_> {
                 fields_of(dot, fields).map_err(|m| tree.exec_error(command, m))?
             }
             Arg::Variable(name, fields) => {
-                let value = vars
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
+                let value = self.variable(vars, name);
                 fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
             Arg::Func(name) => {
@@ -441,10 +467,18 @@ impl Exec<'_> {
     }
 }
 
-/// `value.a.b`: map lookups; a missing key is nil, a field of nil an error.
+/// `value.a.b`: map lookups; a missing key is nil, a field of nil an error;
+/// a method of an object is called without arguments.
 fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
     let mut current = value.clone();
     for field in fields {
+        if let Value::Object(object) = &current {
+            if let Some(method) = object.methods.get(field.as_str()) {
+                current = method(&[]).map_err(|m| format!("error calling {field}: {m}"))?;
+                continue;
+            }
+            current = object.value.clone();
+        }
         current = match current {
             Value::Map(entries) => entries.get(field).unwrap_or_default(),
             Value::Nil => return Err(format!("nil pointer evaluating interface {{}}.{field}")),

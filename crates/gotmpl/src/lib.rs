@@ -19,8 +19,7 @@ mod parse;
 mod printf;
 pub mod value;
 
-pub use exec::Func;
-pub use value::Value;
+pub use value::{Func, Object, Value};
 
 use std::collections::HashMap;
 

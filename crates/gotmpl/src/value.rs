@@ -76,6 +76,36 @@ impl std::fmt::Debug for Dict {
     }
 }
 
+/// A function templates may call: its arguments, evaluated; a message on
+/// failure (shown as `error calling NAME: message`).
+pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
+
+/// A value with methods, as Go's typed values have them (Helm's `.Files`,
+/// `.Capabilities.APIVersions.Has`): functions, `range` and comparisons see
+/// its `value`; a field names a method first, then a key of the value; it
+/// prints as `shown` when set (Go's `String()` method), else as its value.
+pub struct Object {
+    pub value: Value,
+    pub methods: BTreeMap<&'static str, Func>,
+    pub shown: Option<String>,
+}
+
+impl std::fmt::Debug for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let methods: Vec<_> = self.methods.keys().collect();
+        f.debug_struct("Object")
+            .field("value", &self.value)
+            .field("methods", &methods)
+            .finish()
+    }
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        self.value == other.value
+    }
+}
+
 /// A value: what data holds and functions take and return.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -89,6 +119,7 @@ pub enum Value {
     List(Vec<Value>),
     /// Keys in order, as Go's maps print and range; shared, as Go's.
     Map(Dict),
+    Object(Arc<Object>),
 }
 
 impl From<&str> for Value {
@@ -109,9 +140,18 @@ impl Value {
         Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
+    /// The value without its methods: what functions are given.
+    pub fn plain(&self) -> &Value {
+        match self {
+            Value::Object(object) => object.value.plain(),
+            other => other,
+        }
+    }
+
     /// Go's truth: false, 0, nil, and empty strings, lists and maps are false.
     pub fn truthy(&self) -> bool {
         match self {
+            Value::Object(object) => object.value.truthy(),
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
@@ -125,6 +165,7 @@ impl Value {
     /// The Go type name, for messages (`map[string]interface {}`).
     pub fn type_name(&self) -> &'static str {
         match self {
+            Value::Object(object) => object.value.type_name(),
             Value::Nil => "nil",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
@@ -148,6 +189,10 @@ impl Value {
             return;
         }
         match self {
+            Value::Object(object) => match &object.shown {
+                Some(shown) => out.push_str(shown),
+                None => object.value.write_go(out, depth),
+            },
             Value::Nil => out.push_str("<nil>"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) => {

@@ -11,7 +11,7 @@
 
 mod encoding;
 pub mod helm;
-mod semver;
+pub mod semver;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -446,6 +446,7 @@ pub fn register(set: &mut Templates) {
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.
 fn kind(v: &Value) -> &'static str {
     match v {
+        Value::Object(object) => kind(&object.value),
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
         Value::Int(_) => "int",

@@ -40,6 +40,15 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
     });
 }
 
+/// Whether `version` satisfies `constraint`, by Masterminds' rules (Helm
+/// matches chart dependencies with them); a bad constraint or version is
+/// an error.
+pub fn satisfies(constraint: &str, version: &str) -> std::result::Result<bool, String> {
+    let version =
+        Version::parse(version).ok_or_else(|| format!("`{version}` is not a semantic version"))?;
+    Ok(Constraint::parse(constraint)?.matches(&version))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Version {
     major: u64,

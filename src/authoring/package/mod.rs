@@ -64,7 +64,7 @@ impl Package {
 
     /// Loads the package directory at `dir`.
     pub fn load(dir: &Path) -> Result<Package, Diagnostics> {
-        let files = read_tree(dir)?;
+        let files = read_tree(dir, false)?;
         Package::from_files(dir, files)
     }
 
@@ -263,8 +263,9 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 }
 
 /// Every file below `dir`, by relative `/`-separated name. Hidden entries
-/// (`.git`, editor files) are skipped.
-fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+/// (`.git`, editor files) are skipped unless `hidden` (a Helm chart's
+/// `.helmignore` decides for itself).
+pub fn read_tree(dir: &Path, hidden: bool) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
     let shown = dir.display().to_string();
     let metadata = fs::metadata(dir).map_err(|e| io_error(&shown, &e))?;
     if !metadata.is_dir() {
@@ -291,7 +292,7 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
                 .about(entry.path().display().to_string())
                 .into());
             };
-            if file_name.starts_with('.') {
+            if file_name.starts_with('.') && (!hidden || file_name == ".git") {
                 continue;
             }
             let name = format!("{prefix}{file_name}");

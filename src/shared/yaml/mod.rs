@@ -29,6 +29,19 @@ pub const MAX_DEPTH: usize = 200;
 /// Most nodes accepted in one document, counting every alias expansion.
 pub const MAX_NODES: usize = 2_000_000;
 
+/// How unquoted scalars resolve to types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// The YAML 1.2 core schema: `yes` and `on` are strings; duplicate keys
+    /// are errors. cleat's own files.
+    Core,
+    /// YAML 1.1 as Go's gopkg.in/yaml.v2 reads it (Helm's values and
+    /// manifests, Kubernetes' YAML): `yes`/`no`/`on`/`off`/`y`/`n` are
+    /// booleans, `0755` is octal, `_` separates digits, and a duplicate key
+    /// replaces the earlier value.
+    Yaml11,
+}
+
 /// A YAML value with the place it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -185,6 +198,14 @@ pub fn parse_stream(source: &Arc<Source>) -> Result<Vec<Document>, Diagnostic> {
     parse_part(source, &Part::whole(&source.text))
 }
 
+/// Parses every document of a YAML stream in `dialect`.
+pub fn parse_stream_as(
+    source: &Arc<Source>,
+    dialect: Dialect,
+) -> Result<Vec<Document>, Diagnostic> {
+    parse_part_as(source, &Part::whole(&source.text), dialect)
+}
+
 /// A piece of a YAML stream made of whole documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {
@@ -236,7 +257,16 @@ pub fn parts(text: &str, min_bytes: usize) -> Vec<Part> {
 
 /// Parses the documents of one part of a stream; positions are in the stream.
 pub fn parse_part(source: &Arc<Source>, part: &Part) -> Result<Vec<Document>, Diagnostic> {
-    let mut builder = Builder::new(source, part.lines_before);
+    parse_part_as(source, part, Dialect::Core)
+}
+
+/// [`parse_part`] in `dialect`.
+pub fn parse_part_as(
+    source: &Arc<Source>,
+    part: &Part,
+    dialect: Dialect,
+) -> Result<Vec<Document>, Diagnostic> {
+    let mut builder = Builder::new(source, part.lines_before, dialect);
     let mut parser = Parser::new_from_str(&source.text[part.bytes.clone()]);
     // Events are pulled one by one: yaml-rust2's own `load` recurses once per
     // nesting level and overflows the stack on deeply nested block documents.
@@ -272,7 +302,12 @@ pub fn parse_part(source: &Arc<Source>, part: &Part) -> Result<Vec<Document>, Di
 
 /// Parses a file that holds at most one document; an empty file is null.
 pub fn parse_document(source: &Arc<Source>) -> Result<Node, Diagnostic> {
-    let mut documents = parse_stream(source)?;
+    parse_document_as(source, Dialect::Core)
+}
+
+/// [`parse_document`] in `dialect`.
+pub fn parse_document_as(source: &Arc<Source>, dialect: Dialect) -> Result<Node, Diagnostic> {
+    let mut documents = parse_stream_as(source, dialect)?;
     match documents.len() {
         0 => Ok(Node::new(Value::Null, Origin::new(source, 1, 1))),
         1 => Ok(documents.remove(0).root),
@@ -311,6 +346,7 @@ enum Frame {
 /// callback cannot fail, so the first error is kept and later events ignored.
 struct Builder<'a> {
     source: &'a Arc<Source>,
+    dialect: Dialect,
     lines_before: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
@@ -321,9 +357,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(source: &'a Arc<Source>, lines_before: usize) -> Builder<'a> {
+    fn new(source: &'a Arc<Source>, lines_before: usize, dialect: Dialect) -> Builder<'a> {
         Builder {
             source,
+            dialect,
             lines_before,
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -424,7 +461,12 @@ impl<'a> Builder<'a> {
                             .find(|(k, _)| k.name == key.name)
                             .map(|(k, _)| k.origin.line),
                     };
-                    if let Some(first) = first {
+                    if let (Some(_), Dialect::Yaml11) = (first, self.dialect) {
+                        // yaml.v2: the later value wins.
+                        if let Some(entry) = entries.iter_mut().find(|(k, _)| k.name == key.name) {
+                            entry.1 = node;
+                        }
+                    } else if let Some(first) = first {
                         let diagnostic = Diagnostic::error(format!(
                             "duplicate key `{}` (first written on line {first})",
                             key.name
@@ -496,7 +538,10 @@ impl MarkedEventReceiver for Builder<'_> {
                     let width = text.chars().count();
                     let tagged_str = tag.is_some_and(|t| t.suffix == "str");
                     let value = if style == TScalarStyle::Plain && !tagged_str {
-                        resolve_plain(text)
+                        match self.dialect {
+                            Dialect::Core => resolve_plain(text),
+                            Dialect::Yaml11 => resolve_plain_11(text),
+                        }
                     } else {
                         Value::String(text)
                     };
@@ -588,6 +633,58 @@ fn resolve_plain(text: String) -> Value {
     Value::String(text)
 }
 
+/// Resolves an unquoted scalar as gopkg.in/yaml.v2 does (YAML 1.1).
+fn resolve_plain_11(text: String) -> Value {
+    match text.as_str() {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Value::Bool(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Value::Bool(false),
+        _ => {}
+    }
+    let starts_number = text
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'+' || b == b'.');
+    if !starts_number {
+        return resolve_plain(text);
+    }
+    // Digits may be separated by `_`; a base comes from the prefix, and a
+    // leading 0 is octal (Go's ParseInt with base 0).
+    let plain = text.replace('_', "");
+    let (negative, unsigned) = match plain.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
+    };
+    let (radix, digits) =
+        if let Some(d) = unsigned.strip_prefix("0x").or(unsigned.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = unsigned.strip_prefix("0o").or(unsigned.strip_prefix("0O")) {
+            (8, d)
+        } else if let Some(d) = unsigned.strip_prefix("0b").or(unsigned.strip_prefix("0B")) {
+            (2, d)
+        } else if unsigned.len() > 1 && unsigned.starts_with('0') {
+            (8, &unsigned[1..])
+        } else {
+            (10, unsigned)
+        };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if let Ok(magnitude) = i128::from_str_radix(digits, radix) {
+            let value = if negative { -magnitude } else { magnitude };
+            return match i64::try_from(value) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Float(value as f64),
+            };
+        }
+    }
+    if is_float_syntax(unsigned)
+        || (!unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()))
+    {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    resolve_plain(text)
+}
+
 /// `1.5`, `.5`, `1.`, `1e3`, `1.5E-3`: digits, at most one dot, an optional exponent.
 fn is_float_syntax(text: &str) -> bool {
     let (mantissa, exponent) = match text.find(['e', 'E']) {
@@ -637,6 +734,35 @@ mod tests {
         assert_eq!(get("h"), Value::String("on".into()));
         assert_eq!(get("i"), Value::String("1.2.3".into()));
         assert_eq!(get("j"), Value::String("5".into()));
+    }
+
+    #[test]
+    fn resolves_scalars_as_yaml_1_1() {
+        let text = "a: yes\nb: 0755\nc: 1_000\nd: 0b11\ne: 1e3\nf: .5\ng: +1\nh: 012\ni: 0o12\nj: 0x1F\nk: Off\nl: y\nm: 09\no: ~\np: 2001-12-14\nq: 1:20\nr: 99999999999999999999\ns: -0x10\ndup: 1\ndup: 2\nn: key\n";
+        let node = parse_document_as(&Source::new("v.yaml", text), Dialect::Yaml11).unwrap();
+        let get = |k: &str| node.get(k).unwrap().value.clone();
+        assert_eq!(get("a"), Value::Bool(true));
+        assert_eq!(get("b"), Value::Int(493));
+        assert_eq!(get("c"), Value::Int(1000));
+        assert_eq!(get("d"), Value::Int(3));
+        assert_eq!(get("e"), Value::Float(1000.0));
+        assert_eq!(get("f"), Value::Float(0.5));
+        assert_eq!(get("g"), Value::Int(1));
+        assert_eq!(get("h"), Value::Int(10));
+        assert_eq!(get("i"), Value::Int(8 + 2));
+        assert_eq!(get("j"), Value::Int(31));
+        assert_eq!(get("k"), Value::Bool(false));
+        assert_eq!(get("l"), Value::Bool(true));
+        assert_eq!(get("m"), Value::Float(9.0));
+        assert_eq!(get("o"), Value::Null);
+        assert_eq!(get("p"), Value::String("2001-12-14".into()));
+        assert_eq!(get("q"), Value::String("1:20".into()));
+        assert_eq!(get("r"), Value::Float(1e20));
+        assert_eq!(get("s"), Value::Int(-16));
+        // A duplicate key replaces the value, as yaml.v2 does.
+        assert_eq!(get("dup"), Value::Int(2));
+        // Keys resolve too: `n` is the boolean false.
+        assert_eq!(get("false"), Value::String("key".into()));
     }
 
     #[test]

@@ -1,0 +1,490 @@
+//! Executing a chart's templates as Helm's engine does: every template of
+//! the chart and its subcharts in one Go template set (parsed deepest
+//! first, so a parent's `define` wins), each executed with its own chart's
+//! data (`.Values` scoped to the subchart, `.Chart`, `.Files`, `.Release`,
+//! `.Capabilities`, `.Subcharts`, `.Template`), partials (`_*`) and
+//! library charts only defining templates, and `<no value>` blanked.
+//!
+//! Errors point at `chart/templates/x.yaml:LINE:COL` with the source line.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use gotmpl::{Func, Object, Templates, Value};
+use serde_json::Map;
+
+use super::Chart;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
+use crate::shared::glob::Glob;
+use crate::shared::yaml::{self, Dialect};
+
+/// The Helm version whose behaviour cleat follows, as templates see it in
+/// `.Capabilities.HelmVersion`.
+pub const HELM_VERSION: &str = "v4.1.4";
+
+/// The API versions `.Capabilities.APIVersions` holds without a cluster
+/// (those Helm 4.1 knows), before `--api-versions` adds to them.
+pub const DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha1",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+];
+
+/// The release a chart is rendered for.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_upgrade: bool,
+    /// `1.30.2` or `v1.30.2`.
+    pub kube_version: String,
+    /// Added to [`DEFAULT_API_VERSIONS`] (`group/version` or
+    /// `group/version/Kind`).
+    pub api_versions: Vec<String>,
+}
+
+/// One executed template: its source and what it printed.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The template's full name (`chart/charts/sub/templates/x.yaml`).
+    pub name: String,
+    pub template: Arc<Source>,
+    pub text: String,
+}
+
+/// A template to parse and, unless a partial, to execute.
+struct Job {
+    name: String,
+    source: Arc<Source>,
+    data: Value,
+    base_path: String,
+    execute: bool,
+}
+
+/// Executes every template of `chart` (whose dependencies are already
+/// enabled) with the coalesced `values`.
+pub fn render(
+    chart: &Chart,
+    values: &Map<String, serde_json::Value>,
+    release: &Release,
+) -> Result<Vec<Output>, Diagnostics> {
+    let capabilities = capabilities(release)?;
+    let release_data = Value::map([
+        ("Name", Value::from(release.name.as_str())),
+        ("Namespace", Value::from(release.namespace.as_str())),
+        ("Revision", Value::Int(release.revision)),
+        ("IsUpgrade", Value::Bool(release.is_upgrade)),
+        ("IsInstall", Value::Bool(!release.is_upgrade)),
+        ("Service", Value::from("Helm")),
+    ]);
+    let mut jobs = Vec::new();
+    let values = sprig::helm::from_json(&serde_json::Value::Object(values.clone()));
+    collect(
+        chart,
+        chart.name(),
+        true,
+        &values,
+        &release_data,
+        &capabilities,
+        &mut jobs,
+    );
+    // Helm parses deeper templates first, then by name in reverse, so that
+    // the outermost chart's definitions are parsed last and win.
+    jobs.sort_by(|a, b| {
+        let depth = |n: &str| n.matches('/').count();
+        depth(&b.name)
+            .cmp(&depth(&a.name))
+            .then_with(|| b.name.cmp(&a.name))
+    });
+    let mut set = templates();
+    let sources: BTreeMap<String, Arc<Source>> = jobs
+        .iter()
+        .map(|j| (j.name.clone(), Arc::clone(&j.source)))
+        .collect();
+    let mut problems = Vec::new();
+    for job in &jobs {
+        if let Err(error) = set.parse(&job.name, &job.source.text) {
+            problems.push(diagnostic(&error, &sources));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let mut outputs = Vec::new();
+    for job in jobs.iter().filter(|j| j.execute) {
+        if let Value::Map(data) = &job.data {
+            data.insert(
+                "Template".into(),
+                Value::map([
+                    ("Name", Value::from(job.name.as_str())),
+                    ("BasePath", Value::from(job.base_path.as_str())),
+                ]),
+            );
+        }
+        match set.execute(&job.name, &job.data) {
+            Ok(text) => outputs.push(Output {
+                name: job.name.clone(),
+                template: Arc::clone(&job.source),
+                text: text.replace("<no value>", ""),
+            }),
+            Err(error) => problems.push(diagnostic(&error, &sources)),
+        }
+    }
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    Diagnostics::check(problems, outputs)
+}
+
+/// The jobs of `chart` at `path` and of its subcharts; returns the chart's
+/// data, which its parent sees in `.Subcharts`.
+fn collect(
+    chart: &Chart,
+    path: &str,
+    is_root: bool,
+    values: &Value,
+    release: &Value,
+    capabilities: &Value,
+    jobs: &mut Vec<Job>,
+) -> Value {
+    let subcharts = Value::map([]);
+    let data = Value::map([
+        (
+            "Chart",
+            sprig::helm::from_json(&chart.metadata.template_data(is_root)),
+        ),
+        ("Files", files(Arc::clone(&chart.files), None)),
+        ("Release", release.clone()),
+        ("Capabilities", capabilities.clone()),
+        ("Values", values.clone()),
+        ("Subcharts", subcharts.clone()),
+    ]);
+    // Numbers in `.Chart` are strings, as in Helm's Metadata.
+    if let (Value::Map(subs), Value::Map(own)) = (&subcharts, values) {
+        for sub in &chart.dependencies {
+            let scoped = match own.get(sub.name()) {
+                Some(Value::Map(map)) => Value::Map(map),
+                _ => Value::map([]),
+            };
+            let inner = format!("{path}/charts/{}", sub.name());
+            let sub_data = collect(sub, &inner, false, &scoped, release, capabilities, jobs);
+            subs.insert(sub.name().to_string(), sub_data);
+        }
+    }
+    for template in &chart.templates {
+        let base = template.name.rsplit('/').next().unwrap_or_default();
+        let partial = base.starts_with('_');
+        if chart.is_library() && !partial {
+            continue;
+        }
+        let name = format!("{path}/{}", relative(&template.name));
+        // NOTES.txt is for people, not objects: Helm renders only the root's.
+        let notes = name.ends_with("NOTES.txt");
+        jobs.push(Job {
+            name,
+            source: Arc::clone(template),
+            data: data.clone(),
+            base_path: format!("{path}/templates"),
+            execute: !partial && !notes,
+        });
+    }
+    data
+}
+
+/// `templates/x.yaml` of a source named `chart/templates/x.yaml`.
+fn relative(name: &str) -> &str {
+    name.find("templates/").map_or(name, |at| &name[at..])
+}
+
+/// A gotmpl error as a diagnostic at its template line.
+fn diagnostic(error: &gotmpl::Error, sources: &BTreeMap<String, Arc<Source>>) -> Diagnostic {
+    let message = error
+        .message
+        .strip_prefix(&format!("executing \"{}\" at ", error.template))
+        .unwrap_or(&error.message)
+        .to_string();
+    let diagnostic = Diagnostic::error(message);
+    match sources.get(&error.template) {
+        Some(source) if error.line > 0 => {
+            diagnostic.at(Origin::new(source, error.line, error.col.max(1)))
+        }
+        _ => diagnostic.about(error.template.clone()),
+    }
+}
+
+/// A template set with Go's built-ins, sprig's functions and Helm's.
+fn templates() -> Templates {
+    let mut set = Templates::new();
+    sprig::register(&mut set);
+    set.include_and_tpl();
+    let func = |f: fn(&[Value]) -> Result<Value, String>| -> Func { Arc::new(f) };
+    set.func("fromYaml", func(|a| match a {
+        [v] => Ok(match from_yaml(&sprig_text(v)) {
+            Ok(json @ serde_json::Value::Object(_)) => sprig::helm::from_json(&json),
+            Ok(serde_json::Value::Null) => Value::map([]),
+            Ok(_) => Value::map([("Error", Value::from("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal into Go value of type map[string]interface {}"))]),
+            Err(message) => Value::map([("Error", Value::String(message))]),
+        }),
+        _ => Err(format!("wrong number of args for fromYaml: want 1 got {}", a.len())),
+    }));
+    set.func("fromYamlArray", func(|a| match a {
+        [v] => Ok(match from_yaml(&sprig_text(v)) {
+            Ok(json @ serde_json::Value::Array(_)) => sprig::helm::from_json(&json),
+            Ok(serde_json::Value::Null) => Value::List(Vec::new()),
+            Ok(_) => Value::List(vec![Value::from("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal into Go value of type []interface {}")]),
+            Err(message) => Value::List(vec![Value::String(message)]),
+        }),
+        _ => Err(format!("wrong number of args for fromYamlArray: want 1 got {}", a.len())),
+    }));
+    // Offline, as `helm template`: every lookup finds nothing.
+    set.func(
+        "lookup",
+        func(|a| match a {
+            [_, _, _, _] => Ok(Value::map([])),
+            _ => Err(format!(
+                "wrong number of args for lookup: want 4 got {}",
+                a.len()
+            )),
+        }),
+    );
+    set
+}
+
+fn sprig_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.go_string(),
+    }
+}
+
+/// YAML text as Helm's fromYaml reads it (YAML 1.1, through JSON).
+fn from_yaml(text: &str) -> Result<serde_json::Value, String> {
+    let source = Source::new("fromYaml", text);
+    yaml::parse_document_as(&source, Dialect::Yaml11)
+        .map(yaml::Node::into_json)
+        .map_err(|d| format!("error converting YAML to JSON: {}", d.message))
+}
+
+/// `.Capabilities` for `release`.
+fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
+    let version = release.kube_version.trim_start_matches('v');
+    let parts: Vec<&str> = version.split(['.', '-', '+']).collect();
+    let (major, minor) = match parts.as_slice() {
+        [major, minor, ..] if major.parse::<u64>().is_ok() && minor.parse::<u64>().is_ok() => {
+            (*major, *minor)
+        }
+        _ => {
+            return Err(Diagnostic::error(format!(
+                "`{}` is not a Kubernetes version",
+                release.kube_version
+            ))
+            .hint("write MAJOR.MINOR.PATCH, as `--kube-version 1.30.2`")
+            .into())
+        }
+    };
+    let full = format!("v{version}");
+    let kube = Object {
+        value: Value::map([
+            ("Version", Value::from(full.as_str())),
+            ("Major", Value::from(major)),
+            ("Minor", Value::from(minor)),
+            ("GitVersion", Value::from(full.as_str())),
+        ]),
+        methods: BTreeMap::new(),
+        shown: Some(full.clone()),
+    };
+    let mut versions: Vec<String> = DEFAULT_API_VERSIONS.iter().map(|v| v.to_string()).collect();
+    versions.extend(release.api_versions.iter().cloned());
+    let known = Arc::new(versions.clone());
+    let mut methods: BTreeMap<&'static str, Func> = BTreeMap::new();
+    methods.insert(
+        "Has",
+        Arc::new(move |a: &[Value]| match a {
+            [Value::String(wanted)] => Ok(Value::Bool(known.iter().any(|v| v == wanted))),
+            [other] => Err(format!(
+                "wrong type for value; expected string; got {}",
+                other.type_name()
+            )),
+            _ => Err(format!(
+                "wrong number of args for Has: want 1 got {}",
+                a.len()
+            )),
+        }),
+    );
+    let api_versions = Object {
+        value: Value::List(versions.into_iter().map(Value::String).collect()),
+        methods,
+        shown: None,
+    };
+    Ok(Value::map([
+        ("KubeVersion", Value::Object(Arc::new(kube))),
+        ("APIVersions", Value::Object(Arc::new(api_versions))),
+        (
+            "HelmVersion",
+            Value::map([
+                ("Version", Value::from(HELM_VERSION)),
+                ("GitCommit", Value::from("")),
+                ("GitTreeState", Value::from("")),
+                ("GoVersion", Value::from("")),
+            ]),
+        ),
+    ]))
+}
+
+/// `.Files` (or what `.Files.Glob` returns): the files, with Helm's
+/// methods `Get`, `GetBytes`, `Glob`, `AsConfig`, `AsSecrets`, `Lines`.
+fn files(all: Arc<BTreeMap<String, Vec<u8>>>, only: Option<Arc<Vec<String>>>) -> Value {
+    let names: Arc<Vec<String>> = only.unwrap_or_else(|| Arc::new(all.keys().cloned().collect()));
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let value = Value::Map(
+        names
+            .iter()
+            .filter_map(|n| all.get(n).map(|b| (n.clone(), Value::String(text(b)))))
+            .collect(),
+    );
+    let mut methods: BTreeMap<&'static str, Func> = BTreeMap::new();
+    let get = {
+        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
+        move |a: &[Value]| -> Result<Value, String> {
+            let [Value::String(name)] = a else {
+                return Err(format!(
+                    "wrong number of args for Get: want 1 got {}",
+                    a.len()
+                ));
+            };
+            Ok(Value::String(
+                names
+                    .contains(name)
+                    .then(|| all.get(name))
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+            ))
+        }
+    };
+    let get: Func = Arc::new(get);
+    methods.insert("Get", Arc::clone(&get));
+    methods.insert("GetBytes", Arc::clone(&get));
+    {
+        let get = Arc::clone(&get);
+        methods.insert(
+            "Lines",
+            Arc::new(move |a: &[Value]| {
+                let Value::String(text) = get(a)? else {
+                    return Ok(Value::List(Vec::new()));
+                };
+                if text.is_empty() {
+                    return Ok(Value::List(Vec::new()));
+                }
+                let text = text.strip_suffix('\n').unwrap_or(&text);
+                Ok(Value::List(text.split('\n').map(Value::from).collect()))
+            }),
+        );
+    }
+    {
+        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
+        methods.insert(
+            "Glob",
+            Arc::new(move |a: &[Value]| {
+                let [Value::String(pattern)] = a else {
+                    return Err(format!(
+                        "wrong number of args for Glob: want 1 got {}",
+                        a.len()
+                    ));
+                };
+                let glob = Glob::new(pattern)?;
+                let matched: Vec<String> =
+                    names.iter().filter(|n| glob.matches(n)).cloned().collect();
+                Ok(files(Arc::clone(&all), Some(Arc::new(matched))))
+            }),
+        );
+    }
+    let by_base = {
+        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
+        move |encode: bool| -> Value {
+            let entries: Vec<(String, Value)> = names
+                .iter()
+                .filter_map(|n| {
+                    let bytes = all.get(n)?;
+                    let base = n.rsplit('/').next().unwrap_or(n).to_string();
+                    let content = if encode {
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    } else {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    };
+                    Some((base, Value::String(content)))
+                })
+                .collect();
+            if entries.is_empty() {
+                return Value::from("");
+            }
+            let yaml = sprig::helm::to_yaml(&Value::Map(entries.into_iter().collect()));
+            Value::String(yaml.trim_end_matches('\n').to_string())
+        }
+    };
+    let by_base = Arc::new(by_base);
+    {
+        let by_base = Arc::clone(&by_base);
+        methods.insert("AsConfig", Arc::new(move |_: &[Value]| Ok(by_base(false))));
+    }
+    methods.insert("AsSecrets", Arc::new(move |_: &[Value]| Ok(by_base(true))));
+    Value::Object(Arc::new(Object {
+        value,
+        methods,
+        shown: None,
+    }))
+}

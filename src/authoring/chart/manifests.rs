@@ -1,0 +1,177 @@
+//! A chart's output as Helm sorts it: templates' documents parsed (YAML
+//! 1.1) and checked into objects, hooks (`helm.sh/hook`) set apart with
+//! their events and weight, objects of unknown hook events dropped (as Helm
+//! does), CRDs from every chart's `crds/`, and objects in Helm's install
+//! order of kinds.
+
+use std::sync::Arc;
+
+use super::engine::Output;
+use super::Chart;
+use crate::authoring::object::{self, Object};
+use crate::authoring::render::Rendered;
+use crate::shared::diagnostics::{Diagnostics, Source};
+use crate::shared::yaml::Dialect;
+
+/// The annotation that makes an object a hook.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+
+/// Helm's hook events.
+const HOOK_EVENTS: [&str; 9] = [
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+];
+
+/// Kinds in the order Helm installs them; other kinds come after, by name.
+const INSTALL_ORDER: [&str; 38] = [
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// An object Helm runs at a point of the release's life.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hook {
+    pub object: Object,
+    /// `pre-install`, `test`, ... in the order written.
+    pub events: Vec<String>,
+    /// `helm.sh/hook-weight` (0 when absent or not a number).
+    pub weight: i64,
+}
+
+impl Hook {
+    pub fn is_test(&self) -> bool {
+        self.events.iter().any(|e| e == "test")
+    }
+}
+
+/// A chart's rendered objects, sorted.
+#[derive(Debug, Clone, Default)]
+pub struct Manifests {
+    pub crds: Vec<Object>,
+    pub objects: Vec<Object>,
+    pub hooks: Vec<Hook>,
+}
+
+/// Parses the templates' `outputs` (and the CRDs of `chart` and its
+/// enabled subcharts) into sorted manifests.
+pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnostics> {
+    let mut crd_sources = Vec::new();
+    crd_files(chart, chart.name(), &mut crd_sources)?;
+    let crds = object::objects_as(&crd_sources, &[], Dialect::Yaml11)?;
+    let rendered: Vec<Rendered> = outputs
+        .iter()
+        .map(|o| Rendered {
+            template: Arc::clone(&o.template),
+            output: Source::new(o.name.clone(), o.text.clone()),
+        })
+        .collect();
+    let mut found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
+    let mut objects = Vec::new();
+    let mut hooks = Vec::new();
+    for object in found.drain(..) {
+        let annotations = &object.body["metadata"]["annotations"];
+        let Some(events) = annotations[HOOK_ANNOTATION].as_str() else {
+            objects.push(object);
+            continue;
+        };
+        let events: Vec<String> = events
+            .split(',')
+            .map(|e| e.trim().to_ascii_lowercase())
+            .collect();
+        // Helm skips a hook with an event it does not know.
+        if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
+            continue;
+        }
+        let weight = annotations["helm.sh/hook-weight"]
+            .as_str()
+            .and_then(|w| w.trim().parse().ok())
+            .unwrap_or(0);
+        hooks.push(Hook {
+            object,
+            events,
+            weight,
+        });
+    }
+    objects.sort_by_key(|o| rank(&o.kind));
+    hooks.sort_by(|a, b| {
+        (a.weight, rank(&a.object.kind), &a.object.name).cmp(&(
+            b.weight,
+            rank(&b.object.kind),
+            &b.object.name,
+        ))
+    });
+    Ok(Manifests {
+        crds,
+        objects,
+        hooks,
+    })
+}
+
+/// Where a kind goes in Helm's install order.
+fn rank(kind: &str) -> (usize, String) {
+    match INSTALL_ORDER.iter().position(|k| *k == kind) {
+        Some(at) => (at, String::new()),
+        None => (INSTALL_ORDER.len(), kind.to_string()),
+    }
+}
+
+/// `crds/*.yaml|yml|json` of `chart` and its subcharts, named by their
+/// place in the chart (`chart/charts/sub/crds/x.yaml`).
+fn crd_files(chart: &Chart, path: &str, out: &mut Vec<Arc<Source>>) -> Result<(), Diagnostics> {
+    for (name, bytes) in chart.files.iter() {
+        let manifest = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
+        if name.starts_with("crds/") && manifest {
+            out.push(crate::authoring::package::source(
+                &format!("{path}/{name}"),
+                bytes,
+            )?);
+        }
+    }
+    for sub in &chart.dependencies {
+        crd_files(sub, &format!("{path}/charts/{}", sub.name()), out)?;
+    }
+    Ok(())
+}

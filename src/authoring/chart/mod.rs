@@ -1,0 +1,360 @@
+//! Helm charts, rendered by cleat itself: a chart directory or archive is
+//! loaded as Helm loads it ([`Chart`], this module), its values coalesced as
+//! Helm coalesces them ([`values`]), its templates executed by the Go
+//! template engine with Helm's functions and data ([`engine`]), and the
+//! output split into objects, hooks and CRDs in Helm's order
+//! ([`manifests`]).
+//!
+//! Loading follows Helm's loader: `Chart.yaml` (apiVersion v1 with
+//! `requirements.yaml`, or v2), `values.yaml` (YAML 1.1, as Go's yaml.v2
+//! reads it), `values.schema.json`, `templates/**`, subcharts in `charts/`
+//! as directories or `.tgz` archives, and every other file for `.Files`;
+//! a directory honours `.helmignore`. Unlike Helm, symbolic links are
+//! refused, and archives and files are bounded as packages are.
+
+pub mod engine;
+pub mod manifests;
+pub mod metadata;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::authoring::package::{self, archive};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::shared::glob::Glob;
+use crate::shared::yaml::{self, Dialect};
+
+pub use metadata::Metadata;
+
+/// The file that makes a directory a chart.
+pub const CHART_FILE: &str = "Chart.yaml";
+
+/// Deepest nesting of subcharts accepted (a chart inside a chart ...).
+const MAX_CHART_DEPTH: usize = 20;
+
+/// A chart read into memory, with its subcharts.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub metadata: Metadata,
+    /// `values.yaml` as JSON (a map; empty when the chart has none).
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// `values.schema.json`, parsed.
+    pub schema: Option<serde_json::Value>,
+    /// `templates/**` by name (`templates/deployment.yaml`).
+    pub templates: Vec<Arc<Source>>,
+    /// The files `.Files` serves: everything but Chart.yaml, values,
+    /// the schema, templates and subcharts.
+    pub files: Arc<BTreeMap<String, Vec<u8>>>,
+    /// Subcharts from `charts/`, in name order.
+    pub dependencies: Vec<Chart>,
+}
+
+/// Whether `path` is a Helm chart: a directory with `Chart.yaml`, or an
+/// archive whose top directory holds one.
+pub fn is_chart(path: &Path) -> bool {
+    if path.is_dir() {
+        return path.join(CHART_FILE).is_file();
+    }
+    let Ok(bytes) = crate::shared::files::read_within(path, package::MAX_PACKAGE_BYTES) else {
+        return false;
+    };
+    archive::read_as("chart archive", &path.display().to_string(), &bytes)
+        .is_ok_and(|unpacked| unpacked.files.contains_key(CHART_FILE))
+}
+
+impl Chart {
+    /// Opens a chart directory or a `.tgz` archive.
+    pub fn open(path: &Path) -> Result<Chart, Diagnostics> {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            let files = package::read_tree(path, true)?;
+            Chart::from_files(&shown, ignore(files)?, 0)
+        } else {
+            let bytes = crate::shared::files::read_within(path, package::MAX_PACKAGE_BYTES)?;
+            Chart::from_archive(&shown, &bytes, 0)
+        }
+    }
+
+    fn from_archive(shown: &str, bytes: &[u8], depth: usize) -> Result<Chart, Diagnostics> {
+        let unpacked = archive::read_as("chart archive", shown, bytes)?;
+        Chart::from_files(shown, unpacked.files, depth)
+    }
+
+    /// Builds a chart from its files by relative name, as Helm's loader
+    /// sorts them.
+    pub fn from_files(
+        shown: &str,
+        mut files: BTreeMap<String, Vec<u8>>,
+        depth: usize,
+    ) -> Result<Chart, Diagnostics> {
+        if depth > MAX_CHART_DEPTH {
+            return Err(Diagnostic::error(format!(
+                "`{shown}` nests subcharts more than {MAX_CHART_DEPTH} levels deep"
+            ))
+            .about(shown.to_string())
+            .into());
+        }
+        let text = |name: &str, bytes: &[u8]| -> Result<Arc<Source>, Diagnostic> {
+            package::source(&format!("{shown}/{name}"), bytes)
+        };
+        let Some(manifest) = files.remove(CHART_FILE) else {
+            return Err(Diagnostic::error(format!("`{shown}` has no `{CHART_FILE}`"))
+                .about(shown.to_string())
+                .hint("a Helm chart needs `Chart.yaml` with at least `apiVersion`, `name` and `version`")
+                .into());
+        };
+        let requirements = match files.get("requirements.yaml") {
+            Some(bytes) => Some(text("requirements.yaml", bytes)?),
+            None => None,
+        };
+        let metadata = metadata::parse(&text(CHART_FILE, &manifest)?, requirements.as_ref())?;
+        files.remove("Chart.lock");
+        files.remove("requirements.lock");
+        let values = match files.remove("values.yaml") {
+            Some(bytes) => {
+                let source = text("values.yaml", &bytes)?;
+                match yaml::parse_document_as(&source, Dialect::Yaml11)?.into_json() {
+                    serde_json::Value::Object(map) => map,
+                    serde_json::Value::Null => serde_json::Map::new(),
+                    other => {
+                        return Err(Diagnostic::error(format!(
+                            "`{}` holds a {}, expected a map of values",
+                            source.name,
+                            values::type_name(&other)
+                        ))
+                        .about(source.name.clone())
+                        .into())
+                    }
+                }
+            }
+            None => serde_json::Map::new(),
+        };
+        let schema = match files.remove("values.schema.json") {
+            Some(bytes) => {
+                let name = format!("{shown}/values.schema.json");
+                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    Diagnostic::error(format!("`{name}` is not valid JSON: {e}")).about(name)
+                })?)
+            }
+            None => None,
+        };
+        let mut templates = Vec::new();
+        let mut subcharts: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut rest = BTreeMap::new();
+        for (name, bytes) in files {
+            if name.starts_with("templates/") {
+                templates.push(text(&name, &bytes)?);
+            } else if let Some(inner) = name.strip_prefix("charts/") {
+                if name.ends_with(".prov") {
+                    rest.insert(name, bytes);
+                } else if !inner.starts_with(['.', '_']) {
+                    let (chart, file) = inner.split_once('/').unwrap_or((inner, ""));
+                    subcharts
+                        .entry(chart.to_string())
+                        .or_default()
+                        .insert(file.to_string(), bytes);
+                }
+            } else {
+                rest.insert(name, bytes);
+            }
+        }
+        let mut dependencies = Vec::new();
+        for (name, mut files) in subcharts {
+            let inner = format!("{shown}/charts/{name}");
+            let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
+                let bytes = files.remove("").unwrap_or_default();
+                Chart::from_archive(&inner, &bytes, depth + 1)?
+            } else {
+                Chart::from_files(&inner, files, depth + 1)?
+            };
+            dependencies.push(chart);
+        }
+        Ok(Chart {
+            metadata,
+            values,
+            schema,
+            templates,
+            files: Arc::new(rest),
+            dependencies,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    /// Whether the chart is a library chart (templates for other charts
+    /// only; it renders no objects itself).
+    pub fn is_library(&self) -> bool {
+        self.metadata.chart_type == "library"
+    }
+}
+
+/// The user's values: `-f` files merged in order, then each `--set`
+/// flavour in the order given.
+pub fn user_values(
+    files: &[Arc<Source>],
+    sets: &[(values::Typing, String)],
+) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
+    let mut merged = serde_json::Map::new();
+    for file in files {
+        match yaml::parse_document_as(file, Dialect::Yaml11)?.into_json() {
+            serde_json::Value::Object(map) => values::merge_maps(&mut merged, map),
+            serde_json::Value::Null => {}
+            other => {
+                return Err(Diagnostic::error(format!(
+                    "values file `{}` holds a {}, expected a map",
+                    file.name,
+                    values::type_name(&other)
+                ))
+                .about(file.name.clone())
+                .into())
+            }
+        }
+    }
+    for (typing, text) in sets {
+        values::apply_set(&mut merged, text, *typing).map_err(|message| {
+            Diagnostics::from(Diagnostic::error(format!("in `--set {text}`: {message}")))
+        })?;
+    }
+    Ok(merged)
+}
+
+/// Renders `chart` with the user's values for `release`, as `helm template`
+/// does: dependencies enabled, values imported and coalesced and checked
+/// against each chart's schema, templates executed, output sorted.
+pub fn render(
+    chart: &Chart,
+    user: serde_json::Map<String, serde_json::Value>,
+    release: &engine::Release,
+) -> Result<manifests::Manifests, Diagnostics> {
+    if chart.is_library() {
+        return Err(Diagnostic::error(format!(
+            "chart `{}` is a library chart: it only defines templates for other charts",
+            chart.name()
+        ))
+        .hint("render a chart that depends on it")
+        .into());
+    }
+    let mut chart = chart.clone();
+    values::enable_dependencies(&mut chart, &user);
+    values::import_values(&mut chart);
+    let values = values::coalesce(&chart, user, false);
+    let problems = values::validate(&chart, &values, "");
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let outputs = engine::render(&chart, &values, release)?;
+    manifests::manifests(&chart, &outputs)
+}
+
+/// Drops the files `.helmignore` names, and hidden files in `templates/`
+/// (Helm's default rule).
+fn ignore(mut files: BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+    let mut rules =
+        vec![Rule::new("templates/.?*").map_err(|m| Diagnostics::from(Diagnostic::error(m)))?];
+    if let Some(bytes) = files.get(".helmignore") {
+        let source = package::source(".helmignore", bytes)?;
+        for (number, line) in source.text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            rules.push(Rule::new(line).map_err(|message| {
+                Diagnostics::from(Diagnostic::error(message).at(
+                    crate::shared::diagnostics::Origin::new(&source, number + 1, 1),
+                ))
+            })?);
+        }
+    }
+    files.retain(|name, _| !ignored(&rules, name));
+    Ok(files)
+}
+
+/// One line of `.helmignore`: a pattern, `!` to keep what earlier lines
+/// ignore, a trailing `/` for directories only; a pattern without `/`
+/// matches a file's or directory's own name at any depth.
+struct Rule {
+    glob: Glob,
+    negate: bool,
+    directory: bool,
+    base_name: bool,
+}
+
+impl Rule {
+    fn new(line: &str) -> Result<Rule, String> {
+        let (negate, line) = match line.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        let (directory, line) = match line.strip_suffix('/') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        let line = line.strip_prefix('/').unwrap_or(line);
+        Ok(Rule {
+            glob: Glob::new(line).map_err(|e| format!("in `.helmignore`: {e}"))?,
+            negate,
+            directory,
+            base_name: !line.contains('/'),
+        })
+    }
+
+    /// Whether the rule matches the file `name` or one of its directories.
+    fn matches(&self, name: &str) -> bool {
+        let parts: Vec<&str> = name.split('/').collect();
+        (0..parts.len()).any(|end| {
+            let is_dir = end + 1 < parts.len();
+            if self.directory && !is_dir {
+                return false;
+            }
+            if self.base_name {
+                self.glob.matches(parts[end])
+            } else {
+                self.glob.matches(&parts[..=end].join("/"))
+            }
+        })
+    }
+}
+
+fn ignored(rules: &[Rule], name: &str) -> bool {
+    let mut ignored = false;
+    for rule in rules {
+        if rule.negate {
+            if ignored && rule.matches(name) {
+                ignored = false;
+            }
+        } else if rule.matches(name) {
+            ignored = true;
+        }
+    }
+    ignored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helmignore_rules_match_as_helm_does() {
+        let rules: Vec<Rule> = [
+            "*.bak",
+            "secret/",
+            "/docs/*.md",
+            "!docs/keep.md",
+            "templates/.?*",
+        ]
+        .into_iter()
+        .map(|l| Rule::new(l).unwrap())
+        .collect();
+        assert!(ignored(&rules, "a/b/c.bak"));
+        assert!(ignored(&rules, "secret/key"));
+        assert!(!ignored(&rules, "secret"));
+        assert!(ignored(&rules, "docs/a.md"));
+        assert!(!ignored(&rules, "docs/keep.md"));
+        assert!(ignored(&rules, "templates/.swp"));
+        assert!(!ignored(&rules, "templates/a.yaml"));
+    }
+}
