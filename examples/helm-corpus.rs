@@ -6,12 +6,13 @@
 //! path, and a Markdown table of charts × value sets.
 //!
 //! Dependencies a chart lists but does not ship are vendored from the
-//! corpus itself into a copy of the chart; a chart whose dependencies are
+//! corpus itself (or a `--vendor` directory of charts) into a copy of the
+//! chart; a chart whose dependencies are
 //! elsewhere is skipped with the reason. The corpus is never part of the
 //! checkout: fetch it and pass its path.
 //!
 //! ```text
-//! cargo run --release --example helm-corpus -- ~/.cache/cleat/corpus/prometheus-community/charts [CHART...]
+//! cargo run --release --example helm-corpus -- CORPUS [--vendor DIR]... [CHART...]
 //! ```
 
 use std::collections::BTreeMap;
@@ -31,7 +32,15 @@ fn main() {
         eprintln!("usage: helm-corpus CORPUS_DIR [CHART...]");
         std::process::exit(2);
     };
-    let only: Vec<String> = args.collect();
+    let mut only: Vec<String> = Vec::new();
+    let mut vendors = vec![corpus.clone()];
+    while let Some(arg) = args.next() {
+        if arg == "--vendor" {
+            vendors.extend(args.next().map(PathBuf::from));
+        } else {
+            only.push(arg);
+        }
+    }
     let helm = std::env::var("HELM")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -53,7 +62,7 @@ fn main() {
         if !only.is_empty() && !only.contains(name) {
             continue;
         }
-        let chart_dir = match vendor(&corpus, name, &work) {
+        let chart_dir = match vendor(&corpus, &vendors, name, &work) {
             Ok(dir) => dir,
             Err(reason) => {
                 rows.push(format!("| {name} | — | skipped: {reason} |"));
@@ -124,7 +133,7 @@ fn first_line(text: &str) -> String {
 
 /// A copy of chart `name` with the dependencies it does not ship taken
 /// from the corpus.
-fn vendor(corpus: &Path, name: &str, work: &Path) -> Result<PathBuf, String> {
+fn vendor(corpus: &Path, vendors: &[PathBuf], name: &str, work: &Path) -> Result<PathBuf, String> {
     let source = corpus.join(name);
     let target = work.join(name);
     copy_dir(&source, &target).map_err(|e| e.to_string())?;
@@ -138,13 +147,16 @@ fn vendor(corpus: &Path, name: &str, work: &Path) -> Result<PathBuf, String> {
         if target.join("charts").join(dep).join("Chart.yaml").is_file() {
             continue;
         }
-        let from = corpus.join(dep);
-        if !from.join("Chart.yaml").is_file() {
+        let Some(from) = vendors
+            .iter()
+            .map(|v| v.join(dep))
+            .find(|d| d.join("Chart.yaml").is_file())
+        else {
             return Err(format!(
                 "dependency `{dep}` is in another repository ({})",
                 dependency["repository"].as_str().unwrap_or_default()
             ));
-        }
+        };
         copy_dir(&from, &target.join("charts").join(dep)).map_err(|e| e.to_string())?;
     }
     Ok(target)

@@ -94,8 +94,9 @@ pub fn objects(crds: &[Arc<Source>], rendered: &[Rendered]) -> Result<Vec<Object
     objects_as(crds, rendered, yaml::Dialect::Core)
 }
 
-/// [`objects`], the YAML read in `dialect` (a Helm chart's output is YAML
-/// 1.1, as Kubernetes reads it).
+/// [`objects`], the YAML read in `dialect`. A Helm chart's output is read
+/// as Kubernetes reads it: YAML 1.1, and the namespace a cluster-scoped
+/// object carries ignored instead of refused.
 pub fn objects_as(
     crds: &[Arc<Source>],
     rendered: &[Rendered],
@@ -134,7 +135,7 @@ pub fn objects_as(
                 .filter(|document| document.root.value != Value::Null)
                 .map(|document| {
                     let origin = document.root.origin.clone();
-                    (origin, object(document.root, &output.name))
+                    (origin, object(document.root, &output.name, dialect))
                 })
                 .collect::<Vec<_>>()
         })
@@ -373,7 +374,7 @@ fn find_cycle(count: usize, edges: &HashMap<usize, Vec<usize>>) -> Option<Vec<us
     None
 }
 
-fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
+fn object(root: Node, source: &str, dialect: yaml::Dialect) -> Result<Object, Vec<Diagnostic>> {
     let Value::Map(_) = &root.value else {
         return Err(vec![Diagnostic::error(format!(
             "a document must be a Kubernetes object (a map), found {}",
@@ -430,7 +431,7 @@ fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
         }
     };
     let name = metadata.and_then(|m| text(m, "name", &mut problems));
-    let namespace = metadata
+    let mut namespace = metadata
         .and_then(|m| m.get("namespace"))
         .and_then(|ns| match &ns.value {
             Value::String(s) if crate::authoring::package::manifest::is_dns_label(s) => {
@@ -454,7 +455,11 @@ fn object(root: Node, source: &str) -> Result<Object, Vec<Diagnostic>> {
                 "use lowercase letters, digits, `-` and `.`; the `dns_name` filter makes a valid name from any text",
             ));
         }
-        if CLUSTER_SCOPED.contains(&kind.as_str()) && namespace.is_some() {
+        if CLUSTER_SCOPED.contains(&kind.as_str()) && dialect == yaml::Dialect::Yaml11 {
+            // Read as Kubernetes reads a chart's output: the API server
+            // ignores the namespace of a cluster-scoped object.
+            namespace = None;
+        } else if CLUSTER_SCOPED.contains(&kind.as_str()) && namespace.is_some() {
             let origin = metadata
                 .get("namespace")
                 .map_or(metadata.origin.clone(), |n| n.origin.clone());

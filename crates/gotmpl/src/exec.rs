@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::parse::{Arg, Command, Node, Pipe, Tree};
-use crate::value::{Func, Value};
+use crate::value::{Func, Site, SiteFunc, Value};
 use crate::Error;
 
 /// Deepest nesting of `template` calls.
@@ -25,6 +25,7 @@ const MAX_INCLUDES: usize = 1000;
 struct Exec<'a> {
     trees: &'a HashMap<String, Arc<Tree>>,
     funcs: &'a HashMap<String, Func>,
+    sited: &'a HashMap<String, SiteFunc>,
     out: String,
     depth: usize,
     /// Templates that `tpl` texts defined, innermost last.
@@ -36,6 +37,7 @@ struct Exec<'a> {
 pub fn execute(
     trees: &HashMap<String, Arc<Tree>>,
     funcs: &HashMap<String, Func>,
+    sited: &HashMap<String, SiteFunc>,
     name: &str,
     data: &Value,
 ) -> Result<String, Error> {
@@ -50,6 +52,7 @@ pub fn execute(
     let mut exec = Exec {
         trees,
         funcs,
+        sited,
         out: String::new(),
         depth: 0,
         local: Vec::new(),
@@ -373,12 +376,7 @@ impl Exec<'_> {
                     tree.exec_error(command, format!("error calling {name}: {message}"))
                 });
             }
-            let func = self.funcs.get(name).ok_or_else(|| {
-                tree.exec_error(command, format!("function \"{name}\" not defined"))
-            })?;
-            return func(&args).map_err(|message| {
-                tree.exec_error(command, format!("error calling {name}: {message}"))
-            });
+            return self.call(tree, command, name, &args);
         }
         if !rest.is_empty() || piped.is_some() {
             // `.Files.Get "x"`: the last field of a chain may be a method.
@@ -420,6 +418,23 @@ impl Exec<'_> {
         self.arg(tree, first, dot, vars, command)
     }
 
+    /// Calls the function `name` of `command` with `args`.
+    fn call(&self, tree: &Tree, command: &Command, name: &str, args: &[Value]) -> Result<Value, Error> {
+        let result = if let Some(func) = self.sited.get(name) {
+            let site = Site {
+                file: tree.file.0.clone(),
+                offset: command.at,
+            };
+            func(&site, args)
+        } else {
+            let func = self.funcs.get(name).ok_or_else(|| {
+                tree.exec_error(command, format!("function \"{name}\" not defined"))
+            })?;
+            func(args)
+        };
+        result.map_err(|message| tree.exec_error(command, format!("error calling {name}: {message}")))
+    }
+
     fn variable(&self, vars: &[(String, Value)], name: &str) -> Value {
         vars.iter()
             .rev()
@@ -451,14 +466,7 @@ impl Exec<'_> {
                 let value = self.variable(vars, name);
                 fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
-            Arg::Func(name) => {
-                let func = self.funcs.get(name).ok_or_else(|| {
-                    tree.exec_error(command, format!("function \"{name}\" not defined"))
-                })?;
-                func(&[]).map_err(|message| {
-                    tree.exec_error(command, format!("error calling {name}: {message}"))
-                })?
-            }
+            Arg::Func(name) => self.call(tree, command, name, &[])?,
             Arg::Pipe(pipe, fields) => {
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
@@ -468,8 +476,13 @@ impl Exec<'_> {
 }
 
 /// `value.a.b`: map lookups; a missing key is nil, a field of nil an error;
-/// a method of an object is called without arguments.
+/// a method of an object is called without arguments. A field of a nil
+/// base (dot, a variable or a parenthesised pipeline) is nil, as in Go,
+/// where such a nil has no type to complain about.
 fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
+    if *value == Value::Nil {
+        return Ok(Value::Nil);
+    }
     let mut current = value.clone();
     for field in fields {
         if let Value::Object(object) = &current {

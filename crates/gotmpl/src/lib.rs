@@ -19,7 +19,7 @@ mod parse;
 mod printf;
 pub mod value;
 
-pub use value::{Func, Object, Value};
+pub use value::{Func, Object, Site, SiteFunc, Value};
 
 use std::collections::HashMap;
 
@@ -54,6 +54,7 @@ impl std::error::Error for Error {}
 pub struct Templates {
     trees: HashMap<String, std::sync::Arc<parse::Tree>>,
     funcs: HashMap<String, Func>,
+    sited: HashMap<String, SiteFunc>,
 }
 
 impl Templates {
@@ -62,6 +63,7 @@ impl Templates {
         Templates {
             trees: HashMap::new(),
             funcs: exec::builtins(),
+            sited: HashMap::new(),
         }
     }
 
@@ -84,6 +86,19 @@ impl Templates {
         Ok(())
     }
 
+    /// Adds (or replaces) a function that is told its call site.
+    pub fn func_at(&mut self, name: &str, func: SiteFunc) {
+        // The plain entry makes the name known to the parser.
+        self.funcs
+            .insert(name.to_string(), std::sync::Arc::new(|_| Ok(Value::Nil)));
+        self.sited.insert(name.to_string(), func);
+    }
+
+    /// The function `name`, to register it again under another name.
+    pub fn function(&self, name: &str) -> Option<Func> {
+        self.funcs.get(name).cloned()
+    }
+
     /// Adds Helm's `include NAME DATA` (a template's output as a string) and
     /// `tpl TEXT DATA` (a string executed as a template), which need the
     /// set itself: Go's text/template has neither.
@@ -102,6 +117,6 @@ impl Templates {
 
     /// Executes the template `name` with `data` as dot.
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, Error> {
-        exec::execute(&self.trees, &self.funcs, name, data)
+        exec::execute(&self.trees, &self.funcs, &self.sited, name, data)
     }
 }

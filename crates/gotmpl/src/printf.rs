@@ -77,6 +77,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         next += 1;
         let text = match format_one(verb, &spec, arg) {
             Some(text) => text,
+            // Go prints a nil argument without a type: `%!s(<nil>)`.
+            None if *arg == Value::Nil => format!("%!{verb}(<nil>)"),
             None => format!("%!{verb}({}={})", arg.type_name(), arg.go_string()),
         };
         pad(
@@ -90,7 +92,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         out.push_str("%!(EXTRA ");
         let extra: Vec<String> = args[next..]
             .iter()
-            .map(|a| format!("{}={}", a.type_name(), a.go_string()))
+            .map(|a| match a {
+                Value::Nil => "<nil>".to_string(),
+                a => format!("{}={}", a.type_name(), a.go_string()),
+            })
             .collect();
         out.push_str(&extra.join(", "));
         out.push(')');

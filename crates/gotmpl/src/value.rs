@@ -80,6 +80,17 @@ impl std::fmt::Debug for Dict {
 /// failure (shown as `error calling NAME: message`).
 pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
 
+/// Where a function is called: the file and the byte offset of the call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Site {
+    pub file: String,
+    pub offset: usize,
+}
+
+/// A function that also learns where it is called (for random functions
+/// seeded by their call site, so that output does not change between runs).
+pub type SiteFunc = Arc<dyn Fn(&Site, &[Value]) -> Result<Value, String> + Send + Sync>;
+
 /// A value with methods, as Go's typed values have them (Helm's `.Files`,
 /// `.Capabilities.APIVersions.Has`): functions, `range` and comparisons see
 /// its `value`; a field names a method first, then a key of the value; it

@@ -11,6 +11,7 @@
 
 mod encoding;
 pub mod helm;
+pub mod random;
 pub mod semver;
 
 use std::collections::BTreeMap;
@@ -441,7 +442,23 @@ pub fn register(set: &mut Templates) {
     encoding::register(&mut add);
     semver::register(&mut add);
     helm::register(&mut add);
+    // sprig's `must` forms return an error where the plain ones would
+    // panic; these already return errors, so each is the same function.
+    for name in MUST {
+        let must = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
+        if let Some(func) = set.function(name) {
+            set.func(&must, func);
+        }
+    }
 }
+
+/// The functions sprig (and Helm, for `toYaml`) also registers as `mustX`.
+const MUST: [&str; 27] = [
+    "append", "prepend", "push", "first", "last", "rest", "initial", "reverse", "uniq",
+    "without", "has", "compact", "slice", "chunk", "deepCopy", "merge", "mergeOverwrite",
+    "toJson", "toPrettyJson", "toRawJson", "regexMatch", "regexFindAll", "regexFind",
+    "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit", "toYaml",
+];
 
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.
 fn kind(v: &Value) -> &'static str {

@@ -152,11 +152,24 @@ impl Constraint {
                 any.push(all);
                 continue;
             }
+            // An operator may stand apart from its version: `>= 1.27`.
+            let mut parts: Vec<String> = Vec::new();
+            let mut pending = String::new();
             for part in alternative
                 .split([',', ' '])
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
             {
+                if part.chars().all(|c| "<>=!~^".contains(c)) {
+                    pending.push_str(part);
+                } else {
+                    parts.push(format!("{}{part}", std::mem::take(&mut pending)));
+                }
+            }
+            if !pending.is_empty() {
+                return Err(format!("improper constraint: {text}"));
+            }
+            for part in &parts {
                 let split = part
                     .find(|c: char| c.is_ascii_alphanumeric() || c == '*')
                     .unwrap_or(part.len());

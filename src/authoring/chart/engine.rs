@@ -153,6 +153,7 @@ pub fn render(
             .then_with(|| b.name.cmp(&a.name))
     });
     let mut set = templates();
+    sprig::random::register(&mut set, &seed(release));
     let sources: BTreeMap<String, Arc<Source>> = jobs
         .iter()
         .map(|j| (j.name.clone(), Arc::clone(&j.source)))
@@ -248,6 +249,13 @@ fn collect(
 /// `templates/x.yaml` of a source named `chart/templates/x.yaml`.
 fn relative(name: &str) -> &str {
     name.find("templates/").map_or(name, |at| &name[at..])
+}
+
+/// The seed of a release's random functions: its namespace and name, so
+/// every render of one release draws the same values, and two releases
+/// draw different ones.
+fn seed(release: &Release) -> Vec<u8> {
+    format!("cleat chart release\0{}\0{}", release.namespace, release.name).into_bytes()
 }
 
 /// A gotmpl error as a diagnostic at its template line.

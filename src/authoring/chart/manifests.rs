@@ -105,7 +105,7 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
         .iter()
         .map(|o| Rendered {
             template: Arc::clone(&o.template),
-            output: Source::new(o.name.clone(), o.text.clone()),
+            output: Source::new(o.name.clone(), documents(&o.text)),
         })
         .collect();
     let mut found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
@@ -117,9 +117,11 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
             objects.push(object);
             continue;
         };
+        // `test-success` is Helm 2's name for `test`.
         let events: Vec<String> = events
             .split(',')
             .map(|e| e.trim().to_ascii_lowercase())
+            .map(|e| if e == "test-success" { "test".to_string() } else { e })
             .collect();
         // Helm skips a hook with an event it does not know.
         if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
@@ -148,6 +150,27 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
         objects,
         hooks,
     })
+}
+
+/// A template's output cut into documents as Helm cuts it: at `---`
+/// after a line break (whatever follows on the line), each document
+/// trimmed of surrounding white space (which drops the trailing empty lines
+/// of a final block scalar), empty ones dropped.
+fn documents(text: &str) -> String {
+    static SEPARATOR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let separator = SEPARATOR.get_or_init(|| {
+        regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").expect("a valid pattern")
+    });
+    let mut out = String::with_capacity(text.len());
+    for document in separator.split(text.trim()) {
+        let document = document.trim();
+        if !document.is_empty() {
+            out.push_str("---\n");
+            out.push_str(document);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Where a kind goes in Helm's install order.

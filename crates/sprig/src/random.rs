@@ -1,0 +1,198 @@
+//! sprig's random functions, made deterministic: `randAlphaNum`,
+//! `randAlpha`, `randNumeric`, `randAscii`, `randBytes`, `randInt`,
+//! `uuidv4`, `shuffle` and `htpasswd` (whose bcrypt salt is random).
+//!
+//! Each call draws its bytes from SHA-256 of the seed (which the caller
+//! derives from the release), the call site (template file and offset) and
+//! how many times that site has been called before in this render, so the
+//! same chart, values and release give the same output every time, and
+//! one call's value does not move when another call is added elsewhere.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use gotmpl::{Site, Templates, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{arity, int, text};
+
+const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const DIGITS: &[u8] = b"0123456789";
+
+/// The deterministic source: the seed and each site's calls so far.
+struct Source {
+    seed: Vec<u8>,
+    calls: Mutex<HashMap<Site, u64>>,
+}
+
+impl Source {
+    /// A stream of bytes for one call at `site`.
+    fn stream(&self, site: &Site) -> Stream {
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let count = calls.entry(site.clone()).or_default();
+        let mut key = Sha256::new();
+        key.update(&self.seed);
+        key.update([0]);
+        key.update(site.file.as_bytes());
+        key.update([0]);
+        key.update((site.offset as u64).to_le_bytes());
+        key.update(count.to_le_bytes());
+        *count += 1;
+        Stream {
+            key: key.finalize().into(),
+            block: 0,
+            buffer: Vec::new(),
+        }
+    }
+}
+
+/// Bytes of SHA-256(key, block) for block = 0, 1, ...
+struct Stream {
+    key: [u8; 32],
+    block: u64,
+    buffer: Vec<u8>,
+}
+
+impl Stream {
+    fn byte(&mut self) -> u8 {
+        if self.buffer.is_empty() {
+            let mut hash = Sha256::new();
+            hash.update(self.key);
+            hash.update(self.block.to_le_bytes());
+            self.block += 1;
+            self.buffer = hash.finalize().to_vec();
+        }
+        self.buffer.pop().unwrap_or_default()
+    }
+
+    /// A number below `bound` (> 0), without modulo bias.
+    fn below(&mut self, bound: u64) -> u64 {
+        let zone = u64::MAX - (u64::MAX % bound);
+        loop {
+            let mut n = 0u64;
+            for _ in 0..8 {
+                n = (n << 8) | u64::from(self.byte());
+            }
+            if n < zone {
+                return n % bound;
+            }
+        }
+    }
+
+    fn pick(&mut self, alphabet: &[u8], count: usize) -> String {
+        (0..count)
+            .map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+}
+
+/// Largest count a random string function accepts.
+const MAX_COUNT: i64 = 1 << 20;
+
+fn count(name: &str, v: &Value) -> Result<usize, String> {
+    let n = int(v);
+    if !(0..=MAX_COUNT).contains(&n) {
+        return Err(format!("{name}: count {n} is outside 0..{MAX_COUNT}"));
+    }
+    Ok(n as usize)
+}
+
+/// Adds the random functions, seeded by `seed`.
+pub fn register(set: &mut Templates, seed: &[u8]) {
+    let source = Arc::new(Source {
+        seed: seed.to_vec(),
+        calls: Mutex::new(HashMap::new()),
+    });
+    let mut add = |name: &'static str, f: fn(&mut Stream, &[Value]) -> Result<Value, String>| {
+        let source = Arc::clone(&source);
+        set.func_at(
+            name,
+            Arc::new(move |site: &Site, args: &[Value]| f(&mut source.stream(site), args)),
+        );
+    };
+    add("randAlphaNum", |s, a| match a {
+        [n] => Ok(Value::String(s.pick(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            count("randAlphaNum", n)?,
+        ))),
+        _ => Err(arity("randAlphaNum", 1, a.len())),
+    });
+    add("randAlpha", |s, a| match a {
+        [n] => Ok(Value::String(s.pick(ALPHA, count("randAlpha", n)?))),
+        _ => Err(arity("randAlpha", 1, a.len())),
+    });
+    add("randNumeric", |s, a| match a {
+        [n] => Ok(Value::String(s.pick(DIGITS, count("randNumeric", n)?))),
+        _ => Err(arity("randNumeric", 1, a.len())),
+    });
+    add("randAscii", |s, a| match a {
+        [n] => {
+            let printable: Vec<u8> = (32u8..127).collect();
+            Ok(Value::String(s.pick(&printable, count("randAscii", n)?)))
+        }
+        _ => Err(arity("randAscii", 1, a.len())),
+    });
+    add("randBytes", |s, a| match a {
+        [n] => {
+            let bytes: Vec<u8> = (0..count("randBytes", n)?).map(|_| s.byte()).collect();
+            Ok(Value::String(
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+            ))
+        }
+        _ => Err(arity("randBytes", 1, a.len())),
+    });
+    add("randInt", |s, a| match a {
+        [min, max] => {
+            let (min, max) = (int(min), int(max));
+            if max <= min {
+                return Err(format!("randInt: max ({max}) must be greater than min ({min})"));
+            }
+            let span = (max as i128 - min as i128) as u64;
+            Ok(Value::Int(min + s.below(span) as i64))
+        }
+        _ => Err(arity("randInt", 2, a.len())),
+    });
+    add("uuidv4", |s, a| match a {
+        [] => {
+            let mut b: Vec<u8> = (0..16).map(|_| s.byte()).collect();
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            Ok(Value::String(format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            )))
+        }
+        _ => Err(arity("uuidv4", 0, a.len())),
+    });
+    add("shuffle", |s, a| match a {
+        [v] => {
+            let mut chars: Vec<char> = text(v).chars().collect();
+            for i in (1..chars.len()).rev() {
+                let j = s.below(i as u64 + 1) as usize;
+                chars.swap(i, j);
+            }
+            Ok(Value::String(chars.into_iter().collect()))
+        }
+        _ => Err(arity("shuffle", 1, a.len())),
+    });
+    add("htpasswd", |s, a| {
+        let (user, password) = match a {
+            [user, password] | [user, password, _] => (text(user), text(password)),
+            _ => return Err(arity("htpasswd", 2, a.len())),
+        };
+        if user.contains(':') {
+            return Ok(Value::String(format!("invalid username: {user}")));
+        }
+        let salt: [u8; 16] = std::array::from_fn(|_| s.byte());
+        let hash = bcrypt::hash_with_salt(password.as_bytes(), 10, salt)
+            .map_err(|e| e.to_string())?
+            .format_for_version(bcrypt::Version::TwoA);
+        Ok(Value::String(format!("{user}:{hash}")))
+    });
+}
