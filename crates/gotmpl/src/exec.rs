@@ -419,7 +419,13 @@ impl Exec<'_> {
     }
 
     /// Calls the function `name` of `command` with `args`.
-    fn call(&self, tree: &Tree, command: &Command, name: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call(
+        &self,
+        tree: &Tree,
+        command: &Command,
+        name: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let result = if let Some(func) = self.sited.get(name) {
             let site = Site {
                 file: tree.file.0.clone(),
@@ -432,7 +438,8 @@ impl Exec<'_> {
             })?;
             func(args)
         };
-        result.map_err(|message| tree.exec_error(command, format!("error calling {name}: {message}")))
+        result
+            .map_err(|message| tree.exec_error(command, format!("error calling {name}: {message}")))
     }
 
     fn variable(&self, vars: &[(String, Value)], name: &str) -> Value {

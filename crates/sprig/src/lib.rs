@@ -454,10 +454,33 @@ pub fn register(set: &mut Templates) {
 
 /// The functions sprig (and Helm, for `toYaml`) also registers as `mustX`.
 const MUST: [&str; 27] = [
-    "append", "prepend", "push", "first", "last", "rest", "initial", "reverse", "uniq",
-    "without", "has", "compact", "slice", "chunk", "deepCopy", "merge", "mergeOverwrite",
-    "toJson", "toPrettyJson", "toRawJson", "regexMatch", "regexFindAll", "regexFind",
-    "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit", "toYaml",
+    "append",
+    "prepend",
+    "push",
+    "first",
+    "last",
+    "rest",
+    "initial",
+    "reverse",
+    "uniq",
+    "without",
+    "has",
+    "compact",
+    "slice",
+    "chunk",
+    "deepCopy",
+    "merge",
+    "mergeOverwrite",
+    "toJson",
+    "toPrettyJson",
+    "toRawJson",
+    "regexMatch",
+    "regexFindAll",
+    "regexFind",
+    "regexReplaceAll",
+    "regexReplaceAllLiteral",
+    "regexSplit",
+    "toYaml",
 ];
 
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.

@@ -146,7 +146,9 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         [min, max] => {
             let (min, max) = (int(min), int(max));
             if max <= min {
-                return Err(format!("randInt: max ({max}) must be greater than min ({min})"));
+                return Err(format!(
+                    "randInt: max ({max}) must be greater than min ({min})"
+                ));
             }
             let span = (max as i128 - min as i128) as u64;
             Ok(Value::Int(min + s.below(span) as i64))

@@ -255,7 +255,11 @@ fn relative(name: &str) -> &str {
 /// every render of one release draws the same values, and two releases
 /// draw different ones.
 fn seed(release: &Release) -> Vec<u8> {
-    format!("cleat chart release\0{}\0{}", release.namespace, release.name).into_bytes()
+    format!(
+        "cleat chart release\0{}\0{}",
+        release.namespace, release.name
+    )
+    .into_bytes()
 }
 
 /// A gotmpl error as a diagnostic at its template line.
@@ -263,7 +267,13 @@ fn diagnostic(error: &gotmpl::Error, sources: &BTreeMap<String, Arc<Source>>) ->
     let message = error
         .message
         .strip_prefix(&format!("executing \"{}\" at ", error.template))
-        .unwrap_or(&error.message)
+        .unwrap_or(&error.message);
+    // `fail` and `required` carry the chart author's message: Helm shows
+    // it alone, as an execution error at the call.
+    let message = ["error calling fail: ", "error calling required: "]
+        .iter()
+        .find_map(|prefix| message.split_once(prefix).map(|(_, m)| m))
+        .unwrap_or(message)
         .to_string();
     let diagnostic = Diagnostic::error(message);
     match sources.get(&error.template) {

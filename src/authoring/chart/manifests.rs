@@ -121,7 +121,13 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
         let events: Vec<String> = events
             .split(',')
             .map(|e| e.trim().to_ascii_lowercase())
-            .map(|e| if e == "test-success" { "test".to_string() } else { e })
+            .map(|e| {
+                if e == "test-success" {
+                    "test".to_string()
+                } else {
+                    e
+                }
+            })
             .collect();
         // Helm skips a hook with an event it does not know.
         if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {

@@ -269,22 +269,24 @@ fn enable(chart: &mut Chart, top: &Map<String, Value>, path: &str) {
         return;
     }
     let loaded = std::mem::take(&mut chart.dependencies);
+    // As in Helm 4, a dependency without a version matches no chart.
+    let compatible = |constraint: &str, sub: &Chart| {
+        !constraint.is_empty()
+            && sprig::semver::satisfies(constraint, &sub.metadata.version).unwrap_or(false)
+    };
     let listed = |sub: &Chart| {
-        chart.metadata.dependencies.iter().any(|d| {
-            d.name == sub.name()
-                && (d.version.is_empty()
-                    || sprig::semver::satisfies(&d.version, &sub.metadata.version).unwrap_or(false))
-        })
+        chart
+            .metadata
+            .dependencies
+            .iter()
+            .any(|d| d.name == sub.name() && compatible(&d.version, sub))
     };
     // Subcharts Chart.yaml does not list are kept as they are.
     let mut kept: Vec<Chart> = loaded.iter().filter(|c| !listed(c)).cloned().collect();
     for dependency in &mut chart.metadata.dependencies {
-        let found = loaded.iter().find(|c| {
-            c.name() == dependency.name
-                && (dependency.version.is_empty()
-                    || sprig::semver::satisfies(&dependency.version, &c.metadata.version)
-                        .unwrap_or(false))
-        });
+        let found = loaded
+            .iter()
+            .find(|c| c.name() == dependency.name && compatible(&dependency.version, c));
         if let Some(found) = found {
             let mut found = found.clone();
             if !dependency.alias.is_empty() {

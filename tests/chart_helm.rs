@@ -1,0 +1,335 @@
+//! Helm charts rendered by cleat against the real helm: fixture charts that
+//! exercise chart semantics (subcharts as directories and archives, values
+//! scoping, globals, aliases, conditions, tags, import-values, a library
+//! chart, `.Files`, `.Capabilities`, `.Chart`, `tpl`, hooks, CRDs, YAML 1.1
+//! values, `--set` typing) rendered by `helm template` and by `cleat
+//! render`, compared as objects; and chart errors, whose messages are
+//! checked.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::helm::{helm, objects};
+use common::{cleat, temp_dir};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// An umbrella chart with a subchart directory, an aliased second copy of
+/// it, a disabled one, a tag-controlled one, an archived one and a library.
+fn umbrella(name: &str) -> PathBuf {
+    let root = temp_dir(name).join("umbrella");
+    write(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: umbrella\nversion: 1.2.3\nappVersion: \"4.5\"\ndescription: An umbrella\nkeywords: [a, b]\ndependencies:\n  - name: web\n    version: \">=0.1.0\"\n  - name: web\n    alias: second\n    version: 0.1.x\n  - name: web\n    alias: third\n    version: \"*\"\n    condition: third.enabled\n  - name: web\n    alias: tagged\n    version: 0.1.0\n    tags: [extra]\n  - name: web\n    alias: versionless\n  - name: lib\n    version: 1.0.0\n  - name: packed\n    version: 0.3.0\n    import-values:\n      - child: exported\n        parent: fromPacked\n      - data\n",
+            ),
+            (
+                "values.yaml",
+                "global:\n  domain: example.org\n  nested: {a: 1}\nweb:\n  replicas: 2\nsecond:\n  replicas: 5\n  label: yes\nthird:\n  enabled: false\ntags:\n  extra: false\nfromPacked:\n  own: parent\nunset: {drop: me, keep: this}\nfloat: 1e6\noctal: 0755\n",
+            ),
+            ("files/config.ini", "a=1\nb=2\n"),
+            ("files/other.conf", "x y\n"),
+            (".helmignore", "*.bak\n"),
+            ("files/ignored.bak", "secret\n"),
+            ("crds/thing.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.org\nspec:\n  group: example.org\n  names: {kind: Thing, plural: things}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n"),
+            (
+                "templates/_helpers.tpl",
+                "{{- define \"umbrella.name\" -}}{{ .Chart.Name }}-{{ .Release.Name }}{{- end -}}\n{{- define \"web.label\" -}}overridden-by-parent{{- end -}}\n",
+            ),
+            (
+                "templates/config.yaml",
+                r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "umbrella.name" . }}
+  labels:
+    {{- include "lib.labels" . | nindent 4 }}
+data:
+  chart: {{ printf "%s %s %s %v %v" .Chart.Name .Chart.Version .Chart.AppVersion .Chart.Keywords .Chart.IsRoot | quote }}
+  release: {{ printf "%s %s %v %v %v %s" .Release.Name .Release.Namespace .Release.Revision .Release.IsInstall .Release.IsUpgrade .Release.Service | quote }}
+  template: {{ printf "%s %s" .Template.Name .Template.BasePath | quote }}
+  kube: {{ printf "%s %s %s %v" .Capabilities.KubeVersion.Version .Capabilities.KubeVersion.Major .Capabilities.KubeVersion.Minor (.Capabilities.APIVersions.Has "apps/v1") | quote }}
+  extra-api: {{ .Capabilities.APIVersions.Has "example.org/v1" | quote }}
+  files: {{ .Files.Get "files/config.ini" | quote }}
+  lines: {{ .Files.Lines "files/config.ini" | toJson | quote }}
+  glob: {{ range $path, $_ := .Files.Glob "files/*" }}{{ $path }} {{ end }}
+  ignored: {{ .Files.Get "files/ignored.bak" | quote }}
+  imported: {{ toJson .Values.fromPacked | quote }}
+  data: {{ .Values.data | quote }}
+  unset: {{ toJson .Values.unset | quote }}
+  numbers: {{ printf "%v %v" .Values.float .Values.octal | quote }}
+  subcharts: {{ keys .Subcharts | sortAlpha | join "," | quote }}
+  tpl: {{ tpl "{{ .Values.global.domain }}/{{ .Release.Name }}" . | quote }}
+  set: {{ toJson .Values.cli | quote }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: as-config
+data:
+  {{- (.Files.Glob "files/*").AsConfig | nindent 2 }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: as-secrets
+data:
+  {{- (.Files.Glob "files/*.ini").AsSecrets | nindent 2 }}
+"#,
+            ),
+            (
+                "templates/hooks.yaml",
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"-5\"\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: busybox}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    helm.sh/hook: test\nspec:\n  containers: [{name: t, image: busybox}]\n",
+            ),
+            ("templates/NOTES.txt", "Installed {{ .Release.Name }}.\n"),
+            // The subchart: its own values, the parent's globals.
+            ("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
+            ("charts/web/values.yaml", "replicas: 1\nlabel: plain\nglobal:\n  nested: {b: 2}\n"),
+            (
+                "charts/web/templates/deploy.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-{{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n  label: {{ .Values.label | quote }}\n  global: {{ toJson .Values.global | quote }}\n  root: {{ .Chart.IsRoot | quote }}\n  template: {{ .Template.Name | quote }}\n  helper: {{ include \"web.label\" . | quote }}\n",
+            ),
+            ("charts/web/templates/_helpers.tpl", "{{- define \"web.label\" -}}from-web{{- end -}}\n"),
+            // A library chart: templates for others, no objects.
+            ("charts/lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n"),
+            (
+                "charts/lib/templates/_labels.tpl",
+                "{{- define \"lib.labels\" -}}\napp.kubernetes.io/name: {{ .Chart.Name }}\napp.kubernetes.io/instance: {{ .Release.Name }}\n{{- end -}}\n",
+            ),
+            ("charts/lib/templates/ignored.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: never}\n"),
+        ],
+    );
+    // A subchart shipped as an archive, as `helm dependency update` leaves it.
+    let packed = temp_dir(&format!("{name}-packed")).join("packed");
+    write(
+        &packed,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: packed\nversion: 0.3.0\n"),
+            ("values.yaml", "exported: {fromChild: 1, own: child}\nexports:\n  data: {data: exported-data}\n"),
+            ("templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: packed\ndata:\n  values: {{ toJson .Values | quote }}\n"),
+        ],
+    );
+    let status = Command::new(helm())
+        .args(["package", "-d"])
+        .arg(root.join("charts"))
+        .arg(&packed)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    root
+}
+
+fn helm_template(chart: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let output = Command::new(helm())
+        .args(["template", "rel"])
+        .arg(chart)
+        .args(["--namespace", "ns", "--kube-version", "1.30.2"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "helm failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    objects(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn cleat_render(chart: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let chart = chart.display().to_string();
+    let mut all = vec![
+        "render",
+        chart.as_str(),
+        "--release",
+        "rel",
+        "-n",
+        "ns",
+        "--kube-version",
+        "1.30.2",
+    ];
+    all.extend(args);
+    objects(&cleat(&all).ok())
+}
+
+fn assert_same(by_helm: &[serde_json::Value], by_cleat: &[serde_json::Value]) {
+    let name = |o: &serde_json::Value| format!("{} {}", o["kind"], o["metadata"]["name"]);
+    let helm_names: Vec<String> = by_helm.iter().map(name).collect();
+    let cleat_names: Vec<String> = by_cleat.iter().map(name).collect();
+    assert_eq!(cleat_names, helm_names);
+    for (ours, theirs) in by_cleat.iter().zip(by_helm) {
+        assert_eq!(ours, theirs, "{} differs", name(theirs));
+    }
+}
+
+#[test]
+fn an_umbrella_chart_renders_as_helm_renders_it() {
+    let chart = umbrella("chart-umbrella");
+    let flags = [
+        "--include-crds",
+        "--api-versions",
+        "example.org/v1",
+        "--set",
+        "cli.n=5,cli.zero=007,cli.list={a,true},unset.drop=null,tags.extra=true",
+        "--set-string",
+        "cli.s=10",
+        "--set-json",
+        "cli.j={\"k\":[1,2]}",
+    ];
+    let by_helm = helm_template(&chart, &flags);
+    let by_cleat = cleat_render(&chart, &flags);
+    // The fixture covers what it claims: the tagged copy is on, the
+    // conditioned one off, the library renders nothing, hooks are there.
+    let names: Vec<&str> = by_cleat
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .collect();
+    for expected in [
+        "web-rel",
+        "second-rel",
+        "tagged-rel",
+        "packed",
+        "migrate",
+        "smoke",
+        "things.example.org",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    // A dependency without a version matches no chart, as in Helm 4.
+    for absent in ["third-rel", "never", "versionless-rel"] {
+        assert!(!names.contains(&absent), "{absent} in {names:?}");
+    }
+    assert_same(&by_helm, &by_cleat);
+}
+
+#[test]
+fn hook_and_crd_flags_select_as_helm_template_does() {
+    let chart = umbrella("chart-flags");
+    for flags in [
+        &["--skip-tests"][..],
+        &["--no-hooks"],
+        &[],
+        &["--show-only", "templates/hooks.yaml"],
+    ] {
+        assert_same(&helm_template(&chart, flags), &cleat_render(&chart, flags));
+    }
+    // Hooks are marked in the output.
+    let chart_arg = chart.display().to_string();
+    let text = cleat(&["render", &chart_arg, "--show-only", "templates/hooks.yaml"]).ok();
+    assert!(
+        text.contains("# Hook: pre-install,pre-upgrade (weight -5)"),
+        "{text}"
+    );
+    assert!(text.contains("# Hook: test (weight 0)"), "{text}");
+}
+
+#[test]
+fn renders_the_same_bytes_every_time_with_random_functions() {
+    let root = temp_dir("chart-random").join("random");
+    write(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: random\nversion: 0.1.0\n"),
+            (
+                "templates/secret.yaml",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n  other: {{ randAlphaNum 24 | quote }}\n  uuid: {{ uuidv4 | quote }}\n  auth: {{ htpasswd \"user\" \"pw\" | quote }}\n  {{- range until 2 }}\n  loop{{ . }}: {{ randNumeric 6 | quote }}\n  {{- end }}\n",
+            ),
+        ],
+    );
+    let chart = root.display().to_string();
+    let first = cleat(&["render", &chart, "--release", "a"]).ok();
+    assert_eq!(cleat(&["render", &chart, "--release", "a"]).ok(), first);
+    let object = &objects(&first)[0]["stringData"];
+    let text = |k: &str| object[k].as_str().unwrap().to_string();
+    assert_eq!(text("password").len(), 24);
+    assert!(text("password").chars().all(|c| c.is_ascii_alphanumeric()));
+    // Each call site draws its own value, as does each pass of a loop.
+    assert_ne!(text("password"), text("other"));
+    assert_ne!(text("loop0"), text("loop1"));
+    assert_eq!(text("uuid").len(), 36);
+    assert_eq!(&text("uuid")[14..15], "4");
+    assert!(text("auth").starts_with("user:$2a$10$"), "{}", text("auth"));
+    // Another release draws other values.
+    let other = cleat(&["render", &chart, "--release", "b"]).ok();
+    assert_ne!(
+        objects(&other)[0]["stringData"]["password"],
+        object["password"]
+    );
+}
+
+#[test]
+fn chart_errors_name_the_file_line_and_fix() {
+    let root = temp_dir("chart-errors").join("broken");
+    write(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: broken\nversion: 0.1.0\n"),
+            ("values.yaml", "image: {tag: 1.0}\n"),
+            ("values.schema.json", "{\"type\": \"object\", \"properties\": {\"replicas\": {\"type\": \"integer\"}}}"),
+            ("templates/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: {{ required \"image.repository is required\" .Values.image.repository }}\n"),
+        ],
+    );
+    let chart = root.display().to_string();
+    let error = cleat(&["render", &chart]).err();
+    assert!(
+        error.contains("error: image.repository is required")
+            && error.contains("broken/templates/a.yaml:6:"),
+        "{error}"
+    );
+    let error = cleat(&[
+        "render",
+        &chart,
+        "--set",
+        "replicas=many",
+        "--set",
+        "image.repository=x",
+    ])
+    .err();
+    assert!(
+        error.contains("values don't meet the schema of chart `broken`: at `/replicas`: want integer, but got string"),
+        "{error}"
+    );
+    let error = cleat(&["render", &chart, "--set", "novalue"]).err();
+    assert!(
+        error.contains(
+            "error: in `--set novalue`: key `novalue` has no value (write `novalue=VALUE`)"
+        ),
+        "{error}"
+    );
+    std::fs::write(root.join("templates/b.yaml"), "{{ if .Values.x }}\n").unwrap();
+    let error = cleat(&["render", &chart, "--set", "image.repository=x"]).err();
+    assert!(error.contains("broken/templates/b.yaml:1:"), "{error}");
+    assert!(error.contains("unexpected EOF"), "{error}");
+    std::fs::write(
+        root.join("Chart.yaml"),
+        "apiVersion: v2\nname: broken\nversion: one\n",
+    )
+    .unwrap();
+    let error = cleat(&["render", &chart]).err();
+    assert!(
+        error.contains("error: chart version `one` is not a semantic version"),
+        "{error}"
+    );
+    assert!(error.contains("broken/Chart.yaml:3:"), "{error}");
+    assert!(
+        cleat(&["render", "packages-example/webapp", "--include-crds"])
+            .err()
+            .contains("`--include-crds` is for Helm charts")
+    );
+}
