@@ -360,22 +360,7 @@ impl Exec<'_> {
                 }
                 return Ok(last);
             }
-            let mut args = Vec::with_capacity(rest.len() + 1);
-            for arg in rest {
-                args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
-            }
-            args.extend(piped.map(|v| v.plain().clone()));
-            // Functions that execute templates themselves.
-            if self.funcs.contains_key(name) && (name == "include" || name == "tpl") {
-                let result = if name == "include" {
-                    self.include(&args)
-                } else {
-                    self.tpl(tree, &args)
-                };
-                return result.map_err(|message| {
-                    tree.exec_error(command, format!("error calling {name}: {message}"))
-                });
-            }
+            let args = self.operands(tree, command, rest, piped, dot, vars)?;
             return self.call(tree, command, name, &args);
         }
         if !rest.is_empty() || piped.is_some() {
@@ -391,11 +376,7 @@ impl Exec<'_> {
                         fields_of(&base, path).map_err(|m| tree.exec_error(command, m))?;
                     if let Value::Object(object) = &receiver {
                         if let Some(func) = object.methods.get(method.as_str()) {
-                            let mut args = Vec::with_capacity(rest.len() + 1);
-                            for arg in rest {
-                                args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
-                            }
-                            args.extend(piped.map(|v| v.plain().clone()));
+                            let args = self.operands(tree, command, rest, piped, dot, vars)?;
                             return func(&args).map_err(|message| {
                                 tree.exec_error(
                                     command,
@@ -418,15 +399,42 @@ impl Exec<'_> {
         self.arg(tree, first, dot, vars, command)
     }
 
-    /// Calls the function `name` of `command` with `args`.
+    /// The arguments a function or method gets: the operands after its
+    /// name, then the piped value, without methods.
+    fn operands(
+        &mut self,
+        tree: &Tree,
+        command: &Command,
+        rest: &[Arg],
+        piped: Option<Value>,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Vec<Value>, Error> {
+        let mut args = Vec::with_capacity(rest.len() + 1);
+        for arg in rest {
+            args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
+        }
+        args.extend(piped.map(|v| v.plain().clone()));
+        Ok(args)
+    }
+
+    /// Calls the function `name` of `command` with `args`; `include` and
+    /// `tpl` execute templates of the set themselves.
     fn call(
-        &self,
+        &mut self,
         tree: &Tree,
         command: &Command,
         name: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
-        let result = if let Some(func) = self.sited.get(name) {
+        let runs_templates = name == "include" || name == "tpl";
+        let result = if runs_templates && self.funcs.contains_key(name) {
+            if name == "include" {
+                self.include(args)
+            } else {
+                self.tpl(tree, args)
+            }
+        } else if let Some(func) = self.sited.get(name) {
             let site = Site {
                 file: tree.file.0.clone(),
                 offset: command.at,

@@ -553,7 +553,7 @@ fn deep_copy(v: &Value) -> Value {
 }
 
 /// sprig's `strval`: a string as is, anything else as `%v`.
-fn text(v: &Value) -> String {
+pub fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.go_string(),

@@ -208,13 +208,12 @@ fn collect(
             "Chart",
             sprig::helm::from_json(&chart.metadata.template_data(is_root)),
         ),
-        ("Files", files(Arc::clone(&chart.files), None)),
+        ("Files", files(Arc::clone(&chart.files))),
         ("Release", release.clone()),
         ("Capabilities", capabilities.clone()),
         ("Values", values.clone()),
         ("Subcharts", subcharts.clone()),
     ]);
-    // Numbers in `.Chart` are strings, as in Helm's Metadata.
     if let (Value::Map(subs), Value::Map(own)) = (&subcharts, values) {
         for sub in &chart.dependencies {
             let scoped = match own.get(sub.name()) {
@@ -291,7 +290,7 @@ fn templates() -> Templates {
     set.include_and_tpl();
     let func = |f: fn(&[Value]) -> Result<Value, String>| -> Func { Arc::new(f) };
     set.func("fromYaml", func(|a| match a {
-        [v] => Ok(match from_yaml(&sprig_text(v)) {
+        [v] => Ok(match from_yaml(&sprig::text(v)) {
             Ok(json @ serde_json::Value::Object(_)) => sprig::helm::from_json(&json),
             Ok(serde_json::Value::Null) => Value::map([]),
             Ok(_) => Value::map([("Error", Value::from("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal into Go value of type map[string]interface {}"))]),
@@ -300,7 +299,7 @@ fn templates() -> Templates {
         _ => Err(format!("wrong number of args for fromYaml: want 1 got {}", a.len())),
     }));
     set.func("fromYamlArray", func(|a| match a {
-        [v] => Ok(match from_yaml(&sprig_text(v)) {
+        [v] => Ok(match from_yaml(&sprig::text(v)) {
             Ok(json @ serde_json::Value::Array(_)) => sprig::helm::from_json(&json),
             Ok(serde_json::Value::Null) => Value::List(Vec::new()),
             Ok(_) => Value::List(vec![Value::from("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal into Go value of type []interface {}")]),
@@ -320,13 +319,6 @@ fn templates() -> Templates {
         }),
     );
     set
-}
-
-fn sprig_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.go_string(),
-    }
 }
 
 /// YAML text as Helm's fromYaml reads it (YAML 1.1, through JSON).
@@ -405,19 +397,18 @@ fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
 
 /// `.Files` (or what `.Files.Glob` returns): the files, with Helm's
 /// methods `Get`, `GetBytes`, `Glob`, `AsConfig`, `AsSecrets`, `Lines`.
-fn files(all: Arc<BTreeMap<String, Vec<u8>>>, only: Option<Arc<Vec<String>>>) -> Value {
-    let names: Arc<Vec<String>> = only.unwrap_or_else(|| Arc::new(all.keys().cloned().collect()));
+fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let value = Value::Map(
-        names
+        files
             .iter()
-            .filter_map(|n| all.get(n).map(|b| (n.clone(), Value::String(text(b)))))
+            .map(|(name, bytes)| (name.clone(), Value::String(text(bytes))))
             .collect(),
     );
     let mut methods: BTreeMap<&'static str, Func> = BTreeMap::new();
-    let get = {
-        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
-        move |a: &[Value]| -> Result<Value, String> {
+    let get: Func = {
+        let files = Arc::clone(&files);
+        Arc::new(move |a: &[Value]| {
             let [Value::String(name)] = a else {
                 return Err(format!(
                     "wrong number of args for Get: want 1 got {}",
@@ -425,36 +416,27 @@ fn files(all: Arc<BTreeMap<String, Vec<u8>>>, only: Option<Arc<Vec<String>>>) ->
                 ));
             };
             Ok(Value::String(
-                names
-                    .contains(name)
-                    .then(|| all.get(name))
-                    .flatten()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default(),
+                files.get(name).map(|b| text(b)).unwrap_or_default(),
             ))
-        }
+        })
     };
-    let get: Func = Arc::new(get);
     methods.insert("Get", Arc::clone(&get));
     methods.insert("GetBytes", Arc::clone(&get));
+    methods.insert(
+        "Lines",
+        Arc::new(move |a: &[Value]| {
+            let Value::String(text) = get(a)? else {
+                return Ok(Value::List(Vec::new()));
+            };
+            if text.is_empty() {
+                return Ok(Value::List(Vec::new()));
+            }
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            Ok(Value::List(text.split('\n').map(Value::from).collect()))
+        }),
+    );
     {
-        let get = Arc::clone(&get);
-        methods.insert(
-            "Lines",
-            Arc::new(move |a: &[Value]| {
-                let Value::String(text) = get(a)? else {
-                    return Ok(Value::List(Vec::new()));
-                };
-                if text.is_empty() {
-                    return Ok(Value::List(Vec::new()));
-                }
-                let text = text.strip_suffix('\n').unwrap_or(&text);
-                Ok(Value::List(text.split('\n').map(Value::from).collect()))
-            }),
-        );
-    }
-    {
-        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
+        let files = Arc::clone(&files);
         methods.insert(
             "Glob",
             Arc::new(move |a: &[Value]| {
@@ -465,36 +447,32 @@ fn files(all: Arc<BTreeMap<String, Vec<u8>>>, only: Option<Arc<Vec<String>>>) ->
                     ));
                 };
                 let glob = Glob::new(pattern)?;
-                let matched: Vec<String> =
-                    names.iter().filter(|n| glob.matches(n)).cloned().collect();
-                Ok(files(Arc::clone(&all), Some(Arc::new(matched))))
+                let matched = files
+                    .iter()
+                    .filter(|(name, _)| glob.matches(name))
+                    .map(|(name, bytes)| (name.clone(), bytes.clone()))
+                    .collect();
+                Ok(self::files(Arc::new(matched)))
             }),
         );
     }
-    let by_base = {
-        let (all, names) = (Arc::clone(&all), Arc::clone(&names));
-        move |encode: bool| -> Value {
-            let entries: Vec<(String, Value)> = names
-                .iter()
-                .filter_map(|n| {
-                    let bytes = all.get(n)?;
-                    let base = n.rsplit('/').next().unwrap_or(n).to_string();
-                    let content = if encode {
-                        base64::engine::general_purpose::STANDARD.encode(bytes)
-                    } else {
-                        String::from_utf8_lossy(bytes).into_owned()
-                    };
-                    Some((base, Value::String(content)))
-                })
-                .collect();
-            if entries.is_empty() {
-                return Value::from("");
-            }
-            let yaml = sprig::helm::to_yaml(&Value::Map(entries.into_iter().collect()));
-            Value::String(yaml.trim_end_matches('\n').to_string())
+    // `AsConfig` and `AsSecrets`: the files by base name, as YAML.
+    let by_base = Arc::new(move |encode: bool| -> Value {
+        if files.is_empty() {
+            return Value::from("");
         }
-    };
-    let by_base = Arc::new(by_base);
+        let entries = files.iter().map(|(name, bytes)| {
+            let base = name.rsplit('/').next().unwrap_or(name).to_string();
+            let content = if encode {
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            } else {
+                text(bytes)
+            };
+            (base, Value::String(content))
+        });
+        let yaml = sprig::helm::to_yaml(&Value::Map(entries.collect()));
+        Value::String(yaml.trim_end_matches('\n').to_string())
+    });
     {
         let by_base = Arc::clone(&by_base);
         methods.insert("AsConfig", Arc::new(move |_: &[Value]| Ok(by_base(false))));

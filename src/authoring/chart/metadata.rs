@@ -52,13 +52,7 @@ pub fn parse(
             .at(node.origin.clone())
             .into());
     };
-    let field = |key: &str| -> String {
-        match raw.get(key) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        }
-    };
+    let field = |key: &str| scalar(raw.get(key));
     let at = |key: &str| -> Origin {
         node.get(key)
             .map_or_else(|| Origin::new(source, 1, 1), |n| n.origin.clone())
@@ -141,6 +135,16 @@ pub fn parse(
     )
 }
 
+/// A string field's text: a number written unquoted (`version: 1.0`)
+/// counts as its text; anything else as empty.
+fn scalar(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
 fn dependency_list(list: &Node) -> Result<Vec<Dependency>, Diagnostic> {
     let yaml::Value::List(items) = &list.value else {
         return Err(Diagnostic::error("`dependencies` must be a list").at(list.origin.clone()));
@@ -154,11 +158,7 @@ fn dependency_list(list: &Node) -> Result<Vec<Dependency>, Diagnostic> {
                 )
                 .at(item.origin.clone()));
             };
-            let text = |key: &str| match map.get(key) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
+            let text = |key: &str| scalar(map.get(key));
             let name = text("name");
             if name.is_empty() {
                 return Err(Diagnostic::error("a dependency has no `name`").at(item.origin.clone()));
@@ -194,10 +194,8 @@ impl Metadata {
     pub fn template_data(&self, is_root: bool) -> Value {
         let raw = &self.raw;
         let text = |key: &str| match raw.get(key) {
-            Some(Value::String(s)) => Value::String(s.clone()),
-            Some(Value::Number(n)) => Value::String(n.to_string()),
             Some(Value::Bool(b)) => Value::String(b.to_string()),
-            _ => Value::String(String::new()),
+            other => Value::String(scalar(other)),
         };
         let list = |key: &str| match raw.get(key) {
             Some(Value::Array(items)) => Value::Array(items.clone()),
