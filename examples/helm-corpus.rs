@@ -198,7 +198,7 @@ fn helm_render(helm: &Path, chart: &Path, values: Option<&Path>) -> Result<Vec<V
 
 fn cleat_render(chart_dir: &Path, values: Option<&Path>) -> Result<Vec<Value>, String> {
     let show = |d: cleat::shared::diagnostics::Diagnostics| d.render(false);
-    let chart = Chart::open(chart_dir).map_err(show)?;
+    let chart = Chart::load(chart_dir).map_err(show)?;
     let mut files = Vec::new();
     if let Some(values) = values {
         let text = std::fs::read_to_string(values).map_err(|e| e.to_string())?;

@@ -216,6 +216,11 @@ fn an_umbrella_chart_renders_as_helm_renders_it() {
         assert!(!names.contains(&absent), "{absent} in {names:?}");
     }
     assert_same(&by_helm, &by_cleat);
+    // A chart archive renders as its directory does.
+    let archive = chart.join("charts/packed-0.3.0.tgz");
+    let by_cleat = cleat_render(&archive, &[]);
+    assert_eq!(by_cleat.len(), 1);
+    assert_same(&helm_template(&archive, &[]), &by_cleat);
 }
 
 #[test]

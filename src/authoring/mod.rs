@@ -7,7 +7,8 @@
 //! and rendered ([`render`]); and the output is parsed into checked Kubernetes
 //! objects ([`object`]), each with its [`lifecycle`] (phase, dependencies, when
 //! it is applied). [`render_objects`] runs the whole stage; [`lint`] adds
-//! style warnings.
+//! style warnings. A Helm [`chart`] is the other input this stage takes;
+//! [`Input::open`] tells the two apart.
 //!
 //! Invariant: nothing here knows a release file, a lockfile or a cluster
 //! exists. Rendering itself never touches the network or the file system:
@@ -29,6 +30,38 @@ use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin};
 use object::Object;
 use render::Release;
 use resolve::Tree;
+
+/// What a path the user names holds.
+pub enum Input {
+    Package(package::Package),
+    Chart(chart::Chart),
+}
+
+impl Input {
+    /// Opens a directory or archive: a Helm chart if it holds `Chart.yaml`,
+    /// else a cleat package. An archive is read and unpacked once.
+    pub fn open(path: &std::path::Path) -> Result<Input, Diagnostics> {
+        if !path.is_file() {
+            return Ok(if path.join(chart::CHART_FILE).is_file() {
+                Input::Chart(chart::Chart::load(path)?)
+            } else {
+                Input::Package(package::Package::load(path)?)
+            });
+        }
+        let bytes = crate::shared::files::read_within(path, package::MAX_PACKAGE_BYTES)?;
+        let shown = path.display().to_string();
+        let unpacked = package::archive::read(&shown, &bytes)?;
+        if unpacked.files.contains_key(chart::CHART_FILE) {
+            return Ok(Input::Chart(chart::Chart::from_files(
+                &shown,
+                unpacked.files,
+                0,
+            )?));
+        }
+        let package = package::Package::from_unpacked(path, &bytes, unpacked)?;
+        Ok(Input::Package(package.named_by(path)?))
+    }
+}
 
 /// Most rounds of switching conditional dependencies on before giving up.
 const MAX_CONDITION_ROUNDS: usize = 50;

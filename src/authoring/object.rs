@@ -588,27 +588,38 @@ pub fn to_yaml_stream(objects: &[Object]) -> String {
     let texts = crate::shared::parallel::map(&batches, |batch| {
         let mut out = String::new();
         for object in *batch {
-            out.push_str("---\n# Source: ");
-            out.push_str(&object.source);
-            out.push('\n');
-            yaml::write_document(&mut out, &object.body);
+            write_document(&mut out, object, &[]);
         }
         out
     });
     texts.concat()
 }
 
+/// One object as a YAML document: `---`, `# Source:`, any further comment
+/// lines, the object.
+pub fn write_document(out: &mut String, object: &Object, comments: &[String]) {
+    out.push_str("---\n# Source: ");
+    out.push_str(&object.source);
+    out.push('\n');
+    for comment in comments {
+        out.push_str("# ");
+        out.push_str(comment);
+        out.push('\n');
+    }
+    yaml::write_document(out, &object.body);
+}
+
 /// The objects as a Kubernetes `List`.
-pub fn list(objects: &[Object]) -> serde_json::Value {
+pub fn list<'a>(objects: impl IntoIterator<Item = &'a Object>) -> serde_json::Value {
     serde_json::json!({
         "apiVersion": "v1",
         "kind": "List",
-        "items": objects.iter().map(|o| &o.body).collect::<Vec<_>>(),
+        "items": objects.into_iter().map(|o| &o.body).collect::<Vec<_>>(),
     })
 }
 
 /// The objects as a Kubernetes `List`, pretty-printed JSON.
-pub fn to_json_list(objects: &[Object]) -> String {
+pub fn to_json_list<'a>(objects: impl IntoIterator<Item = &'a Object>) -> String {
     let mut text = serde_json::to_string_pretty(&list(objects)).unwrap_or_default();
     text.push('\n');
     text

@@ -3,31 +3,22 @@
 //! template` prints them (CRDs with `--include-crds`, then objects, then
 //! hooks, each under `# Source:`).
 
-use std::path::Path;
-
 use crate::authoring::chart::engine::Release;
-use crate::authoring::chart::manifests::{Hook, Manifests};
+use crate::authoring::chart::manifests::Manifests;
 use crate::authoring::chart::values::Typing;
 use crate::authoring::chart::{self, Chart};
-use crate::authoring::object::Object;
-use crate::authoring::package;
+use crate::authoring::object::{self, Object};
 use crate::cli::{ChartArgs, OutputFormat, ReleaseArgs, ValuesArgs};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
-use crate::shared::yaml;
 
-/// Loads and renders the chart at `path`.
+/// Renders `chart` with the values and release of the command line.
 pub fn render(
-    path: &Path,
+    chart: &Chart,
     values: &ValuesArgs,
     release: &ReleaseArgs,
     args: &ChartArgs,
 ) -> Result<Manifests, Diagnostics> {
-    let chart = Chart::open(path)?;
-    let mut files = Vec::new();
-    for file in &values.files {
-        let name = file.display().to_string();
-        files.push(package::read_file(file).and_then(|bytes| package::source(&name, &bytes))?);
-    }
+    let files = super::text_files(&values.files)?;
     // Helm's order: JSON, then --set, --set-string, --set-file, --set-literal.
     let mut sets: Vec<(Typing, String)> = Vec::new();
     sets.extend(args.set_json.iter().map(|s| (Typing::Json, s.clone())));
@@ -39,9 +30,9 @@ pub fn render(
                 .hint("write `--set-file PATH=FILE`")
                 .into());
         };
-        let bytes = package::read_file(Path::new(file))?;
-        let text = package::source(file, &bytes)?;
-        sets.push((Typing::Literal, format!("{key}={}", text.text)));
+        for text in super::text_files(&[file.into()])? {
+            sets.push((Typing::Literal, format!("{key}={}", text.text)));
+        }
     }
     sets.extend(
         args.set_literal
@@ -60,7 +51,7 @@ pub fn render(
         kube_version: release.kube_version.clone(),
         api_versions: args.api_versions.clone(),
     };
-    let mut manifests = chart::render(&chart, user, &release)?;
+    let mut manifests = chart::render(chart, user, &release)?;
     if !args.include_crds {
         manifests.crds.clear();
     }
@@ -116,45 +107,24 @@ pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
     }
 }
 
-/// The manifests as text in `format`.
+/// The manifests as text in `format`: CRDs, objects, then hooks, which
+/// carry a `# Hook: EVENTS (weight N)` line.
 pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
+    let objects = manifests.crds.iter().chain(&manifests.objects);
     match format {
         OutputFormat::Json => {
-            let items: Vec<&serde_json::Value> = manifests
-                .crds
-                .iter()
-                .chain(&manifests.objects)
-                .chain(manifests.hooks.iter().map(|h| &h.object))
-                .map(|o| &o.body)
-                .collect();
-            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
-            text.push('\n');
-            text
+            object::to_json_list(objects.chain(manifests.hooks.iter().map(|h| &h.object)))
         }
         OutputFormat::Yaml => {
             let mut out = String::new();
-            for object in manifests.crds.iter().chain(&manifests.objects) {
-                document(&mut out, object, None);
+            for object in objects {
+                object::write_document(&mut out, object, &[]);
             }
             for hook in &manifests.hooks {
-                document(&mut out, &hook.object, Some(hook));
+                let line = format!("Hook: {} (weight {})", hook.events.join(","), hook.weight);
+                object::write_document(&mut out, &hook.object, &[line]);
             }
             out
         }
     }
-}
-
-fn document(out: &mut String, object: &Object, hook: Option<&Hook>) {
-    out.push_str("---\n# Source: ");
-    out.push_str(&object.source);
-    out.push('\n');
-    if let Some(hook) = hook {
-        out.push_str(&format!(
-            "# Hook: {} (weight {})\n",
-            hook.events.join(","),
-            hook.weight
-        ));
-    }
-    yaml::write_document(out, &object.body);
 }

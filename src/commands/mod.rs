@@ -33,7 +33,7 @@ use crate::authoring::repository::Client;
 use crate::authoring::resolve::{self, Tree};
 use crate::authoring::values::Layer;
 use crate::cli::{Command, ReleaseArgs, ValuesArgs};
-use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 
 use args::{connection, plan_options, source};
 use output::{stdout_color, table, write};
@@ -75,12 +75,20 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
 
 /// Reads the values files named on the command line.
 fn value_files(args: &ValuesArgs) -> Result<Vec<Layer>, Diagnostics> {
+    Ok(text_files(&args.files)?
+        .into_iter()
+        .map(Layer::File)
+        .collect())
+}
+
+/// Reads files the user names as text, reporting every one that fails.
+fn text_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::sync::Arc<Source>>, Diagnostics> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
-    for path in &args.files {
+    for path in paths {
         let name = path.display().to_string();
         match package::read_file(path).and_then(|bytes| package::source(&name, &bytes)) {
-            Ok(source) => files.push(Layer::File(source)),
+            Ok(source) => files.push(source),
             Err(diagnostic) => problems.push(diagnostic),
         }
     }
@@ -119,7 +127,11 @@ fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics
 /// Opens the package at `path` (a directory or an archive) and resolves its
 /// dependencies through the repositories and the cache.
 fn open(path: &std::path::Path) -> Result<Tree, Diagnostics> {
-    let package = Package::open(path)?;
+    resolve(Package::open(path)?)
+}
+
+/// A package with its dependencies resolved (from the cache or repositories).
+fn resolve(package: Package) -> Result<Tree, Diagnostics> {
     resolve::resolve(package, &mut Client::new(false))
 }
 

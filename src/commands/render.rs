@@ -1,20 +1,22 @@
 //! `cleat render`: a package or Helm chart and values in, Kubernetes YAML or JSON out.
 
-use crate::authoring::object;
+use crate::authoring::{object, Input};
 use crate::cli::{OutputFormat, RenderArgs};
 use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
 
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    if crate::authoring::chart::is_chart(&args.package) {
-        let manifests =
-            super::chart::render(&args.package, &args.values, &args.release, &args.chart)?;
-        super::write(out, &super::chart::print(&manifests, args.output))?;
-        return Ok(Outcome::default());
-    }
+    let package = match Input::open(&args.package)? {
+        Input::Chart(chart) => {
+            let manifests = super::chart::render(&chart, &args.values, &args.release, &args.chart)?;
+            super::write(out, &super::chart::print(&manifests, args.output))?;
+            return Ok(Outcome::default());
+        }
+        Input::Package(package) => package,
+    };
     super::chart::refuse_flags(&args.chart)?;
-    let tree = super::open(&args.package)?;
+    let tree = super::resolve(package)?;
     let package = &tree.package;
     let files = super::value_files(&args.values)?;
     let release = super::release(&args.release, package)?;

@@ -51,30 +51,11 @@ pub struct Chart {
     pub dependencies: Vec<Chart>,
 }
 
-/// Whether `path` is a Helm chart: a directory with `Chart.yaml`, or an
-/// archive whose top directory holds one.
-pub fn is_chart(path: &Path) -> bool {
-    if path.is_dir() {
-        return path.join(CHART_FILE).is_file();
-    }
-    let Ok(bytes) = crate::shared::files::read_within(path, package::MAX_PACKAGE_BYTES) else {
-        return false;
-    };
-    archive::read_as("chart archive", &path.display().to_string(), &bytes)
-        .is_ok_and(|unpacked| unpacked.files.contains_key(CHART_FILE))
-}
-
 impl Chart {
-    /// Opens a chart directory or a `.tgz` archive.
-    pub fn open(path: &Path) -> Result<Chart, Diagnostics> {
-        let shown = path.display().to_string();
-        if path.is_dir() {
-            let files = package::read_tree(path, true)?;
-            Chart::from_files(&shown, ignore(files)?, 0)
-        } else {
-            let bytes = crate::shared::files::read_within(path, package::MAX_PACKAGE_BYTES)?;
-            Chart::from_archive(&shown, &bytes, 0)
-        }
+    /// Loads the chart directory at `dir`.
+    pub fn load(dir: &Path) -> Result<Chart, Diagnostics> {
+        let files = package::read_tree(dir, true)?;
+        Chart::from_files(&dir.display().to_string(), ignore(files)?, 0)
     }
 
     fn from_archive(shown: &str, bytes: &[u8], depth: usize) -> Result<Chart, Diagnostics> {

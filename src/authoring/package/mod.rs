@@ -71,9 +71,15 @@ impl Package {
     /// Reads the package archive at `path`, whose file name must be the
     /// package's [`archive_name`](Package::archive_name).
     pub fn read_archive(path: &Path) -> Result<Package, Diagnostics> {
-        let shown = path.display().to_string();
         let bytes = read_within(path, MAX_PACKAGE_BYTES)?;
-        let package = Package::from_archive(path, &bytes)?;
+        Package::from_archive(path, &bytes)?.named_by(path)
+    }
+
+    /// The package read from `path`, if the file's name is the package's
+    /// [`archive_name`](Package::archive_name).
+    pub fn named_by(self, path: &Path) -> Result<Package, Diagnostics> {
+        let shown = path.display().to_string();
+        let package = self;
         let expected = package.archive_name();
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         if file_name.as_deref() != Some(expected.as_str()) {
@@ -93,8 +99,17 @@ impl Package {
 
     /// Builds a package from archive bytes, named by `location` in messages.
     pub fn from_archive(location: &Path, bytes: &[u8]) -> Result<Package, Diagnostics> {
+        let unpacked = archive::read(&location.display().to_string(), bytes)?;
+        Package::from_unpacked(location, bytes, unpacked)
+    }
+
+    /// Builds a package from the archive `bytes`, already `unpacked`.
+    pub fn from_unpacked(
+        location: &Path,
+        bytes: &[u8],
+        unpacked: archive::Unpacked,
+    ) -> Result<Package, Diagnostics> {
         let shown = location.display().to_string();
-        let unpacked = archive::read(&shown, bytes)?;
         let package = Package::from_files(location, unpacked.files)?;
         if unpacked.root != package.manifest.name {
             return Err(Diagnostic::error(format!(
