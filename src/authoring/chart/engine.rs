@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use gotmpl::{Func, Object, Templates, Value};
-use serde_json::Map;
 
 use super::Chart;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
@@ -121,7 +120,7 @@ struct Job {
 /// enabled) with the coalesced `values`.
 pub fn render(
     chart: &Chart,
-    values: &Map<String, serde_json::Value>,
+    values: &serde_json::Value,
     release: &Release,
 ) -> Result<Vec<Output>, Diagnostics> {
     let capabilities = capabilities(release)?;
@@ -134,7 +133,7 @@ pub fn render(
         ("Service", Value::from("Helm")),
     ]);
     let mut jobs = Vec::new();
-    let values = sprig::helm::from_json(&serde_json::Value::Object(values.clone()));
+    let values = sprig::helm::from_json(values);
     collect(
         chart,
         chart.name(),
@@ -154,14 +153,10 @@ pub fn render(
     });
     let mut set = templates();
     sprig::random::register(&mut set, &seed(release));
-    let sources: BTreeMap<String, Arc<Source>> = jobs
-        .iter()
-        .map(|j| (j.name.clone(), Arc::clone(&j.source)))
-        .collect();
     let mut problems = Vec::new();
     for job in &jobs {
         if let Err(error) = set.parse(&job.name, &job.source.text) {
-            problems.push(diagnostic(&error, &sources));
+            problems.push(diagnostic(&error, &jobs));
         }
     }
     if !problems.is_empty() {
@@ -184,7 +179,7 @@ pub fn render(
                 template: Arc::clone(&job.source),
                 text: text.replace("<no value>", ""),
             }),
-            Err(error) => problems.push(diagnostic(&error, &sources)),
+            Err(error) => problems.push(diagnostic(&error, &jobs)),
         }
     }
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -262,7 +257,7 @@ fn seed(release: &Release) -> Vec<u8> {
 }
 
 /// A gotmpl error as a diagnostic at its template line.
-fn diagnostic(error: &gotmpl::Error, sources: &BTreeMap<String, Arc<Source>>) -> Diagnostic {
+fn diagnostic(error: &gotmpl::Error, jobs: &[Job]) -> Diagnostic {
     let message = error
         .message
         .strip_prefix(&format!("executing \"{}\" at ", error.template))
@@ -275,9 +270,9 @@ fn diagnostic(error: &gotmpl::Error, sources: &BTreeMap<String, Arc<Source>>) ->
         .unwrap_or(message)
         .to_string();
     let diagnostic = Diagnostic::error(message);
-    match sources.get(&error.template) {
-        Some(source) if error.line > 0 => {
-            diagnostic.at(Origin::new(source, error.line, error.col.max(1)))
+    match jobs.iter().find(|job| job.name == error.template) {
+        Some(job) if error.line > 0 => {
+            diagnostic.at(Origin::new(&job.source, error.line, error.col.max(1)))
         }
         _ => diagnostic.about(error.template.clone()),
     }

@@ -108,10 +108,10 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
             output: Source::new(o.name.clone(), documents(&o.text)),
         })
         .collect();
-    let mut found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
+    let found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
     let mut objects = Vec::new();
     let mut hooks = Vec::new();
-    for object in found.drain(..) {
+    for object in found {
         let annotations = &object.body["metadata"]["annotations"];
         let Some(events) = annotations[HOOK_ANNOTATION].as_str() else {
             objects.push(object);
@@ -143,7 +143,7 @@ pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnos
             weight,
         });
     }
-    objects.sort_by_key(|o| rank(&o.kind));
+    objects.sort_by(|a, b| rank(&a.kind).cmp(&rank(&b.kind)));
     hooks.sort_by(|a, b| {
         (a.weight, rank(&a.object.kind), &a.object.name).cmp(&(
             b.weight,
@@ -180,10 +180,10 @@ fn documents(text: &str) -> String {
 }
 
 /// Where a kind goes in Helm's install order.
-fn rank(kind: &str) -> (usize, String) {
+fn rank(kind: &str) -> (usize, &str) {
     match INSTALL_ORDER.iter().position(|k| *k == kind) {
-        Some(at) => (at, String::new()),
-        None => (INSTALL_ORDER.len(), kind.to_string()),
+        Some(at) => (at, ""),
+        None => (INSTALL_ORDER.len(), kind),
     }
 }
 

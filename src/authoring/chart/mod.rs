@@ -222,7 +222,7 @@ pub fn render(
     let mut chart = chart.clone();
     values::enable_dependencies(&mut chart, &user);
     values::import_values(&mut chart);
-    let values = values::coalesce(&chart, user, false);
+    let values = serde_json::Value::Object(values::coalesce(&chart, user, false));
     let problems = values::validate(&chart, &values, "");
     if !problems.is_empty() {
         return Err(Diagnostics(problems));

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::metadata::Dependency;
 use super::Chart;
 use crate::shared::diagnostics::Diagnostic;
 
@@ -269,24 +270,21 @@ fn enable(chart: &mut Chart, top: &Map<String, Value>, path: &str) {
         return;
     }
     let loaded = std::mem::take(&mut chart.dependencies);
-    // As in Helm 4, a dependency without a version matches no chart.
-    let compatible = |constraint: &str, sub: &Chart| {
-        !constraint.is_empty()
-            && sprig::semver::satisfies(constraint, &sub.metadata.version).unwrap_or(false)
-    };
-    let listed = |sub: &Chart| {
-        chart
-            .metadata
-            .dependencies
-            .iter()
-            .any(|d| d.name == sub.name() && compatible(&d.version, sub))
+    // Whether an entry of `dependencies` names a loaded subchart; as in
+    // Helm 4, an entry without a version matches none.
+    let names = |dependency: &Dependency, sub: &Chart| {
+        dependency.name == sub.name()
+            && !dependency.version.is_empty()
+            && sprig::semver::satisfies(&dependency.version, &sub.metadata.version).unwrap_or(false)
     };
     // Subcharts Chart.yaml does not list are kept as they are.
-    let mut kept: Vec<Chart> = loaded.iter().filter(|c| !listed(c)).cloned().collect();
+    let mut kept: Vec<Chart> = loaded
+        .iter()
+        .filter(|c| !chart.metadata.dependencies.iter().any(|d| names(d, c)))
+        .cloned()
+        .collect();
     for dependency in &mut chart.metadata.dependencies {
-        let found = loaded
-            .iter()
-            .find(|c| c.name() == dependency.name && compatible(&dependency.version, c));
+        let found = loaded.iter().find(|c| names(dependency, c));
         if let Some(found) = found {
             let mut found = found.clone();
             if !dependency.alias.is_empty() {
@@ -526,12 +524,11 @@ fn coalesce_tables(dst: &mut Map<String, Value>, src: &Map<String, Value>, merge
 /// Checks `values` against each chart's `values.schema.json`, as Helm
 /// does before rendering: the root chart's values, and each subchart's
 /// section against its own schema.
-pub fn validate(chart: &Chart, values: &Map<String, Value>, path: &str) -> Vec<Diagnostic> {
+pub fn validate(chart: &Chart, values: &Value, path: &str) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     if let Some(schema) = &chart.schema {
         let mut compiler = boon::Compiler::new();
         let url = format!("file:///{path}{}/values.schema.json", chart.name());
-        let instance = Value::Object(values.clone());
         let result = compiler
             .add_resource(&url, schema.clone())
             .map_err(|e| e.to_string())
@@ -551,7 +548,7 @@ pub fn validate(chart: &Chart, values: &Map<String, Value>, path: &str) -> Vec<D
                 .about(format!("{path}{}/values.schema.json", chart.name())),
             ),
             Ok((schemas, index)) => {
-                if let Err(error) = schemas.validate(&instance, index) {
+                if let Err(error) = schemas.validate(values, index) {
                     for leaf in leaves(&error.detailed_output()) {
                         problems.push(
                             Diagnostic::error(format!(
@@ -566,7 +563,7 @@ pub fn validate(chart: &Chart, values: &Map<String, Value>, path: &str) -> Vec<D
         }
     }
     for sub in &chart.dependencies {
-        if let Some(Value::Object(own)) = values.get(sub.name()) {
+        if let Some(own @ Value::Object(_)) = values.get(sub.name()) {
             let inner = format!("{path}{}/charts/", chart.name());
             problems.extend(validate(sub, own, &inner));
         }
