@@ -310,6 +310,14 @@ fn chart_errors_name_the_file_line_and_fix() {
         error.contains("values don't meet the schema of chart `broken`: at `/replicas`: want integer, but got string"),
         "{error}"
     );
+    let list = root.parent().unwrap().join("list.yaml");
+    std::fs::write(&list, "- a\n- b\n").unwrap();
+    let error = cleat(&["render", &chart, "-f", &list.display().to_string()]).err();
+    assert!(
+        error.contains("holds a list, expected a map of values"),
+        "{error}"
+    );
+    assert!(error.contains("list.yaml:1:1"), "{error}");
     let error = cleat(&["render", &chart, "--set", "novalue"]).err();
     assert!(
         error.contains(

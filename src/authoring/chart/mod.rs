@@ -94,22 +94,7 @@ impl Chart {
         files.remove("Chart.lock");
         files.remove("requirements.lock");
         let values = match files.remove("values.yaml") {
-            Some(bytes) => {
-                let source = text("values.yaml", &bytes)?;
-                match yaml::parse_document_as(&source, Dialect::Yaml11)?.into_json() {
-                    serde_json::Value::Object(map) => map,
-                    serde_json::Value::Null => serde_json::Map::new(),
-                    other => {
-                        return Err(Diagnostic::error(format!(
-                            "`{}` holds a {}, expected a map of values",
-                            source.name,
-                            values::type_name(&other)
-                        ))
-                        .about(source.name.clone())
-                        .into())
-                    }
-                }
-            }
+            Some(bytes) => values_map(&text("values.yaml", &bytes)?)?,
             None => serde_json::Map::new(),
         };
         let schema = match files.remove("values.schema.json") {
@@ -181,19 +166,7 @@ pub fn user_values(
 ) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
     let mut merged = serde_json::Map::new();
     for file in files {
-        match yaml::parse_document_as(file, Dialect::Yaml11)?.into_json() {
-            serde_json::Value::Object(map) => values::merge_maps(&mut merged, map),
-            serde_json::Value::Null => {}
-            other => {
-                return Err(Diagnostic::error(format!(
-                    "values file `{}` holds a {}, expected a map",
-                    file.name,
-                    values::type_name(&other)
-                ))
-                .about(file.name.clone())
-                .into())
-            }
-        }
+        values::merge_maps(&mut merged, values_map(file)?);
     }
     for (typing, text) in sets {
         values::apply_set(&mut merged, text, *typing).map_err(|message| {
@@ -201,6 +174,25 @@ pub fn user_values(
         })?;
     }
     Ok(merged)
+}
+
+/// A values file (YAML 1.1, as Helm reads it) as a map; empty when the
+/// file is.
+fn values_map(
+    source: &Arc<Source>,
+) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
+    let node = yaml::parse_document_as(source, Dialect::Yaml11)?;
+    let (kind, origin) = (node.value.type_name(), node.origin.clone());
+    match node.into_json() {
+        serde_json::Value::Object(map) => Ok(map),
+        serde_json::Value::Null => Ok(serde_json::Map::new()),
+        _ => Err(Diagnostic::error(format!(
+            "`{}` holds a {kind}, expected a map of values",
+            source.name
+        ))
+        .at(origin)
+        .into()),
+    }
 }
 
 /// Renders `chart` with the user's values for `release`, as `helm template`

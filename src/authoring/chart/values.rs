@@ -15,18 +15,6 @@ use crate::shared::diagnostics::Diagnostic;
 /// Largest list index `--set` may write (Helm's limit).
 const MAX_INDEX: usize = 65_536;
 
-/// The JSON type of a value, as messages name it.
-pub fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "map",
-    }
-}
-
 /// How a `--set` flavour types its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Typing {
