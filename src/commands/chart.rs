@@ -51,10 +51,7 @@ pub fn render(
         kube_version: release.kube_version.clone(),
         api_versions: args.api_versions.clone(),
     };
-    let mut manifests = chart::render(chart, user, &release)?;
-    if !args.include_crds {
-        manifests.crds.clear();
-    }
+    let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
     if args.no_hooks {
         manifests.hooks.clear();
     }

@@ -95,11 +95,17 @@ pub struct Manifests {
     pub hooks: Vec<Hook>,
 }
 
-/// Parses the templates' `outputs` (and the CRDs of `chart` and its
-/// enabled subcharts) into sorted manifests.
-pub fn manifests(chart: &Chart, outputs: &[Output]) -> Result<Manifests, Diagnostics> {
+/// Parses the templates' `outputs` (and with `include_crds` the CRDs of
+/// `chart` and its enabled subcharts) into sorted manifests.
+pub fn manifests(
+    chart: &Chart,
+    outputs: &[Output],
+    include_crds: bool,
+) -> Result<Manifests, Diagnostics> {
     let mut crd_sources = Vec::new();
-    crd_files(chart, chart.name(), &mut crd_sources)?;
+    if include_crds {
+        crd_files(chart, chart.name(), &mut crd_sources)?;
+    }
     let crds = object::objects_as(&crd_sources, &[], Dialect::Yaml11)?;
     let rendered: Vec<Rendered> = outputs
         .iter()

@@ -197,11 +197,14 @@ fn values_map(
 
 /// Renders `chart` with the user's values for `release`, as `helm template`
 /// does: dependencies enabled, values imported and coalesced and checked
-/// against each chart's schema, templates executed, output sorted.
+/// against each chart's schema, templates executed, output sorted. The
+/// CRDs of `crds/` are read only when `include_crds` asks for them: Helm
+/// does not look at them otherwise, and they can be megabytes.
 pub fn render(
     chart: &Chart,
     user: serde_json::Map<String, serde_json::Value>,
     release: &engine::Release,
+    include_crds: bool,
 ) -> Result<manifests::Manifests, Diagnostics> {
     if chart.is_library() {
         return Err(Diagnostic::error(format!(
@@ -220,7 +223,7 @@ pub fn render(
         return Err(Diagnostics(problems));
     }
     let outputs = engine::render(&chart, &values, release)?;
-    manifests::manifests(&chart, &outputs)
+    manifests::manifests(&chart, &outputs, include_crds)
 }
 
 /// Drops the files `.helmignore` names, and hidden files in `templates/`
