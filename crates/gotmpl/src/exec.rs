@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::parse::{Arg, Command, Node, Pipe, Tree};
+use crate::parse::{Arg, Call, Command, Control, Node, Pipe, Tree};
 use crate::value::{Func, Site, SiteFunc, Value};
 use crate::Error;
 
@@ -191,26 +191,28 @@ impl Exec<'_> {
                     print(&mut self.out, &value);
                 }
             }
-            Node::If {
-                pipe,
-                then,
-                otherwise,
-            } => {
+            Node::If(control) => {
+                let Control {
+                    pipe,
+                    body,
+                    otherwise,
+                } = &**control;
                 let mark = vars.len();
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 let flow = if value.truthy() {
-                    self.scoped(tree, then, dot, vars)?
+                    self.scoped(tree, body, dot, vars)?
                 } else {
                     self.scoped(tree, otherwise, dot, vars)?
                 };
                 vars.truncate(mark);
                 return Ok(flow);
             }
-            Node::With {
-                pipe,
-                body,
-                otherwise,
-            } => {
+            Node::With(control) => {
+                let Control {
+                    pipe,
+                    body,
+                    otherwise,
+                } = &**control;
                 let mark = vars.len();
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 let flow = if value.truthy() {
@@ -221,18 +223,15 @@ impl Exec<'_> {
                 vars.truncate(mark);
                 return Ok(flow);
             }
-            Node::Range {
-                pipe,
-                body,
-                otherwise,
-            } => {
+            Node::Range(control) => {
+                let Control {
+                    pipe,
+                    body,
+                    otherwise,
+                } = &**control;
                 let mark = vars.len();
                 // The variables are set per element, not to the pipeline's value.
-                let unbound = Pipe {
-                    vars: Vec::new(),
-                    ..pipe.clone()
-                };
-                let value = self.pipe(tree, &unbound, dot, vars)?;
+                let value = self.evaluate(tree, pipe, dot, vars)?;
                 let items: Vec<(Value, Value)> = match value.plain() {
                     Value::List(items) => items
                         .iter()
@@ -261,7 +260,7 @@ impl Exec<'_> {
                 }
                 for (key, item) in items {
                     let inner = vars.len();
-                    match pipe.vars.as_slice() {
+                    match &*pipe.vars {
                         [element] => vars.push((element.clone(), item.clone())),
                         [index, element] => {
                             vars.push((index.clone(), key));
@@ -277,7 +276,8 @@ impl Exec<'_> {
                 }
                 vars.truncate(mark);
             }
-            Node::Template { at, name, pipe } => {
+            Node::Template(call) => {
+                let Call { at, name, pipe } = &**call;
                 let value = match pipe {
                     Some(pipe) => self.pipe(tree, pipe, dot, vars)?,
                     None => Value::Nil,
@@ -310,11 +310,7 @@ impl Exec<'_> {
         dot: &Value,
         vars: &mut Vec<(String, Value)>,
     ) -> Result<Value, Error> {
-        let mut value: Option<Value> = None;
-        for command in &pipe.commands {
-            value = Some(self.command(tree, command, dot, vars, value)?);
-        }
-        let value = value.unwrap_or_default();
+        let value = self.evaluate(tree, pipe, dot, vars)?;
         for name in &pipe.vars {
             if pipe.assign {
                 if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
@@ -325,6 +321,21 @@ impl Exec<'_> {
             }
         }
         Ok(value)
+    }
+
+    /// The pipeline's value, its variables left unset.
+    fn evaluate(
+        &mut self,
+        tree: &Tree,
+        pipe: &Pipe,
+        dot: &Value,
+        vars: &mut Vec<(String, Value)>,
+    ) -> Result<Value, Error> {
+        let mut value: Option<Value> = None;
+        for command in &pipe.commands {
+            value = Some(self.command(tree, command, dot, vars, value)?);
+        }
+        Ok(value.unwrap_or_default())
     }
 
     fn command(
@@ -505,7 +516,7 @@ fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
                 current = method(&[]).map_err(|m| format!("error calling {field}: {m}"))?;
                 continue;
             }
-            current = object.value.clone();
+            current = object.value().clone();
         }
         current = match current {
             Value::Map(entries) => entries.get(field).unwrap_or_default(),

@@ -11,7 +11,7 @@ use crate::Error;
 pub struct Tree {
     /// Its name: the file's, or the `define`'s.
     pub name: String,
-    pub root: Vec<Node>,
+    pub root: Box<[Node]>,
     /// The file it was parsed from, and its text, for positions in errors.
     pub file: Arc<(String, String)>,
 }
@@ -57,41 +57,43 @@ pub fn error_at(file: &str, text: &str, at: usize, message: impl Into<String>) -
     }
 }
 
+/// A node of a template. Trees are kept small (control structures boxed,
+/// lists as exact-size slices): a chart's templates can be megabytes.
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),
     Action(Pipe),
-    If {
-        pipe: Pipe,
-        then: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-    Range {
-        pipe: Pipe,
-        body: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-    With {
-        pipe: Pipe,
-        body: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-    Template {
-        at: usize,
-        name: String,
-        pipe: Option<Pipe>,
-    },
+    If(Box<Control>),
+    Range(Box<Control>),
+    With(Box<Control>),
+    Template(Box<Call>),
     Break,
     Continue,
+}
+
+/// `if`, `range` or `with`: the pipeline, the body, the `else` branch.
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub pipe: Pipe,
+    pub body: Box<[Node]>,
+    pub otherwise: Box<[Node]>,
+}
+
+/// `{{template "name" pipe}}` (or a `block`) at byte `at`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub at: usize,
+    pub name: String,
+    pub pipe: Option<Pipe>,
 }
 
 /// `$x := cmd | cmd`: declared (or assigned) variables, then commands.
 #[derive(Debug, Clone)]
 pub struct Pipe {
-    pub vars: Vec<String>,
+    pub vars: Box<[String]>,
     /// `=` rather than `:=`.
     pub assign: bool,
-    pub commands: Vec<Command>,
+    pub commands: Box<[Command]>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +105,7 @@ pub struct Command {
     pub pos: usize,
     /// Where its text ends, for messages (`at <.Values.a.b>`).
     pub end: usize,
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,13 +117,13 @@ pub enum Arg {
     Float(f64),
     String(String),
     /// `.a.b`, from dot.
-    Field(Vec<String>),
+    Field(Box<[String]>),
     /// `$x.a.b` (`$` is the empty name).
-    Variable(String, Vec<String>),
+    Variable(String, Box<[String]>),
     /// A function name.
     Func(String),
     /// `(pipeline)`, then `.a.b` if any.
-    Pipe(Box<Pipe>, Vec<String>),
+    Pipe(Box<Pipe>, Box<[String]>),
 }
 
 /// The word that ended a list (`end` or `else`) and where.
@@ -132,7 +134,7 @@ struct Parser<'a> {
     pos: usize,
     file: Arc<(String, String)>,
     funcs: &'a [&'a str],
-    defines: Vec<(String, Vec<Node>)>,
+    defines: Vec<(String, Box<[Node]>)>,
     /// Variables in scope, for "undefined variable" errors.
     vars: Vec<String>,
     /// How many ranges enclose the current node.
@@ -197,7 +199,7 @@ impl Parser<'_> {
     /// Nodes up to `{{end}}` or `{{else ...}}` (or the end of input): the
     /// nodes, and the word that ended them with its position. After `else`,
     /// the tokens of the rest of that action are left to read.
-    fn list(&mut self) -> Result<(Vec<Node>, Option<Ending>), Error> {
+    fn list(&mut self) -> Result<(Box<[Node]>, Option<Ending>), Error> {
         let mut nodes = Vec::new();
         while let Some(token) = self.next() {
             match token.kind {
@@ -210,7 +212,7 @@ impl Parser<'_> {
                             if word == "end" {
                                 self.close()?;
                             }
-                            return Ok((nodes, Some((word, at))));
+                            return Ok((nodes.into(), Some((word, at))));
                         }
                         _ => {
                             if let Some(node) = self.action()? {
@@ -222,7 +224,7 @@ impl Parser<'_> {
                 _ => return Err(self.error(token.at, "unexpected token")),
             }
         }
-        Ok((nodes, None))
+        Ok((nodes.into(), None))
     }
 
     fn close(&mut self) -> Result<(), Error> {
@@ -276,7 +278,7 @@ impl Parser<'_> {
                 if keyword == "define" {
                     return Ok(None);
                 }
-                Node::Template { at, name, pipe }
+                Node::Template(Box::new(Call { at, name, pipe }))
             }
             "template" => {
                 self.pos += 1;
@@ -290,7 +292,7 @@ impl Parser<'_> {
                     }
                     _ => Some(self.pipe(false)?),
                 };
-                Node::Template { at, name, pipe }
+                Node::Template(Box::new(Call { at, name, pipe }))
             }
             "break" | "continue" => {
                 self.pos += 1;
@@ -335,12 +337,12 @@ impl Parser<'_> {
             self.ranges -= 1;
         }
         let otherwise = match end {
-            Some((word, _)) if word == "end" => Vec::new(),
+            Some((word, _)) if word == "end" => Box::default(),
             Some((_, else_at)) => match self.peek().map(|t| t.kind.clone()) {
                 // `{{else if ...}}`: an `if` in the else branch, ending with this `end`.
                 Some(Kind::Ident(next)) if next == keyword && keyword != "range" => {
                     self.pos += 1;
-                    vec![self.control(&next, else_at)?]
+                    Box::new([self.control(&next, else_at)?])
                 }
                 _ => {
                     self.close()?;
@@ -370,22 +372,15 @@ impl Parser<'_> {
             }
         };
         self.vars.truncate(scope);
+        let control = Box::new(Control {
+            pipe,
+            body,
+            otherwise,
+        });
         Ok(match keyword {
-            "if" => Node::If {
-                pipe,
-                then: body,
-                otherwise,
-            },
-            "with" => Node::With {
-                pipe,
-                body,
-                otherwise,
-            },
-            _ => Node::Range {
-                pipe,
-                body,
-                otherwise,
-            },
+            "if" => Node::If(control),
+            "with" => Node::With(control),
+            _ => Node::Range(control),
         })
     }
 
@@ -445,9 +440,9 @@ impl Parser<'_> {
             self.vars.extend(vars.iter().cloned());
         }
         Ok(Pipe {
-            vars,
+            vars: vars.into(),
             assign,
-            commands,
+            commands: commands.into(),
         })
     }
 
@@ -531,13 +526,13 @@ impl Parser<'_> {
             at,
             pos: pos.unwrap_or(at),
             end,
-            args,
+            args: args.into(),
         })
     }
 
     /// The `.a.b` tokens written right after byte `end` (no space between),
     /// as names.
-    fn fields(&mut self, mut end: usize) -> Vec<String> {
+    fn fields(&mut self, mut end: usize) -> Box<[String]> {
         let mut fields = Vec::new();
         while let Some(Token {
             kind: Kind::Field(name),
@@ -551,6 +546,6 @@ impl Parser<'_> {
             fields.push(name.clone());
             self.pos += 1;
         }
-        fields
+        fields.into()
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Deepest nesting printed; a map that holds itself stops there.
 const MAX_PRINT_DEPTH: usize = 100;
@@ -95,17 +95,57 @@ pub type SiteFunc = Arc<dyn Fn(&Site, &[Value]) -> Result<Value, String> + Send 
 /// `.Capabilities.APIVersions.Has`): functions, `range` and comparisons see
 /// its `value`; a field names a method first, then a key of the value; it
 /// prints as `shown` when set (Go's `String()` method), else as its value.
+/// The value may be made on first use ([`Object::lazy`]), for values that
+/// are costly and mostly reached through methods (a chart's files).
 pub struct Object {
-    pub value: Value,
+    value: OnceLock<Value>,
+    make: Option<Box<dyn Fn() -> Value + Send + Sync>>,
     pub methods: BTreeMap<&'static str, Func>,
     pub shown: Option<String>,
+}
+
+impl Object {
+    pub fn new(value: Value, methods: BTreeMap<&'static str, Func>) -> Object {
+        Object {
+            value: OnceLock::from(value),
+            make: None,
+            methods,
+            shown: None,
+        }
+    }
+
+    /// An object whose value `make` gives when first needed.
+    pub fn lazy(
+        make: impl Fn() -> Value + Send + Sync + 'static,
+        methods: BTreeMap<&'static str, Func>,
+    ) -> Object {
+        Object {
+            value: OnceLock::new(),
+            make: Some(Box::new(make)),
+            methods,
+            shown: None,
+        }
+    }
+
+    /// Prints as `shown`.
+    pub fn shown(self, shown: impl Into<String>) -> Object {
+        Object {
+            shown: Some(shown.into()),
+            ..self
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        self.value
+            .get_or_init(|| self.make.as_ref().map_or(Value::Nil, |make| make()))
+    }
 }
 
 impl std::fmt::Debug for Object {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let methods: Vec<_> = self.methods.keys().collect();
         f.debug_struct("Object")
-            .field("value", &self.value)
+            .field("value", self.value())
             .field("methods", &methods)
             .finish()
     }
@@ -113,7 +153,7 @@ impl std::fmt::Debug for Object {
 
 impl PartialEq for Object {
     fn eq(&self, other: &Object) -> bool {
-        self.value == other.value
+        self.value() == other.value()
     }
 }
 
@@ -154,7 +194,7 @@ impl Value {
     /// The value without its methods: what functions are given.
     pub fn plain(&self) -> &Value {
         match self {
-            Value::Object(object) => object.value.plain(),
+            Value::Object(object) => object.value().plain(),
             other => other,
         }
     }
@@ -162,7 +202,7 @@ impl Value {
     /// Go's truth: false, 0, nil, and empty strings, lists and maps are false.
     pub fn truthy(&self) -> bool {
         match self {
-            Value::Object(object) => object.value.truthy(),
+            Value::Object(object) => object.value().truthy(),
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
@@ -176,7 +216,7 @@ impl Value {
     /// The Go type name, for messages (`map[string]interface {}`).
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Object(object) => object.value.type_name(),
+            Value::Object(object) => object.value().type_name(),
             Value::Nil => "nil",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
@@ -202,7 +242,7 @@ impl Value {
         match self {
             Value::Object(object) => match &object.shown {
                 Some(shown) => out.push_str(shown),
-                None => object.value.write_go(out, depth),
+                None => object.value().write_go(out, depth),
             },
             Value::Nil => out.push_str("<nil>"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -131,7 +131,7 @@ fn write_json(out: &mut String, v: &Value, escape_html: bool, indent: Option<usi
         out.push_str(&"  ".repeat(depth));
     };
     match v {
-        Value::Object(object) => write_json(out, &object.value, escape_html, indent),
+        Value::Object(object) => write_json(out, object.value(), escape_html, indent),
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => {

@@ -135,7 +135,7 @@ fn write_value(out: &mut String, value: &Value, indent: usize, in_map: bool) {
 
 fn scalar_text(v: &Value, indent: usize) -> String {
     match v {
-        Value::Object(object) => scalar_text(&object.value, indent),
+        Value::Object(object) => scalar_text(object.value(), indent),
         Value::Nil => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),

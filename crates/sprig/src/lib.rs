@@ -486,7 +486,7 @@ const MUST: [&str; 27] = [
 /// Go's reflect kind of a value, as sprig's `kindOf` names it.
 fn kind(v: &Value) -> &'static str {
     match v {
-        Value::Object(object) => kind(&object.value),
+        Value::Object(object) => kind(object.value()),
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
         Value::Int(_) => "int",

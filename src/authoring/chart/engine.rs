@@ -342,16 +342,16 @@ fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
         }
     };
     let full = format!("v{version}");
-    let kube = Object {
-        value: Value::map([
+    let kube = Object::new(
+        Value::map([
             ("Version", Value::from(full.as_str())),
             ("Major", Value::from(major)),
             ("Minor", Value::from(minor)),
             ("GitVersion", Value::from(full.as_str())),
         ]),
-        methods: BTreeMap::new(),
-        shown: Some(full.clone()),
-    };
+        BTreeMap::new(),
+    )
+    .shown(full.clone());
     let mut versions: Vec<String> = DEFAULT_API_VERSIONS.iter().map(|v| v.to_string()).collect();
     versions.extend(release.api_versions.iter().cloned());
     let known = Arc::new(versions.clone());
@@ -370,11 +370,10 @@ fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
             )),
         }),
     );
-    let api_versions = Object {
-        value: Value::List(versions.into_iter().map(Value::String).collect()),
+    let api_versions = Object::new(
+        Value::List(versions.into_iter().map(Value::String).collect()),
         methods,
-        shown: None,
-    };
+    );
     Ok(Value::map([
         ("KubeVersion", Value::Object(Arc::new(kube))),
         ("APIVersions", Value::Object(Arc::new(api_versions))),
@@ -392,14 +391,21 @@ fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
 
 /// `.Files` (or what `.Files.Glob` returns): the files, with Helm's
 /// methods `Get`, `GetBytes`, `Glob`, `AsConfig`, `AsSecrets`, `Lines`.
+/// As a map (`index .Files "x"`, `range`) it is made on first use: charts
+/// reach files through the methods, and a chart's files can be megabytes.
 fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let value = Value::Map(
-        files
-            .iter()
-            .map(|(name, bytes)| (name.clone(), Value::String(text(bytes))))
-            .collect(),
-    );
+    let value = {
+        let files = Arc::clone(&files);
+        move || {
+            Value::Map(
+                files
+                    .iter()
+                    .map(|(name, bytes)| (name.clone(), Value::String(text(bytes))))
+                    .collect(),
+            )
+        }
+    };
     let mut methods: BTreeMap<&'static str, Func> = BTreeMap::new();
     let get: Func = {
         let files = Arc::clone(&files);
@@ -473,9 +479,5 @@ fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
         methods.insert("AsConfig", Arc::new(move |_: &[Value]| Ok(by_base(false))));
     }
     methods.insert("AsSecrets", Arc::new(move |_: &[Value]| Ok(by_base(true))));
-    Value::Object(Arc::new(Object {
-        value,
-        methods,
-        shown: None,
-    }))
+    Value::Object(Arc::new(Object::lazy(value, methods)))
 }
