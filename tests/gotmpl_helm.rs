@@ -191,7 +191,7 @@ fn execution_errors_read_as_helm_reports_them() {
         .to_json();
         let root = Value::map([("Values", sprig::helm::from_json(&parsed))]);
         let mut set = Templates::new();
-        set.parse("errors/templates/t.yaml", template).unwrap();
+        set.parse("errors/templates/t.yaml", *template).unwrap();
         let by_engine = set
             .execute("errors/templates/t.yaml", &root)
             .unwrap_err()

@@ -15,13 +15,14 @@ use std::sync::Arc;
 pub struct Source {
     /// The name shown to the user (a path relative to the package, or the argument).
     pub name: String,
-    /// The full text, used to print the line a diagnostic points at.
-    pub text: String,
+    /// The full text, used to print the line a diagnostic points at;
+    /// shared with the template engine, which keeps it for its own errors.
+    pub text: Arc<str>,
 }
 
 impl Source {
     /// A shared source with the given display name and text.
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Source> {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Arc<Source> {
         Arc::new(Source {
             name: name.into(),
             text: text.into(),

@@ -93,7 +93,7 @@ pub fn render_both(
         .map(|(file, _)| format!("{name}/templates/{file}"))
         .collect();
     for ((_, text), template) in templates.iter().zip(&names) {
-        set.parse(template, text).unwrap_or_else(|e| panic!("{e}"));
+        set.parse(template, *text).unwrap_or_else(|e| panic!("{e}"));
     }
     let mut rendered = String::new();
     for template in names.iter().filter(|n| !n.ends_with(".tpl")) {

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::lex::Name;
 use crate::parse::{Arg, Call, Command, Control, Node, Pipe, Tree};
 use crate::value::{Func, Site, SiteFunc, Value};
 use crate::Error;
@@ -58,7 +59,7 @@ pub fn execute(
         local: Vec::new(),
         including: HashMap::new(),
     };
-    let mut vars = vec![(String::new(), data.clone())];
+    let mut vars = vec![(Name::from(""), data.clone())];
     exec.list(tree, &tree.root, data, &mut vars)?;
     Ok(exec.out)
 }
@@ -96,7 +97,7 @@ impl Exec<'_> {
         }
         *count += 1;
         let saved = std::mem::take(&mut self.out);
-        let mut vars = vec![(String::new(), data.clone())];
+        let mut vars = vec![(Name::from(""), data.clone())];
         let result = self.list(&called, &called.root, &data, &mut vars);
         let text = std::mem::replace(&mut self.out, saved);
         if let Some(count) = self.including.get_mut(&name) {
@@ -125,7 +126,8 @@ impl Exec<'_> {
             }
         };
         let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
-        let parsed = crate::parse::parse(&tree.name, &text, &known).map_err(|e| e.to_string())?;
+        let parsed =
+            crate::parse::parse(&tree.name, text.into(), &known).map_err(|e| e.to_string())?;
         let set: HashMap<String, Arc<Tree>> =
             parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
         let Some(main) = set.get(&tree.name).cloned() else {
@@ -137,7 +139,7 @@ impl Exec<'_> {
         self.depth += 1;
         self.local.push(set);
         let saved = std::mem::take(&mut self.out);
-        let mut vars = vec![(String::new(), data.clone())];
+        let mut vars = vec![(Name::from(""), data.clone())];
         let result = self.list(&main, &main.root, &data, &mut vars);
         let output = std::mem::replace(&mut self.out, saved);
         self.local.pop();
@@ -151,7 +153,7 @@ impl Exec<'_> {
         tree: &Tree,
         nodes: &[Node],
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         for node in nodes {
             match self.node(tree, node, dot, vars)? {
@@ -168,7 +170,7 @@ impl Exec<'_> {
         tree: &Tree,
         nodes: &[Node],
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         let mark = vars.len();
         let flow = self.list(tree, nodes, dot, vars);
@@ -181,7 +183,7 @@ impl Exec<'_> {
         tree: &Tree,
         node: &Node,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         match node {
             Node::Text(text) => self.out.push_str(text),
@@ -292,7 +294,7 @@ impl Exec<'_> {
                     ));
                 }
                 self.depth += 1;
-                let mut inner = vec![(String::new(), value.clone())];
+                let mut inner = vec![(Name::from(""), value.clone())];
                 let result = self.list(&called, &called.root, &value, &mut inner);
                 self.depth -= 1;
                 result?;
@@ -308,7 +310,7 @@ impl Exec<'_> {
         tree: &Tree,
         pipe: &Pipe,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Value, Error> {
         let value = self.evaluate(tree, pipe, dot, vars)?;
         for name in &pipe.vars {
@@ -329,7 +331,7 @@ impl Exec<'_> {
         tree: &Tree,
         pipe: &Pipe,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Value, Error> {
         let mut value: Option<Value> = None;
         for command in &pipe.commands {
@@ -343,7 +345,7 @@ impl Exec<'_> {
         tree: &Tree,
         command: &Command,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
         piped: Option<Value>,
     ) -> Result<Value, Error> {
         let Some((first, rest)) = command.args.split_first() else {
@@ -351,7 +353,7 @@ impl Exec<'_> {
         };
         if let Arg::Func(name) = first {
             // `and` and `or` stop at the first argument that decides.
-            if name == "and" || name == "or" {
+            if &**name == "and" || &**name == "or" {
                 let mut last = Value::Nil;
                 let count = rest.len() + usize::from(piped.is_some());
                 if count == 0 {
@@ -362,7 +364,7 @@ impl Exec<'_> {
                 }
                 for arg in rest {
                     last = self.arg(tree, arg, dot, vars, command)?;
-                    if last.truthy() == (name == "or") {
+                    if last.truthy() == (&**name == "or") {
                         return Ok(last);
                     }
                 }
@@ -386,7 +388,7 @@ impl Exec<'_> {
                     let receiver =
                         fields_of(&base, path).map_err(|m| tree.exec_error(command, m))?;
                     if let Value::Object(object) = &receiver {
-                        if let Some(func) = object.methods.get(method.as_str()) {
+                        if let Some(func) = object.methods.get(&**method) {
                             let args = self.operands(tree, command, rest, piped, dot, vars)?;
                             return func(&args).map_err(|message| {
                                 tree.exec_error(
@@ -419,7 +421,7 @@ impl Exec<'_> {
         rest: &[Arg],
         piped: Option<Value>,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
     ) -> Result<Vec<Value>, Error> {
         let mut args = Vec::with_capacity(rest.len() + 1);
         for arg in rest {
@@ -461,10 +463,10 @@ impl Exec<'_> {
             .map_err(|message| tree.exec_error(command, format!("error calling {name}: {message}")))
     }
 
-    fn variable(&self, vars: &[(String, Value)], name: &str) -> Value {
+    fn variable(&self, vars: &[(Name, Value)], name: &str) -> Value {
         vars.iter()
             .rev()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| &**n == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
@@ -475,7 +477,7 @@ impl Exec<'_> {
         tree: &Tree,
         arg: &Arg,
         dot: &Value,
-        vars: &mut Vec<(String, Value)>,
+        vars: &mut Vec<(Name, Value)>,
         command: &Command,
     ) -> Result<Value, Error> {
         Ok(match arg {
@@ -505,14 +507,14 @@ impl Exec<'_> {
 /// a method of an object is called without arguments. A field of a nil
 /// base (dot, a variable or a parenthesised pipeline) is nil, as in Go,
 /// where such a nil has no type to complain about.
-fn fields_of(value: &Value, fields: &[String]) -> Result<Value, String> {
+fn fields_of(value: &Value, fields: &[Name]) -> Result<Value, String> {
     if *value == Value::Nil {
         return Ok(Value::Nil);
     }
     let mut current = value.clone();
     for field in fields {
         if let Value::Object(object) = &current {
-            if let Some(method) = object.methods.get(field.as_str()) {
+            if let Some(method) = object.methods.get(&**field) {
                 current = method(&[]).map_err(|m| format!("error calling {field}: {m}"))?;
                 continue;
             }

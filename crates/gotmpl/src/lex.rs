@@ -1,6 +1,13 @@
 //! Cutting a template into text and action tokens, with `{{-`/`-}}`
 //! trimming and comments applied, each token with its byte offset.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// A name (field, variable or function), shared by every place that
+/// writes it: templates repeat a handful of names thousands of times.
+pub type Name = Arc<str>;
+
 /// One token and where it starts in the template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
@@ -16,13 +23,13 @@ pub enum Kind {
     Open,
     Close,
     /// `.Name` (each segment of a chain is its own token).
-    Field(String),
+    Field(Name),
     /// `.` alone.
     Dot,
     /// `$name`, or `$` alone (the empty name).
-    Variable(String),
+    Variable(Name),
     /// A name: a function or a keyword.
-    Ident(String),
+    Ident(Name),
     String(String),
     Int(i64),
     Float(f64),
@@ -41,6 +48,17 @@ pub enum Kind {
 pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
     let bytes = text.as_bytes();
     let mut tokens: Vec<Token> = Vec::new();
+    let mut names: HashSet<Name> = HashSet::new();
+    let mut intern = |name: &str| -> Name {
+        match names.get(name) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let name: Name = Arc::from(name);
+                names.insert(Arc::clone(&name));
+                name
+            }
+        }
+    };
     let mut at = 0;
     let mut trim_next = false;
     while at < text.len() {
@@ -116,7 +134,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
                 at = inside + 2;
                 break;
             }
-            let (kind, length) = token(&text[inside..]).map_err(|m| (inside, m))?;
+            let (kind, length) = token(&text[inside..], &mut intern).map_err(|m| (inside, m))?;
             tokens.push(Token { kind, at: inside });
             inside += length;
         }
@@ -134,7 +152,7 @@ fn is_trim(after: Option<&[u8]>) -> bool {
 }
 
 /// The token at the start of `text` and its length in bytes.
-fn token(text: &str) -> Result<(Kind, usize), String> {
+fn token(text: &str, intern: &mut impl FnMut(&str) -> Name) -> Result<(Kind, usize), String> {
     let first = text.chars().next().unwrap_or(' ');
     let word_end = |start: usize| {
         text[start..]
@@ -156,12 +174,12 @@ fn token(text: &str) -> Result<(Kind, usize), String> {
                 }
                 (Kind::Dot, 1)
             } else {
-                (Kind::Field(text[1..end].to_string()), end)
+                (Kind::Field(intern(&text[1..end])), end)
             }
         }
         '$' => {
             let end = word_end(1);
-            (Kind::Variable(text[1..end].to_string()), end)
+            (Kind::Variable(intern(&text[1..end])), end)
         }
         '"' => {
             let mut value = String::new();
@@ -247,7 +265,7 @@ fn token(text: &str) -> Result<(Kind, usize), String> {
                 "true" => Kind::Bool(true),
                 "false" => Kind::Bool(false),
                 "nil" => Kind::Nil,
-                _ => Kind::Ident(word.to_string()),
+                _ => Kind::Ident(intern(word)),
             };
             (kind, end)
         }

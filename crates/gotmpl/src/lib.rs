@@ -73,9 +73,11 @@ impl Templates {
     }
 
     /// Parses `text` as the template `name`; its `define`s join the set.
-    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+    /// Parses template `name` from `text` (a `&str`, or an `Arc<str>` the
+    /// set then shares instead of copying).
+    pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
         let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
-        let trees = parse::parse(name, text, &known)?;
+        let trees = parse::parse(name, text.into(), &known)?;
         for (defined, tree) in trees {
             // An empty redefinition does not replace a template (as Go).
             if defined != name && tree.is_empty() && self.trees.contains_key(&defined) {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::lex::{self, Kind, Token};
+use crate::lex::{self, Kind, Name, Token};
 use crate::Error;
 
 /// A parsed template: its nodes, and the text they point into.
@@ -13,7 +13,7 @@ pub struct Tree {
     pub name: String,
     pub root: Box<[Node]>,
     /// The file it was parsed from, and its text, for positions in errors.
-    pub file: Arc<(String, String)>,
+    pub file: Arc<(String, Arc<str>)>,
 }
 
 impl Tree {
@@ -90,7 +90,7 @@ pub struct Call {
 /// `$x := cmd | cmd`: declared (or assigned) variables, then commands.
 #[derive(Debug, Clone)]
 pub struct Pipe {
-    pub vars: Box<[String]>,
+    pub vars: Box<[Name]>,
     /// `=` rather than `:=`.
     pub assign: bool,
     pub commands: Box<[Command]>,
@@ -117,13 +117,13 @@ pub enum Arg {
     Float(f64),
     String(String),
     /// `.a.b`, from dot.
-    Field(Box<[String]>),
+    Field(Box<[Name]>),
     /// `$x.a.b` (`$` is the empty name).
-    Variable(String, Box<[String]>),
+    Variable(Name, Box<[Name]>),
     /// A function name.
-    Func(String),
+    Func(Name),
     /// `(pipeline)`, then `.a.b` if any.
-    Pipe(Box<Pipe>, Box<[String]>),
+    Pipe(Box<Pipe>, Box<[Name]>),
 }
 
 /// The word that ended a list (`end` or `else`) and where.
@@ -132,26 +132,26 @@ type Ending = (String, usize);
 struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
-    file: Arc<(String, String)>,
+    file: Arc<(String, Arc<str>)>,
     funcs: &'a [&'a str],
     defines: Vec<(String, Box<[Node]>)>,
     /// Variables in scope, for "undefined variable" errors.
-    vars: Vec<String>,
+    vars: Vec<Name>,
     /// How many ranges enclose the current node.
     ranges: usize,
 }
 
 /// Parses the template `name`; gives it and each template it defines.
-pub fn parse(name: &str, text: &str, funcs: &[&str]) -> Result<Vec<(String, Tree)>, Error> {
-    let file = Arc::new((name.to_string(), text.to_string()));
-    let tokens = lex::lex(text).map_err(|(at, m)| error_at(name, text, at, m))?;
+pub fn parse(name: &str, text: Arc<str>, funcs: &[&str]) -> Result<Vec<(String, Tree)>, Error> {
+    let tokens = lex::lex(&text).map_err(|(at, m)| error_at(name, &text, at, m))?;
+    let file = Arc::new((name.to_string(), text));
     let mut parser = Parser {
         tokens,
         pos: 0,
         file: Arc::clone(&file),
         funcs,
         defines: Vec::new(),
-        vars: vec![String::new()],
+        vars: vec![Name::from("")],
         ranges: 0,
     };
     let (root, end) = parser.list()?;
@@ -207,12 +207,12 @@ impl Parser<'_> {
                 Kind::Open => {
                     let at = self.at();
                     match self.peek().map(|t| t.kind.clone()) {
-                        Some(Kind::Ident(word)) if matches!(word.as_str(), "end" | "else") => {
+                        Some(Kind::Ident(word)) if matches!(&*word, "end" | "else") => {
                             self.pos += 1;
-                            if word == "end" {
+                            if &*word == "end" {
                                 self.close()?;
                             }
-                            return Ok((nodes.into(), Some((word, at))));
+                            return Ok((nodes.into(), Some((word.to_string(), at))));
                         }
                         _ => {
                             if let Some(node) = self.action()? {
@@ -241,7 +241,7 @@ impl Parser<'_> {
     fn action(&mut self) -> Result<Option<Node>, Error> {
         let at = self.at();
         let keyword = match self.peek().map(|t| &t.kind) {
-            Some(Kind::Ident(word)) => word.clone(),
+            Some(Kind::Ident(word)) => word.to_string(),
             _ => String::new(),
         };
         Ok(Some(match keyword.as_str() {
@@ -257,7 +257,7 @@ impl Parser<'_> {
                 } else {
                     self.close().map(|_| None)?
                 };
-                let saved = std::mem::replace(&mut self.vars, vec![String::new()]);
+                let saved = std::mem::replace(&mut self.vars, vec![Name::from("")]);
                 let (body, end) = self.list()?;
                 self.vars = saved;
                 match end {
@@ -340,7 +340,7 @@ impl Parser<'_> {
             Some((word, _)) if word == "end" => Box::default(),
             Some((_, else_at)) => match self.peek().map(|t| t.kind.clone()) {
                 // `{{else if ...}}`: an `if` in the else branch, ending with this `end`.
-                Some(Kind::Ident(next)) if next == keyword && keyword != "range" => {
+                Some(Kind::Ident(next)) if &*next == keyword && keyword != "range" => {
                     self.pos += 1;
                     Box::new([self.control(&next, else_at)?])
                 }
@@ -495,7 +495,7 @@ impl Parser<'_> {
                 }
                 Kind::Ident(name) => {
                     self.pos += 1;
-                    if !self.funcs.contains(&name.as_str()) {
+                    if !self.funcs.contains(&&*name) {
                         return Err(
                             self.error(token.at, format!("function \"{name}\" not defined"))
                         );
@@ -532,7 +532,7 @@ impl Parser<'_> {
 
     /// The `.a.b` tokens written right after byte `end` (no space between),
     /// as names.
-    fn fields(&mut self, mut end: usize) -> Box<[String]> {
+    fn fields(&mut self, mut end: usize) -> Box<[Name]> {
         let mut fields = Vec::new();
         while let Some(Token {
             kind: Kind::Field(name),

@@ -155,7 +155,7 @@ pub fn render(
     sprig::random::register(&mut set, &seed(release));
     let mut problems = Vec::new();
     for job in &jobs {
-        if let Err(error) = set.parse(&job.name, &job.source.text) {
+        if let Err(error) = set.parse(&job.name, Arc::clone(&job.source.text)) {
             problems.push(diagnostic(&error, &jobs));
         }
     }

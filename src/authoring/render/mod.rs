@@ -107,7 +107,8 @@ pub fn environment(package: &Package) -> Result<Environment<'static>, Diagnostic
     functions::register(&mut env);
     let mut problems = Vec::new();
     for template in package.templates.iter().chain(&package.notes) {
-        if let Err(error) = env.add_template_owned(template.name.clone(), template.text.clone()) {
+        if let Err(error) = env.add_template_owned(template.name.clone(), template.text.to_string())
+        {
             problems.push(template_error(&error, package));
         }
     }
