@@ -39,8 +39,12 @@ fn umbrella(name: &str) -> PathBuf {
             ),
             ("files/config.ini", "a=1\nb=2\n"),
             ("files/other.conf", "x y\n"),
-            (".helmignore", "*.bak\n"),
+            (".helmignore", "*.bak\nprivate/\n/docs/*.md\n"),
             ("files/ignored.bak", "secret\n"),
+            ("private/key", "secret\n"),
+            ("files/private", "kept: a file, not a directory\n"),
+            ("docs/a.md", "ignored at the root\n"),
+            ("docs/deeper/b.md", "kept: the rule names one level\n"),
             ("crds/thing.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.org\nspec:\n  group: example.org\n  names: {kind: Thing, plural: things}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n"),
             (
                 "templates/_helpers.tpl",
@@ -64,6 +68,7 @@ data:
   lines: {{ .Files.Lines "files/config.ini" | toJson | quote }}
   glob: {{ range $path, $_ := .Files.Glob "files/*" }}{{ $path }} {{ end }}
   ignored: {{ .Files.Get "files/ignored.bak" | quote }}
+  all: {{ range $path, $_ := .Files }}{{ $path }} {{ end }}
   imported: {{ toJson .Values.fromPacked | quote }}
   data: {{ .Values.data | quote }}
   unset: {{ toJson .Values.unset | quote }}

@@ -54,8 +54,11 @@ pub struct Chart {
 impl Chart {
     /// Loads the chart directory at `dir`.
     pub fn load(dir: &Path) -> Result<Chart, Diagnostics> {
-        let files = package::read_tree(dir, true)?;
-        Chart::from_files(&dir.display().to_string(), ignore(files)?, 0)
+        let rules = ignore_rules(dir)?;
+        let files = package::read_tree(dir, &|name, is_dir| {
+            name.rsplit('/').next() == Some(".git") || ignored(&rules, name, is_dir)
+        })?;
+        Chart::from_files(&dir.display().to_string(), files, 0)
     }
 
     fn from_archive(shown: &str, bytes: &[u8], depth: usize) -> Result<Chart, Diagnostics> {
@@ -226,13 +229,15 @@ pub fn render(
     manifests::manifests(&chart, &outputs, include_crds)
 }
 
-/// Drops the files `.helmignore` names, and hidden files in `templates/`
-/// (Helm's default rule).
-fn ignore(mut files: BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
-    let mut rules =
-        vec![Rule::new("templates/.?*").map_err(|m| Diagnostics::from(Diagnostic::error(m)))?];
-    if let Some(bytes) = files.get(".helmignore") {
-        let source = package::source(".helmignore", bytes)?;
+/// The rules of the chart directory's `.helmignore`, then Helm's default
+/// (hidden files in `templates/`), as Helm's loader reads them.
+fn ignore_rules(dir: &Path) -> Result<Vec<Rule>, Diagnostics> {
+    let mut rules = Vec::new();
+    let path = dir.join(".helmignore");
+    if path.is_file() {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
+        let source = package::source(&path.display().to_string(), &bytes)?;
         for (number, line) in source.text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -245,13 +250,14 @@ fn ignore(mut files: BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, Vec<u
             })?);
         }
     }
-    files.retain(|name, _| !ignored(&rules, name));
-    Ok(files)
+    rules.push(Rule::new("templates/.?*").map_err(|m| Diagnostics::from(Diagnostic::error(m)))?);
+    Ok(rules)
 }
 
-/// One line of `.helmignore`: a pattern, `!` to keep what earlier lines
-/// ignore, a trailing `/` for directories only; a pattern without `/`
-/// matches a file's or directory's own name at any depth.
+/// One line of `.helmignore`: a pattern, `!` for a negated rule, a
+/// trailing `/` for directories only; a pattern without `/` matches a
+/// file's or directory's own name at any depth, one with `/` the path from
+/// the chart's root.
 struct Rule {
     glob: Glob,
     negate: bool,
@@ -278,35 +284,31 @@ impl Rule {
         })
     }
 
-    /// Whether the rule matches the file `name` or one of its directories.
     fn matches(&self, name: &str) -> bool {
-        let parts: Vec<&str> = name.split('/').collect();
-        (0..parts.len()).any(|end| {
-            let is_dir = end + 1 < parts.len();
-            if self.directory && !is_dir {
-                return false;
-            }
-            if self.base_name {
-                self.glob.matches(parts[end])
-            } else {
-                self.glob.matches(&parts[..=end].join("/"))
-            }
-        })
+        if self.base_name {
+            self.glob.matches(name.rsplit('/').next().unwrap_or(name))
+        } else {
+            self.glob.matches(name)
+        }
     }
 }
 
-fn ignored(rules: &[Rule], name: &str) -> bool {
-    let mut ignored = false;
+/// Whether Helm's loader skips the file or directory `name` (a skipped
+/// directory is not entered). The first rule that decides wins, and a
+/// negated rule decides for everything it does not match: in Helm, a line
+/// `!x` ignores every path that reaches it other than `x`, so it is only
+/// useful after the rules it makes exceptions to.
+fn ignored(rules: &[Rule], name: &str, is_dir: bool) -> bool {
     for rule in rules {
         if rule.negate {
-            if ignored && rule.matches(name) {
-                ignored = false;
+            if (rule.directory && !is_dir) || !rule.matches(name) {
+                return true;
             }
-        } else if rule.matches(name) {
-            ignored = true;
+        } else if (!rule.directory || is_dir) && rule.matches(name) {
+            return true;
         }
     }
-    ignored
+    false
 }
 
 #[cfg(test)]
@@ -315,22 +317,26 @@ mod tests {
 
     #[test]
     fn helmignore_rules_match_as_helm_does() {
-        let rules: Vec<Rule> = [
-            "*.bak",
-            "secret/",
-            "/docs/*.md",
-            "!docs/keep.md",
-            "templates/.?*",
-        ]
-        .into_iter()
-        .map(|l| Rule::new(l).unwrap())
-        .collect();
-        assert!(ignored(&rules, "a/b/c.bak"));
-        assert!(ignored(&rules, "secret/key"));
-        assert!(!ignored(&rules, "secret"));
-        assert!(ignored(&rules, "docs/a.md"));
-        assert!(!ignored(&rules, "docs/keep.md"));
-        assert!(ignored(&rules, "templates/.swp"));
-        assert!(!ignored(&rules, "templates/a.yaml"));
+        let rules: Vec<Rule> = ["*.bak", "secret/", "/docs/*.md", "templates/.?*"]
+            .into_iter()
+            .map(|l| Rule::new(l).unwrap())
+            .collect();
+        assert!(ignored(&rules, "a/b/c.bak", false));
+        assert!(ignored(&rules, "secret", true));
+        assert!(!ignored(&rules, "secret", false));
+        assert!(!ignored(&rules, "a/secret", false));
+        assert!(ignored(&rules, "docs/a.md", false));
+        assert!(!ignored(&rules, "docs/a/b.md", false));
+        assert!(ignored(&rules, "templates/.swp", false));
+        assert!(!ignored(&rules, "templates/a.yaml", false));
+        // A negated rule: an exception only for what earlier rules ignore;
+        // everything else reaching it is ignored.
+        let rules: Vec<Rule> = ["*.md", "!keep.txt"]
+            .into_iter()
+            .map(|l| Rule::new(l).unwrap())
+            .collect();
+        assert!(ignored(&rules, "a.md", false));
+        assert!(!ignored(&rules, "keep.txt", false));
+        assert!(ignored(&rules, "Chart.yaml", false));
     }
 }

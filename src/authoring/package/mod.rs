@@ -64,7 +64,9 @@ impl Package {
 
     /// Loads the package directory at `dir`.
     pub fn load(dir: &Path) -> Result<Package, Diagnostics> {
-        let files = read_tree(dir, false)?;
+        let files = read_tree(dir, &|name, _| {
+            name.rsplit('/').next().is_some_and(|n| n.starts_with('.'))
+        })?;
         Package::from_files(dir, files)
     }
 
@@ -277,10 +279,13 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     read_within(path, MAX_FILE_BYTES)
 }
 
-/// Every file below `dir`, by relative `/`-separated name. Hidden entries
-/// (`.git`, editor files) are skipped unless `hidden` (a Helm chart's
-/// `.helmignore` decides for itself).
-pub fn read_tree(dir: &Path, hidden: bool) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+/// Every file below `dir`, by relative `/`-separated name, but those
+/// `skip(name, is_dir)` names (a skipped directory is not entered): hidden
+/// entries for a package, what `.helmignore` says for a Helm chart.
+pub fn read_tree(
+    dir: &Path,
+    skip: &dyn Fn(&str, bool) -> bool,
+) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
     let shown = dir.display().to_string();
     let metadata = fs::metadata(dir).map_err(|e| io_error(&shown, &e))?;
     if !metadata.is_dir() {
@@ -307,11 +312,11 @@ pub fn read_tree(dir: &Path, hidden: bool) -> Result<BTreeMap<String, Vec<u8>>, 
                 .about(entry.path().display().to_string())
                 .into());
             };
-            if file_name.starts_with('.') && (!hidden || file_name == ".git") {
-                continue;
-            }
             let name = format!("{prefix}{file_name}");
             let file_type = entry.file_type().map_err(|e| io_error(&name, &e))?;
+            if skip(&name, file_type.is_dir()) {
+                continue;
+            }
             if file_type.is_symlink() {
                 return Err(Diagnostic::error(format!("`{name}` is a symbolic link"))
                     .about(entry.path().display().to_string())
