@@ -186,8 +186,13 @@ impl Parser<'_> {
         self.tokens.get(self.pos)
     }
 
+    /// The next token, taken out of the list: the parser never reads a
+    /// token's kind again once it has consumed it.
     fn next(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.pos).cloned();
+        let token = self.tokens.get_mut(self.pos).map(|t| Token {
+            kind: std::mem::replace(&mut t.kind, Kind::Comma),
+            at: t.at,
+        });
         self.pos += 1;
         token
     }
