@@ -17,7 +17,7 @@ map: {beta: 2, alpha: 1}
 lines: \"one\\ntwo\"
 ";
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "strings.yaml",
         r#"apiVersion: v1
@@ -42,6 +42,33 @@ data:
   ranges: {{ printf "%q" (print (until 3) (until -2) (untilStep 1 10 3) (untilStep 5 0 -2) (untilStep 0 5 0)) }}
   types: {{ printf "%q" (print (typeOf .Values.count) (typeOf 1) (typeOf .Values.list) (typeOf .Values.map) (typeOf .Values.missing) (typeOf "s")) }}
   kinds: {{ printf "%q" (print (kindOf .Values.list) (kindOf .Values.map) (kindOf .Values.missing) (kindIs "string" .Values.name) (typeIs "float64" .Values.count)) }}
+"#,
+    ),
+    (
+        "more-strings.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: more-strings
+data:
+  abbrev: {{ printf "%q" (print (abbrev 5 "hello world") "|" (abbrev 3 "hello") "|" (abbrev 20 "short")) }}
+  abbrevboth: {{ printf "%q" (print (abbrevboth 5 10 "1234 5678 9123") "|" (abbrevboth 0 6 "abcdefghij") "|" (abbrevboth 2 5 "abcdefghij") "|" (abbrevboth 10 8 "abcdefghijklmnop")) }}
+  words: {{ printf "%q" (print (initials "First Try  here") "|" (untitle "Hello World") "|" (swapcase "This Is A.Test ok")) }}
+  wrap: {{ printf "%q" (print (wrap 5 "Hello World and more words") "|" (wrapWith 5 "\t" "Hello Worldwide") "|" (wrap 3 "abcdefgh ij")) }}
+  camel: {{ printf "%q" (print (camelcase "http_server") (camelcase "_complex__case_") (camelcase "some words") (camelcase "a") (camelcase "__")) }}
+  snake: {{ printf "%q" (print (snakecase "FirstName") " " (snakecase "HTTPServer") " " (snakecase "NoHTTPS") " " (snakecase "GO PATH") " " (snakecase "HTTP20xOK") " " (snakecase "Bld4Floor3rd") " " (snakecase "already_snake_2") " " (snakecase "a.b-C")) }}
+  kebab: {{ printf "%q" (print (kebabcase "FirstName") " " (kebabcase "GO_PATH") " " (kebabcase "http2xx") " " (kebabcase "Duration2m3s")) }}
+  splitn: {{ printf "%q" (print (splitn "," 2 "a,b,c") (splitn "," -1 "x,y") (splitn "," 0 "x,y")) }}
+  quotemeta: {{ printf "%q" (regexQuoteMeta "1.5-2.0?[a]{b}^$|(c)*+\\") }}
+  trimall: {{ printf "%q" (trimall "$" "$5.00$") }}
+  digests: {{ printf "%q" (print (sha1sum "abc") " " (sha512sum "abc") " " (adler32sum "Wikipedia") " " (adler32sum "")) }}
+  base32: {{ printf "%q" (print (b32enc "") "|" (b32enc "f") "|" (b32enc "foob") "|" (b32enc "foobar") "|" (b32dec "MZXW6YQ=") "|" (b32dec "MZXW6YTBOI======")) }}
+  paths: {{ printf "%q" (print (base "/a/b/") " " (base "") " " (dir "/a/b") " " (dir "b") " " (clean "/../a//b/./c/") " " (clean "a/../..") " " (ext "a/b.tar.gz") " " (isAbs "/x") (isAbs "x") " " (osBase "a/b.txt") " " (osDir "a/b") " " (osClean "a//b") " " (osExt "x.y") (osIsAbs "/")) }}
+  url: {{ printf "%q" (print (urlParse "https://user:pw@example.com:8443/a/b?x=1&y=2#frag") "|" (urlParse "mailto:someone@example.com") "|" (urlParse "/relative/path?q")) }}
+  urljoin: {{ printf "%q" (print (urlJoin (dict "scheme" "https" "host" "example.com" "path" "/p" "query" "a=1" "fragment" "f")) "|" (urlJoin (urlParse "https://u@h:1/x?y#z"))) }}
+  misc: {{ printf "%q" (print (seq 3) " " (seq 2 5) " " (seq 5 2) " " (seq 0 2 7) " " (seq 7 -2 0) " " (seq 7 2 0) " " (seq) " " (seq -1)) }}
+  numbers: {{ printf "%q" (print (toDecimal "0777") " " (toDecimal 17) " " (toDecimal "9") " " (add1f 1.5) " " (biggest 1 5 3) " " (all 1 "a" true) (all 1 "" true) " " (any 0 "" false) (any 0 "x")) }}
+  types: {{ printf "%q" (print (typeIsLike "int" .Values.count) (typeIsLike "float64" .Values.count) (typeIsLike "string" "s") (deepEqual (list 1 2) (list 1 2)) (deepEqual (dict "a" 1) (dict "a" 2)) (tuple 1 "a")) }}
 "#,
     ),
     (

@@ -1,5 +1,5 @@
 //! Encodings, digests, JSON and regular expressions: `b64enc`, `b64dec`,
-//! `sha256sum`, `toJson`/`toPrettyJson`/`toRawJson` (Go's encoding/json:
+//! `b32enc`, `b32dec`, `sha1sum`, `sha256sum`, `sha512sum`, `adler32sum`, `toJson`/`toPrettyJson`/`toRawJson` (Go's encoding/json:
 //! sorted keys, `<`, `>`, `&` escaped except in raw, Go's float forms), and
 //! the `regex*` family (Rust's regex, whose syntax is RE2's, as Go's regexp).
 
@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use gotmpl::Value;
-use sha2::Digest as _;
 
 use crate::{arity, text};
 
@@ -29,14 +28,24 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
         )),
         _ => Err(arity("b64dec", 1, a.len())),
     });
-    add("sha256sum", |a| match a {
-        [v] => Ok(Value::String(
-            sha2::Sha256::digest(text(v).as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )),
-        _ => Err(arity("sha256sum", 1, a.len())),
+    add("sha1sum", |a| digest::<sha1::Sha1>(a, "sha1sum"));
+    add("sha256sum", |a| digest::<sha2::Sha256>(a, "sha256sum"));
+    add("sha512sum", |a| digest::<sha2::Sha512>(a, "sha512sum"));
+    add("adler32sum", |a| match a {
+        [v] => Ok(Value::String(adler32(text(v).as_bytes()).to_string())),
+        _ => Err(arity("adler32sum", 1, a.len())),
+    });
+    add("b32enc", |a| match a {
+        [v] => Ok(Value::String(base32_encode(text(v).as_bytes()))),
+        _ => Err(arity("b32enc", 1, a.len())),
+    });
+    // As b64dec: a string that is not base32 gives the decoder's message.
+    add("b32dec", |a| match a {
+        [v] => Ok(Value::String(match base32_decode(&text(v)) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(offset) => format!("illegal base32 data at input byte {offset}"),
+        })),
+        _ => Err(arity("b32dec", 1, a.len())),
     });
     add("toJson", |a| json1(a, "toJson", |v| json(v, true, None)));
     add("toRawJson", |a| {
@@ -104,6 +113,89 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
         }
         _ => Err(arity("regexSplit", 3, a.len())),
     });
+}
+
+/// The digest of the argument's text, in lower-case hex.
+fn digest<D: sha2::Digest>(args: &[Value], name: &str) -> Result {
+    match args {
+        [v] => Ok(Value::String(D::digest(text(v).as_bytes()).iter().fold(
+            String::new(),
+            |mut out, b| {
+                let _ = write!(out, "{b:02x}");
+                out
+            },
+        ))),
+        _ => Err(arity(name, 1, args.len())),
+    }
+}
+
+/// Adler-32 (RFC 1950), as Go's hash/adler32.
+fn adler32(bytes: &[u8]) -> u32 {
+    const MOD: u32 = 65521;
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in bytes.chunks(5552) {
+        for byte in chunk {
+            a += u32::from(*byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// RFC 4648 base32 with padding, as Go's base32.StdEncoding.
+fn base32_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut block = [0u8; 5];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let bits = block.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < symbols {
+                out.push(BASE32[((bits >> (35 - i * 5)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes RFC 4648 base32 with padding; the offset of the first bad byte.
+fn base32_decode(text: &str) -> std::result::Result<Vec<u8>, usize> {
+    let text = text.trim_end_matches(['\r', '\n']);
+    if text.len() % 8 != 0 {
+        return Err(text.len() / 8 * 8);
+    }
+    let mut out = Vec::with_capacity(text.len() / 8 * 5);
+    for (index, block) in text.as_bytes().chunks(8).enumerate() {
+        let data = block.iter().take_while(|b| **b != b'=').count();
+        let last = index + 1 == text.len() / 8;
+        if block[data..].iter().any(|b| *b != b'=') || (!last && data < 8) {
+            return Err(index * 8 + data);
+        }
+        let mut bits = 0u64;
+        for (i, byte) in block[..data].iter().enumerate() {
+            let Some(value) = BASE32.iter().position(|c| c == byte) else {
+                return Err(index * 8 + i);
+            };
+            bits |= (value as u64) << (35 - i * 5);
+        }
+        let bytes = match data {
+            8 => 5,
+            7 => 4,
+            5 => 3,
+            4 => 2,
+            2 => 1,
+            _ => return Err(index * 8 + data),
+        };
+        out.extend_from_slice(&bits.to_be_bytes()[3..3 + bytes]);
+    }
+    Ok(out)
 }
 
 fn regex(pattern: &Value) -> std::result::Result<regex::Regex, String> {

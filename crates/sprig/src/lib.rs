@@ -11,8 +11,10 @@
 
 mod encoding;
 pub mod helm;
+mod paths;
 pub mod random;
 pub mod semver;
+mod strings;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -439,6 +441,37 @@ pub fn register(set: &mut Templates) {
         [t, v] => Ok(Value::Bool(text(t) == v.type_name())),
         _ => Err(arity("typeIs", 2, a.len())),
     });
+    add("tuple", |a| Ok(Value::List(a.to_vec())));
+    add("all", |a| Ok(Value::Bool(a.iter().all(|v| !empty(v)))));
+    add("any", |a| Ok(Value::Bool(a.iter().any(|v| !empty(v)))));
+    add("biggest", |a| {
+        Ok(Value::Int(a.iter().map(int).max().unwrap_or(0)))
+    });
+    add("add1f", |a| match a {
+        [v] => Ok(Value::Float(float(v) + 1.0)),
+        _ => Err(arity("add1f", 1, a.len())),
+    });
+    // An octal number (as text) in decimal; 0 when it is not one.
+    add("toDecimal", |a| match a {
+        [v] => Ok(Value::Int(i64::from_str_radix(&text(v), 8).unwrap_or(0))),
+        _ => Err(arity("toDecimal", 1, a.len())),
+    });
+    add("seq", seq);
+    add("deepEqual", |a| match a {
+        [x, y] => Ok(Value::Bool(x == y)),
+        _ => Err(arity("deepEqual", 2, a.len())),
+    });
+    add("typeIsLike", |a| match a {
+        [t, v] => {
+            let (wanted, actual) = (text(t), v.type_name());
+            Ok(Value::Bool(
+                wanted == actual || format!("*{wanted}") == actual,
+            ))
+        }
+        _ => Err(arity("typeIsLike", 2, a.len())),
+    });
+    strings::register(&mut add);
+    paths::register(&mut add);
     encoding::register(&mut add);
     semver::register(&mut add);
     helm::register(&mut add);
@@ -495,6 +528,36 @@ fn kind(v: &Value) -> &'static str {
         Value::List(_) => "slice",
         Value::Map(_) => "map",
     }
+}
+
+/// `seq`, as GNU seq: `seq END` (from 1), `seq START END`, `seq START
+/// STEP END`, both ends included, the numbers joined by spaces.
+fn seq(args: &[Value]) -> Result {
+    let numbers: Vec<i64> = args.iter().map(int).collect();
+    let list = match numbers[..] {
+        [end] => {
+            let step = if end < 1 { -1 } else { 1 };
+            steps(1, end + step, step)
+        }
+        [start, end] => {
+            let step = if end < start { -1 } else { 1 };
+            steps(start, end + step, step)
+        }
+        [start, step, end] => {
+            let toward = if end < start { -1 } else { 1 };
+            if end < start && step > 0 {
+                return Ok(Value::from(""));
+            }
+            steps(start, end + toward, step)
+        }
+        _ => return Ok(Value::from("")),
+    };
+    let Value::List(items) = list else {
+        return Ok(Value::from(""));
+    };
+    Ok(Value::String(
+        items.iter().map(text).collect::<Vec<_>>().join(" "),
+    ))
 }
 
 /// `untilStep`: from `start` towards `stop` (excluded) by `step`; nothing
