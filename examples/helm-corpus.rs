@@ -212,6 +212,7 @@ fn cleat_render(chart_dir: &Path, values: Option<&Path>) -> Result<Vec<Value>, S
         is_upgrade: false,
         kube_version: KUBE_VERSION.into(),
         api_versions: Vec::new(),
+        time: 0,
     };
     let manifests = chart::render(&chart, user, &release, false).map_err(show)?;
     let mut objects: Vec<Value> = manifests

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::helm::{helm, objects};
-use common::{cleat, temp_dir};
+use common::{cleat, cleat_with, temp_dir};
 
 fn write(root: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
@@ -280,6 +280,52 @@ fn renders_the_same_bytes_every_time_with_random_functions() {
     assert_ne!(
         objects(&other)[0]["stringData"]["password"],
         object["password"]
+    );
+}
+
+#[test]
+fn now_is_the_release_time_not_the_clock() {
+    let root = temp_dir("chart-now").join("now");
+    write(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: now\nversion: 0.1.0\n"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    rollme: {{ now | date \"2006-01-02T15:04:05Z07:00\" | quote }}\ndata:\n  shown: {{ now | quote }}\n  ago: {{ ago now | quote }}\n",
+            ),
+        ],
+    );
+    let chart = root.display().to_string();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = |run: common::Run| objects(&run.ok())[0].clone();
+    let epoch = data(cleat(&["render", &chart]));
+    assert_eq!(
+        epoch["metadata"]["annotations"]["rollme"],
+        "1970-01-01T00:00:00Z"
+    );
+    assert_eq!(epoch["data"]["shown"], "1970-01-01 00:00:00 +0000 UTC");
+    assert_eq!(epoch["data"]["ago"], "0s");
+    let pinned = data(cleat_with(
+        here,
+        &["render", &chart],
+        &[("SOURCE_DATE_EPOCH", "1764547200")],
+    ));
+    assert_eq!(
+        pinned["metadata"]["annotations"]["rollme"],
+        "2025-12-01T00:00:00Z"
+    );
+    let bad = cleat_with(
+        here,
+        &["render", &chart],
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+    )
+    .err();
+    assert!(
+        bad.contains(
+            "SOURCE_DATE_EPOCH is `yesterday`, expected whole seconds since 1970-01-01T00:00:00Z"
+        ),
+        "{bad}"
     );
 }
 

@@ -17,7 +17,7 @@ map: {beta: 2, alpha: 1}
 lines: \"one\\ntwo\"
 ";
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     (
         "strings.yaml",
         r#"apiVersion: v1
@@ -69,6 +69,21 @@ data:
   misc: {{ printf "%q" (print (seq 3) " " (seq 2 5) " " (seq 5 2) " " (seq 0 2 7) " " (seq 7 -2 0) " " (seq 7 2 0) " " (seq) " " (seq -1)) }}
   numbers: {{ printf "%q" (print (toDecimal "0777") " " (toDecimal 17) " " (toDecimal "9") " " (add1f 1.5) " " (biggest 1 5 3) " " (all 1 "a" true) (all 1 "" true) " " (any 0 "" false) (any 0 "x")) }}
   types: {{ printf "%q" (print (typeIsLike "int" .Values.count) (typeIsLike "float64" .Values.count) (typeIsLike "string" "s") (deepEqual (list 1 2) (list 1 2)) (deepEqual (dict "a" 1) (dict "a" 2)) (tuple 1 "a")) }}
+"#,
+    ),
+    (
+        "dates.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dates
+data:
+  date: {{ printf "%q" (date "Mon Jan _2 15:04:05 MST 2006 | 3:04PM | 002 | -07:00 | Z07:00 | .000" 1257894000) }}
+  zones: {{ printf "%q" (print (dateInZone "2006-01-02T15:04:05Z07:00" 1257894000 "UTC") " " (htmlDate 1257894000) " " (htmlDateInZone 1257894000 "UTC") " " (date_in_zone "Jan 2" 0 "UTC")) }}
+  parsed: {{ printf "%q" (print (toDate "2006-01-02" "2017-12-31") "|" (toDate "2006-01-02T15:04:05Z07:00" "2009-11-10T23:00:00+02:00" | unixEpoch) "|" (toDate "02 Jan 06 15:04 MST" "10 Nov 09 23:00 UTC" | date "2006-01-02 15:04") "|" (toDate "2006-01-02" "not a date")) }}
+  modified: {{ printf "%q" (print (toDate "2006-01-02" "2020-01-01" | dateModify "-1.5h" | date "2006-01-02 15:04") "|" (toDate "2006-01-02" "2020-01-01" | dateModify "bad" | date "2006-01-02") "|" (toDate "2006-01-02" "2020-01-01" | date_modify "36h" | unixEpoch)) }}
+  method: {{ printf "%q" (print ((toDate "2006-01-02" "2020-03-04").Format "Jan 2, 2006") " " ((toDate "2006-01-02" "2020-03-04").Unix) " " ((toDate "2006-01-02" "2020-03-04").Year)) }}
+  durations: {{ printf "%q" (print (duration "90") " " (duration "3600") " " (duration "0") " " (durationRound "3h5m") " " (durationRound "49h") " " (durationRound "800h") " " (durationRound "9000h") " " (durationRound "30s")) }}
 "#,
     ),
     (
@@ -211,6 +226,7 @@ data:
 fn sprig_functions_render_what_helm_renders() {
     let (by_helm, by_engine) = render_both("sprigs", VALUES, &TEMPLATES, |set| {
         sprig::register(set);
+        sprig::time::register(set, 0);
         set.include_and_tpl();
     });
     assert_same(&by_helm, &by_engine);

@@ -50,6 +50,7 @@ pub fn render(
         is_upgrade: false,
         kube_version: release.kube_version.clone(),
         api_versions: args.api_versions.clone(),
+        time: source_date_epoch()?,
     };
     let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
     if args.no_hooks {
@@ -123,5 +124,21 @@ pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
             }
             out
         }
+    }
+}
+
+/// The time a chart's `now` gives: `SOURCE_DATE_EPOCH` (seconds, the
+/// reproducible-builds convention) when set, else the Unix epoch, so that a
+/// render never depends on when it ran.
+fn source_date_epoch() -> Result<i64, Diagnostics> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(0),
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Diagnostic::error(format!(
+                "SOURCE_DATE_EPOCH is `{text}`, expected whole seconds since 1970-01-01T00:00:00Z"
+            ))
+            .hint("set it to a number such as `1764547200`, or unset it")
+            .into()
+        }),
     }
 }

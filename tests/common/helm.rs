@@ -60,6 +60,8 @@ pub fn render_both(
             "--namespace",
             "ns",
         ])
+        // Go formats times in the local zone; cleat's are UTC.
+        .env("TZ", "UTC")
         .output()
         .expect("helm runs");
     assert!(

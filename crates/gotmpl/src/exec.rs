@@ -381,6 +381,9 @@ impl Exec<'_> {
             let chain = match first {
                 Arg::Field(fields) => Some((dot.clone(), fields)),
                 Arg::Variable(name, fields) => Some((self.variable(vars, name), fields)),
+                Arg::Pipe(pipe, fields) if !fields.is_empty() => {
+                    Some((self.evaluate(tree, pipe, dot, vars)?, fields))
+                }
                 _ => None,
             };
             if let Some((base, fields)) = chain {
@@ -425,9 +428,9 @@ impl Exec<'_> {
     ) -> Result<Vec<Value>, Error> {
         let mut args = Vec::with_capacity(rest.len() + 1);
         for arg in rest {
-            args.push(self.arg(tree, arg, dot, vars, command)?.plain().clone());
+            args.push(given(self.arg(tree, arg, dot, vars, command)?));
         }
-        args.extend(piped.map(|v| v.plain().clone()));
+        args.extend(piped.map(given));
         Ok(args)
     }
 
@@ -500,6 +503,16 @@ impl Exec<'_> {
                 fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
         })
+    }
+}
+
+/// What a function is given for `value`: the value without methods, but
+/// a value that prints its own way (Go's `Stringer`: times, versions) stays
+/// itself, so that printing functions show it as Go does.
+fn given(value: Value) -> Value {
+    match &value {
+        Value::Object(object) if object.shown.is_some() => value,
+        _ => value.plain().clone(),
     }
 }
 

@@ -15,6 +15,7 @@ mod paths;
 pub mod random;
 pub mod semver;
 mod strings;
+pub mod time;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -626,6 +627,7 @@ pub fn text(v: &Value) -> String {
 /// `cast.ToInt64`: ints, truncated floats, parsed strings, booleans as 0/1.
 fn int(v: &Value) -> i64 {
     match v {
+        Value::Object(object) => int(object.value()),
         Value::Int(i) => *i,
         Value::Float(f) => *f as i64,
         Value::Bool(b) => i64::from(*b),
@@ -655,6 +657,7 @@ fn parse_int(s: &str) -> Option<i64> {
 /// `cast.ToFloat64`.
 fn float(v: &Value) -> f64 {
     match v {
+        Value::Object(object) => float(object.value()),
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),

@@ -96,6 +96,9 @@ pub struct Release {
     /// Added to [`DEFAULT_API_VERSIONS`] (`group/version` or
     /// `group/version/Kind`).
     pub api_versions: Vec<String>,
+    /// What `now` gives, in Unix seconds: the release's time, never the
+    /// clock, so that rendering again gives the same bytes.
+    pub time: i64,
 }
 
 /// One executed template: its source and what it printed.
@@ -153,6 +156,7 @@ pub fn render(
     });
     let mut set = templates();
     sprig::random::register(&mut set, &seed(release));
+    sprig::time::register(&mut set, release.time);
     let mut problems = Vec::new();
     for job in &jobs {
         if let Err(error) = set.parse(&job.name, Arc::clone(&job.source.text)) {
