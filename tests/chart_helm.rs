@@ -391,6 +391,21 @@ fn chart_errors_name_the_file_line_and_fix() {
         "{error}"
     );
     assert!(error.contains("broken/Chart.yaml:3:"), "{error}");
+    std::fs::write(
+        root.join("Chart.yaml"),
+        "apiVersion: v2\nname: broken\nversion: 0.1.0\ndependencies:\n- {name: db, version: 1.x, repository: https://charts.example.org, condition: db.enabled}\n- {name: cache, version: 2.x}\n",
+    )
+    .unwrap();
+    std::fs::remove_file(root.join("templates/b.yaml")).unwrap();
+    let error = cleat(&["render", &chart, "--set", "image.repository=x"]).err();
+    assert!(
+        error.contains("error: chart `broken` lists dependencies that are not in its `charts/` directory: db, cache"),
+        "{error}"
+    );
+    assert!(
+        error.contains("hint: put each chart in `charts/`"),
+        "{error}"
+    );
     assert!(
         cleat(&["render", "packages-example/webapp", "--include-crds"])
             .err()

@@ -217,6 +217,22 @@ pub fn render(
         .hint("render a chart that depends on it")
         .into());
     }
+    let missing: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|d| !chart.dependencies.iter().any(|sub| sub.name() == d.name))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Diagnostic::error(format!(
+            "chart `{}` lists dependencies that are not in its `charts/` directory: {}",
+            chart.name(),
+            missing.join(", ")
+        ))
+        .hint("put each chart in `charts/` (a directory or a .tgz; `helm dependency build` downloads them), or remove it from Chart.yaml")
+        .into());
+    }
     let mut chart = chart.clone();
     values::enable_dependencies(&mut chart, &user);
     values::import_values(&mut chart);
