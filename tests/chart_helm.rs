@@ -330,6 +330,88 @@ fn now_is_the_release_time_not_the_clock() {
 }
 
 #[test]
+fn hostile_charts_are_refused_with_a_message() {
+    let root = temp_dir("chart-hostile").join("hostile");
+    let chart = root.display().to_string();
+    let render = |template: &str, values: &str| {
+        write(
+            &root,
+            &[
+                (
+                    "Chart.yaml",
+                    "apiVersion: v2\nname: hostile\nversion: 0.1.0\n",
+                ),
+                ("values.yaml", values),
+                ("templates/t.yaml", template),
+            ],
+        );
+        cleat(&["render", &chart]).err()
+    };
+    let cases = [
+        (
+            "a: 1\n",
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+            "values.yaml` expands to more than",
+        ),
+        (
+            "{{ define \"a\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}",
+            "{}",
+            "rendering template has a nested reference name: a",
+        ),
+        (
+            "{{ tpl .Values.x . }}",
+            "x: \"{{ tpl .Values.x . }}\"\n",
+            "exceeded maximum template depth (1000)",
+        ),
+        (
+            "{{ range 100000000000 }}{{ end }}",
+            "{}",
+            "range over 100000000000: more than 20000000 passes",
+        ),
+        (
+            "{{ range until 100000 }}{{ range until 1000 }}{{ end }}{{ end }}",
+            "{}",
+            "template runs more than 20000000 steps: a loop that does not end?",
+        ),
+        (
+            "{{ $x := \"0123456789\" }}{{ range until 40 }}{{ $x = printf \"%s%s\" $x $x }}{{ end }}",
+            "{}",
+            "error calling printf: its result is 40 MiB, more than 32 MiB",
+        ),
+        (
+            "{{ repeat 1000000000 \"abc\" }}",
+            "{}",
+            "repeat 1000000000 times of 3 bytes is more than 32 MiB",
+        ),
+        (
+            "{{ until 10000000 }}",
+            "{}",
+            "from 0 to 10000000 by 1 is more than 1000000 numbers",
+        ),
+    ];
+    let deep_ifs = "{{ if true }}".repeat(100_000);
+    let deep_parens = format!("{{{{ {}1{} }}}}", "(".repeat(100_000), ")".repeat(100_000));
+    let nested = [
+        (
+            deep_ifs.as_str(),
+            "{}",
+            "actions nest more than 500 levels deep",
+        ),
+        (
+            deep_parens.as_str(),
+            "{}",
+            "actions nest more than 500 levels deep",
+        ),
+    ];
+    for (template, values, expected) in cases.into_iter().chain(nested) {
+        let error = render(template, values);
+        let shown = &template[..template.len().min(80)];
+        assert!(error.contains(expected), "{shown}: {error}");
+        assert!(!error.contains("panicked"), "{error}");
+    }
+}
+
+#[test]
 fn chart_errors_name_the_file_line_and_fix() {
     let root = temp_dir("chart-errors").join("broken");
     write(

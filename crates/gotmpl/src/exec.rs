@@ -23,6 +23,19 @@ enum Flow {
 /// Most times one template may be included inside itself (Helm's limit).
 const MAX_INCLUDES: usize = 1000;
 
+/// Most actions, texts and loop passes one execution runs: a template
+/// that loops without end stops with an error instead of hanging.
+pub const MAX_STEPS: u64 = 20_000_000;
+
+/// Stack left below which a nested list runs on a new segment, and the
+/// segment's size.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+/// Longest text a template may print, and longest string a function may
+/// return: what a runaway template builds is refused, not held in memory.
+pub const MAX_TEXT: usize = 32 << 20;
+
 struct Exec<'a> {
     trees: &'a HashMap<String, Arc<Tree>>,
     funcs: &'a HashMap<String, Func>,
@@ -33,6 +46,8 @@ struct Exec<'a> {
     local: Vec<HashMap<String, Arc<Tree>>>,
     /// How deep each template is included in itself now.
     including: HashMap<String, usize>,
+    /// Nodes and loop passes run so far, against [`MAX_STEPS`].
+    steps: u64,
 }
 
 pub fn execute(
@@ -58,6 +73,7 @@ pub fn execute(
         depth: 0,
         local: Vec::new(),
         including: HashMap::new(),
+        steps: 0,
     };
     let mut vars = vec![(Name::from(""), data.clone())];
     exec.list(tree, &tree.root, data, &mut vars)?;
@@ -156,12 +172,30 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         for node in nodes {
-            match self.node(tree, node, dot, vars)? {
+            self.step(tree, node_offset(node))?;
+            // Templates recurse through include and tpl: grow the stack
+            // rather than overflow it.
+            let flow = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+                self.node(tree, node, dot, vars)
+            })?;
+            match flow {
                 Flow::Normal => {}
                 flow => return Ok(flow),
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// Counts one step against [`MAX_STEPS`] (`at`: where, for the message).
+    fn step(&mut self, tree: &Tree, at: usize) -> Result<(), Error> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(tree.error(
+                at,
+                format!("template runs more than {MAX_STEPS} steps: a loop that does not end?"),
+            ));
+        }
+        Ok(())
     }
 
     /// Runs `nodes` in a scope of their own: variables they declare end with them.
@@ -191,6 +225,13 @@ impl Exec<'_> {
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 if pipe.vars.is_empty() {
                     print(&mut self.out, &value);
+                }
+                if self.out.len() > MAX_TEXT {
+                    let at = pipe.commands.first().map_or(0, |c| c.at);
+                    return Err(tree.error(
+                        at,
+                        format!("template output exceeds {} MiB", MAX_TEXT >> 20),
+                    ));
                 }
             }
             Node::If(control) => {
@@ -245,6 +286,12 @@ impl Exec<'_> {
                         .into_iter()
                         .map(|(k, v)| (Value::String(k), v))
                         .collect(),
+                    Value::Int(n) if *n as u64 > MAX_STEPS => {
+                        return Err(tree.exec_error(
+                            &pipe.commands[0],
+                            format!("range over {n}: more than {MAX_STEPS} passes"),
+                        ));
+                    }
                     Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
                     Value::Nil => Vec::new(),
                     other => {
@@ -261,6 +308,7 @@ impl Exec<'_> {
                     return Ok(flow);
                 }
                 for (key, item) in items {
+                    self.step(tree, pipe.commands[0].at)?;
                     let inner = vars.len();
                     match &*pipe.vars {
                         [element] => vars.push((element.clone(), item.clone())),
@@ -462,8 +510,19 @@ impl Exec<'_> {
             })?;
             func(args)
         };
-        result
-            .map_err(|message| tree.exec_error(command, format!("error calling {name}: {message}")))
+        match result {
+            Ok(Value::String(text)) if text.len() > MAX_TEXT => Err(tree.exec_error(
+                command,
+                format!(
+                    "error calling {name}: its result is {} MiB, more than {} MiB",
+                    text.len() >> 20,
+                    MAX_TEXT >> 20
+                ),
+            )),
+            result => result.map_err(|message| {
+                tree.exec_error(command, format!("error calling {name}: {message}"))
+            }),
+        }
     }
 
     fn variable(&self, vars: &[(Name, Value)], name: &str) -> Value {
@@ -503,6 +562,18 @@ impl Exec<'_> {
                 fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
             }
         })
+    }
+}
+
+/// Where `node` starts, for a message about it.
+fn node_offset(node: &Node) -> usize {
+    match node {
+        Node::Action(pipe) => pipe.commands.first().map_or(0, |c| c.at),
+        Node::If(control) | Node::Range(control) | Node::With(control) => {
+            control.pipe.commands.first().map_or(0, |c| c.at)
+        }
+        Node::Template(call) => call.at,
+        Node::Text(_) | Node::Break | Node::Continue => 0,
     }
 }
 

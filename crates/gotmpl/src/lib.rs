@@ -19,6 +19,7 @@ mod parse;
 mod printf;
 pub mod value;
 
+pub use exec::{MAX_STEPS, MAX_TEXT};
 pub use value::{Func, Object, Site, SiteFunc, Value};
 
 use std::collections::HashMap;

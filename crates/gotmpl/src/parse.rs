@@ -139,7 +139,13 @@ struct Parser<'a> {
     vars: Vec<Name>,
     /// How many ranges enclose the current node.
     ranges: usize,
+    /// How many control structures and parentheses enclose it.
+    nesting: usize,
 }
+
+/// Deepest nesting of control structures and parentheses a template may
+/// write: the parser recurses once per level.
+const MAX_NESTING: usize = 500;
 
 /// Parses the template `name`; gives it and each template it defines.
 pub fn parse(name: &str, text: Arc<str>, funcs: &[&str]) -> Result<Vec<(String, Tree)>, Error> {
@@ -153,6 +159,7 @@ pub fn parse(name: &str, text: Arc<str>, funcs: &[&str]) -> Result<Vec<(String, 
         defines: Vec::new(),
         vars: vec![Name::from("")],
         ranges: 0,
+        nesting: 0,
     };
     let (root, end) = parser.list()?;
     if let Some((word, at)) = end {
@@ -263,7 +270,10 @@ impl Parser<'_> {
                     self.close().map(|_| None)?
                 };
                 let saved = std::mem::replace(&mut self.vars, vec![Name::from("")]);
-                let (body, end) = self.list()?;
+                self.nest(at)?;
+                let listed = self.list();
+                self.nesting -= 1;
+                let (body, end) = listed?;
                 self.vars = saved;
                 match end {
                     Some((word, _)) if word == "end" => {}
@@ -332,6 +342,25 @@ impl Parser<'_> {
     /// `if`, `with` or `range`, after the keyword: pipeline, body, `else`
     /// (with `else if`/`else with` chains), `end`.
     fn control(&mut self, keyword: &str, at: usize) -> Result<Node, Error> {
+        self.nest(at)?;
+        let node = self.control_body(keyword, at);
+        self.nesting -= 1;
+        node
+    }
+
+    /// Counts one more level of nesting, refused past [`MAX_NESTING`].
+    fn nest(&mut self, at: usize) -> Result<(), Error> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(self.error(
+                at,
+                format!("actions nest more than {MAX_NESTING} levels deep"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn control_body(&mut self, keyword: &str, at: usize) -> Result<Node, Error> {
         let scope = self.vars.len();
         let pipe = self.pipe(keyword == "range")?;
         if keyword == "range" {
@@ -509,7 +538,10 @@ impl Parser<'_> {
                 }
                 Kind::LeftParen => {
                     self.pos += 1;
-                    let inner = self.pipe(false)?;
+                    self.nest(token.at)?;
+                    let inner = self.pipe(false);
+                    self.nesting -= 1;
+                    let inner = inner?;
                     let end = match self.next() {
                         Some(Token {
                             kind: Kind::RightParen,

@@ -49,9 +49,17 @@ pub fn register(set: &mut Templates) {
         _ => Err(arity("replace", 3, a.len())),
     });
     add("repeat", |a| match a {
-        [count, s] => Ok(Value::String(
-            text(s).repeat(usize::try_from(int(count)).unwrap_or(0)),
-        )),
+        [count, s] => {
+            let (count, s) = (usize::try_from(int(count)).unwrap_or(0), text(s));
+            if count.saturating_mul(s.len()) > gotmpl::MAX_TEXT {
+                return Err(format!(
+                    "repeat {count} times of {} bytes is more than {} MiB",
+                    s.len(),
+                    gotmpl::MAX_TEXT >> 20
+                ));
+            }
+            Ok(Value::String(s.repeat(count)))
+        }
         _ => Err(arity("repeat", 2, a.len())),
     });
     add("substr", |a| match a {
@@ -411,11 +419,11 @@ pub fn register(set: &mut Templates) {
         _ => Err(arity("plural", 3, a.len())),
     });
     add("until", |a| match a {
-        [n] => Ok(steps(0, int(n), if int(n) < 0 { -1 } else { 1 })),
+        [n] => steps(0, int(n), if int(n) < 0 { -1 } else { 1 }),
         _ => Err(arity("until", 1, a.len())),
     });
     add("untilStep", |a| match a {
-        [start, stop, step] => Ok(steps(int(start), int(stop), int(step))),
+        [start, stop, step] => steps(int(start), int(stop), int(step)),
         _ => Err(arity("untilStep", 3, a.len())),
     });
     add("toStrings", |a| match a {
@@ -538,18 +546,18 @@ fn seq(args: &[Value]) -> Result {
     let list = match numbers[..] {
         [end] => {
             let step = if end < 1 { -1 } else { 1 };
-            steps(1, end + step, step)
+            steps(1, end + step, step)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            steps(start, end + step, step)
+            steps(start, end + step, step)?
         }
         [start, step, end] => {
             let toward = if end < start { -1 } else { 1 };
             if end < start && step > 0 {
                 return Ok(Value::from(""));
             }
-            steps(start, end + toward, step)
+            steps(start, end + toward, step)?
         }
         _ => return Ok(Value::from("")),
     };
@@ -563,18 +571,23 @@ fn seq(args: &[Value]) -> Result {
 
 /// `untilStep`: from `start` towards `stop` (excluded) by `step`; nothing
 /// when the step goes the other way or is zero.
-fn steps(start: i64, stop: i64, step: i64) -> Value {
+fn steps(start: i64, stop: i64, step: i64) -> Result {
     let mut out = Vec::new();
     let mut at = start;
     while (step > 0 && at < stop) || (step < 0 && at > stop) {
-        out.push(Value::Int(at));
-        at += step;
-        if out.len() > 1_000_000 {
-            break;
+        if out.len() >= MAX_ITEMS {
+            return Err(format!(
+                "from {start} to {stop} by {step} is more than {MAX_ITEMS} numbers"
+            ));
         }
+        out.push(Value::Int(at));
+        at = at.saturating_add(step);
     }
-    Value::List(out)
+    Ok(Value::List(out))
 }
+
+/// Longest list `until`, `untilStep` and `seq` make.
+const MAX_ITEMS: usize = 1_000_000;
 
 /// sprig's `merge` (mergo): each source's keys go into the destination where
 /// it has none or an empty value, maps merged key by key; with `overwrite`
