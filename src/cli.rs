@@ -143,16 +143,18 @@ pub struct RenderArgs {
 /// any error (warnings alone do not fail).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cleat lint packages-example/webapp\n  cleat lint packages-example/cronjob -f packages-example/cronjob/values-production.yaml"
+    after_help = "Examples:\n  cleat lint packages-example/webapp\n  cleat lint packages-example/cronjob -f packages-example/cronjob/values-production.yaml\n  cleat lint ./my-helm-chart -f values-prod.yaml"
 )]
 pub struct LintArgs {
-    /// The package: a directory or a `.tgz` archive
+    /// The package or Helm chart: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE")]
     pub package: PathBuf,
     #[command(flatten)]
     pub values: ValuesArgs,
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub chart: ChartArgs,
 }
 
 /// Print a package's values schema, or the release file's schema, as JSON Schema.
@@ -161,7 +163,7 @@ pub struct LintArgs {
     after_help = "Examples:\n  cleat schema packages-example/webapp > webapp.schema.json\n  # then, in a values file, for editors with the YAML language server:\n  # yaml-language-server: $schema=webapp.schema.json\n  cleat schema --release-file > cleat.schema.json"
 )]
 pub struct SchemaArgs {
-    /// The package: a directory or a `.tgz` archive
+    /// The package or Helm chart: a directory or a `.tgz` archive
     #[arg(value_name = "PACKAGE", required_unless_present = "release_file")]
     pub package: Option<PathBuf>,
     /// Print the schema of the release file, `cleat.yaml`, instead

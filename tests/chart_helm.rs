@@ -330,6 +330,105 @@ fn now_is_the_release_time_not_the_clock() {
 }
 
 #[test]
+fn lint_warns_of_values_nothing_declares_and_schema_describes_the_values() {
+    let root = temp_dir("chart-lint").join("web");
+    write(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- {name: db, version: 1.x, alias: store}\n"),
+            ("values.yaml", "image:\n  repository: nginx\n  tag: \"1.25\"\nreplicaCount: 1\npodLabels: {}\n# nodeSelector: {}\nglobal:\n  region: eu\nstore:\n  size: 2\n"),
+            ("values.schema.json", "{\"type\": \"object\", \"properties\": {\"fromSchema\": {\"type\": \"string\"}}}"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{ .Values.podLabels | toJson }}\ndata:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tagg }}\"\n  again: \"{{ .Values.image.tagg }}\"\n  replicas: \"{{ $.Values.replicaCont }}\"\n  team: {{ .Values.podLabels.team | default \"x\" | quote }}\n  nodes: {{ .Values.nodeSelector | toJson | quote }}\n  schema: {{ .Values.fromSchema | quote }}\n  store: {{ .Values.store.size | quote }}\n",
+            ),
+            ("charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 1.2.0\n"),
+            ("charts/db/values.yaml", "size: 1\n"),
+            (
+                "charts/db/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-{{ .Values.size }}-{{ .Values.global.region }}\ndata:\n  x: {{ .Values.sise | quote }}\n",
+            ),
+        ],
+    );
+    let chart = root.display().to_string();
+    let run = cleat(&["lint", &chart]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "web 0.1.0 (Helm chart): 2 objects, 3 warnings, no errors\n"
+    );
+    let warnings = run.stderr;
+    assert!(warnings.contains("warning: `.Values.image.tagg`: `image.tagg` is not declared in the values of chart `web`"), "{warnings}");
+    assert!(
+        warnings.contains("web/templates/cm.yaml:7:45"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("hint: did you mean `tag`?"), "{warnings}");
+    assert_eq!(
+        warnings.matches("image.tagg").count(),
+        3,
+        "reported once: {warnings}"
+    );
+    assert!(
+        warnings.contains("`.Values.replicaCont`: `replicaCont` is not declared"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("hint: did you mean `replicaCount`?"),
+        "{warnings}"
+    );
+    // The subchart is checked against its own values (and globals), under its alias.
+    assert!(
+        warnings.contains("`.Values.sise`: `sise` is not declared in the values of chart `store`"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("hint: did you mean `size`?"),
+        "{warnings}"
+    );
+    for declared in [
+        "podLabels.team",
+        "nodeSelector",
+        "fromSchema",
+        "global.region",
+        "store.size",
+    ] {
+        assert!(
+            !warnings.contains(&format!("`.Values.{declared}`")),
+            "{declared}: {warnings}"
+        );
+    }
+    // A chart flag on lint works as on render; a package refuses it.
+    assert!(cleat(&["lint", &chart, "--set-string", "image.tag=2"])
+        .ok()
+        .contains("3 warnings"));
+    assert!(cleat(&["lint", "packages-example/webapp", "--skip-tests"])
+        .err()
+        .contains("`--skip-tests` is for Helm charts"));
+
+    // The chart's own schema as it is; without one, what its defaults hold.
+    let own: serde_json::Value = serde_json::from_str(&cleat(&["schema", &chart]).ok()).unwrap();
+    assert_eq!(own["properties"]["fromSchema"]["type"], "string");
+    std::fs::remove_file(root.join("values.schema.json")).unwrap();
+    let inferred: serde_json::Value =
+        serde_json::from_str(&cleat(&["schema", &chart]).ok()).unwrap();
+    assert_eq!(inferred["title"], "Values of web 0.1.0");
+    let image = &inferred["properties"]["image"];
+    assert_eq!(
+        image["properties"]["tag"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+    assert_eq!(
+        inferred["properties"]["replicaCount"]["type"],
+        serde_json::json!(["integer", "number", "null"])
+    );
+    assert_eq!(
+        inferred["properties"]["store"]["properties"]["size"]["type"],
+        serde_json::json!(["integer", "number", "null"])
+    );
+}
+
+#[test]
 fn hostile_charts_are_refused_with_a_message() {
     let root = temp_dir("chart-hostile").join("hostile");
     let chart = root.display().to_string();

@@ -83,6 +83,80 @@ pub fn render(
 }
 
 /// Refuses Helm's flags for what is not a chart.
+/// `cleat lint CHART`: the chart rendered as `render` would (every error
+/// at once), then the warnings of [`chart::lint`]; a summary line.
+pub fn lint(
+    chart: &Chart,
+    values: &ValuesArgs,
+    release: &ReleaseArgs,
+    args: &ChartArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<super::Outcome, Diagnostics> {
+    let warnings = chart::lint::undeclared_values(chart);
+    let manifests = render(chart, values, release, args).map_err(|mut errors| {
+        errors.0.extend(warnings.iter().cloned());
+        errors
+    })?;
+    let objects = manifests.crds.len() + manifests.objects.len() + manifests.hooks.len();
+    let summary = format!(
+        "{} {} (Helm chart): {objects} objects, {} warnings, no errors\n",
+        chart.name(),
+        chart.metadata.version,
+        warnings.len()
+    );
+    super::write(out, &summary)?;
+    Ok(super::Outcome {
+        warnings,
+        ..super::Outcome::default()
+    })
+}
+
+/// `cleat schema CHART`: the chart's `values.schema.json` as it is, or,
+/// for a chart without one, a schema of what its default values hold
+/// (subcharts' included; each key with the type of its default, maps open
+/// to more keys, as charts take keys their defaults do not list).
+pub fn schema(chart: &Chart) -> serde_json::Value {
+    if let Some(own) = &chart.schema {
+        return own.clone();
+    }
+    let (_, defaults) = chart::with_defaults(chart);
+    let mut document = serde_json::Map::new();
+    document.insert(
+        "$schema".into(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
+    document.insert(
+        "title".into(),
+        format!("Values of {} {}", chart.name(), chart.metadata.version).into(),
+    );
+    if let serde_json::Value::Object(body) = inferred(&serde_json::Value::Object(defaults)) {
+        document.extend(body);
+    }
+    serde_json::Value::Object(document)
+}
+
+/// A schema a value fits: its type, and for a map its keys (more allowed,
+/// as Helm charts take keys their defaults do not list); `null` (no
+/// default) fits anything.
+fn inferred(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{json, Value};
+    match value {
+        Value::Null => json!({}),
+        Value::Bool(_) => json!({"type": ["boolean", "null"]}),
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            json!({"type": ["integer", "number", "null"]})
+        }
+        Value::Number(_) => json!({"type": ["number", "null"]}),
+        Value::String(_) => json!({"type": ["string", "null"]}),
+        Value::Array(_) => json!({"type": ["array", "null"]}),
+        Value::Object(map) => {
+            let properties: serde_json::Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), inferred(v))).collect();
+            json!({"type": ["object", "null"], "properties": properties})
+        }
+    }
+}
+
 pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
     let used = [
         ("--set-string", !args.set_string.is_empty()),

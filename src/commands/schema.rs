@@ -1,5 +1,7 @@
-//! `cleat schema`: the package's values schema as standard JSON Schema.
+//! `cleat schema`: the package's (or Helm chart's) values schema as
+//! standard JSON Schema.
 
+use crate::authoring::Input;
 use crate::cli::SchemaArgs;
 use crate::shared::diagnostics::Diagnostics;
 
@@ -12,7 +14,16 @@ pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         super::write(out, &(text + "\n"))?;
         return Ok(Outcome::default());
     };
-    let tree = super::open(path)?;
+    let package = match Input::open(path)? {
+        Input::Chart(chart) => {
+            let text =
+                serde_json::to_string_pretty(&super::chart::schema(&chart)).unwrap_or_default();
+            super::write(out, &(text + "\n"))?;
+            return Ok(Outcome::default());
+        }
+        Input::Package(package) => package,
+    };
+    let tree = super::resolve(package)?;
     let package = &tree.package;
     // Template problems are `lint`'s business; the schema only needs to parse.
     let (schema, problems) = crate::authoring::render::tree::check_tree(&tree);

@@ -20,6 +20,7 @@ mod printf;
 pub mod value;
 
 pub use exec::{MAX_STEPS, MAX_TEXT};
+pub use parse::{Base, Reference};
 pub use value::{Func, Object, Site, SiteFunc, Value};
 
 use std::collections::HashMap;
@@ -73,9 +74,8 @@ impl Templates {
         self.funcs.insert(name.to_string(), func);
     }
 
-    /// Parses `text` as the template `name`; its `define`s join the set.
-    /// Parses template `name` from `text` (a `&str`, or an `Arc<str>` the
-    /// set then shares instead of copying).
+    /// Parses `text` (a `&str`, or an `Arc<str>` the set then shares
+    /// instead of copying) as the template `name`; its `define`s join the set.
     pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
         let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
         let trees = parse::parse(name, text.into(), &known)?;
@@ -87,6 +87,20 @@ impl Templates {
             self.trees.insert(defined, std::sync::Arc::new(tree));
         }
         Ok(())
+    }
+
+    /// Every chain of fields the template `text` writes (`.Values.a`,
+    /// `$.Values.a`, `$x.a`, `(pipeline).a`) with where it starts, in
+    /// `define`s too; parsed with the set's functions, not added to the set.
+    /// For checks of what a template reads, without running it.
+    pub fn references(&self, name: &str, text: &str) -> Result<Vec<parse::Reference>, Error> {
+        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        let trees = parse::parse(name, text.into(), &known)?;
+        let mut found = Vec::new();
+        for (_, tree) in &trees {
+            parse::references(&tree.root, &mut found);
+        }
+        Ok(found)
     }
 
     /// Adds (or replaces) a function that is told its call site.

@@ -126,6 +126,69 @@ pub enum Arg {
     Pipe(Box<Pipe>, Box<[Name]>),
 }
 
+/// A chain of fields a template writes, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// Byte offset of the chain in the template's text.
+    pub at: usize,
+    pub base: Base,
+    pub fields: Vec<String>,
+}
+
+/// What a chain of fields starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Base {
+    /// Dot: `.a.b`.
+    Dot,
+    /// A variable: `$x.a` (`$` is the empty name).
+    Variable(String),
+    /// A parenthesised pipeline: `(...).a`.
+    Pipe,
+}
+
+/// The field chains of `nodes`, and of everything nested in them.
+pub fn references(nodes: &[Node], found: &mut Vec<Reference>) {
+    for node in nodes {
+        match node {
+            Node::Action(pipe) => pipe_references(pipe, found),
+            Node::If(control) | Node::Range(control) | Node::With(control) => {
+                pipe_references(&control.pipe, found);
+                references(&control.body, found);
+                references(&control.otherwise, found);
+            }
+            Node::Template(call) => {
+                if let Some(pipe) = &call.pipe {
+                    pipe_references(pipe, found);
+                }
+            }
+            Node::Text(_) | Node::Break | Node::Continue => {}
+        }
+    }
+}
+
+fn pipe_references(pipe: &Pipe, found: &mut Vec<Reference>) {
+    for command in &pipe.commands {
+        for arg in &command.args {
+            let (base, fields) = match arg {
+                Arg::Field(fields) => (Base::Dot, fields),
+                Arg::Variable(name, fields) => (Base::Variable(name.to_string()), fields),
+                Arg::Pipe(inner, fields) => {
+                    pipe_references(inner, found);
+                    (Base::Pipe, fields)
+                }
+                _ => continue,
+            };
+            if !fields.is_empty() {
+                found.push(Reference {
+                    at: command.at,
+                    base,
+                    fields: fields.iter().map(|f| f.to_string()).collect(),
+                });
+            }
+        }
+    }
+}
+
 /// The word that ended a list (`end` or `else`) and where.
 type Ending = (String, usize);
 

@@ -154,9 +154,7 @@ pub fn render(
             .cmp(&depth(&a.name))
             .then_with(|| b.name.cmp(&a.name))
     });
-    let mut set = templates();
-    sprig::random::register(&mut set, &seed(release));
-    sprig::time::register(&mut set, release.time);
+    let mut set = functions(&seed(release), release.time);
     let mut problems = Vec::new();
     for job in &jobs {
         if let Err(error) = set.parse(&job.name, Arc::clone(&job.source.text)) {
@@ -283,6 +281,21 @@ fn diagnostic(error: &gotmpl::Error, jobs: &[Job]) -> Diagnostic {
 }
 
 /// A template set with Go's built-ins, sprig's functions and Helm's.
+/// A set with every function a chart may call, for parsing templates
+/// without rendering them (`cleat lint`).
+pub fn parser() -> Templates {
+    functions(&[], 0)
+}
+
+/// The functions of a chart's templates, random ones drawing from `seed`
+/// and `now` giving `time`.
+fn functions(seed: &[u8], time: i64) -> Templates {
+    let mut set = templates();
+    sprig::random::register(&mut set, seed);
+    sprig::time::register(&mut set, time);
+    set
+}
+
 fn templates() -> Templates {
     let mut set = Templates::new();
     sprig::register(&mut set);

@@ -13,6 +13,7 @@
 //! refused, and archives and files are bounded as packages are.
 
 pub mod engine;
+pub mod lint;
 pub mod manifests;
 pub mod metadata;
 pub mod values;
@@ -40,6 +41,9 @@ pub struct Chart {
     pub metadata: Metadata,
     /// `values.yaml` as JSON (a map; empty when the chart has none).
     pub values: serde_json::Map<String, serde_json::Value>,
+    /// Keys `values.yaml` names only in comments (`# key: value`), as
+    /// charts document optional values: not typos when templates read them.
+    pub commented: std::collections::BTreeSet<String>,
     /// `values.schema.json`, parsed.
     pub schema: Option<serde_json::Value>,
     /// `templates/**` by name (`templates/deployment.yaml`).
@@ -96,9 +100,12 @@ impl Chart {
         let metadata = metadata::parse(&text(CHART_FILE, &manifest)?, requirements.as_ref())?;
         files.remove("Chart.lock");
         files.remove("requirements.lock");
-        let values = match files.remove("values.yaml") {
-            Some(bytes) => values_map(&text("values.yaml", &bytes)?)?,
-            None => serde_json::Map::new(),
+        let (values, commented) = match files.remove("values.yaml") {
+            Some(bytes) => {
+                let source = text("values.yaml", &bytes)?;
+                (values_map(&source)?, commented_keys(&source.text))
+            }
+            None => Default::default(),
         };
         let schema = match files.remove("values.schema.json") {
             Some(bytes) => {
@@ -143,6 +150,7 @@ impl Chart {
         Ok(Chart {
             metadata,
             values,
+            commented,
             schema,
             templates,
             files: Arc::new(rest),
@@ -243,6 +251,35 @@ pub fn render(
     }
     let outputs = engine::render(&chart, &values, release)?;
     manifests::manifests(&chart, &outputs, include_crds)
+}
+
+/// The keys of `key:` written in comment lines (`# key: value`, `## key:`).
+fn commented_keys(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter_map(|line| line.trim_start().strip_prefix('#'))
+        .filter_map(|comment| {
+            let comment = comment
+                .trim_start_matches('#')
+                .trim_start()
+                .trim_start_matches("- ");
+            let (key, _) = comment.split_once(':')?;
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-.".contains(c));
+            plain.then(|| key.to_string())
+        })
+        .collect()
+}
+
+/// The chart with the dependencies its defaults enable (aliases applied),
+/// and its default values coalesced: what the chart is before a user gives
+/// any values, for checks and schemas.
+pub fn with_defaults(chart: &Chart) -> (Chart, serde_json::Map<String, serde_json::Value>) {
+    let mut chart = chart.clone();
+    values::enable_dependencies(&mut chart, &serde_json::Map::new());
+    let defaults = values::coalesce(&chart, serde_json::Map::new(), false);
+    (chart, defaults)
 }
 
 /// The rules of the chart directory's `.helmignore`, then Helm's default
