@@ -218,6 +218,11 @@ data:
   top: {{ printf "%q" (toYaml "just a string") }}
   required: {{ printf "%q" (required "needed" .Values.name) }}
   fromjson: {{ printf "%q" (print (fromJson "{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}") ((fromJson "{\"n\": 3}").n | add 1) (fromJsonArray "[1, \"x\"]")) }}
+  pretty: {{ printf "%q" (toYamlPretty (dict "outer" (dict "inner" (list 1 (dict "a" 1 "b" (list "x")) (list 2 3))) "list" .Values.list "s" "plain")) }}
+  toml: {{ printf "%q" (toToml (dict "name" "x\"q\"\ttab" "ratio" .Values.ratio "count" .Values.count "set" 3 "flag" true "list" .Values.list "mixed" (list 1 "a") "a key" 1 "nothing" nil "map" .Values.map "tables" (list (dict "k" 1) (dict "k" 2 "deep" (dict "z" "y"))) "nest" (dict "inner" (dict "leaf" 1.5) "v" "w"))) }}
+  tomlscalar: {{ printf "%q" (toToml "just a string") }}
+  fromtoml: {{ printf "%q" (print (fromToml "a = 1\nb = 2.5\nc = [1, \"x\"]\n[t]\nd = \"e\"\n[[arr]]\nk = true\n") ((fromToml "n = 3").n | add 1)) }}
+  badtoml: {{ printf "%q" (print (hasKey (fromToml "a = = 1") "Error")) }}
 "##,
     ),
 ];
