@@ -54,7 +54,7 @@ impl Input {
         if unpacked.files.contains_key(chart::CHART_FILE) {
             return Ok(Input::Chart(chart::Chart::from_files(
                 &shown,
-                unpacked.files,
+                chart::files::loaded(unpacked.files),
                 0,
             )?));
         }

@@ -220,7 +220,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         match node {
-            Node::Text(text) => self.out.push_str(text),
+            Node::Text(range) => self.out.push_str(&tree.file.1[range.clone()]),
             Node::Action(pipe) => {
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 if pipe.vars.is_empty() {

@@ -17,8 +17,8 @@ pub struct Token {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// Text outside actions, after trimming.
-    Text(String),
+    /// Text outside actions, after trimming: its byte range in the template.
+    Text(std::ops::Range<usize>),
     /// `{{`; the action runs to the matching [`Kind::Close`].
     Open,
     Close,
@@ -73,7 +73,10 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
         }
         if !chunk.is_empty() {
             tokens.push(Token {
-                kind: Kind::Text(chunk.to_string()),
+                kind: Kind::Text({
+                    let start = chunk.as_ptr() as usize - text.as_ptr() as usize;
+                    start..start + chunk.len()
+                }),
                 at,
             });
         }

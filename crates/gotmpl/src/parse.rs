@@ -21,7 +21,7 @@ impl Tree {
     pub fn is_empty(&self) -> bool {
         self.root
             .iter()
-            .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()))
+            .all(|n| matches!(n, Node::Text(t) if self.file.1[t.clone()].trim().is_empty()))
     }
 
     /// The error at byte offset `at` of the tree's file.
@@ -61,7 +61,8 @@ pub fn error_at(file: &str, text: &str, at: usize, message: impl Into<String>) -
 /// lists as exact-size slices): a chart's templates can be megabytes.
 #[derive(Debug, Clone)]
 pub enum Node {
-    Text(String),
+    /// Text outside actions: a byte range of the tree's file text.
+    Text(std::ops::Range<usize>),
     Action(Pipe),
     If(Box<Control>),
     Range(Box<Control>),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use gotmpl::{Func, Object, Templates, Value};
 
+use super::files::{File, Files};
 use super::Chart;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
 use crate::shared::glob::Glob;
@@ -410,15 +411,20 @@ fn capabilities(release: &Release) -> Result<Value, Diagnostics> {
 /// methods `Get`, `GetBytes`, `Glob`, `AsConfig`, `AsSecrets`, `Lines`.
 /// As a map (`index .Files "x"`, `range`) it is made on first use: charts
 /// reach files through the methods, and a chart's files can be megabytes.
-fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+fn files(files: Arc<Files>) -> Value {
+    let text = |file: &File| -> Result<String, String> {
+        Ok(String::from_utf8_lossy(file.bytes()?).into_owned())
+    };
     let value = {
         let files = Arc::clone(&files);
         move || {
             Value::Map(
                 files
                     .iter()
-                    .map(|(name, bytes)| (name.clone(), Value::String(text(bytes))))
+                    .map(|(name, file)| {
+                        let content = text(file).unwrap_or_else(|message| message);
+                        (name.clone(), Value::String(content))
+                    })
                     .collect(),
             )
         }
@@ -433,9 +439,10 @@ fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
                     a.len()
                 ));
             };
-            Ok(Value::String(
-                files.get(name).map(|b| text(b)).unwrap_or_default(),
-            ))
+            Ok(Value::String(match files.get(name) {
+                Some(file) => text(file)?,
+                None => String::new(),
+            }))
         })
     };
     methods.insert("Get", Arc::clone(&get));
@@ -468,33 +475,34 @@ fn files(files: Arc<BTreeMap<String, Vec<u8>>>) -> Value {
                 let matched = files
                     .iter()
                     .filter(|(name, _)| glob.matches(name))
-                    .map(|(name, bytes)| (name.clone(), bytes.clone()))
+                    .map(|(name, file)| (name.clone(), Arc::clone(file)))
                     .collect();
                 Ok(self::files(Arc::new(matched)))
             }),
         );
     }
     // `AsConfig` and `AsSecrets`: the files by base name, as YAML.
-    let by_base = Arc::new(move |encode: bool| -> Value {
+    let by_base = Arc::new(move |encode: bool| -> Result<Value, String> {
         if files.is_empty() {
-            return Value::from("");
+            return Ok(Value::from(""));
         }
-        let entries = files.iter().map(|(name, bytes)| {
+        let mut entries = Vec::new();
+        for (name, file) in files.iter() {
             let base = name.rsplit('/').next().unwrap_or(name).to_string();
             let content = if encode {
-                base64::engine::general_purpose::STANDARD.encode(bytes)
+                base64::engine::general_purpose::STANDARD.encode(file.bytes()?)
             } else {
-                text(bytes)
+                text(file)?
             };
-            (base, Value::String(content))
-        });
-        let yaml = sprig::helm::to_yaml(&Value::Map(entries.collect()));
-        Value::String(yaml.trim_end_matches('\n').to_string())
+            entries.push((base, Value::String(content)));
+        }
+        let yaml = sprig::helm::to_yaml(&Value::Map(entries.into_iter().collect()));
+        Ok(Value::String(yaml.trim_end_matches('\n').to_string()))
     });
     {
         let by_base = Arc::clone(&by_base);
-        methods.insert("AsConfig", Arc::new(move |_: &[Value]| Ok(by_base(false))));
+        methods.insert("AsConfig", Arc::new(move |_: &[Value]| by_base(false)));
     }
-    methods.insert("AsSecrets", Arc::new(move |_: &[Value]| Ok(by_base(true))));
+    methods.insert("AsSecrets", Arc::new(move |_: &[Value]| by_base(true)));
     Value::Object(Arc::new(Object::lazy(value, methods)))
 }

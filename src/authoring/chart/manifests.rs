@@ -10,7 +10,7 @@ use super::engine::Output;
 use super::Chart;
 use crate::authoring::object::{self, Object};
 use crate::authoring::render::Rendered;
-use crate::shared::diagnostics::{Diagnostics, Source};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::Dialect;
 
 /// The annotation that makes an object a hook.
@@ -196,13 +196,14 @@ fn rank(kind: &str) -> (usize, &str) {
 /// `crds/*.yaml|yml|json` of `chart` and its subcharts, named by their
 /// place in the chart (`chart/charts/sub/crds/x.yaml`).
 fn crd_files(chart: &Chart, path: &str, out: &mut Vec<Arc<Source>>) -> Result<(), Diagnostics> {
-    for (name, bytes) in chart.files.iter() {
+    for (name, file) in chart.files.iter() {
         let manifest = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
         if name.starts_with("crds/") && manifest {
-            out.push(crate::authoring::package::source(
-                &format!("{path}/{name}"),
-                bytes,
-            )?);
+            let shown = format!("{path}/{name}");
+            let bytes = file
+                .bytes()
+                .map_err(|m| Diagnostic::error(m).about(shown.clone()))?;
+            out.push(crate::authoring::package::source(&shown, bytes)?);
         }
     }
     for sub in &chart.dependencies {

@@ -13,6 +13,7 @@
 //! refused, and archives and files are bounded as packages are.
 
 pub mod engine;
+pub mod files;
 pub mod lint;
 pub mod manifests;
 pub mod metadata;
@@ -50,7 +51,7 @@ pub struct Chart {
     pub templates: Vec<Arc<Source>>,
     /// The files `.Files` serves: everything but Chart.yaml, values,
     /// the schema, templates and subcharts.
-    pub files: Arc<BTreeMap<String, Vec<u8>>>,
+    pub files: Arc<files::Files>,
     /// Subcharts from `charts/`, in name order.
     pub dependencies: Vec<Chart>,
 }
@@ -59,22 +60,26 @@ impl Chart {
     /// Loads the chart directory at `dir`.
     pub fn load(dir: &Path) -> Result<Chart, Diagnostics> {
         let rules = ignore_rules(dir)?;
-        let files = package::read_tree(dir, &|name, is_dir| {
+        let paths = package::walk_tree(dir, &|name, is_dir| {
             name.rsplit('/').next() == Some(".git") || ignored(&rules, name, is_dir)
         })?;
+        let files = paths
+            .into_iter()
+            .map(|(name, path)| (name, files::File::at(path)))
+            .collect();
         Chart::from_files(&dir.display().to_string(), files, 0)
     }
 
     fn from_archive(shown: &str, bytes: &[u8], depth: usize) -> Result<Chart, Diagnostics> {
         let unpacked = archive::read_as("chart archive", shown, bytes)?;
-        Chart::from_files(shown, unpacked.files, depth)
+        Chart::from_files(shown, files::loaded(unpacked.files), depth)
     }
 
     /// Builds a chart from its files by relative name, as Helm's loader
     /// sorts them.
     pub fn from_files(
         shown: &str,
-        mut files: BTreeMap<String, Vec<u8>>,
+        mut files: files::Files,
         depth: usize,
     ) -> Result<Chart, Diagnostics> {
         if depth > MAX_CHART_DEPTH {
@@ -84,7 +89,15 @@ impl Chart {
             .about(shown.to_string())
             .into());
         }
-        let text = |name: &str, bytes: &[u8]| -> Result<Arc<Source>, Diagnostic> {
+        let read = |name: &str, file: &files::File| -> Result<Vec<u8>, Diagnostic> {
+            file.bytes()
+                .map(<[u8]>::to_vec)
+                .map_err(|m| Diagnostic::error(m).about(format!("{shown}/{name}")))
+        };
+        let text = |name: &str, file: &files::File| -> Result<Arc<Source>, Diagnostic> {
+            let bytes = file
+                .bytes()
+                .map_err(|m| Diagnostic::error(m).about(format!("{shown}/{name}")))?;
             package::source(&format!("{shown}/{name}"), bytes)
         };
         let Some(manifest) = files.remove(CHART_FILE) else {
@@ -108,8 +121,9 @@ impl Chart {
             None => Default::default(),
         };
         let schema = match files.remove("values.schema.json") {
-            Some(bytes) => {
+            Some(file) => {
                 let name = format!("{shown}/values.schema.json");
+                let bytes = read("values.schema.json", &file)?;
                 Some(serde_json::from_slice(&bytes).map_err(|e| {
                     Diagnostic::error(format!("`{name}` is not valid JSON: {e}")).about(name)
                 })?)
@@ -117,7 +131,7 @@ impl Chart {
             None => None,
         };
         let mut templates = Vec::new();
-        let mut subcharts: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut subcharts: BTreeMap<String, files::Files> = BTreeMap::new();
         let mut rest = BTreeMap::new();
         for (name, bytes) in files {
             if name.starts_with("templates/") {
@@ -140,7 +154,10 @@ impl Chart {
         for (name, mut files) in subcharts {
             let inner = format!("{shown}/charts/{name}");
             let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
-                let bytes = files.remove("").unwrap_or_default();
+                let bytes = match files.remove("") {
+                    Some(file) => read(&format!("charts/{name}"), &file)?,
+                    None => Vec::new(),
+                };
                 Chart::from_archive(&inner, &bytes, depth + 1)?
             } else {
                 Chart::from_files(&inner, files, depth + 1)?

@@ -286,6 +286,20 @@ pub fn read_tree(
     dir: &Path,
     skip: &dyn Fn(&str, bool) -> bool,
 ) -> Result<BTreeMap<String, Vec<u8>>, Diagnostics> {
+    let mut files = BTreeMap::new();
+    for (name, path) in walk_tree(dir, skip)? {
+        let bytes = fs::read(&path).map_err(|e| io_error(&name, &e))?;
+        files.insert(name, bytes);
+    }
+    Ok(files)
+}
+
+/// The files [`read_tree`] would read, by name, with their paths, the
+/// limits checked (for callers that read some files later, or never).
+pub fn walk_tree(
+    dir: &Path,
+    skip: &dyn Fn(&str, bool) -> bool,
+) -> Result<BTreeMap<String, std::path::PathBuf>, Diagnostics> {
     let shown = dir.display().to_string();
     let metadata = fs::metadata(dir).map_err(|e| io_error(&shown, &e))?;
     if !metadata.is_dir() {
@@ -339,8 +353,7 @@ pub fn read_tree(
                     .about(shown)
                     .into());
                 }
-                let bytes = fs::read(entry.path()).map_err(|e| io_error(&name, &e))?;
-                files.insert(name, bytes);
+                files.insert(name, entry.path());
             }
         }
     }
