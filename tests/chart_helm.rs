@@ -258,7 +258,7 @@ fn renders_the_same_bytes_every_time_with_random_functions() {
             ("Chart.yaml", "apiVersion: v2\nname: random\nversion: 0.1.0\n"),
             (
                 "templates/secret.yaml",
-                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n  other: {{ randAlphaNum 24 | quote }}\n  uuid: {{ uuidv4 | quote }}\n  auth: {{ htpasswd \"user\" \"pw\" | quote }}\n  {{- range until 2 }}\n  loop{{ . }}: {{ randNumeric 6 | quote }}\n  {{- end }}\n",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n  other: {{ randAlphaNum 24 | quote }}\n  uuid: {{ uuidv4 | quote }}\n  auth: {{ htpasswd \"user\" \"pw\" | quote }}\n  hash: {{ bcrypt \"pw\" | quote }}\n  sealed: {{ encryptAES \"k\" \"secret\" | quote }}\n  {{- range until 2 }}\n  loop{{ . }}: {{ randNumeric 6 | quote }}\n  {{- end }}\n",
             ),
         ],
     );
@@ -275,6 +275,8 @@ fn renders_the_same_bytes_every_time_with_random_functions() {
     assert_eq!(text("uuid").len(), 36);
     assert_eq!(&text("uuid")[14..15], "4");
     assert!(text("auth").starts_with("user:$2a$10$"), "{}", text("auth"));
+    assert!(text("hash").starts_with("$2a$10$") && text("hash").len() == 60);
+    assert_eq!(text("sealed").len(), 44, "IV and one block, base64");
     // Another release draws other values.
     let other = cleat(&["render", &chart, "--release", "b"]).ok();
     assert_ne!(

@@ -68,6 +68,7 @@ data:
   urljoin: {{ printf "%q" (print (urlJoin (dict "scheme" "https" "host" "example.com" "path" "/p" "query" "a=1" "fragment" "f")) "|" (urlJoin (urlParse "https://u@h:1/x?y#z"))) }}
   misc: {{ printf "%q" (print (seq 3) " " (seq 2 5) " " (seq 5 2) " " (seq 0 2 7) " " (seq 7 -2 0) " " (seq 7 2 0) " " (seq) " " (seq -1)) }}
   numbers: {{ printf "%q" (print (toDecimal "0777") " " (toDecimal 17) " " (toDecimal "9") " " (add1f 1.5) " " (biggest 1 5 3) " " (all 1 "a" true) (all 1 "" true) " " (any 0 "" false) (any 0 "x")) }}
+  passwords: {{ printf "%q" (print (derivePassword 1 "long" "password" "user" "example.com") " " (derivePassword 2 "maximum" "password" "user" "example.com") " " (derivePassword 1 "medium" "p" "u" "s") " " (derivePassword 1 "short" "p" "u" "s") " " (derivePassword 1 "basic" "p" "u" "s") " " (derivePassword 1 "pin" "p" "u" "s") " " (derivePassword 1 "nope" "p" "u" "s")) }}
   types: {{ printf "%q" (print (typeIsLike "int" .Values.count) (typeIsLike "float64" .Values.count) (typeIsLike "string" "s") (deepEqual (list 1 2) (list 1 2)) (deepEqual (dict "a" 1) (dict "a" 2)) (tuple 1 "a")) }}
 "#,
     ),
@@ -235,4 +236,36 @@ fn sprig_functions_render_what_helm_renders() {
         set.include_and_tpl();
     });
     assert_same(&by_helm, &by_engine);
+}
+
+/// encryptAES draws its IV at random (deterministically, in cleat), so the
+/// two ciphertexts differ; each must decrypt with the other's decryptAES.
+#[test]
+fn aes_ciphertexts_decrypt_across_helm_and_cleat() {
+    let plain = "a secret text, longer than one AES block";
+    let template = |body: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aes\ndata:\n{body}")
+    };
+    let encrypt = template(&format!(
+        "  ct: {{{{ encryptAES \"the key\" \"{plain}\" | quote }}}}\n  empty: {{{{ encryptAES \"k\" \"\" | quote }}}}\n"
+    ));
+    let register = |set: &mut gotmpl::Templates| {
+        sprig::register(set);
+        sprig::random::register(set, b"seed");
+    };
+    let (by_helm, by_engine) = render_both("aes", "{}", &[("aes.yaml", &encrypt)], register);
+    let text = |objects: &[serde_json::Value], key: &str| {
+        objects[0]["data"][key].as_str().unwrap().to_string()
+    };
+    let (helm_ct, cleat_ct) = (text(&by_helm, "ct"), text(&by_engine, "ct"));
+    assert_ne!(helm_ct, cleat_ct);
+    assert_eq!(text(&by_engine, "empty"), "");
+    let decrypt = template(&format!(
+        "  fromHelm: {{{{ decryptAES \"the key\" \"{helm_ct}\" | quote }}}}\n  fromCleat: {{{{ decryptAES \"the key\" \"{cleat_ct}\" | quote }}}}\n"
+    ));
+    let (by_helm, by_engine) = render_both("aes", "{}", &[("aes.yaml", &decrypt)], register);
+    for objects in [&by_helm, &by_engine] {
+        assert_eq!(text(objects, "fromHelm"), plain);
+        assert_eq!(text(objects, "fromCleat"), plain);
+    }
 }

@@ -9,6 +9,7 @@
 //! yet: crypto, random, dates; a template that calls one fails to parse,
 //! naming it.
 
+mod crypto;
 mod encoding;
 pub mod helm;
 mod paths;
@@ -480,6 +481,7 @@ pub fn register(set: &mut Templates) {
         _ => Err(arity("typeIsLike", 2, a.len())),
     });
     strings::register(&mut add);
+    crypto::register(&mut add);
     paths::register(&mut add);
     encoding::register(&mut add);
     semver::register(&mut add);

@@ -1,6 +1,7 @@
 //! sprig's random functions, made deterministic: `randAlphaNum`,
 //! `randAlpha`, `randNumeric`, `randAscii`, `randBytes`, `randInt`,
-//! `uuidv4`, `shuffle` and `htpasswd` (whose bcrypt salt is random).
+//! `uuidv4`, `shuffle`, `htpasswd` and `bcrypt` (whose salt is random),
+//! and `encryptAES` (whose IV is).
 //!
 //! Each call draws its bytes from SHA-256 of the seed (which the caller
 //! derives from the release), the call site (template file and offset) and
@@ -183,6 +184,21 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("shuffle", 1, a.len())),
     });
+    add("bcrypt", |s, a| match a {
+        [password] => Ok(Value::String(bcrypt_hash(s, &text(password))?)),
+        _ => Err(arity("bcrypt", 1, a.len())),
+    });
+    add("encryptAES", |s, a| match a {
+        [key, plain] => {
+            let iv: [u8; 16] = std::array::from_fn(|_| s.byte());
+            Ok(Value::String(crate::crypto::encrypt_aes(
+                &text(key),
+                &text(plain),
+                iv,
+            )))
+        }
+        _ => Err(arity("encryptAES", 2, a.len())),
+    });
     add("htpasswd", |s, a| {
         let (user, password) = match a {
             [user, password] | [user, password, _] => (text(user), text(password)),
@@ -191,10 +207,17 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         if user.contains(':') {
             return Ok(Value::String(format!("invalid username: {user}")));
         }
-        let salt: [u8; 16] = std::array::from_fn(|_| s.byte());
-        let hash = bcrypt::hash_with_salt(password.as_bytes(), 10, salt)
-            .map_err(|e| e.to_string())?
-            .format_for_version(bcrypt::Version::TwoA);
-        Ok(Value::String(format!("{user}:{hash}")))
+        Ok(Value::String(format!(
+            "{user}:{}",
+            bcrypt_hash(s, &password)?
+        )))
     });
+}
+
+/// bcrypt of `password` at Go's default cost (10), `$2a$`, the salt from `s`.
+fn bcrypt_hash(s: &mut Stream, password: &str) -> Result<String, String> {
+    let salt: [u8; 16] = std::array::from_fn(|_| s.byte());
+    Ok(bcrypt::hash_with_salt(password.as_bytes(), 10, salt)
+        .map_err(|e| e.to_string())?
+        .format_for_version(bcrypt::Version::TwoA))
 }
