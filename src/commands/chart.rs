@@ -120,19 +120,11 @@ pub fn schema(chart: &Chart) -> serde_json::Value {
         return own.clone();
     }
     let (_, defaults) = chart::with_defaults(chart);
-    let mut document = serde_json::Map::new();
-    document.insert(
-        "$schema".into(),
-        "https://json-schema.org/draft/2020-12/schema".into(),
-    );
-    document.insert(
-        "title".into(),
-        format!("Values of {} {}", chart.name(), chart.metadata.version).into(),
-    );
-    if let serde_json::Value::Object(body) = inferred(&serde_json::Value::Object(defaults)) {
-        document.extend(body);
-    }
-    serde_json::Value::Object(document)
+    super::schema::titled(
+        chart.name(),
+        &chart.metadata.version,
+        inferred(&serde_json::Value::Object(defaults)),
+    )
 }
 
 /// A schema a value fits: its type, and for a map its keys (more allowed,

@@ -30,23 +30,27 @@ pub fn run(args: SchemaArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     let Some(schema) = schema else {
         return Err(Diagnostics(problems));
     };
+    let document = titled(
+        &package.manifest.name,
+        &package.manifest.version.to_string(),
+        schema.to_json_schema(),
+    );
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default() + "\n";
+    super::write(out, &text)?;
+    Ok(Outcome::default())
+}
+
+/// `body` as a JSON Schema document titled for the package or chart
+/// `name` at `version`.
+pub fn titled(name: &str, version: &str, body: serde_json::Value) -> serde_json::Value {
     let mut document = serde_json::Map::new();
     document.insert(
         "$schema".into(),
         "https://json-schema.org/draft/2020-12/schema".into(),
     );
-    document.insert(
-        "title".into(),
-        format!(
-            "Values of {} {}",
-            package.manifest.name, package.manifest.version
-        )
-        .into(),
-    );
-    if let serde_json::Value::Object(body) = schema.to_json_schema() {
+    document.insert("title".into(), format!("Values of {name} {version}").into());
+    if let serde_json::Value::Object(body) = body {
         document.extend(body);
     }
-    let text = serde_json::to_string_pretty(&document).unwrap_or_default() + "\n";
-    super::write(out, &text)?;
-    Ok(Outcome::default())
+    serde_json::Value::Object(document)
 }

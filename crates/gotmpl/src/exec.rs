@@ -234,7 +234,7 @@ impl Exec<'_> {
                     ));
                 }
             }
-            Node::If(control) => {
+            Node::If(control) | Node::With(control) => {
                 let Control {
                     pipe,
                     body,
@@ -242,24 +242,14 @@ impl Exec<'_> {
                 } = &**control;
                 let mark = vars.len();
                 let value = self.pipe(tree, pipe, dot, vars)?;
-                let flow = if value.truthy() {
-                    self.scoped(tree, body, dot, vars)?
+                // `with` runs its body with the value as dot; `if` keeps dot.
+                let inner = if matches!(node, Node::With(_)) {
+                    &value
                 } else {
-                    self.scoped(tree, otherwise, dot, vars)?
+                    dot
                 };
-                vars.truncate(mark);
-                return Ok(flow);
-            }
-            Node::With(control) => {
-                let Control {
-                    pipe,
-                    body,
-                    otherwise,
-                } = &**control;
-                let mark = vars.len();
-                let value = self.pipe(tree, pipe, dot, vars)?;
                 let flow = if value.truthy() {
-                    self.scoped(tree, body, &value, vars)?
+                    self.scoped(tree, body, inner, vars)?
                 } else {
                     self.scoped(tree, otherwise, dot, vars)?
                 };
