@@ -111,44 +111,6 @@ pub fn lint(
     })
 }
 
-/// `cleat schema CHART`: the chart's `values.schema.json` as it is, or,
-/// for a chart without one, a schema of what its default values hold
-/// (subcharts' included; each key with the type of its default, maps open
-/// to more keys, as charts take keys their defaults do not list).
-pub fn schema(chart: &Chart) -> serde_json::Value {
-    if let Some(own) = &chart.schema {
-        return own.clone();
-    }
-    let (_, defaults) = chart::with_defaults(chart);
-    super::schema::titled(
-        chart.name(),
-        &chart.metadata.version,
-        inferred(&serde_json::Value::Object(defaults)),
-    )
-}
-
-/// A schema a value fits: its type, and for a map its keys (more allowed,
-/// as Helm charts take keys their defaults do not list); `null` (no
-/// default) fits anything.
-fn inferred(value: &serde_json::Value) -> serde_json::Value {
-    use serde_json::{json, Value};
-    match value {
-        Value::Null => json!({}),
-        Value::Bool(_) => json!({"type": ["boolean", "null"]}),
-        Value::Number(n) if n.is_i64() || n.is_u64() => {
-            json!({"type": ["integer", "number", "null"]})
-        }
-        Value::Number(_) => json!({"type": ["number", "null"]}),
-        Value::String(_) => json!({"type": ["string", "null"]}),
-        Value::Array(_) => json!({"type": ["array", "null"]}),
-        Value::Object(map) => {
-            let properties: serde_json::Map<String, Value> =
-                map.iter().map(|(k, v)| (k.clone(), inferred(v))).collect();
-            json!({"type": ["object", "null"], "properties": properties})
-        }
-    }
-}
-
 pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
     let used = [
         ("--set-string", !args.set_string.is_empty()),
