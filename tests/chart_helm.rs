@@ -183,6 +183,21 @@ fn assert_same(by_helm: &[serde_json::Value], by_cleat: &[serde_json::Value]) {
 #[test]
 fn an_umbrella_chart_renders_as_helm_renders_it() {
     let chart = umbrella("chart-umbrella");
+    // A binary file: Go strings hold any bytes, so b64enc and the digests
+    // see the file's own bytes, not replacement characters.
+    std::fs::create_dir_all(chart.join("blob")).unwrap();
+    std::fs::write(
+        chart.join("blob/data.bin"),
+        [0x42, 0x5a, 0xff, 0xfe, 0x00, 0x80, 0x0a],
+    )
+    .unwrap();
+    write(
+        &chart,
+        &[(
+            "templates/blob.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: blob\nbinaryData:\n  data.bin: {{ .Files.Get \"blob/data.bin\" | b64enc }}\ndata:\n  sum: {{ .Files.Get \"blob/data.bin\" | sha256sum }}\n  b32: {{ .Files.Get \"blob/data.bin\" | b32enc }}\n  secrets: {{ (.Files.Glob \"blob/*\").AsSecrets | quote }}\n",
+        )],
+    );
     let flags = [
         "--include-crds",
         "--api-versions",

@@ -102,6 +102,9 @@ pub struct Object {
     make: Option<Box<dyn Fn() -> Value + Send + Sync>>,
     pub methods: BTreeMap<&'static str, Func>,
     pub shown: Option<String>,
+    /// For a Go string that is not UTF-8: its bytes (the value and
+    /// `shown` hold the text with U+FFFD for what is not).
+    bytes: Option<Arc<[u8]>>,
 }
 
 impl Object {
@@ -111,6 +114,7 @@ impl Object {
             make: None,
             methods,
             shown: None,
+            bytes: None,
         }
     }
 
@@ -124,6 +128,7 @@ impl Object {
             make: Some(Box::new(make)),
             methods,
             shown: None,
+            bytes: None,
         }
     }
 
@@ -133,6 +138,11 @@ impl Object {
             shown: Some(shown.into()),
             ..self
         }
+    }
+
+    /// The bytes of a string that is not UTF-8 (see [`Value::bytes`]).
+    pub fn raw_bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref()
     }
 
     pub fn value(&self) -> &Value {
@@ -189,6 +199,33 @@ impl Value {
     /// A map from pairs.
     pub fn map<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
         Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    /// A Go string of any bytes: a plain string when they are UTF-8; else
+    /// one that prints its text (U+FFFD for what is not UTF-8) and keeps
+    /// the bytes for functions that read bytes (`b64enc`, digests), as a
+    /// binary file read with Helm's `.Files.Get` keeps them in Go.
+    pub fn bytes(bytes: &[u8]) -> Value {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Value::from(text),
+            Err(_) => {
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                let mut object =
+                    Object::new(Value::String(text.clone()), BTreeMap::new()).shown(text);
+                object.bytes = Some(Arc::from(bytes));
+                Value::Object(Arc::new(object))
+            }
+        }
+    }
+
+    /// The bytes of the string `self` is: a non-UTF-8 string's own, else
+    /// those of its text.
+    pub fn raw_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Object(object) => object.raw_bytes(),
+            Value::String(s) => Some(s.as_bytes()),
+            _ => None,
+        }
     }
 
     /// The value without its methods: what functions are given.

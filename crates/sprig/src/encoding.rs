@@ -15,7 +15,7 @@ type Result = std::result::Result<Value, String>;
 pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
     add("b64enc", |a| match a {
         [v] => Ok(Value::String(
-            base64::engine::general_purpose::STANDARD.encode(text(v)),
+            base64::engine::general_purpose::STANDARD.encode(bytes(v)),
         )),
         _ => Err(arity("b64enc", 1, a.len())),
     });
@@ -32,11 +32,11 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
     add("sha256sum", |a| digest::<sha2::Sha256>(a, "sha256sum"));
     add("sha512sum", |a| digest::<sha2::Sha512>(a, "sha512sum"));
     add("adler32sum", |a| match a {
-        [v] => Ok(Value::String(adler32(text(v).as_bytes()).to_string())),
+        [v] => Ok(Value::String(adler32(&bytes(v)).to_string())),
         _ => Err(arity("adler32sum", 1, a.len())),
     });
     add("b32enc", |a| match a {
-        [v] => Ok(Value::String(base32_encode(text(v).as_bytes()))),
+        [v] => Ok(Value::String(base32_encode(&bytes(v)))),
         _ => Err(arity("b32enc", 1, a.len())),
     });
     // As b64dec: a string that is not base32 gives the decoder's message.
@@ -115,10 +115,19 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
     });
 }
 
+/// The bytes of a string argument (a binary file's own, see
+/// `Value::bytes`), else of its text.
+fn bytes(v: &Value) -> Vec<u8> {
+    match v.raw_bytes() {
+        Some(raw) => raw.to_vec(),
+        None => text(v).into_bytes(),
+    }
+}
+
 /// The digest of the argument's text, in lower-case hex.
 fn digest<D: sha2::Digest>(args: &[Value], name: &str) -> Result {
     match args {
-        [v] => Ok(Value::String(D::digest(text(v).as_bytes()).iter().fold(
+        [v] => Ok(Value::String(D::digest(bytes(v)).iter().fold(
             String::new(),
             |mut out, b| {
                 let _ = write!(out, "{b:02x}");

@@ -439,10 +439,10 @@ fn files(files: Arc<Files>) -> Value {
                     a.len()
                 ));
             };
-            Ok(Value::String(match files.get(name) {
-                Some(file) => text(file)?,
-                None => String::new(),
-            }))
+            Ok(match files.get(name) {
+                Some(file) => Value::bytes(file.bytes()?),
+                None => Value::from(""),
+            })
         })
     };
     methods.insert("Get", Arc::clone(&get));
@@ -450,9 +450,7 @@ fn files(files: Arc<Files>) -> Value {
     methods.insert(
         "Lines",
         Arc::new(move |a: &[Value]| {
-            let Value::String(text) = get(a)? else {
-                return Ok(Value::List(Vec::new()));
-            };
+            let text = sprig::text(&get(a)?);
             if text.is_empty() {
                 return Ok(Value::List(Vec::new()));
             }
