@@ -567,6 +567,21 @@ fn chart_errors_name_the_file_line_and_fix() {
         "{error}"
     );
     assert!(error.contains("list.yaml:1:1"), "{error}");
+    let error = cleat(&["render", &chart, "--release", "Bad_Name"]).err();
+    assert!(
+        error.contains("error: `Bad_Name` is not a valid Helm release name")
+            && error.contains("at most 53 characters (Helm's rule)"),
+        "{error}"
+    );
+    let long = "a".repeat(54);
+    assert!(cleat(&["render", &chart, "--release", &long])
+        .err()
+        .contains("is not a valid Helm release name"));
+    let error = cleat(&["render", &chart, "--namespace", "Prod"]).err();
+    assert!(
+        error.contains("error: `--namespace Prod` is not a valid namespace"),
+        "{error}"
+    );
     let error = cleat(&["render", &chart, "--set", "novalue"]).err();
     assert!(
         error.contains(

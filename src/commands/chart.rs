@@ -40,11 +40,29 @@ pub fn render(
             .map(|s| (Typing::Literal, s.clone())),
     );
     let user = chart::user_values(&files, &sets)?;
+    let name = release
+        .release
+        .clone()
+        .unwrap_or_else(|| chart.name().to_string());
+    if !is_release_name(&name) {
+        return Err(Diagnostic::error(format!(
+            "`{name}` is not a valid Helm release name"
+        ))
+        .hint("use lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 53 characters (Helm's rule); pass `--release NAME`")
+        .into());
+    }
+    if !crate::authoring::package::manifest::is_dns_label(&release.namespace) {
+        return Err(Diagnostic::error(format!(
+            "`--namespace {}` is not a valid namespace",
+            release.namespace
+        ))
+        .hint(
+            "use lowercase letters, digits and `-`, at most 63 characters, starting with a letter",
+        )
+        .into());
+    }
     let release = Release {
-        name: release
-            .release
-            .clone()
-            .unwrap_or_else(|| chart.name().to_string()),
+        name,
         namespace: release.namespace.clone(),
         revision: 1,
         is_upgrade: false,
@@ -153,6 +171,20 @@ pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
             out
         }
     }
+}
+
+/// Helm's release names: dot-separated labels of lowercase letters, digits
+/// and `-` (not at either end of a label), at most 53 characters.
+fn is_release_name(name: &str) -> bool {
+    name.len() <= 53
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
 }
 
 /// The time a chart's `now` gives: `SOURCE_DATE_EPOCH` (seconds, the
