@@ -50,6 +50,9 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Text below which [`Templates::parse_all`] parses on one thread.
+const PARALLEL_BYTES: usize = 256 * 1024;
+
 /// A set of named templates (each file and each `define`) and the functions
 /// they may call.
 #[derive(Default)]
@@ -79,6 +82,68 @@ impl Templates {
     pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
         let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
         let trees = parse::parse(name, text.into(), &known)?;
+        self.add(name, trees);
+        Ok(())
+    }
+
+    /// Parses each `(name, text)` as [`Templates::parse`] would, on every
+    /// core when there is text enough to gain from it, and adds them in
+    /// the order given (so a later definition wins, as one by one); the
+    /// errors of those that do not parse, in that order.
+    pub fn parse_all(&mut self, files: &[(String, std::sync::Arc<str>)]) -> Vec<Error> {
+        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        let parse_one = |(name, text): &(String, std::sync::Arc<str>)| {
+            parse::parse(name, std::sync::Arc::clone(text), &known)
+        };
+        let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let parsed: Vec<_> = if threads < 2 || total < PARALLEL_BYTES {
+            files.iter().map(parse_one).collect()
+        } else {
+            // Consecutive runs of about equal text, one per thread.
+            let share = total.div_ceil(threads);
+            let mut chunks: Vec<&[(String, std::sync::Arc<str>)]> = Vec::new();
+            let (mut start, mut size) = (0, 0);
+            for (end, (_, text)) in files.iter().enumerate() {
+                size += text.len();
+                if size >= share || end + 1 == files.len() {
+                    chunks.push(&files[start..=end]);
+                    (start, size) = (end + 1, 0);
+                }
+            }
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .map(|chunk| {
+                        std::thread::Builder::new()
+                            // The parser recurses once per nesting level.
+                            .stack_size(16 << 20)
+                            .spawn_scoped(scope, || chunk.iter().map(parse_one).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .zip(&chunks)
+                    .flat_map(|(handle, chunk)| match handle.map(|h| h.join()) {
+                        Ok(Ok(results)) => results,
+                        // No thread (or one that panicked): parse here.
+                        _ => chunk.iter().map(parse_one).collect(),
+                    })
+                    .collect()
+            })
+        };
+        let mut errors = Vec::new();
+        for ((name, _), result) in files.iter().zip(parsed) {
+            match result {
+                Ok(trees) => self.add(name, trees),
+                Err(error) => errors.push(error),
+            }
+        }
+        errors
+    }
+
+    /// Adds the trees parsed from template `name`.
+    fn add(&mut self, name: &str, trees: Vec<(String, parse::Tree)>) {
         for (defined, tree) in trees {
             // An empty redefinition does not replace a template (as Go).
             if defined != name && tree.is_empty() && self.trees.contains_key(&defined) {
@@ -86,7 +151,6 @@ impl Templates {
             }
             self.trees.insert(defined, std::sync::Arc::new(tree));
         }
-        Ok(())
     }
 
     /// Every chain of fields the template `text` writes (`.Values.a`,
@@ -135,5 +199,36 @@ impl Templates {
     /// Executes the template `name` with `data` as dot.
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, Error> {
         exec::execute(&self.trees, &self.funcs, &self.sited, name, data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn parse_all_on_many_threads_keeps_the_order_of_definitions_and_errors() {
+        // Enough text for the parallel path; one define in the first and
+        // the last file (the last wins), and two files that do not parse.
+        let filler = "x".repeat(PARALLEL_BYTES / 16);
+        let mut files: Vec<(String, Arc<str>)> = (0..40)
+            .map(|i| {
+                (
+                    format!("t{i:02}"),
+                    Arc::from(format!("{filler}{{{{ {i} }}}}")),
+                )
+            })
+            .collect();
+        files[0].1 = Arc::from(format!("{filler}{{{{ define \"d\" }}}}first{{{{ end }}}}"));
+        files[39].1 = Arc::from(format!("{filler}{{{{ define \"d\" }}}}last{{{{ end }}}}"));
+        files[10].1 = Arc::from("{{ if }}");
+        files[30].1 = Arc::from("{{ end }}");
+        let mut set = Templates::new();
+        let errors = set.parse_all(&files);
+        let failed: Vec<&str> = errors.iter().map(|e| e.template.as_str()).collect();
+        assert_eq!(failed, ["t10", "t30"]);
+        assert_eq!(set.execute("d", &Value::Nil).unwrap(), "last");
+        assert!(set.execute("t05", &Value::Nil).unwrap().ends_with('5'));
     }
 }

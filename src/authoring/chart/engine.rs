@@ -156,12 +156,15 @@ pub fn render(
             .then_with(|| b.name.cmp(&a.name))
     });
     let mut set = functions(&seed(release), release.time);
-    let mut problems = Vec::new();
-    for job in &jobs {
-        if let Err(error) = set.parse(&job.name, Arc::clone(&job.source.text)) {
-            problems.push(diagnostic(&error, &jobs));
-        }
-    }
+    let files: Vec<(String, Arc<str>)> = jobs
+        .iter()
+        .map(|job| (job.name.clone(), Arc::clone(&job.source.text)))
+        .collect();
+    let mut problems: Vec<Diagnostic> = set
+        .parse_all(&files)
+        .iter()
+        .map(|error| diagnostic(error, &jobs))
+        .collect();
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
