@@ -100,7 +100,6 @@ pub fn render(
     Ok(manifests)
 }
 
-/// Refuses Helm's flags for what is not a chart.
 /// `cleat lint CHART`: the chart rendered as `render` would (every error
 /// at once), then the warnings of [`chart::lint`]; a summary line.
 pub fn lint(
@@ -129,6 +128,7 @@ pub fn lint(
     })
 }
 
+/// Refuses Helm's flags for what is not a chart.
 pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
     let used = [
         ("--set-string", !args.set_string.is_empty()),

@@ -284,7 +284,6 @@ fn diagnostic(error: &gotmpl::Error, jobs: &[Job]) -> Diagnostic {
     }
 }
 
-/// A template set with Go's built-ins, sprig's functions and Helm's.
 /// A set with every function a chart may call, for parsing templates
 /// without rendering them (`cleat lint`).
 pub fn parser() -> Templates {
@@ -300,6 +299,7 @@ fn functions(seed: &[u8], time: i64) -> Templates {
     set
 }
 
+/// A template set with Go's built-ins, sprig's functions and Helm's.
 fn templates() -> Templates {
     let mut set = Templates::new();
     sprig::register(&mut set);

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use crate::shared::diagnostics::Diagnostic;
+
 /// One file of a chart.
 #[derive(Debug)]
 pub struct File {
@@ -32,6 +34,13 @@ impl File {
             path: Some(path),
             bytes: OnceLock::new(),
         })
+    }
+
+    /// The file's bytes, or a diagnostic about `shown` (the file's name
+    /// in messages) when it cannot be read.
+    pub fn read(&self, shown: &str) -> Result<&[u8], Diagnostic> {
+        self.bytes()
+            .map_err(|message| Diagnostic::error(message).about(shown.to_string()))
     }
 
     /// The file's bytes; the message says which file could not be read.

@@ -10,7 +10,7 @@ use super::engine::Output;
 use super::Chart;
 use crate::authoring::object::{self, Object};
 use crate::authoring::render::Rendered;
-use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::shared::diagnostics::{Diagnostics, Source};
 use crate::shared::yaml::Dialect;
 
 /// The annotation that makes an object a hook.
@@ -200,10 +200,10 @@ fn crd_files(chart: &Chart, path: &str, out: &mut Vec<Arc<Source>>) -> Result<()
         let manifest = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
         if name.starts_with("crds/") && manifest {
             let shown = format!("{path}/{name}");
-            let bytes = file
-                .bytes()
-                .map_err(|m| Diagnostic::error(m).about(shown.clone()))?;
-            out.push(crate::authoring::package::source(&shown, bytes)?);
+            out.push(crate::authoring::package::source(
+                &shown,
+                file.read(&shown)?,
+            )?);
         }
     }
     for sub in &chart.dependencies {

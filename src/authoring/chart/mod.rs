@@ -89,16 +89,9 @@ impl Chart {
             .about(shown.to_string())
             .into());
         }
-        let read = |name: &str, file: &files::File| -> Result<Vec<u8>, Diagnostic> {
-            file.bytes()
-                .map(<[u8]>::to_vec)
-                .map_err(|m| Diagnostic::error(m).about(format!("{shown}/{name}")))
-        };
         let text = |name: &str, file: &files::File| -> Result<Arc<Source>, Diagnostic> {
-            let bytes = file
-                .bytes()
-                .map_err(|m| Diagnostic::error(m).about(format!("{shown}/{name}")))?;
-            package::source(&format!("{shown}/{name}"), bytes)
+            let shown = format!("{shown}/{name}");
+            package::source(&shown, file.read(&shown)?)
         };
         let Some(manifest) = files.remove(CHART_FILE) else {
             return Err(Diagnostic::error(format!("`{shown}` has no `{CHART_FILE}`"))
@@ -123,8 +116,7 @@ impl Chart {
         let schema = match files.remove("values.schema.json") {
             Some(file) => {
                 let name = format!("{shown}/values.schema.json");
-                let bytes = read("values.schema.json", &file)?;
-                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                Some(serde_json::from_slice(file.read(&name)?).map_err(|e| {
                     Diagnostic::error(format!("`{name}` is not valid JSON: {e}")).about(name)
                 })?)
             }
@@ -154,11 +146,12 @@ impl Chart {
         for (name, mut files) in subcharts {
             let inner = format!("{shown}/charts/{name}");
             let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
-                let bytes = match files.remove("") {
-                    Some(file) => read(&format!("charts/{name}"), &file)?,
-                    None => Vec::new(),
+                let archive = files.remove("");
+                let bytes = match &archive {
+                    Some(file) => file.read(&inner)?,
+                    None => &[],
                 };
-                Chart::from_archive(&inner, &bytes, depth + 1)?
+                Chart::from_archive(&inner, bytes, depth + 1)?
             } else {
                 Chart::from_files(&inner, files, depth + 1)?
             };
@@ -305,8 +298,7 @@ fn ignore_rules(dir: &Path) -> Result<Vec<Rule>, Diagnostics> {
     let mut rules = Vec::new();
     let path = dir.join(".helmignore");
     if path.is_file() {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
+        let bytes = package::read_file(&path)?;
         let source = package::source(&path.display().to_string(), &bytes)?;
         for (number, line) in source.text.lines().enumerate() {
             let line = line.trim();
