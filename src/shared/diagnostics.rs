@@ -46,6 +46,23 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of the byte range `range` of `source`: its line, its
+    /// column in characters, and as wide as its first line.
+    pub fn spanning(source: &Arc<Source>, range: std::ops::Range<usize>) -> Origin {
+        let before = source.text.get(..range.start).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        let spanned = source.text.get(range).unwrap_or_default();
+        let width = spanned
+            .split('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count();
+        Origin::new(source, line, col).with_width(width)
+    }
+
     pub fn new(source: &Arc<Source>, line: usize, col: usize) -> Origin {
         Origin {
             source: Arc::clone(source),

@@ -58,9 +58,6 @@ fn walk(chart: &Chart, defaults: &Value, set: &gotmpl::Templates, warnings: &mut
             let offset = template.text[reference.at..]
                 .find(&written)
                 .map_or(reference.at, |i| reference.at + i);
-            let before = &template.text[..offset];
-            let line = before.matches('\n').count() + 1;
-            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             let hint = did_you_mean(&path[unknown], known.iter().map(String::as_str))
                 .unwrap_or_else(|| {
                     "declare it in values.yaml (`~` if it has no default) or in values.schema.json; undeclared, it is always empty unless a user sets it".into()
@@ -71,7 +68,7 @@ fn walk(chart: &Chart, defaults: &Value, set: &gotmpl::Templates, warnings: &mut
                     path[..=unknown].join("."),
                     chart.name()
                 ))
-                .at(Origin::new(template, line, col).with_width(written.len()))
+                .at(Origin::spanning(template, offset..offset + written.len()))
                 .hint(hint),
             );
         }

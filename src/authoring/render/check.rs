@@ -150,10 +150,7 @@ fn find(source: &std::sync::Arc<Source>, segments: &[&str]) -> Option<Origin> {
             |i: Option<&u8>| i.is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
         let before_ok = at == 0 || boundary(bytes.get(at - 1)) && bytes[at - 1] != b'.';
         if before_ok && boundary(bytes.get(end)) {
-            let before = &source.text[..at];
-            let line = before.matches('\n').count() + 1;
-            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            return Some(Origin::new(source, line, col).with_width(needle.len()));
+            return Some(Origin::spanning(source, at..end));
         }
         start = end;
     }

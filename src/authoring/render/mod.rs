@@ -409,7 +409,7 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
             return Diagnostic::error(format!(
                 "`{{% {keyword} %}}` is never closed: expected `{{% end{keyword} %}}`"
             ))
-            .at(offset_origin(template, range))
+            .at(Origin::spanning(template, range))
             .hint(format!(
                 "close it with `{{% end{keyword} %}}` where the block ends"
             ));
@@ -417,7 +417,7 @@ fn template_error(error: &minijinja::Error, package: &Package) -> Diagnostic {
     }
     if let Some(template) = template {
         diagnostic = match (error.range(), error.line()) {
-            (Some(range), _) => diagnostic.at(offset_origin(template, range)),
+            (Some(range), _) => diagnostic.at(Origin::spanning(template, range)),
             (None, Some(line)) => diagnostic.at(Origin::new(template, line, 1)),
             (None, None) => diagnostic.about(template.name.clone()),
         };
@@ -517,22 +517,6 @@ fn unclosed_block(text: &str) -> Option<(String, std::ops::Range<usize>)> {
         }
     }
     open.pop()
-}
-
-/// The origin of a byte range in a template.
-fn offset_origin(source: &Arc<Source>, range: std::ops::Range<usize>) -> Origin {
-    let before = source.text.get(..range.start).unwrap_or_default();
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    let spanned = source.text.get(range).unwrap_or_default();
-    let width = spanned
-        .split('\n')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .count();
-    Origin::new(source, line, col).with_width(width)
 }
 
 /// The template line most likely to have produced `rendered`, a line of its
