@@ -51,16 +51,7 @@ pub fn render(
         .hint("use lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, at most 53 characters (Helm's rule); pass `--release NAME`")
         .into());
     }
-    if !crate::authoring::package::manifest::is_dns_label(&release.namespace) {
-        return Err(Diagnostic::error(format!(
-            "`--namespace {}` is not a valid namespace",
-            release.namespace
-        ))
-        .hint(
-            "use lowercase letters, digits and `-`, at most 63 characters, starting with a letter",
-        )
-        .into());
-    }
+    super::check_name("--namespace", &release.namespace, "namespace")?;
     let release = Release {
         name,
         namespace: release.namespace.clone(),

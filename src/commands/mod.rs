@@ -109,19 +109,27 @@ fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics
         .release
         .clone()
         .unwrap_or_else(|| package.manifest.name.clone());
-    for (flag, value) in [("--release", &name), ("--namespace", &args.namespace)] {
-        if !package::manifest::is_dns_label(value) {
-            return Err(Diagnostic::error(format!("`{flag} {value}` is not a valid name"))
-                .hint("use lowercase letters, digits and `-`, at most 63 characters, starting with a letter")
-                .into());
-        }
-    }
+    check_name("--release", &name, "name")?;
+    check_name("--namespace", &args.namespace, "namespace")?;
     Ok(Release {
         name,
         namespace: args.namespace.clone(),
         revision: 1,
         kube_version,
     })
+}
+
+/// Refuses `value` of `flag` (a `what`: name or namespace) unless it is a
+/// DNS label.
+fn check_name(flag: &str, value: &str, what: &str) -> Result<(), Diagnostic> {
+    if package::manifest::is_dns_label(value) {
+        return Ok(());
+    }
+    Err(
+        Diagnostic::error(format!("`{flag} {value}` is not a valid {what}")).hint(
+            "use lowercase letters, digits and `-`, at most 63 characters, starting with a letter",
+        ),
+    )
 }
 
 /// Opens the package at `path` (a directory or an archive) and resolves its

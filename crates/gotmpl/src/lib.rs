@@ -80,8 +80,7 @@ impl Templates {
     /// Parses `text` (a `&str`, or an `Arc<str>` the set then shares
     /// instead of copying) as the template `name`; its `define`s join the set.
     pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
-        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
-        let trees = parse::parse(name, text.into(), &known)?;
+        let trees = parse::parse(name, text.into(), &self.known())?;
         self.add(name, trees);
         Ok(())
     }
@@ -91,7 +90,7 @@ impl Templates {
     /// the order given (so a later definition wins, as one by one); the
     /// errors of those that do not parse, in that order.
     pub fn parse_all(&mut self, files: &[(String, std::sync::Arc<str>)]) -> Vec<Error> {
-        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        let known = self.known();
         let parse_one = |(name, text): &(String, std::sync::Arc<str>)| {
             parse::parse(name, std::sync::Arc::clone(text), &known)
         };
@@ -142,6 +141,11 @@ impl Templates {
         errors
     }
 
+    /// The names of the functions the parser accepts.
+    fn known(&self) -> Vec<&str> {
+        self.funcs.keys().map(String::as_str).collect()
+    }
+
     /// Adds the trees parsed from template `name`.
     fn add(&mut self, name: &str, trees: Vec<(String, parse::Tree)>) {
         for (defined, tree) in trees {
@@ -158,8 +162,7 @@ impl Templates {
     /// `define`s too; parsed with the set's functions, not added to the set.
     /// For checks of what a template reads, without running it.
     pub fn references(&self, name: &str, text: &str) -> Result<Vec<parse::Reference>, Error> {
-        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
-        let trees = parse::parse(name, text.into(), &known)?;
+        let trees = parse::parse(name, text.into(), &self.known())?;
         let mut found = Vec::new();
         for (_, tree) in &trees {
             parse::references(&tree.root, &mut found);

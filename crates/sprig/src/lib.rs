@@ -368,30 +368,8 @@ pub fn register(set: &mut Templates) {
         [v] => Ok(deep_copy(v)),
         _ => Err(arity("deepCopy", 1, a.len())),
     });
-    add("pick", |a| match a.split_first() {
-        Some((Value::Map(d), keys)) => {
-            let keys: Vec<String> = keys.iter().map(text).collect();
-            Ok(Value::Map(
-                d.entries()
-                    .into_iter()
-                    .filter(|(k, _)| keys.contains(k))
-                    .collect(),
-            ))
-        }
-        _ => Err("pick needs a dict".into()),
-    });
-    add("omit", |a| match a.split_first() {
-        Some((Value::Map(d), keys)) => {
-            let keys: Vec<String> = keys.iter().map(text).collect();
-            Ok(Value::Map(
-                d.entries()
-                    .into_iter()
-                    .filter(|(k, _)| !keys.contains(k))
-                    .collect(),
-            ))
-        }
-        _ => Err("omit needs a dict".into()),
-    });
+    add("pick", |a| keys_of(a, "pick", true));
+    add("omit", |a| keys_of(a, "omit", false));
     add("dig", |a| {
         let [keys @ .., fallback, Value::Map(d)] = a else {
             return Err("dig needs keys, a default and a dict".into());
@@ -615,6 +593,21 @@ fn merge_into(destination: &gotmpl::value::Dict, source: &gotmpl::value::Dict, o
             _ => destination.insert(key, value),
         }
     }
+}
+
+/// `pick` (`keep`) or `omit`: a new dict of the entries of the first
+/// argument whose keys the other arguments name, or do not name.
+fn keys_of(args: &[Value], name: &str, keep: bool) -> Result {
+    let Some((Value::Map(dict), keys)) = args.split_first() else {
+        return Err(format!("{name} needs a dict"));
+    };
+    let keys: Vec<String> = keys.iter().map(text).collect();
+    Ok(Value::Map(
+        dict.entries()
+            .into_iter()
+            .filter(|(k, _)| keys.contains(k) == keep)
+            .collect(),
+    ))
 }
 
 /// A copy sharing no map with `v`.
