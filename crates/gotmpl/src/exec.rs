@@ -276,7 +276,7 @@ impl Exec<'_> {
                         .into_iter()
                         .map(|(k, v)| (Value::String(k), v))
                         .collect(),
-                    Value::Int(n) if *n as u64 > MAX_STEPS => {
+                    Value::Int(n) if *n > MAX_STEPS as i64 => {
                         return Err(tree.exec_error(
                             &pipe.commands[0],
                             format!("range over {n}: more than {MAX_STEPS} passes"),

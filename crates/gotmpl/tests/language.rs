@@ -74,6 +74,7 @@ fn control_structures() {
         ),
         ("{{ range .missing }}x{{ else }}empty{{ end }}", "empty"),
         ("{{ range 3 }}{{ . }}{{ end }}", "012"),
+        ("{{ range -3 }}{{ . }}{{ else }}none{{ end }}", "none"),
         (
             "{{ range $i, $v := .list }}{{ if eq $v \"b\" }}{{ break }}{{ end }}{{ $v }}{{ end }}",
             "a",
