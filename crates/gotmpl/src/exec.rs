@@ -227,9 +227,8 @@ impl Exec<'_> {
                     print(&mut self.out, &value);
                 }
                 if self.out.len() > MAX_TEXT {
-                    let at = pipe.commands.first().map_or(0, |c| c.at);
                     return Err(tree.error(
-                        at,
+                        node_offset(node),
                         format!("template output exceeds {} MiB", MAX_TEXT >> 20),
                     ));
                 }
@@ -563,7 +562,8 @@ fn node_offset(node: &Node) -> usize {
             control.pipe.commands.first().map_or(0, |c| c.at)
         }
         Node::Template(call) => call.at,
-        Node::Text(_) | Node::Break | Node::Continue => 0,
+        Node::Text(range) => range.start,
+        Node::Break | Node::Continue => 0,
     }
 }
 
