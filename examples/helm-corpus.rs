@@ -213,6 +213,7 @@ fn cleat_render(chart_dir: &Path, values: Option<&Path>) -> Result<Vec<Value>, S
         kube_version: KUBE_VERSION.into(),
         api_versions: Vec::new(),
         time: 0,
+        random_key: None,
     };
     let manifests = chart::render(&chart, user, &release, false).map_err(show)?;
     let mut objects: Vec<Value> = manifests

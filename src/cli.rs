@@ -92,6 +92,9 @@ pub struct ChartArgs {
     /// Only the objects of this template (`templates/x.yaml`); repeat for several
     #[arg(long = "show-only", short = 's', value_name = "TEMPLATE")]
     pub show_only: Vec<String>,
+    /// A secret (`file:PATH` or `env:NAME`) that makes the release's random values and keys its own
+    #[arg(long = "random-key", value_name = "SOURCE")]
+    pub random_key: Option<String>,
 }
 
 /// The release the package is rendered for.

@@ -278,8 +278,35 @@ fn renders_the_same_bytes_every_time_with_random_functions() {
         ],
     );
     let chart = root.display().to_string();
-    let first = cleat(&["render", &chart, "--release", "a"]).ok();
+    let first = cleat(&["render", &chart, "--release", "a"]);
+    // Without a random key the values are stable but anyone can compute
+    // them: a warning at the first call that drew one.
+    assert!(
+        first.stderr.contains("`randAlphaNum` (and any other random function) draws from the release's name and namespace alone")
+            && first.stderr.contains("random/templates/secret.yaml:6:")
+            && first.stderr.contains("--random-key"),
+        "{}",
+        first.stderr
+    );
+    let first = first.ok();
     assert_eq!(cleat(&["render", &chart, "--release", "a"]).ok(), first);
+    let keyed = cleat_with(
+        &root,
+        &[
+            "render",
+            &chart,
+            "--release",
+            "a",
+            "--random-key",
+            "env:KEY",
+        ],
+        &[("KEY", "0123456789abcdef0123456789abcdef")],
+    );
+    assert!(!keyed.stderr.contains("warning"), "{}", keyed.stderr);
+    assert_ne!(
+        objects(&keyed.ok())[0]["stringData"]["password"],
+        objects(&first)[0]["stringData"]["password"]
+    );
     let object = &objects(&first)[0]["stringData"];
     let text = |k: &str| object[k].as_str().unwrap().to_string();
     assert_eq!(text("password").len(), 24);
@@ -624,4 +651,224 @@ fn chart_errors_name_the_file_line_and_fix() {
             .err()
             .contains("`--include-crds` is for Helm charts")
     );
+}
+
+/// The certificate functions of a chart, each kind of key and issuer.
+const CERTS_TEMPLATE: &str = r#"{{- $ca := genCA "my-ca" 365 }}
+{{- $cert := genSignedCert "svc.example" (list "10.0.0.1" "::1") (list "svc" "svc.ns.svc") 30 $ca }}
+{{- $self := genSelfSignedCert "self" (list "127.0.0.1") (list "localhost") 10 }}
+{{- $ec := genPrivateKey "ecdsa" }}
+{{- $ed := genPrivateKey "ed25519" }}
+{{- $caec := genCAWithKey "ec-ca" 5 $ec }}
+{{- $leafed := genSignedCertWithKey "ed-leaf" nil nil 3 $caec $ed }}
+{{- $custom := buildCustomCert ($self.Cert | b64enc) ($self.Key | b64enc) }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: certs
+data:
+  ca.crt: {{ $ca.Cert | quote }}
+  ca.key: {{ $ca.Key | quote }}
+  tls.crt: {{ $cert.Cert | quote }}
+  tls.key: {{ $cert.Key | quote }}
+  self.crt: {{ $self.Cert | quote }}
+  ec.key: {{ $ec | quote }}
+  ed.key: {{ $ed | quote }}
+  caec.crt: {{ $caec.Cert | quote }}
+  leafed.crt: {{ $leafed.Cert | quote }}
+  leafed.key: {{ $leafed.Key | quote }}
+  unknown: {{ genPrivateKey "foo" | quote }}
+  printed: {{ eq (printf "%v" $custom) (printf "{%s %s}" $self.Cert $self.Key) | quote }}
+  yaml: {{ keys (fromYaml (toYaml $self)) | sortAlpha | join "," | quote }}
+"#;
+
+/// `openssl x509 -text` of a certificate, its random parts (serial, keys,
+/// signature, key identifiers) and dates masked.
+fn certificate_text(pem: &str) -> String {
+    let text = openssl(&["x509", "-noout", "-text"], pem);
+    let masks = [
+        (r"(Serial Number:\n\s+)[0-9a-f:]+", "${1}SERIAL"),
+        (
+            r"(Modulus:|pub:|Signature Value:)\n(\s+[0-9a-f:]+\n)+",
+            "$1 HEX\n",
+        ),
+        (r"(Not (Before|After) ?: ).*", "${1}DATE"),
+        (r"(Key Identifier: ?\n\s+)[0-9A-F:]+", "${1}ID"),
+    ];
+    masks.iter().fold(text, |text, (pattern, with)| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, *with)
+            .into_owned()
+    })
+}
+
+/// Runs openssl with `input` on stdin; its stdout.
+fn openssl(args: &[&str], input: &str) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl runs (scripts/control-plane installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed:\n{}\n{input}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn certificates_are_made_as_helm_makes_them_from_the_release_key_and_time() {
+    let dir = temp_dir("chart-certs");
+    let root = dir.join("certs");
+    write(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: certs\nversion: 0.1.0\n",
+            ),
+            ("templates/certs.yaml", CERTS_TEMPLATE),
+        ],
+    );
+    std::fs::write(dir.join("key"), "0123456789abcdef0123456789abcdef-one\n").unwrap();
+    std::fs::write(dir.join("other"), "0123456789abcdef0123456789abcdef-two\n").unwrap();
+    let by_helm = helm_template(&root, &[]);
+    let chart = root.display().to_string();
+    let render = |key: &str| {
+        let key = format!("file:{}", dir.join(key).display());
+        let args = ["render", &chart, "--random-key", &key, "--release", "rel"];
+        cleat_with(&dir, &args, &[("SOURCE_DATE_EPOCH", "1764547200")]).ok()
+    };
+    let text = render("key");
+    assert_eq!(render("key"), text, "the same key renders the same bytes");
+    let by_cleat = objects(&text);
+    let (ours, theirs) = (&by_cleat[0]["data"], &by_helm[0]["data"]);
+    let field = |data: &serde_json::Value, k: &str| data[k].as_str().unwrap().to_string();
+    for name in ["ca.crt", "tls.crt", "self.crt", "caec.crt", "leafed.crt"] {
+        assert_eq!(
+            certificate_text(&field(ours, name)),
+            certificate_text(&field(theirs, name)),
+            "{name} differs from helm's"
+        );
+    }
+    for name in ["ca.key", "tls.key", "ec.key", "ed.key", "leafed.key"] {
+        let label = |pem: String| pem.lines().next().unwrap_or_default().to_string();
+        assert_eq!(
+            label(field(ours, name)),
+            label(field(theirs, name)),
+            "{name}"
+        );
+        openssl(&["pkey", "-noout", "-check"], &field(ours, name));
+    }
+    for name in ["unknown", "printed", "yaml"] {
+        assert_eq!(ours[name], theirs[name], "{name}");
+    }
+    assert_eq!(ours["yaml"], "Cert,Key");
+    // Valid from the release's time, and each chain verifies.
+    assert!(certificate_text(&field(ours, "ca.crt")).contains("Issuer: CN = my-ca"));
+    let dates = openssl(&["x509", "-noout", "-dates"], &field(ours, "ca.crt"));
+    assert!(
+        dates.contains("notBefore=Dec  1 00:00:00 2025 GMT"),
+        "{dates}"
+    );
+    assert!(
+        dates.contains("notAfter=Dec  1 00:00:00 2026 GMT"),
+        "{dates}"
+    );
+    for (leaf, ca) in [("tls.crt", "ca.crt"), ("leafed.crt", "caec.crt")] {
+        let ca_file = dir.join(ca);
+        std::fs::write(&ca_file, field(ours, ca)).unwrap();
+        let ca_file = ca_file.display().to_string();
+        let verify = ["verify", "-attime", "1764550000", "-CAfile", &ca_file];
+        assert!(openssl(&verify, &field(ours, leaf)).contains("OK"));
+    }
+    // Another key, other keys.
+    let other = objects(&render("other"));
+    assert_ne!(other[0]["data"]["ca.key"], ours["ca.key"]);
+}
+
+#[test]
+fn key_and_certificate_functions_refuse_a_public_seed_or_no_time() {
+    let dir = temp_dir("chart-cert-errors");
+    let chart = |name: &str, template: &str| {
+        let root = dir.join(name);
+        write(
+            &root,
+            &[
+                (
+                    "Chart.yaml",
+                    &format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n"),
+                ),
+                ("templates/cm.yaml", template),
+            ],
+        );
+        root.display().to_string()
+    };
+    std::fs::write(dir.join("key"), "0123456789abcdef0123456789abcdef\n").unwrap();
+    let key = format!("file:{}", dir.join("key").display());
+    let time = [("SOURCE_DATE_EPOCH", "1764547200")];
+    let ca = chart("ca", "data: {{ (genCA \"x\" 1).Cert }}\n");
+    let no_key = cleat_with(&dir, &["render", &ca], &time).err();
+    assert!(
+        no_key.contains("error calling genCA: the seed of random values is not secret, so anyone could compute this private key; pass `--random-key file:PATH`")
+            && no_key.contains("ca/templates/cm.yaml:1:"),
+        "{no_key}"
+    );
+    let no_time = cleat_with(&dir, &["render", &ca, "--random-key", &key], &[]).err();
+    assert!(
+        no_time.contains("certificates start at the release's time, and this release has none (it is 1970-01-01)")
+            && no_time.contains("SOURCE_DATE_EPOCH"),
+        "{no_time}"
+    );
+    let short = cleat_with(
+        &dir,
+        &["render", &ca, "--random-key", "env:SHORT"],
+        &[("SHORT", "abc")],
+    )
+    .err();
+    assert!(
+        short.contains("the random key from `env:SHORT` has 3 characters, fewer than 32")
+            && short.contains("openssl rand -hex 32"),
+        "{short}"
+    );
+    let unset = cleat_with(
+        &dir,
+        &["render", &ca, "--random-key", "env:CLEAT_TEST_UNSET"],
+        &[],
+    )
+    .err();
+    assert!(
+        unset.contains("environment variable `CLEAT_TEST_UNSET`, which is not set"),
+        "{unset}"
+    );
+    let bare = cleat_with(&dir, &["render", &ca, "--random-key", "secret"], &[]).err();
+    assert!(
+        bare.contains("`--random-key secret` names no source"),
+        "{bare}"
+    );
+    // Bad input to the functions fails as in helm, with helm's words.
+    for (name, template, message) in [
+        ("badkey", "data: {{ genCAWithKey \"x\" 1 \"not a key\" }}\n", "error calling genCAWithKey: parsing private key: no PEM data in input"),
+        ("badb64", "data: {{ buildCustomCert \"@@\" \"@@\" }}\n", "error calling buildCustomCert: unable to decode base64 certificate"),
+        ("badip", "data: {{ genSelfSignedCertWithKey \"x\" (list \"10.0.0.300\") nil 1 (genPrivateKey \"ed25519\") }}\n", "error calling genSelfSignedCertWithKey: error parsing ip: 10.0.0.300"),
+    ] {
+        let root = chart(name, template);
+        let by_helm = Command::new(helm()).args(["template", "rel"]).arg(&root).output().unwrap();
+        let helm_err = String::from_utf8_lossy(&by_helm.stderr);
+        assert!(helm_err.contains(message), "helm says: {helm_err}");
+        let ours = cleat_with(&dir, &["render", &root, "--random-key", &key], &time).err();
+        assert!(ours.contains(message) && ours.contains(&format!("{name}/templates/cm.yaml:1:")), "{ours}");
+    }
 }

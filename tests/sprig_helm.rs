@@ -251,7 +251,14 @@ fn aes_ciphertexts_decrypt_across_helm_and_cleat() {
     ));
     let register = |set: &mut gotmpl::Templates| {
         sprig::register(set);
-        sprig::random::register(set, b"seed");
+        sprig::random::register(
+            set,
+            sprig::random::Seed {
+                bytes: b"seed".to_vec(),
+                public: None,
+                time: 0,
+            },
+        );
     };
     let (by_helm, by_engine) = render_both("aes", "{}", &[("aes.yaml", &encrypt)], register);
     let text = |objects: &[serde_json::Value], key: &str| {

@@ -3,12 +3,13 @@
 //! template` prints them (CRDs with `--include-crds`, then objects, then
 //! hooks, each under `# Source:`).
 
-use crate::authoring::chart::engine::Release;
+use crate::authoring::chart::engine::{RandomKey, Release};
 use crate::authoring::chart::manifests::Manifests;
 use crate::authoring::chart::values::Typing;
 use crate::authoring::chart::{self, Chart};
 use crate::authoring::object::{self, Object};
 use crate::cli::{ChartArgs, OutputFormat, ReleaseArgs, ValuesArgs};
+use crate::release::file::SecretFrom;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// Renders `chart` with the values and release of the command line.
@@ -60,6 +61,7 @@ pub fn render(
         kube_version: release.kube_version.clone(),
         api_versions: args.api_versions.clone(),
         time: source_date_epoch()?,
+        random_key: random_key(args.random_key.as_deref())?,
     };
     let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
     if args.no_hooks {
@@ -100,11 +102,12 @@ pub fn lint(
     args: &ChartArgs,
     out: &mut dyn std::io::Write,
 ) -> Result<super::Outcome, Diagnostics> {
-    let warnings = chart::lint::undeclared_values(chart);
+    let mut warnings = chart::lint::undeclared_values(chart);
     let manifests = render(chart, values, release, args).map_err(|mut errors| {
         errors.0.extend(warnings.iter().cloned());
         errors
     })?;
+    warnings.extend(manifests.warnings.iter().cloned());
     let objects = manifests.crds.len() + manifests.objects.len() + manifests.hooks.len();
     let summary = format!(
         "{} {} (Helm chart): {objects} objects, {} warnings, no errors\n",
@@ -131,6 +134,7 @@ pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
         ("--skip-tests", args.skip_tests),
         ("--no-hooks", args.no_hooks),
         ("--show-only", !args.show_only.is_empty()),
+        ("--random-key", args.random_key.is_some()),
     ];
     match used.iter().find(|(_, on)| *on) {
         Some((flag, _)) => Err(
@@ -181,6 +185,35 @@ fn is_release_name(name: &str) -> bool {
 /// The time a chart's `now` gives: `SOURCE_DATE_EPOCH` (seconds, the
 /// reproducible-builds convention) when set, else the Unix epoch, so that a
 /// render never depends on when it ran.
+/// Shortest random key accepted, in bytes.
+const MIN_RANDOM_KEY: usize = 32;
+
+/// The key of `--random-key file:PATH|env:NAME`.
+fn random_key(source: Option<&str>) -> Result<Option<RandomKey>, Diagnostic> {
+    let Some(source) = source else {
+        return Ok(None);
+    };
+    let from = match source.split_once(':') {
+        Some(("env", name)) => SecretFrom::Env(name.to_string()),
+        Some(("file", path)) => SecretFrom::File(path.into()),
+        _ => {
+            return Err(
+                Diagnostic::error(format!("`--random-key {source}` names no source"))
+                    .hint("write `--random-key file:PATH` or `--random-key env:NAME`"),
+            )
+        }
+    };
+    let key = from.read("--random-key", std::path::Path::new("."))?;
+    if key.trim().len() < MIN_RANDOM_KEY {
+        return Err(Diagnostic::error(format!(
+            "the random key from `{source}` has {} characters, fewer than {MIN_RANDOM_KEY}",
+            key.trim().len()
+        ))
+        .hint("make one with `openssl rand -hex 32`; keep it with your other secrets"));
+    }
+    Ok(Some(RandomKey(key)))
+}
+
 fn source_date_epoch() -> Result<i64, Diagnostics> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Err(_) => Ok(0),

@@ -9,9 +9,13 @@ use super::Outcome;
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let package = match Input::open(&args.package)? {
         Input::Chart(chart) => {
-            let manifests = super::chart::render(&chart, &args.values, &args.release, &args.chart)?;
+            let mut manifests =
+                super::chart::render(&chart, &args.values, &args.release, &args.chart)?;
             super::write(out, &super::chart::print(&manifests, args.output))?;
-            return Ok(Outcome::default());
+            return Ok(Outcome {
+                warnings: std::mem::take(&mut manifests.warnings),
+                ..Outcome::default()
+            });
         }
         Input::Package(package) => package,
     };

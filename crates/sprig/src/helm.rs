@@ -20,6 +20,7 @@ pub fn register(add: &mut impl FnMut(&str, fn(&[Value]) -> Result)) {
     add("toYamlPretty", |a| match a {
         [v] => {
             let mut out = String::new();
+            let v = v.plain();
             match v {
                 Value::Map(m) if !m.is_empty() => write_map(&mut out, v, 0, 2),
                 Value::List(l) if !l.is_empty() => write_list(&mut out, v, 0, 2),
@@ -252,6 +253,7 @@ fn toml_value(out: &mut String, value: &Value) {
 /// `v` as YAML, as Helm's toYaml writes it, with its final line break.
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
+    let v = v.plain();
     match v {
         Value::Map(m) if !m.is_empty() => write_map(&mut out, v, 0, 0),
         Value::List(l) if !l.is_empty() => write_list(&mut out, v, 0, 0),
@@ -286,6 +288,7 @@ fn write_list(out: &mut String, v: &Value, indent: usize, sequence: usize) {
 
 /// A value after `key:` or `-`: nested maps and lists on their own lines.
 fn write_value(out: &mut String, value: &Value, indent: usize, in_map: bool, sequence: usize) {
+    let value = value.plain();
     match value {
         Value::Map(m) if !m.is_empty() => {
             if in_map {

@@ -9,6 +9,7 @@
 //! yet: crypto, random, dates; a template that calls one fails to parse,
 //! naming it.
 
+mod certs;
 mod crypto;
 mod encoding;
 pub mod helm;

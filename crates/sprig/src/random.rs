@@ -1,30 +1,62 @@
 //! sprig's random functions, made deterministic: `randAlphaNum`,
 //! `randAlpha`, `randNumeric`, `randAscii`, `randBytes`, `randInt`,
 //! `uuidv4`, `shuffle`, `htpasswd` and `bcrypt` (whose salt is random),
-//! and `encryptAES` (whose IV is).
+//! `encryptAES` (whose IV is), and the key and certificate functions of
+//! [`crate::certs`].
 //!
 //! Each call draws its bytes from SHA-256 of the seed (which the caller
 //! derives from the release), the call site (template file and offset) and
 //! how many times that site has been called before in this render, so the
 //! same chart, values and release give the same output every time, and
 //! one call's value does not move when another call is added elsewhere.
+//!
+//! A seed the caller calls public (one anyone can compute, such as the
+//! release's name alone) still serves, but functions that make private
+//! keys refuse it, and the first call whose value may be a secret (a
+//! random password) is remembered so the caller can warn.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use gotmpl::{Site, Templates, Value};
 use sha2::{Digest, Sha256};
 
+use crate::certs::{self, Issuer, Key, Role, Template};
 use crate::{arity, int, text};
 
 const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const DIGITS: &[u8] = b"0123456789";
 
+/// The seed of a render's random functions.
+pub struct Seed {
+    pub bytes: Vec<u8>,
+    /// Set when the seed is not secret: how to give a secret one, for the
+    /// message of a function that refuses to make a key from it.
+    pub public: Option<String>,
+    /// Unix seconds: when certificates start being valid. 0 means the
+    /// release has no time, and certificate functions refuse.
+    pub time: i64,
+}
+
+/// What a function's random bytes become, which decides what a public
+/// seed means for it.
+#[derive(Clone, Copy, PartialEq)]
+enum Draw {
+    /// A value that may be a secret (a password): remembered.
+    Value,
+    /// A private key: refused.
+    Key,
+    /// A salt, an IV or a serial number: not secret.
+    Salt,
+}
+
 /// The deterministic source: the seed and each site's calls so far.
 struct Source {
-    seed: Vec<u8>,
+    seed: Seed,
     calls: Mutex<HashMap<Site, u64>>,
+    first: Mutex<Option<(&'static str, Site)>>,
 }
 
 impl Source {
@@ -33,7 +65,7 @@ impl Source {
         let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
         let count = calls.entry(site.clone()).or_default();
         let mut key = Sha256::new();
-        key.update(&self.seed);
+        key.update(&self.seed.bytes);
         key.update([0]);
         key.update(site.file.as_bytes());
         key.update([0]);
@@ -48,15 +80,27 @@ impl Source {
     }
 }
 
+/// The random functions of a render, once registered: what they drew.
+pub struct Random(Arc<Source>);
+
+impl Random {
+    /// With a public seed, the first call whose value may be a secret:
+    /// the function's name and its site.
+    pub fn first_secret(&self) -> Option<(&'static str, Site)> {
+        let first = self.0.first.lock().unwrap_or_else(|e| e.into_inner());
+        first.clone()
+    }
+}
+
 /// Bytes of SHA-256(key, block) for block = 0, 1, ...
-struct Stream {
+pub struct Stream {
     key: [u8; 32],
     block: u64,
     buffer: Vec<u8>,
 }
 
 impl Stream {
-    fn byte(&mut self) -> u8 {
+    pub(crate) fn byte(&mut self) -> u8 {
         if self.buffer.is_empty() {
             let mut hash = Sha256::new();
             hash.update(self.key);
@@ -88,6 +132,29 @@ impl Stream {
     }
 }
 
+/// The stream as a random generator, for key generation.
+impl rand_core::RngCore for Stream {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.iter_mut().for_each(|b| *b = self.byte());
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+/// Its bytes are SHA-256 of a secret key (when the seed is secret).
+impl rand_core::CryptoRng for Stream {}
+
 /// Largest count a random string function accepts.
 const MAX_COUNT: i64 = 1 << 20;
 
@@ -99,42 +166,57 @@ fn count(name: &str, v: &Value) -> Result<usize, String> {
     Ok(n as usize)
 }
 
-/// Adds the random functions, seeded by `seed`.
-pub fn register(set: &mut Templates, seed: &[u8]) {
+/// Adds the random, key and certificate functions, seeded by `seed`.
+pub fn register(set: &mut Templates, seed: Seed) -> Random {
     let source = Arc::new(Source {
-        seed: seed.to_vec(),
+        seed,
         calls: Mutex::new(HashMap::new()),
+        first: Mutex::new(None),
     });
-    let mut add = |name: &'static str, f: fn(&mut Stream, &[Value]) -> Result<Value, String>| {
+    let mut add = |name: &'static str,
+                   draw: Draw,
+                   f: fn(&mut Stream, &Seed, &[Value]) -> Result<Value, String>| {
         let source = Arc::clone(&source);
         set.func_at(
             name,
-            Arc::new(move |site: &Site, args: &[Value]| f(&mut source.stream(site), args)),
+            Arc::new(move |site: &Site, args: &[Value]| {
+                if let Some(hint) = &source.seed.public {
+                    match draw {
+                        Draw::Key => return Err(format!("the seed of random values is not secret, so anyone could compute this private key; {hint}")),
+                        Draw::Value => {
+                            let mut first = source.first.lock().unwrap_or_else(|e| e.into_inner());
+                            first.get_or_insert_with(|| (name, site.clone()));
+                        }
+                        Draw::Salt => {}
+                    }
+                }
+                f(&mut source.stream(site), &source.seed, args)
+            }),
         );
     };
-    add("randAlphaNum", |s, a| match a {
+    add("randAlphaNum", Draw::Value, |s, _, a| match a {
         [n] => Ok(Value::String(s.pick(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
             count("randAlphaNum", n)?,
         ))),
         _ => Err(arity("randAlphaNum", 1, a.len())),
     });
-    add("randAlpha", |s, a| match a {
+    add("randAlpha", Draw::Value, |s, _, a| match a {
         [n] => Ok(Value::String(s.pick(ALPHA, count("randAlpha", n)?))),
         _ => Err(arity("randAlpha", 1, a.len())),
     });
-    add("randNumeric", |s, a| match a {
+    add("randNumeric", Draw::Value, |s, _, a| match a {
         [n] => Ok(Value::String(s.pick(DIGITS, count("randNumeric", n)?))),
         _ => Err(arity("randNumeric", 1, a.len())),
     });
-    add("randAscii", |s, a| match a {
+    add("randAscii", Draw::Value, |s, _, a| match a {
         [n] => {
             let printable: Vec<u8> = (32u8..127).collect();
             Ok(Value::String(s.pick(&printable, count("randAscii", n)?)))
         }
         _ => Err(arity("randAscii", 1, a.len())),
     });
-    add("randBytes", |s, a| match a {
+    add("randBytes", Draw::Value, |s, _, a| match a {
         [n] => {
             let bytes: Vec<u8> = (0..count("randBytes", n)?).map(|_| s.byte()).collect();
             Ok(Value::String(
@@ -143,7 +225,7 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("randBytes", 1, a.len())),
     });
-    add("randInt", |s, a| match a {
+    add("randInt", Draw::Value, |s, _, a| match a {
         [min, max] => {
             let (min, max) = (int(min), int(max));
             if max <= min {
@@ -156,7 +238,7 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("randInt", 2, a.len())),
     });
-    add("uuidv4", |s, a| match a {
+    add("uuidv4", Draw::Value, |s, _, a| match a {
         [] => {
             let mut b: Vec<u8> = (0..16).map(|_| s.byte()).collect();
             b[6] = (b[6] & 0x0f) | 0x40;
@@ -173,7 +255,7 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("uuidv4", 0, a.len())),
     });
-    add("shuffle", |s, a| match a {
+    add("shuffle", Draw::Value, |s, _, a| match a {
         [v] => {
             let mut chars: Vec<char> = text(v).chars().collect();
             for i in (1..chars.len()).rev() {
@@ -184,11 +266,11 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("shuffle", 1, a.len())),
     });
-    add("bcrypt", |s, a| match a {
+    add("bcrypt", Draw::Salt, |s, _, a| match a {
         [password] => Ok(Value::String(bcrypt_hash(s, &text(password))?)),
         _ => Err(arity("bcrypt", 1, a.len())),
     });
-    add("encryptAES", |s, a| match a {
+    add("encryptAES", Draw::Salt, |s, _, a| match a {
         [key, plain] => {
             let iv: [u8; 16] = std::array::from_fn(|_| s.byte());
             Ok(Value::String(crate::crypto::encrypt_aes(
@@ -199,7 +281,7 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
         }
         _ => Err(arity("encryptAES", 2, a.len())),
     });
-    add("htpasswd", |s, a| {
+    add("htpasswd", Draw::Salt, |s, _, a| {
         let (user, password) = match a {
             [user, password] | [user, password, _] => (text(user), text(password)),
             _ => return Err(arity("htpasswd", 2, a.len())),
@@ -212,6 +294,176 @@ pub fn register(set: &mut Templates, seed: &[u8]) {
             bcrypt_hash(s, &password)?
         )))
     });
+    add("genPrivateKey", Draw::Key, |s, _, a| match a {
+        [kind] => {
+            let kind = text(kind);
+            Ok(Value::String(match Key::generate(&kind, s) {
+                Some(Ok(key)) => key.pem(),
+                Some(Err(e)) => format!("failed to generate private key: {e}"),
+                None => format!("Unknown type {kind}"),
+            }))
+        }
+        _ => Err(arity("genPrivateKey", 1, a.len())),
+    });
+    add("genCA", Draw::Key, |s, seed, a| match a {
+        [cn, days] => {
+            let key = certs::rsa_key(s, 2048)?;
+            self_signed(s, seed, ca(cn, days), key)
+        }
+        _ => Err(arity("genCA", 2, a.len())),
+    });
+    add("genCAWithKey", Draw::Salt, |s, seed, a| match a {
+        [cn, days, key] => self_signed(s, seed, ca(cn, days), given_key(key)?),
+        _ => Err(arity("genCAWithKey", 3, a.len())),
+    });
+    add("genSelfSignedCert", Draw::Key, |s, seed, a| match a {
+        [cn, ips, dns, days] => {
+            let template = leaf("genSelfSignedCert", cn, ips, dns, days)?;
+            let key = certs::rsa_key(s, 2048)?;
+            self_signed(s, seed, template, key)
+        }
+        _ => Err(arity("genSelfSignedCert", 4, a.len())),
+    });
+    add(
+        "genSelfSignedCertWithKey",
+        Draw::Salt,
+        |s, seed, a| match a {
+            [cn, ips, dns, days, key] => {
+                let template = leaf("genSelfSignedCertWithKey", cn, ips, dns, days)?;
+                self_signed(s, seed, template, given_key(key)?)
+            }
+            _ => Err(arity("genSelfSignedCertWithKey", 5, a.len())),
+        },
+    );
+    add("genSignedCert", Draw::Key, |s, seed, a| match a {
+        [cn, ips, dns, days, ca] => {
+            let template = leaf("genSignedCert", cn, ips, dns, days)?;
+            let key = certs::rsa_key(s, 2048)?;
+            signed(s, seed, template, key, "genSignedCert", ca)
+        }
+        _ => Err(arity("genSignedCert", 5, a.len())),
+    });
+    add("genSignedCertWithKey", Draw::Salt, |s, seed, a| match a {
+        [cn, ips, dns, days, ca, key] => {
+            let template = leaf("genSignedCertWithKey", cn, ips, dns, days)?;
+            signed(
+                s,
+                seed,
+                template,
+                given_key(key)?,
+                "genSignedCertWithKey",
+                ca,
+            )
+        }
+        _ => Err(arity("genSignedCertWithKey", 6, a.len())),
+    });
+    set.func(
+        "buildCustomCert",
+        Arc::new(|a: &[Value]| match a {
+            [cert, key] => certs::build_custom(&text(cert), &text(key)),
+            _ => Err(arity("buildCustomCert", 2, a.len())),
+        }),
+    );
+    Random(source)
+}
+
+/// sprig's CA template.
+fn ca(cn: &Value, days: &Value) -> Template {
+    Template {
+        common_name: text(cn),
+        ips: Vec::new(),
+        dns: Vec::new(),
+        days: int(days),
+        role: Role::Ca,
+    }
+}
+
+/// sprig's leaf template, from the IP and DNS lists of a call.
+fn leaf(
+    function: &str,
+    cn: &Value,
+    ips: &Value,
+    dns: &Value,
+    days: &Value,
+) -> Result<Template, String> {
+    let strings = |v: &Value, what: &str| -> Result<Vec<String>, String> {
+        match v.plain() {
+            Value::Nil => Ok(Vec::new()),
+            Value::List(items) => items
+                .iter()
+                .map(|item| match item.plain() {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(format!(
+                        "error parsing {what}: {} is not a string",
+                        other.go_string()
+                    )),
+                })
+                .collect(),
+            other => Err(format!(
+                "{function}: the {what}s must be a list of strings, got {}",
+                other.type_name()
+            )),
+        }
+    };
+    let ips = strings(ips, "ip")?
+        .iter()
+        .map(|ip| {
+            ip.parse::<IpAddr>()
+                .map_err(|_| format!("error parsing ip: {ip}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Template {
+        common_name: text(cn),
+        ips,
+        dns: strings(dns, "alternate dns name")?,
+        days: int(days),
+        role: Role::Leaf,
+    })
+}
+
+/// A key given to a `WithKey` function, as PEM.
+fn given_key(pem: &Value) -> Result<Key, String> {
+    Key::parse(&text(pem)).map_err(|e| format!("parsing private key: {e}"))
+}
+
+/// The release's time, which certificates start from.
+fn valid_from(seed: &Seed) -> Result<i64, String> {
+    if seed.time <= 0 {
+        return Err("certificates start at the release's time, and this release has none (it is 1970-01-01): the certificate would have expired long ago; give the release a time (cleat: SOURCE_DATE_EPOCH)".to_string());
+    }
+    Ok(seed.time)
+}
+
+/// A certificate for `key` signed by itself.
+fn self_signed(s: &mut Stream, seed: &Seed, template: Template, key: Key) -> Result<Value, String> {
+    let now = valid_from(seed)?;
+    let issuer = Issuer {
+        cert: None,
+        key: &key,
+    };
+    let cert = certs::certificate(&template, &key, &issuer, now, s)?;
+    Ok(certs::value(cert, key.pem()))
+}
+
+/// A certificate for `key` signed by the certificate value `ca`.
+fn signed(
+    s: &mut Stream,
+    seed: &Seed,
+    template: Template,
+    key: Key,
+    function: &str,
+    ca: &Value,
+) -> Result<Value, String> {
+    let now = valid_from(seed)?;
+    let (ca_cert, ca_key) = certs::parts(function, ca)?;
+    let ca_cert = certs::parse_certificate(&ca_cert)?;
+    let ca_key = Key::parse(&ca_key).map_err(|e| format!("error parsing private key: {e}"))?;
+    let issuer = Issuer {
+        cert: Some(&ca_cert),
+        key: &ca_key,
+    };
+    let cert = certs::certificate(&template, &key, &issuer, now, s)?;
+    Ok(certs::value(cert, key.pem()))
 }
 
 /// bcrypt of `password` at Go's default cost (10), `$2a$`, the salt from `s`.

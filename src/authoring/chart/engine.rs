@@ -100,6 +100,29 @@ pub struct Release {
     /// What `now` gives, in Unix seconds: the release's time, never the
     /// clock, so that rendering again gives the same bytes.
     pub time: i64,
+    /// Makes the release's random values its own: without it they follow
+    /// from its name and namespace, which anyone can compute.
+    pub random_key: Option<RandomKey>,
+}
+
+/// A secret mixed into the seed of a release's random functions.
+#[derive(Clone)]
+pub struct RandomKey(pub String);
+
+impl std::fmt::Debug for RandomKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RandomKey(hidden)")
+    }
+}
+
+/// How to give a release a random key, for messages.
+pub const RANDOM_KEY_HINT: &str = "pass `--random-key file:PATH` (or `env:NAME`) with a secret of at least 32 characters, such as `openssl rand -hex 32`, kept with your other secrets";
+
+/// The executed templates of a chart, and what rendering warns about.
+#[derive(Debug)]
+pub struct Executed {
+    pub outputs: Vec<Output>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One executed template: its source and what it printed.
@@ -126,7 +149,7 @@ pub fn render(
     chart: &Chart,
     values: &serde_json::Value,
     release: &Release,
-) -> Result<Vec<Output>, Diagnostics> {
+) -> Result<Executed, Diagnostics> {
     let capabilities = capabilities(release)?;
     let release_data = Value::map([
         ("Name", Value::from(release.name.as_str())),
@@ -155,7 +178,9 @@ pub fn render(
             .cmp(&depth(&a.name))
             .then_with(|| b.name.cmp(&a.name))
     });
-    let mut set = functions(&seed(release), release.time);
+    let mut set = templates();
+    let random = sprig::random::register(&mut set, seed(release));
+    sprig::time::register(&mut set, release.time);
     let files: Vec<(String, Arc<str>)> = jobs
         .iter()
         .map(|job| (job.name.clone(), Arc::clone(&job.source.text)))
@@ -189,7 +214,25 @@ pub fn render(
         }
     }
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    Diagnostics::check(problems, outputs)
+    let warnings = random
+        .first_secret()
+        .map(|(function, site)| predictable(function, &site, &jobs))
+        .into_iter()
+        .collect();
+    Diagnostics::check(problems, Executed { outputs, warnings })
+}
+
+/// The warning that a random value, maybe a secret, follows from the
+/// release's name: at the first call that drew one.
+fn predictable(function: &str, site: &gotmpl::Site, jobs: &[Job]) -> Diagnostic {
+    let warning = Diagnostic::warning(format!(
+        "`{function}` (and any other random function) draws from the release's name and namespace alone: its values are stable, but anyone who knows the release can compute them, so they are not secret"
+    ))
+    .hint(format!("if one is a password or a token, {RANDOM_KEY_HINT}"));
+    match jobs.iter().find(|job| job.name == site.file) {
+        Some(job) => warning.at(Origin::spanning(&job.source, site.offset..site.offset)),
+        None => warning.about(site.file.clone()),
+    }
 }
 
 /// The jobs of `chart` at `path` and of its subcharts; returns the chart's
@@ -251,15 +294,28 @@ fn relative(name: &str) -> &str {
     name.find("templates/").map_or(name, |at| &name[at..])
 }
 
-/// The seed of a release's random functions: its namespace and name, so
-/// every render of one release draws the same values, and two releases
-/// draw different ones.
-fn seed(release: &Release) -> Vec<u8> {
-    format!(
+/// The seed of a release's random functions: its namespace, name and
+/// random key, so every render of one release draws the same values, two
+/// releases draw different ones, and only the key's holders can compute
+/// them. Without a key the seed is public.
+fn seed(release: &Release) -> sprig::random::Seed {
+    let mut bytes = format!(
         "cleat chart release\0{}\0{}",
         release.namespace, release.name
     )
-    .into_bytes()
+    .into_bytes();
+    if let Some(key) = &release.random_key {
+        bytes.push(0);
+        bytes.extend_from_slice(key.0.as_bytes());
+    }
+    sprig::random::Seed {
+        bytes,
+        public: match release.random_key {
+            Some(_) => None,
+            None => Some(RANDOM_KEY_HINT.to_string()),
+        },
+        time: release.time,
+    }
 }
 
 /// A gotmpl error as a diagnostic at its template line.
@@ -287,15 +343,14 @@ fn diagnostic(error: &gotmpl::Error, jobs: &[Job]) -> Diagnostic {
 /// A set with every function a chart may call, for parsing templates
 /// without rendering them (`cleat lint`).
 pub fn parser() -> Templates {
-    functions(&[], 0)
-}
-
-/// The functions of a chart's templates, random ones drawing from `seed`
-/// and `now` giving `time`.
-fn functions(seed: &[u8], time: i64) -> Templates {
     let mut set = templates();
+    let seed = sprig::random::Seed {
+        bytes: Vec::new(),
+        public: Some(RANDOM_KEY_HINT.to_string()),
+        time: 0,
+    };
     sprig::random::register(&mut set, seed);
-    sprig::time::register(&mut set, time);
+    sprig::time::register(&mut set, 0);
     set
 }
 

@@ -10,7 +10,7 @@ use super::engine::Output;
 use super::Chart;
 use crate::authoring::object::{self, Object};
 use crate::authoring::render::Rendered;
-use crate::shared::diagnostics::{Diagnostics, Source};
+use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::Dialect;
 
 /// The annotation that makes an object a hook.
@@ -93,6 +93,8 @@ pub struct Manifests {
     pub crds: Vec<Object>,
     pub objects: Vec<Object>,
     pub hooks: Vec<Hook>,
+    /// What rendering warns about (see [`super::engine::Executed`]).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parses the templates' `outputs` (and with `include_crds` the CRDs of
@@ -161,6 +163,7 @@ pub fn manifests(
         crds,
         objects,
         hooks,
+        warnings: Vec::new(),
     })
 }
 

@@ -259,8 +259,10 @@ pub fn render(
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    let outputs = engine::render(&chart, &values, release)?;
-    manifests::manifests(&chart, &outputs, include_crds)
+    let rendered = engine::render(&chart, &values, release)?;
+    let mut manifests = manifests::manifests(&chart, &rendered.outputs, include_crds)?;
+    manifests.warnings = rendered.warnings;
+    Ok(manifests)
 }
 
 /// The keys of `key:` written in comment lines (`# key: value`, `## key:`).

@@ -1,0 +1,501 @@
+//! sprig's key and certificate functions: `genPrivateKey`, `genCA`,
+//! `genCAWithKey`, `genSelfSignedCert`, `genSelfSignedCertWithKey`,
+//! `genSignedCert`, `genSignedCertWithKey` and `buildCustomCert`, making
+//! the certificates Go's `x509.CreateCertificate` makes from sprig's
+//! templates (the same fields, extensions and encodings; a CA's subject key
+//! identifier is the first 160 bits of SHA-256 of its public key, as Go
+//! 1.25 computes it).
+//!
+//! Keys and serial numbers come from the call's stream of
+//! [`crate::random`], so a release always gets the same keys; signatures
+//! are deterministic (RSA PKCS#1 v1.5, Ed25519, and ECDSA with RFC 6979
+//! nonces where Go's are random). A certificate is valid from the release's
+//! time, never the clock.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use der::asn1::{
+    BitString, GeneralizedTime, Ia5String, OctetString, PrintableStringRef, SetOfVec, UtcTime,
+    Utf8StringRef,
+};
+use der::oid::db::{rfc4519, rfc5280, rfc5912, rfc8410};
+use der::oid::AssociatedOid;
+use der::pem::LineEnding;
+use der::{Any, DateTime, Decode, Encode, EncodePem, Tag};
+use ed25519_dalek::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+use ed25519_dalek::Signer as _;
+use gotmpl::{Object, Value};
+use rsa::pkcs1::{DecodeRsaPrivateKey as _, EncodeRsaPrivateKey as _};
+use rsa::pkcs8::EncodePublicKey as _;
+use rsa::signature::SignatureEncoding as _;
+use sha2::{Digest, Sha256};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SubjectAltName, SubjectKeyIdentifier,
+};
+use x509_cert::ext::Extension;
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+use x509_cert::{der, spki, Certificate, TbsCertificate};
+
+use crate::random::Stream;
+use crate::{text, Result};
+
+/// A private key of a type sprig makes or reads.
+pub enum Key {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    Ec(p256::SecretKey),
+    Ed(Box<ed25519_dalek::SigningKey>),
+    Dsa(Box<dsa::SigningKey>),
+}
+
+impl Key {
+    /// `genPrivateKey TYPE`'s key: RSA 4096, DSA L2048N256, ECDSA P-256 or
+    /// Ed25519; `None` for another type.
+    pub fn generate(kind: &str, rng: &mut Stream) -> Option<std::result::Result<Key, String>> {
+        Some(match kind {
+            "" | "rsa" => rsa_key(rng, 4096),
+            "dsa" => {
+                let components = dsa::Components::generate(rng, dsa::KeySize::DSA_2048_256);
+                Ok(Key::Dsa(Box::new(dsa::SigningKey::generate(
+                    rng, components,
+                ))))
+            }
+            "ecdsa" => Ok(Key::Ec(p256::SecretKey::random(rng))),
+            "ed25519" => Ok(Key::Ed(Box::new(ed25519_dalek::SigningKey::generate(rng)))),
+            _ => return None,
+        })
+    }
+
+    /// A key from its PEM text, as sprig's `parsePrivateKeyPEM` reads it.
+    pub fn parse(text: &str) -> std::result::Result<Key, String> {
+        let (label, der) = pem_block(text).ok_or("no PEM data in input")?;
+        if label == "PRIVATE KEY" {
+            return pkcs8_key(&der).map_err(|e| format!("decoding PEM as PKCS#8: {e}"));
+        }
+        let Some(kind) = label.strip_suffix(" PRIVATE KEY") else {
+            return Err(format!("no private key data in PEM block of type {label}"));
+        };
+        match kind {
+            "RSA" => rsa::RsaPrivateKey::from_pkcs1_der(&der)
+                .map(|k| Key::Rsa(Box::new(k)))
+                .map_err(|e| format!("parsing RSA private key from PEM: {e}")),
+            "EC" => p256::SecretKey::from_sec1_der(&der)
+                .map(Key::Ec)
+                .map_err(|_| {
+                    "parsing EC private key from PEM: not a P-256 key in SEC 1 form".to_string()
+                }),
+            "DSA" => dsa_key(&der).map_err(|e| format!("parsing DSA private key from PEM: {e}")),
+            _ => Err(format!("invalid private key type {label}")),
+        }
+    }
+
+    /// The key in PEM, as sprig's `pemBlockForKey` writes it: PKCS#1 for
+    /// RSA, SEC 1 for ECDSA, sprig's own sequence for DSA, PKCS#8 else.
+    pub fn pem(&self) -> String {
+        let pem = match self {
+            Key::Rsa(key) => key.to_pkcs1_pem(LineEnding::LF).map(|p| p.to_string()).ok(),
+            Key::Ec(key) => {
+                // With the curve named, as Go writes it.
+                use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+                let secret = key.to_bytes();
+                let public = key.public_key().to_encoded_point(false);
+                let sec1 = sec1::EcPrivateKey {
+                    private_key: &secret,
+                    parameters: Some(sec1::EcParameters::NamedCurve(p256::NistP256::OID)),
+                    public_key: Some(public.as_bytes()),
+                };
+                sec1.to_der()
+                    .and_then(|der| {
+                        der::pem::encode_string("EC PRIVATE KEY", LineEnding::LF, &der)
+                            .map_err(Into::into)
+                    })
+                    .ok()
+            }
+            Key::Ed(key) => {
+                // Version 1, without the public key, as Go writes it.
+                let bytes = ed25519_dalek::pkcs8::KeypairBytes {
+                    secret_key: key.to_bytes(),
+                    public_key: None,
+                };
+                bytes
+                    .to_pkcs8_pem(LineEnding::LF)
+                    .map(|p| p.to_string())
+                    .ok()
+            }
+            Key::Dsa(key) => {
+                let components = key.verifying_key().components();
+                let numbers = [
+                    &dsa::BigUint::default(),
+                    components.p(),
+                    components.q(),
+                    components.g(),
+                    key.verifying_key().y(),
+                    key.x(),
+                ];
+                let integers: std::result::Result<Vec<der::asn1::Uint>, _> = numbers
+                    .iter()
+                    .map(|n| der::asn1::Uint::new(&n.to_bytes_be()))
+                    .collect();
+                return integers
+                    .and_then(|i| i.to_der())
+                    .and_then(|der| {
+                        der::pem::encode_string("DSA PRIVATE KEY", LineEnding::LF, &der)
+                            .map_err(Into::into)
+                    })
+                    .unwrap_or_default();
+            }
+        };
+        pem.unwrap_or_default()
+    }
+
+    /// The public key, for a certificate.
+    fn public(&self) -> std::result::Result<SubjectPublicKeyInfoOwned, String> {
+        let document = match self {
+            Key::Rsa(key) => key.to_public_key().to_public_key_der(),
+            Key::Ec(key) => key.public_key().to_public_key_der(),
+            Key::Ed(key) => key.verifying_key().to_public_key_der(),
+            Key::Dsa(_) => {
+                return Err("x509: unsupported public key type: *dsa.PublicKey".to_string())
+            }
+        };
+        let document = document.map_err(|e| e.to_string())?;
+        SubjectPublicKeyInfoOwned::from_der(document.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    /// The algorithm of this key's signatures, as Go chooses it.
+    fn algorithm(&self) -> std::result::Result<AlgorithmIdentifierOwned, String> {
+        let (oid, parameters) = match self {
+            Key::Rsa(_) => (rfc5912::SHA_256_WITH_RSA_ENCRYPTION, Some(Any::null())),
+            Key::Ec(_) => (rfc5912::ECDSA_WITH_SHA_256, None),
+            Key::Ed(_) => (rfc8410::ID_ED_25519, None),
+            Key::Dsa(_) => {
+                return Err(
+                    "x509: certificate private key does not implement crypto.Signer".to_string(),
+                )
+            }
+        };
+        Ok(AlgorithmIdentifierOwned { oid, parameters })
+    }
+
+    /// The signature of `message` (see [`Key::algorithm`]).
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Key::Rsa(key) => {
+                let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new((**key).clone());
+                rsa::signature::Signer::sign(&signer, message).to_vec()
+            }
+            Key::Ec(key) => {
+                let signer = p256::ecdsa::SigningKey::from(key);
+                let signature: p256::ecdsa::Signature =
+                    p256::ecdsa::signature::Signer::sign(&signer, message);
+                signature.to_der().as_bytes().to_vec()
+            }
+            Key::Ed(key) => key.sign(message).to_bytes().to_vec(),
+            Key::Dsa(_) => Vec::new(),
+        }
+    }
+}
+
+/// An RSA key of `bits`.
+pub fn rsa_key(rng: &mut Stream, bits: usize) -> std::result::Result<Key, String> {
+    rsa::RsaPrivateKey::new(rng, bits)
+        .map(|k| Key::Rsa(Box::new(k)))
+        .map_err(|e| format!("error generating rsa key: {e}"))
+}
+
+/// The label and bytes of the first PEM block in `text`, as Go's
+/// `pem.Decode` finds it (text before it is skipped).
+fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
+    let start = text.find("-----BEGIN ")?;
+    let rest = &text[start..];
+    let end = rest.find("-----END ")?;
+    let close = rest[end + 9..].find("-----")? + end + 14;
+    let (label, der) = der::pem::decode_vec(&rest.as_bytes()[..close]).ok()?;
+    Some((label.to_string(), der))
+}
+
+fn pkcs8_key(der: &[u8]) -> std::result::Result<Key, String> {
+    let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| e.to_string())?;
+    match info.algorithm.oid {
+        rfc5912::RSA_ENCRYPTION => rsa::pkcs8::DecodePrivateKey::from_pkcs8_der(der)
+            .map(|k| Key::Rsa(Box::new(k)))
+            .map_err(|e| e.to_string()),
+        rfc5912::ID_EC_PUBLIC_KEY => p256::pkcs8::DecodePrivateKey::from_pkcs8_der(der)
+            .map(Key::Ec)
+            .map_err(|_| "x509: unsupported elliptic curve".to_string()),
+        rfc8410::ID_ED_25519 => ed25519_dalek::SigningKey::from_pkcs8_der(der)
+            .map(|k| Key::Ed(Box::new(k)))
+            .map_err(|e| e.to_string()),
+        oid => Err(format!(
+            "x509: PKCS#8 wrapping contained private key with unknown algorithm: {oid}"
+        )),
+    }
+}
+
+/// sprig's DSA key: a sequence of version, P, Q, G, Y and X.
+fn dsa_key(der: &[u8]) -> std::result::Result<Key, String> {
+    let numbers: Vec<der::asn1::Uint> = Vec::from_der(der).map_err(|e| e.to_string())?;
+    let [_, p, q, g, y, x] = numbers.as_slice() else {
+        return Err(format!("expected 6 integers, found {}", numbers.len()));
+    };
+    let big = |n: &der::asn1::Uint| dsa::BigUint::from_bytes_be(n.as_bytes());
+    let components =
+        dsa::Components::from_components(big(p), big(q), big(g)).map_err(|e| e.to_string())?;
+    let public =
+        dsa::VerifyingKey::from_components(components, big(y)).map_err(|e| e.to_string())?;
+    dsa::SigningKey::from_components(public, big(x))
+        .map(|k| Key::Dsa(Box::new(k)))
+        .map_err(|e| e.to_string())
+}
+
+/// What a certificate is for: sprig's CA and leaf templates.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Role {
+    Ca,
+    Leaf,
+}
+
+/// What sprig's `getBaseCertTemplate` takes.
+pub struct Template {
+    pub common_name: String,
+    pub ips: Vec<IpAddr>,
+    pub dns: Vec<String>,
+    pub days: i64,
+    pub role: Role,
+}
+
+/// The issuer of a certificate: its certificate (none when self-signed)
+/// and key.
+pub struct Issuer<'a> {
+    pub cert: Option<&'a Certificate>,
+    pub key: &'a Key,
+}
+
+/// A certificate for `key` made from `template`, signed by `issuer`, valid
+/// from `now` (Unix seconds): its PEM.
+pub fn certificate(
+    template: &Template,
+    key: &Key,
+    issuer: &Issuer,
+    now: i64,
+    rng: &mut Stream,
+) -> std::result::Result<String, String> {
+    let created = |e: String| format!("error creating certificate: {e}");
+    let public = key.public().map_err(created)?;
+    let subject = name(&template.common_name);
+    let issuer_name = issuer
+        .cert
+        .map_or_else(|| subject.clone(), |c| c.tbs_certificate.subject.clone());
+    let issuer_public = issuer.key.public().map_err(created)?;
+    if let Some(parent) = issuer.cert {
+        if parent.tbs_certificate.subject_public_key_info != issuer_public {
+            return Err(created(
+                "x509: provided PrivateKey doesn't match parent's PublicKey".to_string(),
+            ));
+        }
+    }
+    let serial: [u8; 16] = std::array::from_fn(|_| rng.byte());
+    let mut extensions = Vec::new();
+    let mut usages = KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment;
+    if template.role == Role::Ca {
+        usages |= KeyUsages::KeyCertSign;
+    }
+    extensions.push(extension(&KeyUsage(usages), true)?);
+    extensions.push(extension(
+        &ExtendedKeyUsage(vec![rfc5280::ID_KP_SERVER_AUTH, rfc5280::ID_KP_CLIENT_AUTH]),
+        false,
+    )?);
+    extensions.push(extension(
+        &BasicConstraints {
+            ca: template.role == Role::Ca,
+            path_len_constraint: None,
+        },
+        true,
+    )?);
+    if template.role == Role::Ca {
+        let bits = public.subject_public_key.raw_bytes();
+        let id = &Sha256::digest(bits)[..20];
+        extensions.push(extension(
+            &SubjectKeyIdentifier(OctetString::new(id).map_err(|e| e.to_string())?),
+            false,
+        )?);
+    }
+    if issuer_name != subject {
+        if let Some(id) = issuer.cert.and_then(key_identifier) {
+            extensions.push(extension(
+                &AuthorityKeyIdentifier {
+                    key_identifier: Some(id),
+                    authority_cert_issuer: None,
+                    authority_cert_serial_number: None,
+                },
+                false,
+            )?);
+        }
+    }
+    let mut names = Vec::new();
+    for dns in &template.dns {
+        let dns = Ia5String::new(dns)
+            .map_err(|_| created(format!("x509: {dns:?} cannot be encoded as an IA5String")))?;
+        names.push(GeneralName::DnsName(dns));
+    }
+    for ip in &template.ips {
+        let bytes = match ip {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.octets().to_vec(),
+                None => v6.octets().to_vec(),
+            },
+        };
+        names.push(GeneralName::IpAddress(
+            OctetString::new(bytes).map_err(|e| e.to_string())?,
+        ));
+    }
+    if !names.is_empty() {
+        // Critical when the subject is empty (RFC 5280 4.2.1.6), as Go has it.
+        extensions.push(extension(&SubjectAltName(names), subject.0.is_empty())?);
+    }
+    let algorithm = issuer.key.algorithm().map_err(created)?;
+    let tbs = TbsCertificate {
+        version: x509_cert::Version::V3,
+        serial_number: SerialNumber::new(&serial).map_err(|e| e.to_string())?,
+        signature: algorithm.clone(),
+        issuer: issuer_name,
+        validity: Validity {
+            not_before: time(now)?,
+            not_after: time(now.saturating_add(template.days.saturating_mul(86_400)))?,
+        },
+        subject,
+        subject_public_key_info: public,
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: Some(extensions),
+    };
+    let body = tbs.to_der().map_err(|e| created(e.to_string()))?;
+    let bytes = issuer.key.sign(&body);
+    let cert = Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: algorithm,
+        signature: BitString::from_bytes(&bytes).map_err(|e| e.to_string())?,
+    };
+    cert.to_pem(LineEnding::LF)
+        .map_err(|e| created(e.to_string()))
+}
+
+/// The subject key identifier of `cert`, if it has one.
+fn key_identifier(cert: &Certificate) -> Option<OctetString> {
+    cert.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == SubjectKeyIdentifier::OID)
+        .and_then(|e| SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok())
+        .map(|id| id.0)
+}
+
+fn extension<E: AssociatedOid + Encode>(
+    value: &E,
+    critical: bool,
+) -> std::result::Result<Extension, String> {
+    let der = value.to_der().map_err(|e| e.to_string())?;
+    Ok(Extension {
+        extn_id: E::OID,
+        critical,
+        extn_value: OctetString::new(der).map_err(|e| e.to_string())?,
+    })
+}
+
+/// A subject of one common name (none when empty), a PrintableString when
+/// its characters allow, else UTF8String, as Go's asn1 chooses.
+fn name(common_name: &str) -> Name {
+    if common_name.is_empty() {
+        return RdnSequence(Vec::new());
+    }
+    let printable = common_name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
+    let value = if printable {
+        PrintableStringRef::new(common_name).ok().map(Any::from)
+    } else {
+        Utf8StringRef::new(common_name).ok().map(Any::from)
+    };
+    let value = value.unwrap_or_else(|| {
+        Any::new(Tag::Utf8String, common_name.as_bytes()).unwrap_or(Any::null())
+    });
+    let attribute = AttributeTypeAndValue {
+        oid: rfc4519::COMMON_NAME,
+        value,
+    };
+    let rdn = SetOfVec::try_from(vec![attribute]).unwrap_or_default();
+    RdnSequence(vec![RelativeDistinguishedName(rdn)])
+}
+
+/// A certificate time: UTCTime before 2050, GeneralizedTime from then, as
+/// RFC 5280 and Go have it.
+fn time(unix: i64) -> std::result::Result<Time, String> {
+    let seconds = u64::try_from(unix).map_err(|_| {
+        format!("error creating certificate: a validity date before 1970 ({unix} s)")
+    })?;
+    let date = DateTime::from_unix_duration(Duration::from_secs(seconds)).map_err(|_| {
+        format!("error creating certificate: a validity date after 9999 ({unix} s)")
+    })?;
+    Ok(if date.year() < 2050 {
+        Time::UtcTime(UtcTime::from_date_time(date).map_err(|e| e.to_string())?)
+    } else {
+        Time::GeneralTime(GeneralizedTime::from_date_time(date))
+    })
+}
+
+/// sprig's certificate value: `.Cert` and `.Key`, printed as Go prints the
+/// struct.
+pub fn value(cert: String, key: String) -> Value {
+    let shown = format!("{{{cert} {key}}}");
+    Value::Object(std::sync::Arc::new(
+        Object::new(
+            Value::map([("Cert", Value::String(cert)), ("Key", Value::String(key))]),
+            Default::default(),
+        )
+        .shown(shown),
+    ))
+}
+
+/// The `.Cert` and `.Key` of a certificate value.
+pub fn parts(function: &str, v: &Value) -> std::result::Result<(String, String), String> {
+    match v.plain() {
+        Value::Map(map) => match (map.get("Cert"), map.get("Key")) {
+            (Some(cert), Some(key)) => Ok((text(&cert), text(&key))),
+            _ => Err(format!(
+                "{function}: the CA must be a certificate (with .Cert and .Key, from genCA or buildCustomCert)"
+            )),
+        },
+        other => Err(format!(
+            "wrong type for value; expected sprig.certificate; got {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// A certificate from its PEM text.
+pub fn parse_certificate(pem: &str) -> std::result::Result<Certificate, String> {
+    let (_, der) = pem_block(pem).ok_or("unable to decode certificate")?;
+    Certificate::from_der(&der).map_err(|e| format!("error parsing certificate: {e}"))
+}
+
+/// `buildCustomCert`: a certificate value from base64 PEMs of a certificate
+/// and its key, both checked.
+pub fn build_custom(cert: &str, key: &str) -> Result {
+    use base64::Engine as _;
+    let decode = |s: &str| base64::engine::general_purpose::STANDARD.decode(s.trim());
+    let cert = decode(cert).map_err(|_| "unable to decode base64 certificate".to_string())?;
+    let key = decode(key).map_err(|_| "unable to decode base64 private key".to_string())?;
+    let cert = String::from_utf8_lossy(&cert).into_owned();
+    let key = String::from_utf8_lossy(&key).into_owned();
+    parse_certificate(&cert)?;
+    Key::parse(&key).map_err(|e| format!("error parsing private key: {e}"))?;
+    Ok(value(cert, key))
+}
