@@ -4,7 +4,8 @@
 //! work that splits into independent pieces. [`map`] runs a function over a
 //! slice on scoped threads (one per core, each taking the next unclaimed
 //! item) and returns the results in the slice's order, so callers stay
-//! deterministic whatever the scheduling.
+//! deterministic whatever the scheduling. [`drop_later`] frees a large
+//! value off the caller's path.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -42,6 +43,14 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     });
     results.sort_unstable_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Drops `value` on a thread of its own: for a large tree of small
+/// allocations (a chart's parsed templates) whose freeing would otherwise
+/// hold up what comes next.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    // Without a thread to be had, the value is dropped here, with the closure.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 #[cfg(test)]

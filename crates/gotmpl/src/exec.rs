@@ -141,9 +141,8 @@ impl Exec<'_> {
                 ))
             }
         };
-        let known: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
         let parsed =
-            crate::parse::parse(&tree.name, text.into(), &known).map_err(|e| e.to_string())?;
+            crate::parse::parse(&tree.name, text.into(), self.funcs).map_err(|e| e.to_string())?;
         let set: HashMap<String, Arc<Tree>> =
             parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
         let Some(main) = set.get(&tree.name).cloned() else {

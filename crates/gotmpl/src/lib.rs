@@ -80,7 +80,7 @@ impl Templates {
     /// Parses `text` (a `&str`, or an `Arc<str>` the set then shares
     /// instead of copying) as the template `name`; its `define`s join the set.
     pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
-        let trees = parse::parse(name, text.into(), &self.known())?;
+        let trees = parse::parse(name, text.into(), &self.funcs)?;
         self.add(name, trees);
         Ok(())
     }
@@ -90,9 +90,9 @@ impl Templates {
     /// the order given (so a later definition wins, as one by one); the
     /// errors of those that do not parse, in that order.
     pub fn parse_all(&mut self, files: &[(String, std::sync::Arc<str>)]) -> Vec<Error> {
-        let known = self.known();
+        let funcs = &self.funcs;
         let parse_one = |(name, text): &(String, std::sync::Arc<str>)| {
-            parse::parse(name, std::sync::Arc::clone(text), &known)
+            parse::parse(name, std::sync::Arc::clone(text), funcs)
         };
         let total: usize = files.iter().map(|(_, text)| text.len()).sum();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -141,11 +141,6 @@ impl Templates {
         errors
     }
 
-    /// The names of the functions the parser accepts.
-    fn known(&self) -> Vec<&str> {
-        self.funcs.keys().map(String::as_str).collect()
-    }
-
     /// Adds the trees parsed from template `name`.
     fn add(&mut self, name: &str, trees: Vec<(String, parse::Tree)>) {
         for (defined, tree) in trees {
@@ -162,7 +157,7 @@ impl Templates {
     /// `define`s too; parsed with the set's functions, not added to the set.
     /// For checks of what a template reads, without running it.
     pub fn references(&self, name: &str, text: &str) -> Result<Vec<parse::Reference>, Error> {
-        let trees = parse::parse(name, text.into(), &self.known())?;
+        let trees = parse::parse(name, text.into(), &self.funcs)?;
         let mut found = Vec::new();
         for (_, tree) in &trees {
             parse::references(&tree.root, &mut found);

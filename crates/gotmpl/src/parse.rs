@@ -1,10 +1,11 @@
 //! The template tree: text, actions, control structures and pipelines,
 //! parsed from the tokens, with `define`s split out as templates of their own.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::lex::{self, Kind, Name, Token};
-use crate::Error;
+use crate::{Error, Func};
 
 /// A parsed template: its nodes, and the text they point into.
 #[derive(Debug, Clone)]
@@ -197,7 +198,8 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     file: Arc<(String, Arc<str>)>,
-    funcs: &'a [&'a str],
+    /// The functions a template may call, by name.
+    funcs: &'a HashMap<String, Func>,
     defines: Vec<(String, Box<[Node]>)>,
     /// Variables in scope, for "undefined variable" errors.
     vars: Vec<Name>,
@@ -212,7 +214,11 @@ struct Parser<'a> {
 const MAX_NESTING: usize = 500;
 
 /// Parses the template `name`; gives it and each template it defines.
-pub fn parse(name: &str, text: Arc<str>, funcs: &[&str]) -> Result<Vec<(String, Tree)>, Error> {
+pub fn parse(
+    name: &str,
+    text: Arc<str>,
+    funcs: &HashMap<String, Func>,
+) -> Result<Vec<(String, Tree)>, Error> {
     let tokens = lex::lex(&text).map_err(|(at, m)| error_at(name, &text, at, m))?;
     let file = Arc::new((name.to_string(), text));
     let mut parser = Parser {
@@ -593,7 +599,7 @@ impl Parser<'_> {
                 }
                 Kind::Ident(name) => {
                     self.pos += 1;
-                    if !self.funcs.contains(&&*name) {
+                    if !self.funcs.contains_key(&*name) {
                         return Err(
                             self.error(token.at, format!("function \"{name}\" not defined"))
                         );

@@ -213,6 +213,7 @@ pub fn render(
             Err(error) => problems.push(diagnostic(&error, &jobs)),
         }
     }
+    crate::shared::parallel::drop_later(set);
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
     let warnings = random
         .first_secret()

@@ -76,10 +76,12 @@ impl Chart {
     }
 
     /// Builds a chart from its files by relative name, as Helm's loader
-    /// sorts them.
+    /// sorts them. Its subcharts load on another thread while this one
+    /// reads the chart's own files; errors come in the order of a load one
+    /// after the other (the chart's own first).
     pub fn from_files(
         shown: &str,
-        mut files: files::Files,
+        files: files::Files,
         depth: usize,
     ) -> Result<Chart, Diagnostics> {
         if depth > MAX_CHART_DEPTH {
@@ -89,6 +91,62 @@ impl Chart {
             .about(shown.to_string())
             .into());
         }
+        let mut own = BTreeMap::new();
+        let mut subcharts: BTreeMap<String, files::Files> = BTreeMap::new();
+        for (name, file) in files {
+            match name.strip_prefix("charts/") {
+                Some(inner) if !name.ends_with(".prov") => {
+                    if !inner.starts_with(['.', '_']) {
+                        let (chart, within) = inner.split_once('/').unwrap_or((inner, ""));
+                        subcharts
+                            .entry(chart.to_string())
+                            .or_default()
+                            .insert(within.to_string(), file);
+                    }
+                }
+                _ => {
+                    own.insert(name, file);
+                }
+            }
+        }
+        if subcharts.is_empty() {
+            return Chart::from_own_files(shown, own);
+        }
+        let load_subcharts = || -> Result<Vec<Chart>, Diagnostics> {
+            let mut dependencies = Vec::new();
+            for (name, mut files) in subcharts {
+                let inner = format!("{shown}/charts/{name}");
+                let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
+                    let archive = files.remove("");
+                    let bytes = match &archive {
+                        Some(file) => file.read(&inner)?,
+                        None => &[],
+                    };
+                    Chart::from_archive(&inner, bytes, depth + 1)?
+                } else {
+                    Chart::from_files(&inner, files, depth + 1)?
+                };
+                dependencies.push(chart);
+            }
+            Ok(dependencies)
+        };
+        let (chart, dependencies) = std::thread::scope(|scope| {
+            let dependencies = scope.spawn(load_subcharts);
+            let chart = Chart::from_own_files(shown, own);
+            let dependencies = dependencies
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (chart, dependencies)
+        });
+        let chart = chart?;
+        Ok(Chart {
+            dependencies: dependencies?,
+            ..chart
+        })
+    }
+
+    /// A chart from its own files (all but `charts/`), without subcharts.
+    fn from_own_files(shown: &str, mut files: files::Files) -> Result<Chart, Diagnostics> {
         let text = |name: &str, file: &files::File| -> Result<Arc<Source>, Diagnostic> {
             let shown = format!("{shown}/{name}");
             package::source(&shown, file.read(&shown)?)
@@ -123,39 +181,13 @@ impl Chart {
             None => None,
         };
         let mut templates = Vec::new();
-        let mut subcharts: BTreeMap<String, files::Files> = BTreeMap::new();
         let mut rest = BTreeMap::new();
-        for (name, bytes) in files {
+        for (name, file) in files {
             if name.starts_with("templates/") {
-                templates.push(text(&name, &bytes)?);
-            } else if let Some(inner) = name.strip_prefix("charts/") {
-                if name.ends_with(".prov") {
-                    rest.insert(name, bytes);
-                } else if !inner.starts_with(['.', '_']) {
-                    let (chart, file) = inner.split_once('/').unwrap_or((inner, ""));
-                    subcharts
-                        .entry(chart.to_string())
-                        .or_default()
-                        .insert(file.to_string(), bytes);
-                }
+                templates.push(text(&name, &file)?);
             } else {
-                rest.insert(name, bytes);
+                rest.insert(name, file);
             }
-        }
-        let mut dependencies = Vec::new();
-        for (name, mut files) in subcharts {
-            let inner = format!("{shown}/charts/{name}");
-            let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
-                let archive = files.remove("");
-                let bytes = match &archive {
-                    Some(file) => file.read(&inner)?,
-                    None => &[],
-                };
-                Chart::from_archive(&inner, bytes, depth + 1)?
-            } else {
-                Chart::from_files(&inner, files, depth + 1)?
-            };
-            dependencies.push(chart);
         }
         Ok(Chart {
             metadata,
@@ -164,7 +196,7 @@ impl Chart {
             schema,
             templates,
             files: Arc::new(rest),
-            dependencies,
+            dependencies: Vec::new(),
         })
     }
 
