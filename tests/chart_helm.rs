@@ -862,6 +862,7 @@ fn key_and_certificate_functions_refuse_a_public_seed_or_no_time() {
     for (name, template, message) in [
         ("badkey", "data: {{ genCAWithKey \"x\" 1 \"not a key\" }}\n", "error calling genCAWithKey: parsing private key: no PEM data in input"),
         ("badb64", "data: {{ buildCustomCert \"@@\" \"@@\" }}\n", "error calling buildCustomCert: unable to decode base64 certificate"),
+        ("dsa", "data: {{ genSelfSignedCertWithKey \"x\" nil nil 1 (genPrivateKey \"dsa\") }}\n", "error calling genSelfSignedCertWithKey: error creating certificate: x509: certificate private key does not implement crypto.Signer"),
         ("badip", "data: {{ genSelfSignedCertWithKey \"x\" (list \"10.0.0.300\") nil 1 (genPrivateKey \"ed25519\") }}\n", "error calling genSelfSignedCertWithKey: error parsing ip: 10.0.0.300"),
     ] {
         let root = chart(name, template);

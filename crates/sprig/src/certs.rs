@@ -15,10 +15,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use der::asn1::{
-    BitString, GeneralizedTime, Ia5String, OctetString, PrintableStringRef, SetOfVec, UtcTime,
-    Utf8StringRef,
-};
+use der::asn1::{BitString, GeneralizedTime, Ia5String, OctetString, SetOfVec, UtcTime};
 use der::oid::db::{rfc4519, rfc5280, rfc5912, rfc8410};
 use der::oid::AssociatedOid;
 use der::pem::LineEnding;
@@ -110,12 +107,7 @@ impl Key {
                     parameters: Some(sec1::EcParameters::NamedCurve(p256::NistP256::OID)),
                     public_key: Some(public.as_bytes()),
                 };
-                sec1.to_der()
-                    .and_then(|der| {
-                        der::pem::encode_string("EC PRIVATE KEY", LineEnding::LF, &der)
-                            .map_err(Into::into)
-                    })
-                    .ok()
+                armored("EC PRIVATE KEY", sec1.to_der())
             }
             Key::Ed(key) => {
                 // Version 1, without the public key, as Go writes it.
@@ -142,13 +134,7 @@ impl Key {
                     .iter()
                     .map(|n| der::asn1::Uint::new(&n.to_bytes_be()))
                     .collect();
-                return integers
-                    .and_then(|i| i.to_der())
-                    .and_then(|der| {
-                        der::pem::encode_string("DSA PRIVATE KEY", LineEnding::LF, &der)
-                            .map_err(Into::into)
-                    })
-                    .unwrap_or_default();
+                armored("DSA PRIVATE KEY", integers.and_then(|i| i.to_der()))
             }
         };
         pem.unwrap_or_default()
@@ -200,6 +186,12 @@ impl Key {
             Key::Dsa(_) => Vec::new(),
         }
     }
+}
+
+/// DER in a PEM block of `label`.
+fn armored(label: &str, der: der::Result<Vec<u8>>) -> Option<String> {
+    der.and_then(|der| der::pem::encode_string(label, LineEnding::LF, &der).map_err(Into::into))
+        .ok()
 }
 
 /// An RSA key of `bits`.
@@ -287,8 +279,10 @@ pub fn certificate(
     rng: &mut Stream,
 ) -> std::result::Result<String, String> {
     let created = |e: String| format!("error creating certificate: {e}");
+    // Go asks the signer first, then the key it certifies.
+    let algorithm = issuer.key.algorithm().map_err(created)?;
     let public = key.public().map_err(created)?;
-    let subject = name(&template.common_name);
+    let subject = name(&template.common_name)?;
     let issuer_name = issuer
         .cert
         .map_or_else(|| subject.clone(), |c| c.tbs_certificate.subject.clone());
@@ -360,7 +354,6 @@ pub fn certificate(
         // Critical when the subject is empty (RFC 5280 4.2.1.6), as Go has it.
         extensions.push(extension(&SubjectAltName(names), subject.0.is_empty())?);
     }
-    let algorithm = issuer.key.algorithm().map_err(created)?;
     let tbs = TbsCertificate {
         version: x509_cert::Version::V3,
         serial_number: SerialNumber::new(&serial).map_err(|e| e.to_string())?,
@@ -412,27 +405,26 @@ fn extension<E: AssociatedOid + Encode>(
 
 /// A subject of one common name (none when empty), a PrintableString when
 /// its characters allow, else UTF8String, as Go's asn1 chooses.
-fn name(common_name: &str) -> Name {
+fn name(common_name: &str) -> std::result::Result<Name, String> {
     if common_name.is_empty() {
-        return RdnSequence(Vec::new());
+        return Ok(RdnSequence(Vec::new()));
     }
     let printable = common_name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
-    let value = if printable {
-        PrintableStringRef::new(common_name).ok().map(Any::from)
+    let tag = if printable {
+        Tag::PrintableString
     } else {
-        Utf8StringRef::new(common_name).ok().map(Any::from)
+        Tag::Utf8String
     };
-    let value = value.unwrap_or_else(|| {
-        Any::new(Tag::Utf8String, common_name.as_bytes()).unwrap_or(Any::null())
-    });
+    let invalid =
+        |e: der::Error| format!("error creating certificate: common name {common_name:?}: {e}");
     let attribute = AttributeTypeAndValue {
         oid: rfc4519::COMMON_NAME,
-        value,
+        value: Any::new(tag, common_name.as_bytes()).map_err(invalid)?,
     };
-    let rdn = SetOfVec::try_from(vec![attribute]).unwrap_or_default();
-    RdnSequence(vec![RelativeDistinguishedName(rdn)])
+    let rdn = SetOfVec::try_from(vec![attribute]).map_err(invalid)?;
+    Ok(RdnSequence(vec![RelativeDistinguishedName(rdn)]))
 }
 
 /// A certificate time: UTCTime before 2050, GeneralizedTime from then, as
