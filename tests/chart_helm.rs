@@ -797,6 +797,37 @@ fn certificates_are_made_as_helm_makes_them_from_the_release_key_and_time() {
     // Another key, other keys.
     let other = objects(&render("other"));
     assert_ne!(other[0]["data"]["ca.key"], ours["ca.key"]);
+    // helm's keys and certificates read by cleat: a leaf signed by helm's
+    // CA with helm's Ed25519 key, which openssl verifies against it.
+    let values = serde_json::json!({"ca": {"Cert": field(theirs, "ca.crt"), "Key": field(theirs, "ca.key")},
+        "ec": field(theirs, "ec.key"), "ed": field(theirs, "ed.key"), "self": field(theirs, "self.crt")});
+    let with_helm = dir.join("with-helm");
+    write(
+        &with_helm,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: with-helm\nversion: 0.1.0\n"),
+            ("values.yaml", &values.to_string()),
+            (
+                "templates/cm.yaml",
+                "{{- $ca := buildCustomCert (.Values.ca.Cert | b64enc) (.Values.ca.Key | b64enc) }}\n{{- $leaf := genSignedCertWithKey \"leaf\" nil (list \"leaf.ns.svc\") 30 $ca .Values.ed }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaf\ndata:\n  leaf.crt: {{ $leaf.Cert | quote }}\n  ec: {{ (buildCustomCert (.Values.self | b64enc) (.Values.ec | b64enc)).Key | quote }}\n",
+            ),
+        ],
+    );
+    let chart = with_helm.display().to_string();
+    let args = ["render", &chart, "--release", "rel"];
+    // Valid from now, as helm's CA is.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let leaf = objects(&cleat_with(&dir, &args, &[("SOURCE_DATE_EPOCH", &now)]).ok());
+    assert_eq!(leaf[0]["data"]["ec"], theirs["ec.key"]);
+    let helm_ca = dir.join("helm-ca.crt");
+    std::fs::write(&helm_ca, field(theirs, "ca.crt")).unwrap();
+    let helm_ca = helm_ca.display().to_string();
+    let verify = ["verify", "-CAfile", &helm_ca];
+    assert!(openssl(&verify, &field(&leaf[0]["data"], "leaf.crt")).contains("OK"));
 }
 
 #[test]
