@@ -651,6 +651,12 @@ fn chart_errors_name_the_file_line_and_fix() {
             .err()
             .contains("`--include-crds` is for Helm charts")
     );
+    let keyed = cleat(&["render", "packages-example/webapp", "--random-key", "env:K"]).err();
+    assert!(
+        keyed.contains("`--random-key` is for Helm charts")
+            && keyed.contains("hint: a cleat package's templates draw nothing at random"),
+        "{keyed}"
+    );
 }
 
 /// The certificate functions of a chart, each kind of key and issuer.

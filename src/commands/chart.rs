@@ -124,24 +124,28 @@ pub fn lint(
 
 /// Refuses Helm's flags for what is not a chart.
 pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
+    const TYPED: &str =
+        "a cleat package types `--set` values by its schema and always renders its CRDs";
     let used = [
-        ("--set-string", !args.set_string.is_empty()),
-        ("--set-json", !args.set_json.is_empty()),
-        ("--set-file", !args.set_file.is_empty()),
-        ("--set-literal", !args.set_literal.is_empty()),
-        ("--api-versions", !args.api_versions.is_empty()),
-        ("--include-crds", args.include_crds),
-        ("--skip-tests", args.skip_tests),
-        ("--no-hooks", args.no_hooks),
-        ("--show-only", !args.show_only.is_empty()),
-        ("--random-key", args.random_key.is_some()),
-    ];
-    match used.iter().find(|(_, on)| *on) {
-        Some((flag, _)) => Err(
-            Diagnostic::error(format!("`{flag}` is for Helm charts")).hint(
-                "a cleat package types `--set` values by its schema and always renders its CRDs",
-            ),
+        ("--set-string", !args.set_string.is_empty(), TYPED),
+        ("--set-json", !args.set_json.is_empty(), TYPED),
+        ("--set-file", !args.set_file.is_empty(), TYPED),
+        ("--set-literal", !args.set_literal.is_empty(), TYPED),
+        ("--api-versions", !args.api_versions.is_empty(), TYPED),
+        ("--include-crds", args.include_crds, TYPED),
+        ("--skip-tests", args.skip_tests, TYPED),
+        ("--no-hooks", args.no_hooks, TYPED),
+        ("--show-only", !args.show_only.is_empty(), TYPED),
+        (
+            "--random-key",
+            args.random_key.is_some(),
+            "a cleat package's templates draw nothing at random; its secrets come from `secretFrom` references",
         ),
+    ];
+    match used.iter().find(|(_, on, _)| *on) {
+        Some((flag, _, hint)) => {
+            Err(Diagnostic::error(format!("`{flag}` is for Helm charts")).hint(*hint))
+        }
         None => Ok(()),
     }
 }
