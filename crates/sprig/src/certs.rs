@@ -40,8 +40,176 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{der, spki, Certificate, TbsCertificate};
 
-use crate::random::Stream;
-use crate::{text, Result};
+use crate::random::{Draw, Drawing, Seed, Stream};
+use crate::{arity, int, text};
+
+/// What the functions here give: a value, or a message.
+type Result<T = Value> = std::result::Result<T, String>;
+
+/// Adds the functions through [`crate::random`]'s `add`, which gives each
+/// call its stream and refuses [`Draw::Key`] functions a public seed.
+pub(crate) fn register(add: &mut impl FnMut(&'static str, Draw, Drawing)) {
+    add("genPrivateKey", Draw::Key, |s, _, a| match a {
+        [kind] => {
+            let kind = text(kind);
+            Ok(Value::String(match Key::generate(&kind, s) {
+                Some(Ok(key)) => key.pem(),
+                Some(Err(e)) => format!("failed to generate private key: {e}"),
+                None => format!("Unknown type {kind}"),
+            }))
+        }
+        _ => Err(arity("genPrivateKey", 1, a.len())),
+    });
+    add("genCA", Draw::Key, |s, seed, a| match a {
+        [cn, days] => {
+            let key = rsa_key(s, 2048)?;
+            self_signed(s, seed, ca(cn, days), key)
+        }
+        _ => Err(arity("genCA", 2, a.len())),
+    });
+    add("genCAWithKey", Draw::Salt, |s, seed, a| match a {
+        [cn, days, key] => self_signed(s, seed, ca(cn, days), given_key(key)?),
+        _ => Err(arity("genCAWithKey", 3, a.len())),
+    });
+    add("genSelfSignedCert", Draw::Key, |s, seed, a| match a {
+        [cn, ips, dns, days] => {
+            let template = leaf("genSelfSignedCert", cn, ips, dns, days)?;
+            let key = rsa_key(s, 2048)?;
+            self_signed(s, seed, template, key)
+        }
+        _ => Err(arity("genSelfSignedCert", 4, a.len())),
+    });
+    add(
+        "genSelfSignedCertWithKey",
+        Draw::Salt,
+        |s, seed, a| match a {
+            [cn, ips, dns, days, key] => {
+                let template = leaf("genSelfSignedCertWithKey", cn, ips, dns, days)?;
+                self_signed(s, seed, template, given_key(key)?)
+            }
+            _ => Err(arity("genSelfSignedCertWithKey", 5, a.len())),
+        },
+    );
+    add("genSignedCert", Draw::Key, |s, seed, a| match a {
+        [cn, ips, dns, days, ca] => {
+            let template = leaf("genSignedCert", cn, ips, dns, days)?;
+            let key = rsa_key(s, 2048)?;
+            signed(s, seed, template, key, "genSignedCert", ca)
+        }
+        _ => Err(arity("genSignedCert", 5, a.len())),
+    });
+    add("genSignedCertWithKey", Draw::Salt, |s, seed, a| match a {
+        [cn, ips, dns, days, ca, key] => {
+            let template = leaf("genSignedCertWithKey", cn, ips, dns, days)?;
+            signed(
+                s,
+                seed,
+                template,
+                given_key(key)?,
+                "genSignedCertWithKey",
+                ca,
+            )
+        }
+        _ => Err(arity("genSignedCertWithKey", 6, a.len())),
+    });
+    add("buildCustomCert", Draw::Salt, |_, _, a| match a {
+        [cert, key] => build_custom(&text(cert), &text(key)),
+        _ => Err(arity("buildCustomCert", 2, a.len())),
+    });
+}
+
+/// sprig's CA template.
+fn ca(cn: &Value, days: &Value) -> Template {
+    Template {
+        common_name: text(cn),
+        ips: Vec::new(),
+        dns: Vec::new(),
+        days: int(days),
+        role: Role::Ca,
+    }
+}
+
+/// sprig's leaf template, from the IP and DNS lists of a call.
+fn leaf(function: &str, cn: &Value, ips: &Value, dns: &Value, days: &Value) -> Result<Template> {
+    let strings = |v: &Value, what: &str| -> Result<Vec<String>> {
+        match v.plain() {
+            Value::Nil => Ok(Vec::new()),
+            Value::List(items) => items
+                .iter()
+                .map(|item| match item.plain() {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(format!(
+                        "error parsing {what}: {} is not a string",
+                        other.go_string()
+                    )),
+                })
+                .collect(),
+            other => Err(format!(
+                "{function}: the {what}s must be a list of strings, got {}",
+                other.type_name()
+            )),
+        }
+    };
+    let ips = strings(ips, "ip")?
+        .iter()
+        .map(|ip| {
+            ip.parse::<IpAddr>()
+                .map_err(|_| format!("error parsing ip: {ip}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Template {
+        common_name: text(cn),
+        ips,
+        dns: strings(dns, "alternate dns name")?,
+        days: int(days),
+        role: Role::Leaf,
+    })
+}
+
+/// A key given to a `WithKey` function, as PEM.
+fn given_key(pem: &Value) -> Result<Key> {
+    Key::parse(&text(pem)).map_err(|e| format!("parsing private key: {e}"))
+}
+
+/// The release's time, which certificates start from.
+fn valid_from(seed: &Seed) -> Result<i64> {
+    if seed.time <= 0 {
+        return Err("certificates start at the release's time, and this release has none (it is 1970-01-01): the certificate would have expired long ago; give the release a time (cleat: SOURCE_DATE_EPOCH)".to_string());
+    }
+    Ok(seed.time)
+}
+
+/// A certificate for `key` signed by itself.
+fn self_signed(s: &mut Stream, seed: &Seed, template: Template, key: Key) -> Result<Value> {
+    let now = valid_from(seed)?;
+    let issuer = Issuer {
+        cert: None,
+        key: &key,
+    };
+    let cert = certificate(&template, &key, &issuer, now, s)?;
+    Ok(value(cert, key.pem()))
+}
+
+/// A certificate for `key` signed by the certificate value `ca`.
+fn signed(
+    s: &mut Stream,
+    seed: &Seed,
+    template: Template,
+    key: Key,
+    function: &str,
+    ca: &Value,
+) -> Result<Value> {
+    let now = valid_from(seed)?;
+    let (ca_cert, ca_key) = parts(function, ca)?;
+    let ca_cert = parse_certificate(&ca_cert)?;
+    let ca_key = Key::parse(&ca_key).map_err(|e| format!("error parsing private key: {e}"))?;
+    let issuer = Issuer {
+        cert: Some(&ca_cert),
+        key: &ca_key,
+    };
+    let cert = certificate(&template, &key, &issuer, now, s)?;
+    Ok(value(cert, key.pem()))
+}
 
 /// A private key of a type sprig makes or reads.
 pub enum Key {
@@ -54,7 +222,7 @@ pub enum Key {
 impl Key {
     /// `genPrivateKey TYPE`'s key: RSA 4096, DSA L2048N256, ECDSA P-256 or
     /// Ed25519; `None` for another type.
-    pub fn generate(kind: &str, rng: &mut Stream) -> Option<std::result::Result<Key, String>> {
+    pub fn generate(kind: &str, rng: &mut Stream) -> Option<Result<Key>> {
         Some(match kind {
             "" | "rsa" => rsa_key(rng, 4096),
             "dsa" => {
@@ -70,7 +238,7 @@ impl Key {
     }
 
     /// A key from its PEM text, as sprig's `parsePrivateKeyPEM` reads it.
-    pub fn parse(text: &str) -> std::result::Result<Key, String> {
+    pub fn parse(text: &str) -> Result<Key> {
         let (label, der) = pem_block(text).ok_or("no PEM data in input")?;
         if label == "PRIVATE KEY" {
             return pkcs8_key(&der).map_err(|e| format!("decoding PEM as PKCS#8: {e}"));
@@ -141,7 +309,7 @@ impl Key {
     }
 
     /// The public key, for a certificate.
-    fn public(&self) -> std::result::Result<SubjectPublicKeyInfoOwned, String> {
+    fn public(&self) -> Result<SubjectPublicKeyInfoOwned> {
         let document = match self {
             Key::Rsa(key) => key.to_public_key().to_public_key_der(),
             Key::Ec(key) => key.public_key().to_public_key_der(),
@@ -155,7 +323,7 @@ impl Key {
     }
 
     /// The algorithm of this key's signatures, as Go chooses it.
-    fn algorithm(&self) -> std::result::Result<AlgorithmIdentifierOwned, String> {
+    fn algorithm(&self) -> Result<AlgorithmIdentifierOwned> {
         let (oid, parameters) = match self {
             Key::Rsa(_) => (rfc5912::SHA_256_WITH_RSA_ENCRYPTION, Some(Any::null())),
             Key::Ec(_) => (rfc5912::ECDSA_WITH_SHA_256, None),
@@ -195,7 +363,7 @@ fn armored(label: &str, der: der::Result<Vec<u8>>) -> Option<String> {
 }
 
 /// An RSA key of `bits`.
-pub fn rsa_key(rng: &mut Stream, bits: usize) -> std::result::Result<Key, String> {
+pub fn rsa_key(rng: &mut Stream, bits: usize) -> Result<Key> {
     rsa::RsaPrivateKey::new(rng, bits)
         .map(|k| Key::Rsa(Box::new(k)))
         .map_err(|e| format!("error generating rsa key: {e}"))
@@ -212,7 +380,7 @@ fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
     Some((label.to_string(), der))
 }
 
-fn pkcs8_key(der: &[u8]) -> std::result::Result<Key, String> {
+fn pkcs8_key(der: &[u8]) -> Result<Key> {
     let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| e.to_string())?;
     match info.algorithm.oid {
         rfc5912::RSA_ENCRYPTION => rsa::pkcs8::DecodePrivateKey::from_pkcs8_der(der)
@@ -231,7 +399,7 @@ fn pkcs8_key(der: &[u8]) -> std::result::Result<Key, String> {
 }
 
 /// sprig's DSA key: a sequence of version, P, Q, G, Y and X.
-fn dsa_key(der: &[u8]) -> std::result::Result<Key, String> {
+fn dsa_key(der: &[u8]) -> Result<Key> {
     let numbers: Vec<der::asn1::Uint> = Vec::from_der(der).map_err(|e| e.to_string())?;
     let [_, p, q, g, y, x] = numbers.as_slice() else {
         return Err(format!("expected 6 integers, found {}", numbers.len()));
@@ -277,7 +445,7 @@ pub fn certificate(
     issuer: &Issuer,
     now: i64,
     rng: &mut Stream,
-) -> std::result::Result<String, String> {
+) -> Result<String> {
     let created = |e: String| format!("error creating certificate: {e}");
     // Go asks the signer first, then the key it certifies.
     let algorithm = issuer.key.algorithm().map_err(created)?;
@@ -391,10 +559,7 @@ fn key_identifier(cert: &Certificate) -> Option<OctetString> {
         .map(|id| id.0)
 }
 
-fn extension<E: AssociatedOid + Encode>(
-    value: &E,
-    critical: bool,
-) -> std::result::Result<Extension, String> {
+fn extension<E: AssociatedOid + Encode>(value: &E, critical: bool) -> Result<Extension> {
     let der = value.to_der().map_err(|e| e.to_string())?;
     Ok(Extension {
         extn_id: E::OID,
@@ -405,7 +570,7 @@ fn extension<E: AssociatedOid + Encode>(
 
 /// A subject of one common name (none when empty), a PrintableString when
 /// its characters allow, else UTF8String, as Go's asn1 chooses.
-fn name(common_name: &str) -> std::result::Result<Name, String> {
+fn name(common_name: &str) -> Result<Name> {
     if common_name.is_empty() {
         return Ok(RdnSequence(Vec::new()));
     }
@@ -429,7 +594,7 @@ fn name(common_name: &str) -> std::result::Result<Name, String> {
 
 /// A certificate time: UTCTime before 2050, GeneralizedTime from then, as
 /// RFC 5280 and Go have it.
-fn time(unix: i64) -> std::result::Result<Time, String> {
+fn time(unix: i64) -> Result<Time> {
     let seconds = u64::try_from(unix).map_err(|_| {
         format!("error creating certificate: a validity date before 1970 ({unix} s)")
     })?;
@@ -457,7 +622,7 @@ pub fn value(cert: String, key: String) -> Value {
 }
 
 /// The `.Cert` and `.Key` of a certificate value.
-pub fn parts(function: &str, v: &Value) -> std::result::Result<(String, String), String> {
+pub fn parts(function: &str, v: &Value) -> Result<(String, String)> {
     match v.plain() {
         Value::Map(map) => match (map.get("Cert"), map.get("Key")) {
             (Some(cert), Some(key)) => Ok((text(&cert), text(&key))),
@@ -473,7 +638,7 @@ pub fn parts(function: &str, v: &Value) -> std::result::Result<(String, String),
 }
 
 /// A certificate from its PEM text.
-pub fn parse_certificate(pem: &str) -> std::result::Result<Certificate, String> {
+pub fn parse_certificate(pem: &str) -> Result<Certificate> {
     let (_, der) = pem_block(pem).ok_or("unable to decode certificate")?;
     Certificate::from_der(&der).map_err(|e| format!("error parsing certificate: {e}"))
 }

@@ -16,14 +16,12 @@
 //! random password) is remembered so the caller can warn.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use gotmpl::{Site, Templates, Value};
 use sha2::{Digest, Sha256};
 
-use crate::certs::{self, Issuer, Key, Role, Template};
 use crate::{arity, int, text};
 
 const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -43,7 +41,7 @@ pub struct Seed {
 /// What a function's random bytes become, which decides what a public
 /// seed means for it.
 #[derive(Clone, Copy, PartialEq)]
-enum Draw {
+pub(crate) enum Draw {
     /// A value that may be a secret (a password): remembered.
     Value,
     /// A private key: refused.
@@ -51,6 +49,9 @@ enum Draw {
     /// A salt, an IV or a serial number: not secret.
     Salt,
 }
+
+/// A function of the stream of its call, the seed, and its arguments.
+pub(crate) type Drawing = fn(&mut Stream, &Seed, &[Value]) -> Result<Value, String>;
 
 /// The deterministic source: the seed and each site's calls so far.
 struct Source {
@@ -173,9 +174,7 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         calls: Mutex::new(HashMap::new()),
         first: Mutex::new(None),
     });
-    let mut add = |name: &'static str,
-                   draw: Draw,
-                   f: fn(&mut Stream, &Seed, &[Value]) -> Result<Value, String>| {
+    let mut add = |name: &'static str, draw: Draw, f: Drawing| {
         let source = Arc::clone(&source);
         set.func_at(
             name,
@@ -294,176 +293,8 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
             bcrypt_hash(s, &password)?
         )))
     });
-    add("genPrivateKey", Draw::Key, |s, _, a| match a {
-        [kind] => {
-            let kind = text(kind);
-            Ok(Value::String(match Key::generate(&kind, s) {
-                Some(Ok(key)) => key.pem(),
-                Some(Err(e)) => format!("failed to generate private key: {e}"),
-                None => format!("Unknown type {kind}"),
-            }))
-        }
-        _ => Err(arity("genPrivateKey", 1, a.len())),
-    });
-    add("genCA", Draw::Key, |s, seed, a| match a {
-        [cn, days] => {
-            let key = certs::rsa_key(s, 2048)?;
-            self_signed(s, seed, ca(cn, days), key)
-        }
-        _ => Err(arity("genCA", 2, a.len())),
-    });
-    add("genCAWithKey", Draw::Salt, |s, seed, a| match a {
-        [cn, days, key] => self_signed(s, seed, ca(cn, days), given_key(key)?),
-        _ => Err(arity("genCAWithKey", 3, a.len())),
-    });
-    add("genSelfSignedCert", Draw::Key, |s, seed, a| match a {
-        [cn, ips, dns, days] => {
-            let template = leaf("genSelfSignedCert", cn, ips, dns, days)?;
-            let key = certs::rsa_key(s, 2048)?;
-            self_signed(s, seed, template, key)
-        }
-        _ => Err(arity("genSelfSignedCert", 4, a.len())),
-    });
-    add(
-        "genSelfSignedCertWithKey",
-        Draw::Salt,
-        |s, seed, a| match a {
-            [cn, ips, dns, days, key] => {
-                let template = leaf("genSelfSignedCertWithKey", cn, ips, dns, days)?;
-                self_signed(s, seed, template, given_key(key)?)
-            }
-            _ => Err(arity("genSelfSignedCertWithKey", 5, a.len())),
-        },
-    );
-    add("genSignedCert", Draw::Key, |s, seed, a| match a {
-        [cn, ips, dns, days, ca] => {
-            let template = leaf("genSignedCert", cn, ips, dns, days)?;
-            let key = certs::rsa_key(s, 2048)?;
-            signed(s, seed, template, key, "genSignedCert", ca)
-        }
-        _ => Err(arity("genSignedCert", 5, a.len())),
-    });
-    add("genSignedCertWithKey", Draw::Salt, |s, seed, a| match a {
-        [cn, ips, dns, days, ca, key] => {
-            let template = leaf("genSignedCertWithKey", cn, ips, dns, days)?;
-            signed(
-                s,
-                seed,
-                template,
-                given_key(key)?,
-                "genSignedCertWithKey",
-                ca,
-            )
-        }
-        _ => Err(arity("genSignedCertWithKey", 6, a.len())),
-    });
-    set.func(
-        "buildCustomCert",
-        Arc::new(|a: &[Value]| match a {
-            [cert, key] => certs::build_custom(&text(cert), &text(key)),
-            _ => Err(arity("buildCustomCert", 2, a.len())),
-        }),
-    );
+    crate::certs::register(&mut add);
     Random(source)
-}
-
-/// sprig's CA template.
-fn ca(cn: &Value, days: &Value) -> Template {
-    Template {
-        common_name: text(cn),
-        ips: Vec::new(),
-        dns: Vec::new(),
-        days: int(days),
-        role: Role::Ca,
-    }
-}
-
-/// sprig's leaf template, from the IP and DNS lists of a call.
-fn leaf(
-    function: &str,
-    cn: &Value,
-    ips: &Value,
-    dns: &Value,
-    days: &Value,
-) -> Result<Template, String> {
-    let strings = |v: &Value, what: &str| -> Result<Vec<String>, String> {
-        match v.plain() {
-            Value::Nil => Ok(Vec::new()),
-            Value::List(items) => items
-                .iter()
-                .map(|item| match item.plain() {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(format!(
-                        "error parsing {what}: {} is not a string",
-                        other.go_string()
-                    )),
-                })
-                .collect(),
-            other => Err(format!(
-                "{function}: the {what}s must be a list of strings, got {}",
-                other.type_name()
-            )),
-        }
-    };
-    let ips = strings(ips, "ip")?
-        .iter()
-        .map(|ip| {
-            ip.parse::<IpAddr>()
-                .map_err(|_| format!("error parsing ip: {ip}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Template {
-        common_name: text(cn),
-        ips,
-        dns: strings(dns, "alternate dns name")?,
-        days: int(days),
-        role: Role::Leaf,
-    })
-}
-
-/// A key given to a `WithKey` function, as PEM.
-fn given_key(pem: &Value) -> Result<Key, String> {
-    Key::parse(&text(pem)).map_err(|e| format!("parsing private key: {e}"))
-}
-
-/// The release's time, which certificates start from.
-fn valid_from(seed: &Seed) -> Result<i64, String> {
-    if seed.time <= 0 {
-        return Err("certificates start at the release's time, and this release has none (it is 1970-01-01): the certificate would have expired long ago; give the release a time (cleat: SOURCE_DATE_EPOCH)".to_string());
-    }
-    Ok(seed.time)
-}
-
-/// A certificate for `key` signed by itself.
-fn self_signed(s: &mut Stream, seed: &Seed, template: Template, key: Key) -> Result<Value, String> {
-    let now = valid_from(seed)?;
-    let issuer = Issuer {
-        cert: None,
-        key: &key,
-    };
-    let cert = certs::certificate(&template, &key, &issuer, now, s)?;
-    Ok(certs::value(cert, key.pem()))
-}
-
-/// A certificate for `key` signed by the certificate value `ca`.
-fn signed(
-    s: &mut Stream,
-    seed: &Seed,
-    template: Template,
-    key: Key,
-    function: &str,
-    ca: &Value,
-) -> Result<Value, String> {
-    let now = valid_from(seed)?;
-    let (ca_cert, ca_key) = certs::parts(function, ca)?;
-    let ca_cert = certs::parse_certificate(&ca_cert)?;
-    let ca_key = Key::parse(&ca_key).map_err(|e| format!("error parsing private key: {e}"))?;
-    let issuer = Issuer {
-        cert: Some(&ca_cert),
-        key: &ca_key,
-    };
-    let cert = certs::certificate(&template, &key, &issuer, now, s)?;
-    Ok(certs::value(cert, key.pem()))
 }
 
 /// bcrypt of `password` at Go's default cost (10), `$2a$`, the salt from `s`.
