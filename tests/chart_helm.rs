@@ -910,3 +910,56 @@ fn key_and_certificate_functions_refuse_a_public_seed_or_no_time() {
         assert!(ours.contains(message) && ours.contains(&format!("{name}/templates/cm.yaml:1:")), "{ours}");
     }
 }
+
+/// cleat executes templates side by side; one that writes into values the
+/// others share (`set .Values`, `set $`) makes them run again in Helm's
+/// order, so each sees what it sees in Helm.
+#[test]
+fn templates_that_write_shared_values_see_what_they_see_in_helm() {
+    let root = temp_dir("chart-shared-writes").join("writes");
+    let config = |name: &str, body: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n{body}")
+    };
+    let a = config(
+        "a",
+        "  fromB: {{ .Values.written | default \"unset\" | quote }}\n  top: {{ $.Top | default \"unset\" | quote }}\n  sub: {{ .Values.sub.mark | default \"unset\" | quote }}\n",
+    );
+    let b = format!(
+        "{{{{- $_ := set .Values \"written\" \"by b\" }}}}\n{{{{- $_ := set $ \"Top\" \"by b\" }}}}\n{}",
+        config("b", "  seen: {{ .Values.written | quote }}\n")
+    );
+    let c = config(
+        "c",
+        "  fromB: {{ .Values.written | default \"unset\" | quote }}\n",
+    );
+    write(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: writes\nversion: 0.1.0\n"),
+            ("values.yaml", "sub: {}\n"),
+            ("templates/a.yaml", &a),
+            ("templates/b.yaml", &b),
+            ("templates/c.yaml", &c),
+            ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+            (
+                "charts/sub/templates/s.yaml",
+                "{{- $_ := set .Values \"mark\" \"by the subchart\" }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n",
+            ),
+        ],
+    );
+    let by_helm = helm_template(&root, &[]);
+    assert_same(&by_helm, &cleat_render(&root, &[]));
+    // Helm's order (deepest first, then names in reverse): s, c, b, a.
+    let a = by_helm
+        .iter()
+        .find(|o| o["metadata"]["name"] == "a")
+        .unwrap();
+    assert_eq!(a["data"]["fromB"], "by b");
+    assert_eq!(a["data"]["top"], "by b");
+    assert_eq!(a["data"]["sub"], "by the subchart");
+    let c = by_helm
+        .iter()
+        .find(|o| o["metadata"]["name"] == "c")
+        .unwrap();
+    assert_eq!(c["data"]["fromB"], "unset");
+}

@@ -40,6 +40,8 @@ struct Exec<'a> {
     trees: &'a HashMap<String, Arc<Tree>>,
     funcs: &'a HashMap<String, Func>,
     sited: &'a HashMap<String, SiteFunc>,
+    /// The template executed: where every call of this execution is.
+    root: &'a str,
     out: String,
     depth: usize,
     /// Templates that `tpl` texts defined, innermost last.
@@ -69,6 +71,7 @@ pub fn execute(
         trees,
         funcs,
         sited,
+        root: name,
         out: String::new(),
         depth: 0,
         local: Vec::new(),
@@ -488,6 +491,7 @@ impl Exec<'_> {
             }
         } else if let Some(func) = self.sited.get(name) {
             let site = Site {
+                root: self.root.to_string(),
                 file: tree.file.0.clone(),
                 offset: command.at,
             };

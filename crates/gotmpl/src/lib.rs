@@ -21,7 +21,7 @@ pub mod value;
 
 pub use exec::{MAX_STEPS, MAX_TEXT};
 pub use parse::{Base, Reference};
-pub use value::{Func, Object, Site, SiteFunc, Value};
+pub use value::{Dict, Func, Object, Site, SiteFunc, Value};
 
 use std::collections::HashMap;
 

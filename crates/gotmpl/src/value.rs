@@ -6,18 +6,38 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Deepest nesting printed; a map that holds itself stops there.
 const MAX_PRINT_DEPTH: usize = 100;
 
 /// A map shared by reference, keys in order.
+///
+/// A map may be frozen ([`Value::freeze`]): it can still be written, but
+/// it remembers that it was ([`Dict::written`]), so that templates run side
+/// by side on shared data can be run again one after the other when one of
+/// them wrote into it.
 #[derive(Clone, Default)]
-pub struct Dict(Arc<Mutex<BTreeMap<String, Value>>>);
+pub struct Dict(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    map: Mutex<BTreeMap<String, Value>>,
+    frozen: AtomicBool,
+    written: AtomicBool,
+}
 
 impl Dict {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+        if self.0.frozen.load(Ordering::Relaxed) {
+            self.0.written.store(true, Ordering::Relaxed);
+        }
+        self.lock()
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
@@ -25,11 +45,16 @@ impl Dict {
     }
 
     pub fn insert(&self, key: String, value: Value) {
-        self.lock().insert(key, value);
+        self.write().insert(key, value);
     }
 
     pub fn remove(&self, key: &str) -> Option<Value> {
-        self.lock().remove(key)
+        self.write().remove(key)
+    }
+
+    /// Whether the map was written since it was frozen.
+    pub fn written(&self) -> bool {
+        self.0.written.load(Ordering::Relaxed)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -60,7 +85,10 @@ impl Dict {
 
 impl FromIterator<(String, Value)> for Dict {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Dict {
-        Dict(Arc::new(Mutex::new(items.into_iter().collect())))
+        Dict(Arc::new(Shared {
+            map: Mutex::new(items.into_iter().collect()),
+            ..Shared::default()
+        }))
     }
 }
 
@@ -80,9 +108,12 @@ impl std::fmt::Debug for Dict {
 /// failure (shown as `error calling NAME: message`).
 pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
 
-/// Where a function is called: the file and the byte offset of the call.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where a function is called: the file and the byte offset of the call,
+/// in the execution of template `root` (a helper's call site is reached
+/// from every template that includes it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Site {
+    pub root: String,
     pub file: String,
     pub offset: usize,
 }
@@ -225,6 +256,31 @@ impl Value {
             Value::Object(object) => object.raw_bytes(),
             Value::String(s) => Some(s.as_bytes()),
             _ => None,
+        }
+    }
+
+    /// Freezes every map this value reaches (through maps, lists and the
+    /// values of objects made so far) and gives them, to ask later whether
+    /// one was written ([`Dict::written`]).
+    pub fn freeze(&self, frozen: &mut Vec<Dict>) {
+        match self {
+            Value::Map(dict) => {
+                // Already frozen: reached before (a map may hold itself).
+                if dict.0.frozen.swap(true, Ordering::Relaxed) {
+                    return;
+                }
+                frozen.push(dict.clone());
+                for (_, value) in dict.entries() {
+                    value.freeze(frozen);
+                }
+            }
+            Value::List(items) => items.iter().for_each(|item| item.freeze(frozen)),
+            Value::Object(object) => {
+                if let Some(value) = object.value.get() {
+                    value.freeze(frozen);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -5,10 +5,12 @@
 //! [`crate::certs`].
 //!
 //! Each call draws its bytes from SHA-256 of the seed (which the caller
-//! derives from the release), the call site (template file and offset) and
-//! how many times that site has been called before in this render, so the
-//! same chart, values and release give the same output every time, and
-//! one call's value does not move when another call is added elsewhere.
+//! derives from the release), the call site (the template executed, and
+//! the file and offset of the call) and how many times that site has been
+//! called before in that template's execution, so the same chart, values
+//! and release give the same output every time, whatever order templates
+//! run in, and one call's value does not move when another call is added
+//! elsewhere.
 //!
 //! A seed the caller calls public (one anyone can compute, such as the
 //! release's name alone) still serves, but functions that make private
@@ -68,6 +70,8 @@ impl Source {
         let mut key = Sha256::new();
         key.update(&self.seed.bytes);
         key.update([0]);
+        key.update(site.root.as_bytes());
+        key.update([0]);
         key.update(site.file.as_bytes());
         key.update([0]);
         key.update((site.offset as u64).to_le_bytes());
@@ -85,6 +89,16 @@ impl Source {
 pub struct Random(Arc<Source>);
 
 impl Random {
+    /// Forgets every call, to execute the templates again from the start.
+    pub fn reset(&self) {
+        self.0
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        *self.0.first.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// With a public seed, the first call whose value may be a secret:
     /// the function's name and its site.
     pub fn first_secret(&self) -> Option<(&'static str, Site)> {
@@ -183,8 +197,12 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
                     match draw {
                         Draw::Key => return Err(format!("the seed of random values is not secret, so anyone could compute this private key; {hint}")),
                         Draw::Value => {
+                            // The first site by name, whatever order the
+                            // templates ran in.
                             let mut first = source.first.lock().unwrap_or_else(|e| e.into_inner());
-                            first.get_or_insert_with(|| (name, site.clone()));
+                            if first.as_ref().is_none_or(|(_, at)| site < at) {
+                                *first = Some((name, site.clone()));
+                            }
                         }
                         Draw::Salt => {}
                     }

@@ -150,6 +150,60 @@ pub fn render(
     values: &serde_json::Value,
     release: &Release,
 ) -> Result<Executed, Diagnostics> {
+    let jobs = prepare(chart, values, release)?;
+    let mut set = templates();
+    let random = sprig::random::register(&mut set, seed(release));
+    sprig::time::register(&mut set, release.time);
+    let files: Vec<(String, Arc<str>)> = jobs
+        .iter()
+        .map(|job| (job.name.clone(), Arc::clone(&job.source.text)))
+        .collect();
+    let mut problems: Vec<Diagnostic> = set
+        .parse_all(&files)
+        .iter()
+        .map(|error| diagnostic(error, &jobs))
+        .collect();
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let results = match side_by_side(&set, &jobs) {
+        Some(results) => results,
+        None => {
+            // A template wrote into data the others share (`set .Values
+            // ...`): what each sees depends on Helm's order, so all run
+            // again in it, from fresh data.
+            random.reset();
+            one_by_one(&set, &prepare(chart, values, release)?)
+        }
+    };
+    let mut outputs = Vec::new();
+    for (job, result) in jobs.iter().filter(|j| j.execute).zip(results) {
+        match result {
+            Ok(text) => outputs.push(Output {
+                name: job.name.clone(),
+                template: Arc::clone(&job.source),
+                text: text.replace("<no value>", ""),
+            }),
+            Err(error) => problems.push(diagnostic(&error, &jobs)),
+        }
+    }
+    crate::shared::parallel::drop_later(set);
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let warnings = random
+        .first_secret()
+        .map(|(function, site)| predictable(function, &site, &jobs))
+        .into_iter()
+        .collect();
+    Diagnostics::check(problems, Executed { outputs, warnings })
+}
+
+/// The templates of `chart` and its subcharts to parse and execute, in
+/// Helm's order, with their data.
+fn prepare(
+    chart: &Chart,
+    values: &serde_json::Value,
+    release: &Release,
+) -> Result<Vec<Job>, Diagnostics> {
     let capabilities = capabilities(release)?;
     let release_data = Value::map([
         ("Name", Value::from(release.name.as_str())),
@@ -178,49 +232,61 @@ pub fn render(
             .cmp(&depth(&a.name))
             .then_with(|| b.name.cmp(&a.name))
     });
-    let mut set = templates();
-    let random = sprig::random::register(&mut set, seed(release));
-    sprig::time::register(&mut set, release.time);
-    let files: Vec<(String, Arc<str>)> = jobs
+    Ok(jobs)
+}
+
+/// `.Template` of a job.
+fn template_data(job: &Job) -> Value {
+    Value::map([
+        ("Name", Value::from(job.name.as_str())),
+        ("BasePath", Value::from(job.base_path.as_str())),
+    ])
+}
+
+/// Executes the templates of `jobs` on every core, each with its own copy
+/// of its chart's top-level map, the data they share frozen; `None` when
+/// one of them wrote into that data, since then the others' output may
+/// depend on the order.
+fn side_by_side(set: &Templates, jobs: &[Job]) -> Option<Vec<Result<String, gotmpl::Error>>> {
+    let runs: Vec<(&Job, Value)> = jobs
         .iter()
-        .map(|job| (job.name.clone(), Arc::clone(&job.source.text)))
+        .filter(|job| job.execute)
+        .map(|job| {
+            let data = match &job.data {
+                Value::Map(shared) => {
+                    let own = shared.copy();
+                    own.insert("Template".into(), template_data(job));
+                    Value::Map(own)
+                }
+                other => other.clone(),
+            };
+            (job, data)
+        })
         .collect();
-    let mut problems: Vec<Diagnostic> = set
-        .parse_all(&files)
-        .iter()
-        .map(|error| diagnostic(error, &jobs))
-        .collect();
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
+    let mut frozen = Vec::new();
+    for (_, data) in &runs {
+        data.freeze(&mut frozen);
     }
-    let mut outputs = Vec::new();
-    for job in jobs.iter().filter(|j| j.execute) {
-        if let Value::Map(data) = &job.data {
-            data.insert(
-                "Template".into(),
-                Value::map([
-                    ("Name", Value::from(job.name.as_str())),
-                    ("BasePath", Value::from(job.base_path.as_str())),
-                ]),
-            );
-        }
-        match set.execute(&job.name, &job.data) {
-            Ok(text) => outputs.push(Output {
-                name: job.name.clone(),
-                template: Arc::clone(&job.source),
-                text: text.replace("<no value>", ""),
-            }),
-            Err(error) => problems.push(diagnostic(&error, &jobs)),
-        }
+    let results = crate::shared::parallel::map(&runs, |(job, data)| set.execute(&job.name, data));
+    match frozen.iter().any(gotmpl::Dict::written) {
+        true => None,
+        false => Some(results),
     }
-    crate::shared::parallel::drop_later(set);
-    outputs.sort_by(|a, b| a.name.cmp(&b.name));
-    let warnings = random
-        .first_secret()
-        .map(|(function, site)| predictable(function, &site, &jobs))
-        .into_iter()
-        .collect();
-    Diagnostics::check(problems, Executed { outputs, warnings })
+}
+
+/// Executes the templates of `jobs` in Helm's order, each seeing what the
+/// ones before wrote, as in Helm: one top-level map per chart, its
+/// `.Template` set for each.
+fn one_by_one(set: &Templates, jobs: &[Job]) -> Vec<Result<String, gotmpl::Error>> {
+    jobs.iter()
+        .filter(|job| job.execute)
+        .map(|job| {
+            if let Value::Map(data) = &job.data {
+                data.insert("Template".into(), template_data(job));
+            }
+            set.execute(&job.name, &job.data)
+        })
+        .collect()
 }
 
 /// The warning that a random value, maybe a secret, follows from the
