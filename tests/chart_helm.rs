@@ -711,21 +711,11 @@ fn certificate_text(pem: &str) -> String {
 
 /// Runs openssl with `input` on stdin; its stdout.
 fn openssl(args: &[&str], input: &str) -> String {
-    use std::io::Write as _;
-    let mut child = Command::new("openssl")
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("openssl runs (scripts/control-plane installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::piped(
+        Command::new("openssl").args(args),
+        input.as_bytes(),
+        "openssl runs (scripts/control-plane installs it)",
+    );
     assert!(
         output.status.success(),
         "openssl {args:?} failed:\n{}\n{input}",

@@ -3,8 +3,9 @@
 //! Kubernetes tools use. Strings are drawn (deterministically) from every
 //! class of Unicode that YAML treats specially.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 /// Characters by class: plain ASCII, YAML indicators, white space and
 /// breaks, C0 and C1 controls, DEL, NEL, the Unicode line and paragraph
@@ -61,20 +62,11 @@ impl Lcg {
 
 fn pyyaml(text: &str) -> serde_json::Value {
     let script = "import sys, json, yaml\nprint(json.dumps(yaml.safe_load(sys.stdin.buffer.read().decode('utf-8'))))";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::piped(
+        Command::new("python3").args(["-c", script]),
+        text.as_bytes(),
+        "python3 runs",
+    );
     assert!(
         output.status.success(),
         "PyYAML refused cleat's output (is it installed? `pip install pyyaml`, as .ci/run does):\n{}\n--- the output:\n{text}",

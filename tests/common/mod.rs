@@ -6,8 +6,9 @@ pub mod cluster;
 pub mod helm;
 pub mod http;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The result of one `cleat` run.
@@ -63,6 +64,20 @@ pub fn cleat_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .output()
         .expect("the cleat binary runs");
     Run::from(output)
+}
+
+/// Runs `command` with `input` on its standard input and gives what it
+/// printed; `runs` says what the test needs (for the message when the
+/// program cannot be started).
+pub fn piped(command: &mut Command, input: &[u8], runs: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect(runs);
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A fresh, empty directory for one test.

@@ -40,16 +40,25 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{der, spki, Certificate, TbsCertificate};
 
-use crate::random::{Draw, Drawing, Seed, Stream};
 use crate::{arity, int, text};
 
 /// What the functions here give: a value, or a message.
 type Result<T = Value> = std::result::Result<T, String>;
 
-/// Adds the functions through [`crate::random`]'s `add`, which gives each
-/// call its stream and refuses [`Draw::Key`] functions a public seed.
-pub(crate) fn register(add: &mut impl FnMut(&'static str, Draw, Drawing)) {
-    add("genPrivateKey", Draw::Key, |s, _, a| match a {
+/// The random bytes a function draws (the call's stream of
+/// [`crate::random`], deterministic).
+type Rng<'a> = &'a mut dyn rand_core::CryptoRngCore;
+
+/// A function of its call's random bytes, the release's time (Unix
+/// seconds; 0 when it has none) and its arguments.
+pub(crate) type Made = fn(Rng, i64, &[Value]) -> Result;
+
+/// The functions, each with whether it makes a private key (which
+/// [`crate::random`] refuses when its seed is not secret).
+pub(crate) fn functions() -> Vec<(&'static str, bool, Made)> {
+    let mut all: Vec<(&'static str, bool, Made)> = Vec::new();
+    let mut add = |name, makes_key, f: Made| all.push((name, makes_key, f));
+    add("genPrivateKey", true, |s, _, a| match a {
         [kind] => {
             let kind = text(kind);
             Ok(Value::String(match Key::generate(&kind, s) {
@@ -60,50 +69,46 @@ pub(crate) fn register(add: &mut impl FnMut(&'static str, Draw, Drawing)) {
         }
         _ => Err(arity("genPrivateKey", 1, a.len())),
     });
-    add("genCA", Draw::Key, |s, seed, a| match a {
+    add("genCA", true, |s, now, a| match a {
         [cn, days] => {
             let key = rsa_key(s, 2048)?;
-            self_signed(s, seed, ca(cn, days), key)
+            self_signed(s, now, ca(cn, days), key)
         }
         _ => Err(arity("genCA", 2, a.len())),
     });
-    add("genCAWithKey", Draw::Salt, |s, seed, a| match a {
-        [cn, days, key] => self_signed(s, seed, ca(cn, days), given_key(key)?),
+    add("genCAWithKey", false, |s, now, a| match a {
+        [cn, days, key] => self_signed(s, now, ca(cn, days), given_key(key)?),
         _ => Err(arity("genCAWithKey", 3, a.len())),
     });
-    add("genSelfSignedCert", Draw::Key, |s, seed, a| match a {
+    add("genSelfSignedCert", true, |s, now, a| match a {
         [cn, ips, dns, days] => {
             let template = leaf("genSelfSignedCert", cn, ips, dns, days)?;
             let key = rsa_key(s, 2048)?;
-            self_signed(s, seed, template, key)
+            self_signed(s, now, template, key)
         }
         _ => Err(arity("genSelfSignedCert", 4, a.len())),
     });
-    add(
-        "genSelfSignedCertWithKey",
-        Draw::Salt,
-        |s, seed, a| match a {
-            [cn, ips, dns, days, key] => {
-                let template = leaf("genSelfSignedCertWithKey", cn, ips, dns, days)?;
-                self_signed(s, seed, template, given_key(key)?)
-            }
-            _ => Err(arity("genSelfSignedCertWithKey", 5, a.len())),
-        },
-    );
-    add("genSignedCert", Draw::Key, |s, seed, a| match a {
+    add("genSelfSignedCertWithKey", false, |s, now, a| match a {
+        [cn, ips, dns, days, key] => {
+            let template = leaf("genSelfSignedCertWithKey", cn, ips, dns, days)?;
+            self_signed(s, now, template, given_key(key)?)
+        }
+        _ => Err(arity("genSelfSignedCertWithKey", 5, a.len())),
+    });
+    add("genSignedCert", true, |s, now, a| match a {
         [cn, ips, dns, days, ca] => {
             let template = leaf("genSignedCert", cn, ips, dns, days)?;
             let key = rsa_key(s, 2048)?;
-            signed(s, seed, template, key, "genSignedCert", ca)
+            signed(s, now, template, key, "genSignedCert", ca)
         }
         _ => Err(arity("genSignedCert", 5, a.len())),
     });
-    add("genSignedCertWithKey", Draw::Salt, |s, seed, a| match a {
+    add("genSignedCertWithKey", false, |s, now, a| match a {
         [cn, ips, dns, days, ca, key] => {
             let template = leaf("genSignedCertWithKey", cn, ips, dns, days)?;
             signed(
                 s,
-                seed,
+                now,
                 template,
                 given_key(key)?,
                 "genSignedCertWithKey",
@@ -112,10 +117,11 @@ pub(crate) fn register(add: &mut impl FnMut(&'static str, Draw, Drawing)) {
         }
         _ => Err(arity("genSignedCertWithKey", 6, a.len())),
     });
-    add("buildCustomCert", Draw::Salt, |_, _, a| match a {
+    add("buildCustomCert", false, |_, _, a| match a {
         [cert, key] => build_custom(&text(cert), &text(key)),
         _ => Err(arity("buildCustomCert", 2, a.len())),
     });
+    all
 }
 
 /// sprig's CA template.
@@ -172,16 +178,16 @@ fn given_key(pem: &Value) -> Result<Key> {
 }
 
 /// The release's time, which certificates start from.
-fn valid_from(seed: &Seed) -> Result<i64> {
-    if seed.time <= 0 {
+fn valid_from(now: i64) -> Result<i64> {
+    if now <= 0 {
         return Err("certificates start at the release's time, and this release has none (it is 1970-01-01): the certificate would have expired long ago; give the release a time (cleat: SOURCE_DATE_EPOCH)".to_string());
     }
-    Ok(seed.time)
+    Ok(now)
 }
 
 /// A certificate for `key` signed by itself.
-fn self_signed(s: &mut Stream, seed: &Seed, template: Template, key: Key) -> Result<Value> {
-    let now = valid_from(seed)?;
+fn self_signed(s: Rng, now: i64, template: Template, key: Key) -> Result<Value> {
+    let now = valid_from(now)?;
     let issuer = Issuer {
         cert: None,
         key: &key,
@@ -192,14 +198,14 @@ fn self_signed(s: &mut Stream, seed: &Seed, template: Template, key: Key) -> Res
 
 /// A certificate for `key` signed by the certificate value `ca`.
 fn signed(
-    s: &mut Stream,
-    seed: &Seed,
+    s: Rng,
+    now: i64,
     template: Template,
     key: Key,
     function: &str,
     ca: &Value,
 ) -> Result<Value> {
-    let now = valid_from(seed)?;
+    let now = valid_from(now)?;
     let (ca_cert, ca_key) = parts(function, ca)?;
     let ca_cert = parse_certificate(&ca_cert)?;
     let ca_key = Key::parse(&ca_key).map_err(|e| format!("error parsing private key: {e}"))?;
@@ -222,17 +228,19 @@ pub enum Key {
 impl Key {
     /// `genPrivateKey TYPE`'s key: RSA 4096, DSA L2048N256, ECDSA P-256 or
     /// Ed25519; `None` for another type.
-    pub fn generate(kind: &str, rng: &mut Stream) -> Option<Result<Key>> {
+    pub fn generate(kind: &str, mut rng: Rng) -> Option<Result<Key>> {
         Some(match kind {
             "" | "rsa" => rsa_key(rng, 4096),
             "dsa" => {
-                let components = dsa::Components::generate(rng, dsa::KeySize::DSA_2048_256);
+                let components = dsa::Components::generate(&mut rng, dsa::KeySize::DSA_2048_256);
                 Ok(Key::Dsa(Box::new(dsa::SigningKey::generate(
-                    rng, components,
+                    &mut rng, components,
                 ))))
             }
-            "ecdsa" => Ok(Key::Ec(p256::SecretKey::random(rng))),
-            "ed25519" => Ok(Key::Ed(Box::new(ed25519_dalek::SigningKey::generate(rng)))),
+            "ecdsa" => Ok(Key::Ec(p256::SecretKey::random(&mut rng))),
+            "ed25519" => Ok(Key::Ed(Box::new(ed25519_dalek::SigningKey::generate(
+                &mut rng,
+            )))),
             _ => return None,
         })
     }
@@ -363,8 +371,8 @@ fn armored(label: &str, der: der::Result<Vec<u8>>) -> Option<String> {
 }
 
 /// An RSA key of `bits`.
-pub fn rsa_key(rng: &mut Stream, bits: usize) -> Result<Key> {
-    rsa::RsaPrivateKey::new(rng, bits)
+pub fn rsa_key(mut rng: Rng, bits: usize) -> Result<Key> {
+    rsa::RsaPrivateKey::new(&mut rng, bits)
         .map(|k| Key::Rsa(Box::new(k)))
         .map_err(|e| format!("error generating rsa key: {e}"))
 }
@@ -444,7 +452,7 @@ pub fn certificate(
     key: &Key,
     issuer: &Issuer,
     now: i64,
-    rng: &mut Stream,
+    rng: Rng,
 ) -> Result<String> {
     let created = |e: String| format!("error creating certificate: {e}");
     // Go asks the signer first, then the key it certifies.
@@ -462,7 +470,8 @@ pub fn certificate(
             ));
         }
     }
-    let serial: [u8; 16] = std::array::from_fn(|_| rng.byte());
+    let mut serial = [0u8; 16];
+    rng.fill_bytes(&mut serial);
     let mut extensions = Vec::new();
     let mut usages = KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment;
     if template.role == Role::Ca {

@@ -21,9 +21,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use gotmpl::{Site, Templates, Value};
+use gotmpl::{Site, SiteFunc, Templates, Value};
 use sha2::{Digest, Sha256};
 
+use crate::certs;
 use crate::{arity, int, text};
 
 const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -43,7 +44,7 @@ pub struct Seed {
 /// What a function's random bytes become, which decides what a public
 /// seed means for it.
 #[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Draw {
+enum Draw {
     /// A value that may be a secret (a password): remembered.
     Value,
     /// A private key: refused.
@@ -52,8 +53,8 @@ pub(crate) enum Draw {
     Salt,
 }
 
-/// A function of the stream of its call, the seed, and its arguments.
-pub(crate) type Drawing = fn(&mut Stream, &Seed, &[Value]) -> Result<Value, String>;
+/// A function of the stream of its call and its arguments.
+type Drawing = fn(&mut Stream, &[Value]) -> Result<Value, String>;
 
 /// The deterministic source: the seed and each site's calls so far.
 struct Source {
@@ -108,14 +109,14 @@ impl Random {
 }
 
 /// Bytes of SHA-256(key, block) for block = 0, 1, ...
-pub struct Stream {
+struct Stream {
     key: [u8; 32],
     block: u64,
     buffer: Vec<u8>,
 }
 
 impl Stream {
-    pub(crate) fn byte(&mut self) -> u8 {
+    fn byte(&mut self) -> u8 {
         if self.buffer.is_empty() {
             let mut hash = Sha256::new();
             hash.update(self.key);
@@ -189,51 +190,31 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         first: Mutex::new(None),
     });
     let mut add = |name: &'static str, draw: Draw, f: Drawing| {
-        let source = Arc::clone(&source);
-        set.func_at(
-            name,
-            Arc::new(move |site: &Site, args: &[Value]| {
-                if let Some(hint) = &source.seed.public {
-                    match draw {
-                        Draw::Key => return Err(format!("the seed of random values is not secret, so anyone could compute this private key; {hint}")),
-                        Draw::Value => {
-                            // The first site by name, whatever order the
-                            // templates ran in.
-                            let mut first = source.first.lock().unwrap_or_else(|e| e.into_inner());
-                            if first.as_ref().is_none_or(|(_, at)| site < at) {
-                                *first = Some((name, site.clone()));
-                            }
-                        }
-                        Draw::Salt => {}
-                    }
-                }
-                f(&mut source.stream(site), &source.seed, args)
-            }),
-        );
+        set.func_at(name, drawing(&source, name, draw, f));
     };
-    add("randAlphaNum", Draw::Value, |s, _, a| match a {
+    add("randAlphaNum", Draw::Value, |s, a| match a {
         [n] => Ok(Value::String(s.pick(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
             count("randAlphaNum", n)?,
         ))),
         _ => Err(arity("randAlphaNum", 1, a.len())),
     });
-    add("randAlpha", Draw::Value, |s, _, a| match a {
+    add("randAlpha", Draw::Value, |s, a| match a {
         [n] => Ok(Value::String(s.pick(ALPHA, count("randAlpha", n)?))),
         _ => Err(arity("randAlpha", 1, a.len())),
     });
-    add("randNumeric", Draw::Value, |s, _, a| match a {
+    add("randNumeric", Draw::Value, |s, a| match a {
         [n] => Ok(Value::String(s.pick(DIGITS, count("randNumeric", n)?))),
         _ => Err(arity("randNumeric", 1, a.len())),
     });
-    add("randAscii", Draw::Value, |s, _, a| match a {
+    add("randAscii", Draw::Value, |s, a| match a {
         [n] => {
             let printable: Vec<u8> = (32u8..127).collect();
             Ok(Value::String(s.pick(&printable, count("randAscii", n)?)))
         }
         _ => Err(arity("randAscii", 1, a.len())),
     });
-    add("randBytes", Draw::Value, |s, _, a| match a {
+    add("randBytes", Draw::Value, |s, a| match a {
         [n] => {
             let bytes: Vec<u8> = (0..count("randBytes", n)?).map(|_| s.byte()).collect();
             Ok(Value::String(
@@ -242,7 +223,7 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         }
         _ => Err(arity("randBytes", 1, a.len())),
     });
-    add("randInt", Draw::Value, |s, _, a| match a {
+    add("randInt", Draw::Value, |s, a| match a {
         [min, max] => {
             let (min, max) = (int(min), int(max));
             if max <= min {
@@ -255,7 +236,7 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         }
         _ => Err(arity("randInt", 2, a.len())),
     });
-    add("uuidv4", Draw::Value, |s, _, a| match a {
+    add("uuidv4", Draw::Value, |s, a| match a {
         [] => {
             let mut b: Vec<u8> = (0..16).map(|_| s.byte()).collect();
             b[6] = (b[6] & 0x0f) | 0x40;
@@ -272,7 +253,7 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         }
         _ => Err(arity("uuidv4", 0, a.len())),
     });
-    add("shuffle", Draw::Value, |s, _, a| match a {
+    add("shuffle", Draw::Value, |s, a| match a {
         [v] => {
             let mut chars: Vec<char> = text(v).chars().collect();
             for i in (1..chars.len()).rev() {
@@ -283,11 +264,11 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         }
         _ => Err(arity("shuffle", 1, a.len())),
     });
-    add("bcrypt", Draw::Salt, |s, _, a| match a {
+    add("bcrypt", Draw::Salt, |s, a| match a {
         [password] => Ok(Value::String(bcrypt_hash(s, &text(password))?)),
         _ => Err(arity("bcrypt", 1, a.len())),
     });
-    add("encryptAES", Draw::Salt, |s, _, a| match a {
+    add("encryptAES", Draw::Salt, |s, a| match a {
         [key, plain] => {
             let iv: [u8; 16] = std::array::from_fn(|_| s.byte());
             Ok(Value::String(crate::crypto::encrypt_aes(
@@ -298,7 +279,7 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
         }
         _ => Err(arity("encryptAES", 2, a.len())),
     });
-    add("htpasswd", Draw::Salt, |s, _, a| {
+    add("htpasswd", Draw::Salt, |s, a| {
         let (user, password) = match a {
             [user, password] | [user, password, _] => (text(user), text(password)),
             _ => return Err(arity("htpasswd", 2, a.len())),
@@ -311,8 +292,44 @@ pub fn register(set: &mut Templates, seed: Seed) -> Random {
             bcrypt_hash(s, &password)?
         )))
     });
-    crate::certs::register(&mut add);
+    for (name, makes_key, f) in certs::functions() {
+        let draw = if makes_key { Draw::Key } else { Draw::Salt };
+        let time = source.seed.time;
+        set.func_at(
+            name,
+            drawing(&source, name, draw, move |s, a| f(s, time, a)),
+        );
+    }
     Random(source)
+}
+
+/// The function `name` of `source`: `f` given its call's stream, refused
+/// (a private key) or remembered (a value that may be a secret) when the
+/// seed is public, as `draw` says.
+fn drawing(
+    source: &Arc<Source>,
+    name: &'static str,
+    draw: Draw,
+    f: impl Fn(&mut Stream, &[Value]) -> Result<Value, String> + Send + Sync + 'static,
+) -> SiteFunc {
+    let source = Arc::clone(source);
+    Arc::new(move |site: &Site, args: &[Value]| {
+        if let Some(hint) = &source.seed.public {
+            match draw {
+                Draw::Key => return Err(format!("the seed of random values is not secret, so anyone could compute this private key; {hint}")),
+                Draw::Value => {
+                    // The first site by name, whatever order the templates
+                    // ran in.
+                    let mut first = source.first.lock().unwrap_or_else(|e| e.into_inner());
+                    if first.as_ref().is_none_or(|(_, at)| site < at) {
+                        *first = Some((name, site.clone()));
+                    }
+                }
+                Draw::Salt => {}
+            }
+        }
+        f(&mut source.stream(site), args)
+    })
 }
 
 /// bcrypt of `password` at Go's default cost (10), `$2a$`, the salt from `s`.
