@@ -106,6 +106,30 @@ impl Options {
     }
 }
 
+impl Plan {
+    /// Objects applied on upgrades come with one: when the release's lock
+    /// entry is the one its newest record holds (`same_entry`) and nothing
+    /// else of it changes, the apply upgrades nothing, and they wait too.
+    pub fn hold_upgrades(&mut self, same_entry: bool) {
+        let changes = |o: &Planned| !matches!(o.change, Change::Unchanged | Change::Skip(_));
+        let upgrades = !same_entry
+            || self.interrupted.is_some()
+            || !self.namespaces.is_empty()
+            || self.deletions.iter().any(|d| d.keep.is_none())
+            || self
+                .objects
+                .iter()
+                .any(|o| o.lifecycle.apply != When::Upgrade && changes(o));
+        if self.previous.is_none() || upgrades {
+            return;
+        }
+        for object in self.objects.iter_mut().filter(|o| changes(o)) {
+            object.change =
+                Change::Skip("applied when the release is upgraded, and nothing else changes");
+        }
+    }
+}
+
 /// Plans the release `release` in `namespace`: `objects` as rendered, with
 /// the objects of its newest record that are no longer rendered to delete.
 /// An object another owner holds is an error unless adopted.

@@ -60,7 +60,7 @@ pub fn render(
         is_upgrade: false,
         kube_version: release.kube_version.clone(),
         api_versions: args.api_versions.clone(),
-        time: source_date_epoch()?,
+        time: crate::release::prepare::chart::source_date_epoch()?,
         random_key: random_key(args.random_key.as_deref())?,
     };
     let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
@@ -186,9 +186,6 @@ fn is_release_name(name: &str) -> bool {
         })
 }
 
-/// The time a chart's `now` gives: `SOURCE_DATE_EPOCH` (seconds, the
-/// reproducible-builds convention) when set, else the Unix epoch, so that a
-/// render never depends on when it ran.
 /// Shortest random key accepted, in bytes.
 const MIN_RANDOM_KEY: usize = 32;
 
@@ -216,17 +213,4 @@ fn random_key(source: Option<&str>) -> Result<Option<RandomKey>, Diagnostic> {
         .hint("make one with `openssl rand -hex 32`; keep it with your other secrets"));
     }
     Ok(Some(RandomKey(key)))
-}
-
-fn source_date_epoch() -> Result<i64, Diagnostics> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Err(_) => Ok(0),
-        Ok(text) => text.trim().parse().map_err(|_| {
-            Diagnostic::error(format!(
-                "SOURCE_DATE_EPOCH is `{text}`, expected whole seconds since 1970-01-01T00:00:00Z"
-            ))
-            .hint("set it to a number such as `1764547200`, or unset it")
-            .into()
-        }),
-    }
 }

@@ -10,7 +10,8 @@ use super::Outcome;
 
 pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let file = &args.release_file;
-    let locked = lock(&file.file, file.env.as_deref(), args.update, args.check)?;
+    let mut locked = lock(&file.file, file.env.as_deref(), args.update, args.check)?;
+    let mut warnings = std::mem::take(&mut locked.warnings);
     let shown = locked.path.display().to_string();
     if args.check {
         let Some(differences) = locked.differences() else {
@@ -22,10 +23,12 @@ pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
             return Err(out_of_date(&shown, &differences).into());
         }
         super::write(out, &format!("{shown} is up to date\n"))?;
-        return Ok(Outcome::default());
+        return Ok(Outcome {
+            warnings,
+            ..Outcome::default()
+        });
     }
     locked.lockfile.write(&locked.path)?;
-    let mut warnings = Vec::new();
     let unsalted = locked.unsalted_markers();
     if unsalted > 0 {
         warnings.push(

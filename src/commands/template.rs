@@ -13,11 +13,19 @@ pub fn run(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
         std::slice::from_ref(&args.release),
         &super::source(&args.source),
     )?;
-    let objects: Vec<_> = prepared.into_iter().flat_map(|p| p.objects).collect();
+    let mut objects = Vec::new();
+    let mut warnings = Vec::new();
+    for release in prepared {
+        objects.extend(release.objects);
+        warnings.extend(release.warnings);
+    }
     let text = match args.output {
         OutputFormat::Yaml => object::to_yaml_stream(&objects),
         OutputFormat::Json => object::to_json_list(&objects),
     };
     super::write(out, &text)?;
-    Ok(Outcome::default())
+    Ok(Outcome {
+        warnings,
+        ..Outcome::default()
+    })
 }

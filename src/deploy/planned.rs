@@ -103,11 +103,13 @@ pub async fn plan_release(
     options: &plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
+    // Rendering's warnings were shown by `cleat lock` and `cleat template`.
     let Prepared {
         mut locked,
         objects,
         secrets,
         notes,
+        warnings: _,
     } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {
@@ -118,10 +120,15 @@ pub async fn plan_release(
         None
     };
     match plan::plan(&cluster, name, namespace, &objects, options).await {
-        Ok(plan) => {
+        Ok(mut plan) => {
             if let Some(previous) = &plan.previous {
                 locked.keep_markers(&previous.lock, &secrets);
             }
+            let same_entry = plan
+                .previous
+                .as_ref()
+                .is_some_and(|p| p.lock.digest == locked.digest);
+            plan.hold_upgrades(same_entry);
             Ok(PlannedRelease {
                 cluster,
                 plan,

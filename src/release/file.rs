@@ -745,7 +745,7 @@ pub fn json_schema() -> serde_json::Value {
     let release = settings(serde_json::json!({
         "name": {"type": "string", "description": "Release name, unique in the file", "pattern": "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},
         "package": {
-            "description": "A package directory or archive, or a repository and version constraint",
+            "description": "A package or Helm chart directory or archive, or a repository and version constraint",
             "oneOf": [
                 {"type": "string"},
                 {

@@ -25,7 +25,9 @@ pub const LOCK_FILE: &str = "cleat.lock";
 /// - 1: the first format; secret markers hold an unsalted SHA-256 (`sha256`).
 /// - 2: secret markers hold a salted argon2id hash (`hash`); version 1 is
 ///   still read, and `cleat lock` rewrites it.
-pub const VERSION: u64 = 2;
+/// - 3: a package may be a Helm chart (`format: helm-chart`), and a chart
+///   release records what it rendered with besides its values (`chart`).
+pub const VERSION: u64 = 3;
 /// The oldest lockfile format this cleat reads.
 pub const OLDEST_VERSION: u64 = 1;
 
@@ -55,9 +57,29 @@ pub struct LockedRelease {
     pub context: Option<String>,
     pub kube_version: String,
     pub package: LockedPackage,
+    /// For a Helm chart release: what it rendered with besides its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartSettings>,
     pub values: serde_json::Value,
     pub objects: Vec<LockedObject>,
     pub digest: String,
+}
+
+/// What a Helm chart release renders with besides its values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartSettings {
+    /// The release's time, in Unix seconds: what `now` gives and when
+    /// certificates start (`SOURCE_DATE_EPOCH` when locked, else 0).
+    pub time: i64,
+}
+
+/// What kind of package a locked package is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A Helm chart, rendered as Helm renders it.
+    HelmChart,
 }
 
 /// A package in a locked tree; dependencies carry the key they render under.
@@ -71,6 +93,9 @@ pub struct LockedPackage {
     /// The version of the application the package deploys, when it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_version: Option<String>,
+    /// `None` for a cleat package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
     pub source: String,
     pub digest: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -151,12 +176,20 @@ impl LockedRelease {
             context,
             kube_version: kube_version.to_string(),
             package,
+            chart: None,
             values,
             objects,
             digest: String::new(),
         };
         release.digest = release.compute_digest();
         release
+    }
+
+    /// The entry of a Helm chart release, with what it rendered with.
+    pub fn with_chart(mut self, chart: Option<ChartSettings>) -> LockedRelease {
+        self.chart = chart;
+        self.digest = self.compute_digest();
+        self
     }
 
     /// SHA-256 of the canonical JSON of the entry without its `digest`.
@@ -187,6 +220,17 @@ impl LockedRelease {
                     current.map_or("(none)", |s| s.as_str())
                 ));
             }
+        }
+        if self.chart != now.chart {
+            let time = |c: &Option<ChartSettings>| {
+                c.as_ref()
+                    .map_or("(none)".to_string(), |c| c.time.to_string())
+            };
+            found.push(format!(
+                "chart time: {} → {}",
+                time(&self.chart),
+                time(&now.chart)
+            ));
         }
         package_differences(&self.package, &now.package, "package", &mut found);
         value_differences(&self.values, &now.values, "", &mut found);
@@ -465,6 +509,7 @@ mod tests {
                 name: "webapp".into(),
                 version: "1.0.0".into(),
                 app_version: None,
+                format: None,
                 source: "path:webapp".into(),
                 digest: sha256(b"archive"),
                 dependencies: Vec::new(),
@@ -501,11 +546,11 @@ mod tests {
             .starts_with("lockfile `cleat.lock` is truncated: EOF while parsing"));
         assert_eq!(
             message(
-                text.replace("\"lockfileVersion\": 2", "\"lockfileVersion\": 7")
+                text.replace("\"lockfileVersion\": 3", "\"lockfileVersion\": 7")
                     .as_bytes()
             ),
             format!(
-                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 2",
+                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 3",
                 env!("CARGO_PKG_VERSION")
             )
         );

@@ -23,6 +23,8 @@ pub struct Locked {
     pub environments: Vec<Option<String>>,
     /// Whether one environment was asked for, leaving the others alone.
     pub one_environment: bool,
+    /// What rendering warned about.
+    pub warnings: Vec<crate::shared::diagnostics::Diagnostic>,
 }
 
 impl Locked {
@@ -73,6 +75,7 @@ pub fn lock(
     lockfile.generated_by = fresh.generated_by;
     lockfile.lockfile_version = fresh.lockfile_version;
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     for target in &environments {
         let mut releases = Vec::new();
         for spec in release_file.select(target.as_deref()) {
@@ -81,7 +84,10 @@ pub fn lock(
                 .and_then(|e| e.environment(target.as_deref()))
                 .and_then(|e| e.releases.iter().find(|r| r.name == spec.name));
             match prepare::from_spec(&spec, &mut client, earlier) {
-                Ok(prepared) => releases.push(prepared.locked),
+                Ok(prepared) => {
+                    warnings.extend(prepared.warnings);
+                    releases.push(prepared.locked);
+                }
                 Err(errors) => problems.extend(errors.0),
             }
         }
@@ -98,6 +104,7 @@ pub fn lock(
             lockfile,
             environments,
             one_environment: env.is_some(),
+            warnings,
         },
     )
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::engine::Output;
 use super::Chart;
+use crate::authoring::lifecycle::{self, When};
 use crate::authoring::object::{self, Object};
 use crate::authoring::render::Rendered;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
@@ -95,6 +96,94 @@ pub struct Manifests {
     pub hooks: Vec<Hook>,
     /// What rendering warns about (see [`super::engine::Executed`]).
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Manifests {
+    /// What a release of the chart applies, as ordinary objects of the
+    /// release: the CRDs (in a phase before any hook), the objects, and the hooks of installs and
+    /// upgrades, each hook in a phase of its own weight before the other
+    /// objects (`pre-`) or after them (`post-`), applied on install,
+    /// upgrade or both as its events say. The phase and when it applies
+    /// are written into the hook as cleat's lifecycle annotations, so the
+    /// cluster reads the same from the live object. Test hooks, and hooks
+    /// only of deletes or rollbacks, are left out.
+    pub fn release_objects(self) -> Vec<Object> {
+        let normal = self
+            .crds
+            .iter()
+            .chain(&self.objects)
+            .map(|o| o.lifecycle.phase);
+        let (first, last) = (normal.clone().min().unwrap_or(0), normal.max().unwrap_or(0));
+        let mut applied: Vec<(bool, Hook)> = Vec::new();
+        for hook in self.hooks {
+            let has = |events: &[&str]| hook.events.iter().any(|e| events.contains(&e.as_str()));
+            let install = has(&["pre-install", "post-install"]);
+            let upgrade = has(&["pre-upgrade", "post-upgrade"]);
+            if install || upgrade {
+                applied.push((has(&["pre-install", "pre-upgrade"]), hook));
+            }
+        }
+        let weights = |pre: bool| {
+            let mut weights: Vec<i64> = applied
+                .iter()
+                .filter(|(p, _)| *p == pre)
+                .map(|(_, h)| h.weight)
+                .collect();
+            weights.sort_unstable();
+            weights.dedup();
+            weights
+        };
+        let (before, after) = (weights(true), weights(false));
+        // Helm installs CRDs before anything else, pre-install hooks too.
+        let mut objects = self.crds;
+        if !before.is_empty() {
+            let phase = first - before.len() as i64 - 1;
+            for crd in &mut objects {
+                crd.lifecycle.phase = phase;
+                annotate(
+                    &mut crd.body,
+                    lifecycle::PHASE_ANNOTATION,
+                    &phase.to_string(),
+                );
+            }
+        }
+        objects.extend(self.objects);
+        for (pre, hook) in applied {
+            let phase = if pre {
+                let rank = before.binary_search(&hook.weight).unwrap_or_default();
+                first - (before.len() - rank) as i64
+            } else {
+                let rank = after.binary_search(&hook.weight).unwrap_or_default();
+                last + 1 + rank as i64
+            };
+            let has = |e: &str| hook.events.iter().any(|x| x.ends_with(e));
+            let apply = match (has("-install"), has("-upgrade")) {
+                (true, false) => When::Install,
+                (false, true) => When::Upgrade,
+                _ => When::Always,
+            };
+            let mut object = hook.object;
+            object.lifecycle.phase = phase;
+            object.lifecycle.apply = apply;
+            annotate(
+                &mut object.body,
+                lifecycle::PHASE_ANNOTATION,
+                &phase.to_string(),
+            );
+            annotate(&mut object.body, lifecycle::APPLY_ANNOTATION, apply.name());
+            objects.push(object);
+        }
+        objects
+    }
+}
+
+/// Sets the annotation `key` of an object's body to `value`.
+fn annotate(body: &mut serde_json::Value, key: &str, value: &str) {
+    let metadata = &mut body["metadata"];
+    if !metadata["annotations"].is_object() {
+        metadata["annotations"] = serde_json::Value::Object(serde_json::Map::new());
+    }
+    metadata["annotations"][key] = serde_json::Value::String(value.to_string());
 }
 
 /// Parses the templates' `outputs` (and with `include_crds` the CRDs of

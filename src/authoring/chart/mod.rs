@@ -60,14 +60,34 @@ impl Chart {
     /// Loads the chart directory at `dir`.
     pub fn load(dir: &Path) -> Result<Chart, Diagnostics> {
         let rules = ignore_rules(dir)?;
-        let paths = package::walk_tree(dir, &|name, is_dir| {
-            name.rsplit('/').next() == Some(".git") || ignored(&rules, name, is_dir)
-        })?;
+        let paths = package::walk_tree(dir, &|name, is_dir| skipped(&rules, name, is_dir))?;
         let files = paths
             .into_iter()
             .map(|(name, path)| (name, files::File::at(path)))
             .collect();
         Chart::from_files(&dir.display().to_string(), files, 0)
+    }
+
+    /// Reads the chart directory at `dir` whole and packs it: the chart, and
+    /// its canonical archive (the files Helm's loader reads, `.helmignore`
+    /// honoured, under a directory named after the chart, with fixed
+    /// times and modes), whose SHA-256 identifies the chart, subcharts
+    /// included, as a package's archive identifies the package.
+    pub fn pack(dir: &Path) -> Result<(Chart, Vec<u8>), Diagnostics> {
+        let rules = ignore_rules(dir)?;
+        let shown = dir.display().to_string();
+        let files = package::read_tree(dir, &|name, is_dir| skipped(&rules, name, is_dir))?;
+        let chart = Chart::from_files(&shown, files::loaded(files.clone()), 0)?;
+        let bytes = archive::build(chart.name(), &files).map_err(|e| {
+            Diagnostic::error(format!("cannot build the archive of `{shown}`: {e}")).about(shown)
+        })?;
+        Ok((chart, bytes))
+    }
+
+    /// Loads a chart archive (`helm package`'s `.tgz`, or [`Chart::pack`]'s),
+    /// named `shown` in messages.
+    pub fn read_archive(shown: &str, bytes: &[u8]) -> Result<Chart, Diagnostics> {
+        Chart::from_archive(shown, bytes, 0)
     }
 
     fn from_archive(shown: &str, bytes: &[u8], depth: usize) -> Result<Chart, Diagnostics> {
@@ -231,7 +251,7 @@ pub fn user_values(
 
 /// A values file (YAML 1.1, as Helm reads it) as a map; empty when the
 /// file is.
-fn values_map(
+pub fn values_map(
     source: &Arc<Source>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostics> {
     let node = yaml::parse_document_as(source, Dialect::Yaml11)?;
@@ -250,15 +270,44 @@ fn values_map(
 
 /// Renders `chart` with the user's values for `release`, as `helm template`
 /// does: dependencies enabled, values imported and coalesced and checked
-/// against each chart's schema, templates executed, output sorted. The
-/// CRDs of `crds/` are read only when `include_crds` asks for them: Helm
-/// does not look at them otherwise, and they can be megabytes.
+/// against each chart's schema ([`computed_values`]), templates executed,
+/// output sorted ([`render_computed`]).
 pub fn render(
     chart: &Chart,
     user: serde_json::Map<String, serde_json::Value>,
     release: &engine::Release,
     include_crds: bool,
 ) -> Result<manifests::Manifests, Diagnostics> {
+    let computed = computed_values(chart, user, Given::User)?;
+    render_computed(&computed, release, include_crds)
+}
+
+/// A chart ready to render: its dependencies enabled by the values, their
+/// values imported, and the values templates read.
+pub struct Computed {
+    pub chart: Chart,
+    /// The values coalesced over every chart's defaults: what
+    /// `helm get values --all` shows.
+    pub values: serde_json::Value,
+}
+
+/// What values [`computed_values`] is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// The user's values, to coalesce over the charts' defaults.
+    User,
+    /// Values computed before (a lock entry's), used as they are.
+    Computed,
+}
+
+/// Checks that `chart` can render, enables its dependencies and imports
+/// their values, and computes the values (or, for [`Given::Computed`],
+/// takes `values` as computed before), checked against each chart's schema.
+pub fn computed_values(
+    chart: &Chart,
+    values: serde_json::Map<String, serde_json::Value>,
+    given: Given,
+) -> Result<Computed, Diagnostics> {
     if chart.is_library() {
         return Err(Diagnostic::error(format!(
             "chart `{}` is a library chart: it only defines templates for other charts",
@@ -284,15 +333,29 @@ pub fn render(
         .into());
     }
     let mut chart = chart.clone();
-    values::enable_dependencies(&mut chart, &user);
+    values::enable_dependencies(&mut chart, &values);
     values::import_values(&mut chart);
-    let values = serde_json::Value::Object(values::coalesce(&chart, user, false));
+    let values = serde_json::Value::Object(match given {
+        Given::User => values::coalesce(&chart, values, false),
+        Given::Computed => values,
+    });
     let problems = values::validate(&chart, &values, "");
     if !problems.is_empty() {
         return Err(Diagnostics(problems));
     }
-    let rendered = engine::render(&chart, &values, release)?;
-    let mut manifests = manifests::manifests(&chart, &rendered.outputs, include_crds)?;
+    Ok(Computed { chart, values })
+}
+
+/// Executes the templates of a computed chart for `release` and sorts the
+/// output. The CRDs of `crds/` are read only when `include_crds` asks for
+/// them: Helm does not look at them otherwise, and they can be megabytes.
+pub fn render_computed(
+    computed: &Computed,
+    release: &engine::Release,
+    include_crds: bool,
+) -> Result<manifests::Manifests, Diagnostics> {
+    let rendered = engine::render(&computed.chart, &computed.values, release)?;
+    let mut manifests = manifests::manifests(&computed.chart, &rendered.outputs, include_crds)?;
     manifests.warnings = rendered.warnings;
     Ok(manifests)
 }
@@ -387,6 +450,12 @@ impl Rule {
             self.glob.matches(name)
         }
     }
+}
+
+/// Whether loading a chart directory skips `name`: `.git`, and what
+/// `rules` ignore.
+fn skipped(rules: &[Rule], name: &str, is_dir: bool) -> bool {
+    name.rsplit('/').next() == Some(".git") || ignored(rules, name, is_dir)
 }
 
 /// Whether Helm's loader skips the file or directory `name` (a skipped

@@ -1,6 +1,9 @@
 //! Releases ready to lock or apply: a release file entry resolved and
 //! rendered into its lock entry, or a lock entry whose packages are loaded by
-//! digest and rendered again to exactly the objects it records.
+//! digest and rendered again to exactly the objects it records. A release
+//! of a Helm chart is prepared by [`chart`].
+
+pub mod chart;
 
 use std::path::Path;
 
@@ -11,7 +14,7 @@ use crate::authoring::repository::{Client, Location};
 use crate::authoring::resolve::{self, Child, Tree};
 use crate::authoring::values::Layer;
 use crate::release::file::{PackageRef, SecretFrom, Spec};
-use crate::release::lock::{LockedPackage, LockedRelease};
+use crate::release::lock::{Format, LockedPackage, LockedRelease};
 use crate::release::secret::{self, Unmasked};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::Node;
@@ -25,6 +28,8 @@ pub struct Prepared {
     pub secrets: Vec<Unmasked>,
     /// The root package's NOTES, rendered, secret values replaced.
     pub notes: Option<String>,
+    /// What rendering warns about (a chart's random values that are not secret).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Resolves, renders and locks one release of the release file. Every
@@ -37,7 +42,12 @@ pub fn from_spec(
     earlier: Option<&LockedRelease>,
 ) -> Result<Prepared, Diagnostics> {
     let package = match &spec.package {
-        PackageRef::Path { path, .. } => Package::open(path)?,
+        PackageRef::Path { path, .. } => match chart::open(path)? {
+            Some((chart, archive)) => {
+                return chart::from_spec(spec, &chart, &archive, client, earlier)
+            }
+            None => Package::open(path)?,
+        },
         PackageRef::Repository {
             name,
             version,
@@ -72,6 +82,7 @@ pub fn from_spec(
         objects,
         secrets,
         notes,
+        warnings: Vec::new(),
     })
 }
 
@@ -110,6 +121,7 @@ fn locked_package(
         name: manifest.name.clone(),
         version: manifest.version.to_string(),
         app_version: manifest.metadata.app_version.clone(),
+        format: None,
         source,
         digest: tree.package.digest()?.to_string(),
         dependencies,
@@ -127,8 +139,6 @@ pub fn from_lock(
     lockfile: &str,
     client: &mut Client,
 ) -> Result<Prepared, Diagnostics> {
-    let base_location = Location::Dir(base.to_path_buf());
-    let tree = locked_tree(&locked.package, &base_location, client)?;
     let mut secrets = Vec::new();
     let values = unmask_secrets(&locked.values, "", base, &locked.name, &mut secrets)?;
     let kube_version =
@@ -138,19 +148,28 @@ pub fn from_lock(
                 locked.name, locked.kube_version
             ))
         })?;
-    let origin_source = Source::new(format!("{lockfile} (release {})", locked.name), "");
-    let origin = crate::shared::diagnostics::Origin::new(&origin_source, 1, 1);
-    let layers = [Layer::Inline(Node::from_json(&values, &origin))];
-    let release = Release {
-        name: locked.name.clone(),
-        namespace: locked.namespace.clone(),
-        revision: 1,
-        kube_version: kube_version.clone(),
+    let mut warnings = Vec::new();
+    let (objects, notes) = if locked.package.format == Some(Format::HelmChart) {
+        let (objects, found) = chart::from_lock(locked, values, base, client)?;
+        warnings = found;
+        (objects, None)
+    } else {
+        let tree = locked_tree(&locked.package, &Location::Dir(base.to_path_buf()), client)?;
+        let origin_source = Source::new(format!("{lockfile} (release {})", locked.name), "");
+        let origin = crate::shared::diagnostics::Origin::new(&origin_source, 1, 1);
+        let layers = [Layer::Inline(Node::from_json(&values, &origin))];
+        let release = Release {
+            name: locked.name.clone(),
+            namespace: locked.namespace.clone(),
+            revision: 1,
+            kube_version: kube_version.clone(),
+        };
+        let (rendered_values, objects) =
+            crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+        let notes = crate::authoring::render::notes(&tree.package, &rendered_values, &release)?
+            .map(|text| secret::redact(&text, &secrets));
+        (objects, notes)
     };
-    let (rendered_values, objects) =
-        crate::authoring::render_objects(&tree, &layers, &[], &release)?;
-    let notes = crate::authoring::render::notes(&tree.package, &rendered_values, &release)?
-        .map(|text| secret::redact(&text, &secrets));
     let again = LockedRelease::new(
         locked.name.clone(),
         locked.namespace.clone(),
@@ -159,7 +178,8 @@ pub fn from_lock(
         locked.package.clone(),
         locked.values.clone(),
         &objects,
-    );
+    )
+    .with_chart(locked.chart.clone());
     let differences = locked.differences(&again);
     if !differences.is_empty() {
         return Err(Diagnostic::error(format!(
@@ -175,6 +195,7 @@ pub fn from_lock(
         objects,
         secrets,
         notes,
+        warnings,
     })
 }
 

@@ -1,0 +1,226 @@
+//! Helm chart releases ready to lock or apply: a release whose package is a
+//! chart directory or archive, rendered as Helm renders it, into the same
+//! lock entry and objects as a package's; and such a lock entry rendered
+//! again from the chart archive it records by digest.
+//!
+//! A chart is identified by the SHA-256 of its archive: the file for a
+//! `.tgz`, the canonical archive ([`Chart::pack`]) for a directory, kept in
+//! the cache either way. The entry records the values as Helm computes them
+//! (every chart's defaults under the release's values), which render again
+//! as they are, and the release's time (`SOURCE_DATE_EPOCH`), which `now`
+//! and certificates read.
+
+use std::path::Path;
+
+use crate::authoring::chart::engine::Release;
+use crate::authoring::chart::{self, Chart, Given};
+use crate::authoring::object::Object;
+use crate::authoring::repository::Client;
+use crate::authoring::values::Layer;
+use crate::release::file::Spec;
+use crate::release::lock::{ChartSettings, Format, LockedPackage, LockedRelease};
+use crate::release::secret;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+
+use super::Prepared;
+
+/// The chart at `path` and its archive's bytes, or `None` when `path` is
+/// not a chart (no `Chart.yaml` in the directory or archive).
+pub fn open(path: &Path) -> Result<Option<(Chart, Vec<u8>)>, Diagnostics> {
+    if !path.is_file() {
+        if !path.join(chart::CHART_FILE).is_file() {
+            return Ok(None);
+        }
+        return Chart::pack(path).map(Some);
+    }
+    let bytes =
+        crate::shared::files::read_within(path, crate::authoring::package::MAX_PACKAGE_BYTES)?;
+    let shown = path.display().to_string();
+    let unpacked = crate::authoring::package::archive::read(&shown, &bytes)?;
+    if !unpacked.files.contains_key(chart::CHART_FILE) {
+        return Ok(None);
+    }
+    let chart = Chart::from_files(&shown, chart::files::loaded(unpacked.files), 0)?;
+    Ok(Some((chart, bytes)))
+}
+
+/// Renders and locks a release of `spec` whose package is `chart`, with
+/// `archive` its archive's bytes (kept in the cache).
+pub fn from_spec(
+    spec: &Spec,
+    chart: &Chart,
+    archive: &[u8],
+    client: &mut Client,
+    earlier: Option<&LockedRelease>,
+) -> Result<Prepared, Diagnostics> {
+    client.keep(archive)?;
+    let (layers, secrets) = spec.layers()?;
+    let mut user = serde_json::Map::new();
+    for layer in &layers {
+        let map = match layer {
+            Layer::File(source) => chart::values_map(source)?,
+            Layer::Inline(node) => match node.clone().into_json() {
+                serde_json::Value::Object(map) => map,
+                _ => serde_json::Map::new(),
+            },
+        };
+        chart::values::merge_maps(&mut user, map);
+    }
+    let settings = ChartSettings {
+        time: source_date_epoch()?,
+    };
+    let computed = chart::computed_values(chart, user, Given::User)?;
+    let (objects, warnings) = render(
+        &computed,
+        spec.name.clone(),
+        spec.namespace.clone(),
+        spec.kube_version.to_string(),
+        &settings,
+    )?;
+    let (values, secrets) = secret::mask(&computed.values, &secrets, earlier.map(|e| &e.values));
+    let locked = LockedRelease::new(
+        spec.name.clone(),
+        spec.namespace.clone(),
+        spec.context.clone(),
+        &spec.kube_version,
+        locked_chart(chart, archive, spec.package.source()),
+        values,
+        &objects,
+    )
+    .with_chart(Some(settings));
+    Ok(Prepared {
+        locked,
+        objects,
+        secrets,
+        notes: None,
+        warnings,
+    })
+}
+
+/// The objects of a release of the computed chart, and what rendering
+/// warns about.
+fn render(
+    computed: &chart::Computed,
+    name: String,
+    namespace: String,
+    kube_version: String,
+    settings: &ChartSettings,
+) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
+    let release = Release {
+        name,
+        namespace,
+        revision: 1,
+        is_upgrade: false,
+        kube_version,
+        api_versions: Vec::new(),
+        time: settings.time,
+        random_key: None,
+    };
+    let mut manifests = chart::render_computed(computed, &release, true)?;
+    let warnings = std::mem::take(&mut manifests.warnings);
+    Ok((manifests.release_objects(), warnings))
+}
+
+fn locked_chart(chart: &Chart, archive: &[u8], source: String) -> LockedPackage {
+    LockedPackage {
+        key: None,
+        name: chart.name().to_string(),
+        version: chart.metadata.version.clone(),
+        app_version: Some(chart.metadata.app_version.clone()).filter(|v| !v.is_empty()),
+        format: Some(Format::HelmChart),
+        source,
+        digest: crate::shared::digest::sha256(archive),
+        dependencies: Vec::new(),
+    }
+}
+
+/// Renders a chart release's lock entry again: the chart archive from the
+/// cache by digest, else from its recorded path (relative to `base`),
+/// checked against the digest; the locked values, secrets read again
+/// (`values`), used as computed.
+pub fn from_lock(
+    locked: &LockedRelease,
+    values: serde_json::Value,
+    base: &Path,
+    client: &mut Client,
+) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
+    let package = &locked.package;
+    let described = format!(
+        "chart {} {} ({})",
+        package.name, package.version, package.digest
+    );
+    let bytes = match client.cached(&package.digest)? {
+        Some(bytes) => bytes,
+        None => {
+            let written = package.source.strip_prefix("path:").ok_or_else(|| {
+                Diagnostic::error(format!(
+                    "{described} is not in the cache, and its source `{}` is not a path",
+                    package.source
+                ))
+                .hint("restore it from a backup bundle, or lock again")
+            })?;
+            let path = base.join(written);
+            match open(&path)? {
+                Some((_, bytes)) => bytes,
+                None => {
+                    return Err(Diagnostic::error(format!(
+                        "{described} is not in the cache, and `{}` is no longer a chart",
+                        path.display()
+                    ))
+                    .hint("restore it from a backup bundle, or lock again")
+                    .into())
+                }
+            }
+        }
+    };
+    let digest = crate::shared::digest::sha256(&bytes);
+    if digest != package.digest {
+        return Err(Diagnostic::error(format!(
+            "chart {} {} is now {digest}, but the lockfile records {}",
+            package.name, package.version, package.digest
+        ))
+        .about(package.source.clone())
+        .hint("the chart changed since it was locked; lock again and review the change")
+        .into());
+    }
+    let chart = Chart::read_archive(&described, &bytes)?;
+    if chart.name() != package.name || chart.metadata.version != package.version {
+        return Err(Diagnostic::error(format!(
+            "{described} holds chart {} {}",
+            chart.name(),
+            chart.metadata.version
+        ))
+        .into());
+    }
+    let serde_json::Value::Object(values) = values else {
+        return Err(Diagnostic::error(format!(
+            "release `{}`: the locked values are not a map",
+            locked.name
+        ))
+        .into());
+    };
+    let computed = chart::computed_values(&chart, values, Given::Computed)?;
+    let settings = locked.chart.clone().unwrap_or(ChartSettings { time: 0 });
+    render(
+        &computed,
+        locked.name.clone(),
+        locked.namespace.clone(),
+        locked.kube_version.clone(),
+        &settings,
+    )
+}
+
+/// The release's time: `SOURCE_DATE_EPOCH` (whole seconds, the
+/// reproducible-builds convention) when set, else the Unix epoch, so that a
+/// render never depends on when it ran.
+pub fn source_date_epoch() -> Result<i64, Diagnostic> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(0),
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Diagnostic::error(format!(
+                "SOURCE_DATE_EPOCH is `{text}`, expected whole seconds since 1970-01-01T00:00:00Z"
+            ))
+            .hint("set it to a number such as `1764547200`, or unset it")
+        }),
+    }
+}

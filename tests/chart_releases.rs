@@ -1,0 +1,522 @@
+//! Helm charts as the package of a release in `cleat.yaml`: locked (the
+//! chart's archive digest, Helm's computed values with secrets as markers,
+//! every object), rendered again from the lock, checked with `lock
+//! --check`, and applied to a real control plane with the chart's hooks
+//! in cleat's phases: CRDs first, `pre-install` hooks by weight, each ready
+//! before the next, the objects, then `post-` hooks, install and upgrade
+//! told apart by the release's records. The control plane has no nodes:
+//! the tests play the Job controller through the status subresource.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use common::cluster::{project, run, run_with, spawn, ControlPlane};
+use common::helm::{helm, objects};
+use common::{cleat_with, temp_dir};
+
+const CHART: &[(&str, &str)] = &[
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 0.2.0\nappVersion: \"1.4\"\n",
+    ),
+    (
+        "values.yaml",
+        "replicas: 1\nimage: nginx:1.25\nbanner: hello\nsub:\n  colour: blue\n",
+    ),
+    (
+        "crds/widget.yaml",
+        "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.charts.example.com}
+spec:
+  group: charts.example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+",
+    ),
+    (
+        "templates/settings.yaml",
+        "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-settings
+data:
+  replicas: {{ .Values.replicas | quote }}
+  banner: {{ .Values.banner | default \"none\" | quote }}
+  password: {{ .Values.password | default \"unset\" | b64enc | quote }}
+  colour: {{ .Values.sub.colour }}
+",
+    ),
+    (
+        "templates/hooks.yaml",
+        "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: \"5\"
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: {{ .Values.image }}}]
+---
+apiVersion: charts.example.com/v1
+kind: Widget
+metadata:
+  name: {{ .Release.Name }}-first
+  annotations:
+    helm.sh/hook: pre-install
+    helm.sh/hook-weight: \"-3\"
+spec: {size: 1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-upgraded
+  annotations:
+    helm.sh/hook: post-upgrade
+data: {replicas: {{ .Values.replicas | quote }}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-test
+  annotations:
+    helm.sh/hook: test
+spec:
+  containers: [{name: test, image: busybox}]
+",
+    ),
+];
+
+/// The fixture chart in a new directory `test`, as `web/`.
+fn chart(test: &str) -> PathBuf {
+    let root = temp_dir(test).join("web");
+    for (name, text) in CHART {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    root
+}
+
+fn release(package: &Path, namespace: &str, values: &str) -> String {
+    let values = if values.is_empty() {
+        String::new()
+    } else {
+        format!("    values:\n{values}")
+    };
+    format!(
+        "  - name: shop\n    namespace: {namespace}\n    package: {}\n{values}",
+        package.display()
+    )
+}
+
+const VALUES: &str =
+    "      replicas: 3\n      banner: null\n      password: {secretFrom: {env: SHOP_PASSWORD}}\n";
+
+fn lockfile(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("cleat.lock")).unwrap()).unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn a_chart_release_locks_its_archive_computed_values_and_objects() {
+    let chart = chart("chart-release-lock");
+    // `helm package` makes the archive a team publishes: its bytes are the
+    // chart's identity in the lock.
+    let out = chart.parent().unwrap();
+    let packed = Command::new(helm())
+        .args(["package", &chart.display().to_string(), "-d"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        packed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packed.stderr)
+    );
+    let archive = out.join("web-0.2.0.tgz");
+    let dir = project(
+        "chart-release-lock-project",
+        &release(&archive, "shop", VALUES),
+    );
+    let env = [("SHOP_PASSWORD", "hunter2")];
+    let locked = cleat_with(&dir, &["lock"], &env).ok();
+    assert!(
+        locked.starts_with("shop web 0.2.0 (5 objects) sha256:"),
+        "{locked}"
+    );
+
+    let lock = lockfile(&dir);
+    let entry = &lock["environments"][0]["releases"][0];
+    assert_eq!(lock["lockfileVersion"], 3);
+    let package = &entry["package"];
+    assert_eq!(package["format"], "helm-chart");
+    assert_eq!(package["name"], "web");
+    assert_eq!(package["version"], "0.2.0");
+    assert_eq!(package["appVersion"], "1.4");
+    assert_eq!(
+        package["digest"],
+        sha256(&std::fs::read(&archive).unwrap()).as_str()
+    );
+    assert_eq!(entry["chart"], serde_json::json!({"time": 0}));
+    // Helm's computed values: defaults under the release's, `null` removing
+    // a default, the secret only as a marker.
+    let values = &entry["values"];
+    assert_eq!(values["replicas"], 3);
+    assert_eq!(values["image"], "nginx:1.25");
+    assert_eq!(values["sub"], serde_json::json!({"colour": "blue"}));
+    assert!(values.get("banner").is_none(), "{values}");
+    assert_eq!(values["password"]["secretFrom"]["env"], "SHOP_PASSWORD");
+    assert!(!lock.to_string().contains("hunter2"));
+    let names: Vec<&str> = entry["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "widgets.charts.example.com",
+            "shop-migrate",
+            "shop-first",
+            "shop-settings",
+            "shop-upgraded"
+        ],
+        "test hooks are not part of the release"
+    );
+
+    // The objects are helm's, the hooks with cleat's phases written in.
+    let by_cleat = objects(&cleat_with(&dir, &["template", "shop"], &env).ok());
+    let by_helm = Command::new(helm())
+        .args([
+            "template",
+            "shop",
+            &archive.display().to_string(),
+            "-n",
+            "shop",
+            "--include-crds",
+            "--skip-tests",
+            "--set",
+            "replicas=3,banner=null,password=hunter2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        by_helm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_helm.stderr)
+    );
+    let mut by_helm = objects(&String::from_utf8_lossy(&by_helm.stdout));
+    let phases = [
+        ("shop-first", "-2", "install"),
+        ("shop-migrate", "-1", "always"),
+        ("shop-upgraded", "1", "upgrade"),
+    ];
+    for object in &mut by_helm {
+        let name = object["metadata"]["name"].as_str().unwrap().to_string();
+        let metadata = &mut object["metadata"];
+        if let Some((_, phase, apply)) = phases.iter().find(|(n, _, _)| *n == name) {
+            metadata["annotations"]["cleat.dev/phase"] = (*phase).into();
+            metadata["annotations"]["cleat.dev/apply"] = (*apply).into();
+        } else if name.starts_with("widgets.") {
+            metadata["annotations"] = serde_json::json!({"cleat.dev/phase": "-3"});
+        }
+    }
+    assert_eq!(by_cleat, by_helm);
+
+    // From the lockfile alone, and checked against it.
+    let again = cleat_with(
+        &dir,
+        &["template", "shop", "--lockfile", "cleat.lock"],
+        &env,
+    )
+    .ok();
+    assert_eq!(objects(&again), by_cleat);
+    assert_eq!(
+        cleat_with(&dir, &["lock", "--check"], &env).ok(),
+        "cleat.lock is up to date\n"
+    );
+    let wrong = cleat_with(
+        &dir,
+        &["template", "shop", "--lockfile", "cleat.lock"],
+        &[("SHOP_PASSWORD", "other")],
+    )
+    .err();
+    assert!(
+        wrong.contains("secret `password` is not the one locked"),
+        "{wrong}"
+    );
+}
+
+#[test]
+fn lock_check_names_a_changed_chart_and_a_new_chart_version() {
+    let chart = chart("chart-release-check");
+    let dir = project("chart-release-check-project", &release(&chart, "shop", ""));
+    cleat_with(&dir, &["lock"], &[]).ok();
+    let digest = lockfile(&dir)["environments"][0]["releases"][0]["package"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A chart directory is identified by its canonical archive: the same
+    // files give the same digest; `.helmignore`d files do not count.
+    std::fs::write(chart.join(".helmignore"), "notes.txt\n").unwrap();
+    std::fs::write(chart.join("notes.txt"), "scratch").unwrap();
+    cleat_with(&dir, &["lock"], &[]).ok();
+    let ignored = &lockfile(&dir)["environments"][0]["releases"][0]["package"]["digest"];
+    assert_ne!(
+        ignored.as_str().unwrap(),
+        digest,
+        ".helmignore is one of the chart's files"
+    );
+    std::fs::write(chart.join("notes.txt"), "scratch, changed").unwrap();
+    assert_eq!(cleat_with(&dir, &["lock", "--check"], &[]).code, 0);
+
+    std::fs::write(
+        chart.join("values.yaml"),
+        "replicas: 2\nimage: nginx:1.25\nsub: {colour: red}\n",
+    )
+    .unwrap();
+    let changed = cleat_with(&dir, &["lock", "--check"], &[]).err();
+    assert!(
+        changed.contains("release `shop`: package: web 0.2.0 changed content (sha256:"),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("release `shop`: value `replicas`: 1 → 2"),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("release `shop`: value `sub.colour`: \"blue\" → \"red\""),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("release `shop`: object v1 ConfigMap shop-settings: changed"),
+        "{changed}"
+    );
+
+    let manifest = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), manifest.replace("0.2.0", "0.3.0")).unwrap();
+    let newer = cleat_with(&dir, &["lock", "--check"], &[]).err();
+    assert!(
+        newer.contains("release `shop`: package: web 0.2.0 → web 0.3.0"),
+        "{newer}"
+    );
+
+    // A lock entry whose chart is gone from the cache and from its path.
+    cleat_with(&dir, &["lock"], &[]).ok();
+    std::fs::remove_dir_all(&chart).unwrap();
+    let gone = cleat_with(
+        &dir,
+        &["template", "shop", "--lockfile", "cleat.lock"],
+        &[("XDG_CACHE_HOME", "/nonexistent/cache")],
+    )
+    .err();
+    assert!(gone.contains("chart web 0.3.0 (sha256:"), "{gone}");
+    assert!(gone.contains("is not in the cache, and"), "{gone}");
+    assert!(
+        gone.contains("hint: restore it from a backup bundle, or lock again"),
+        "{gone}"
+    );
+}
+
+/// Polls until `found` gives something while `child` runs, at most a minute.
+fn until<T>(child: &mut Child, what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
+        if child.try_wait().unwrap().is_some() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            panic!("cleat ended before {what}:\n{stderr}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn complete(plane: &ControlPlane, job: &str) {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    plane.patch_status(
+        &format!("{job}/status"),
+        serde_json::json!({"status": {"conditions": [{"type": "Complete", "status": "True",
+            "reason": "Completed", "message": "", "lastProbeTime": now, "lastTransitionTime": now}]}}),
+    );
+}
+
+/// cleat with `args` in `dir`, completing the migration Job (a new one,
+/// not `before`) when it appears.
+fn completing(
+    plane: &ControlPlane,
+    dir: &Path,
+    args: &[&str],
+    job: &str,
+    before: &serde_json::Value,
+) {
+    let mut child = spawn(plane, dir, args, std::process::Stdio::piped());
+    until(&mut child, "the migration Job is created", || {
+        plane.get(job).filter(|j| j["metadata"]["uid"] != *before)
+    });
+    complete(plane, job);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+}
+
+#[test]
+fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
+    let plane = ControlPlane::shared();
+    let chart = chart("chart-release-apply");
+    // `cleat apply` runs in the background here, without the variable: the
+    // secret comes from a file.
+    let values = VALUES.replace("{env: SHOP_PASSWORD}", "{file: password.txt}");
+    let dir = project(
+        "chart-release-apply-project",
+        &release(&chart, "chart-release", &values),
+    );
+    std::fs::write(dir.join("password.txt"), "hunter2\n").unwrap();
+    let env = [];
+    let diff = run_with(plane, &dir, &["diff"], &env);
+    assert_eq!(diff.code, 2, "{}", diff.stderr);
+    assert!(
+        diff.stdout.contains(
+            "  order (each step applied once the one before is ready):
+    1. phase -3:
+       apiextensions.k8s.io/v1 CustomResourceDefinition widgets.charts.example.com
+    2. phase -2:
+       charts.example.com/v1 Widget chart-release/shop-first
+    3. phase -1:
+       batch/v1 Job chart-release/shop-migrate
+    4. phase 0:
+       v1 ConfigMap chart-release/shop-settings
+"
+        ),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains("= skip v1 ConfigMap chart-release/shop-upgraded: applied when the release is upgraded\n"),
+        "{}",
+        diff.stdout
+    );
+
+    let job = "/apis/batch/v1/namespaces/chart-release/jobs/shop-migrate";
+    let settings = "/api/v1/namespaces/chart-release/configmaps/shop-settings";
+    let mut child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    until(&mut child, "the migration Job is created", || {
+        plane.get(job)
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        plane.get(settings).is_none(),
+        "the objects came before the pre-install hook completed"
+    );
+    assert!(plane
+        .get("/apis/charts.example.com/v1/namespaces/chart-release/widgets/shop-first")
+        .is_some());
+    complete(plane, job);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let live = plane.get(settings).unwrap();
+    assert_eq!(live["data"]["replicas"], "3");
+    assert_eq!(live["data"]["banner"], "none");
+    assert!(plane
+        .get("/api/v1/namespaces/chart-release/configmaps/shop-upgraded")
+        .is_none());
+    assert!(plane
+        .get("/api/v1/namespaces/chart-release/pods/shop-test")
+        .is_none());
+
+    let clean = run_with(plane, &dir, &["diff"], &env);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    let status = run_with(plane, &dir, &["status"], &env);
+    assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+    assert!(status.stdout.contains("shop"), "{}", status.stdout);
+
+    // An upgrade: the pre-install hook is left alone, the post-upgrade hook
+    // comes after the objects; the changed Job is replaced and runs again.
+    let values = values
+        .replace("replicas: 3", "replicas: 4")
+        .replace("banner: null", "image: nginx:1.27");
+    std::fs::write(
+        dir.join("cleat.yaml"),
+        format!("releases:\n{}", release(&chart, "chart-release", &values)),
+    )
+    .unwrap();
+    let diff = run_with(plane, &dir, &["diff"], &env).stdout;
+    assert!(diff.contains("= skip charts.example.com/v1 Widget chart-release/shop-first: applied when the release is installed\n"), "{diff}");
+    assert!(
+        diff.contains("± replace batch/v1 Job chart-release/shop-migrate"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+ create v1 ConfigMap chart-release/shop-upgraded\n"),
+        "{diff}"
+    );
+    let first_job = plane.get(job).unwrap()["metadata"]["uid"].clone();
+    let apply = ["apply", "--yes", "--timeout", "60s"];
+    completing(plane, &dir, &apply, job, &first_job);
+    assert_ne!(plane.get(job).unwrap()["metadata"]["uid"], first_job);
+    assert_eq!(plane.get(settings).unwrap()["data"]["replicas"], "4");
+    let upgraded = plane
+        .get("/api/v1/namespaces/chart-release/configmaps/shop-upgraded")
+        .unwrap();
+    assert_eq!(upgraded["data"]["replicas"], "4");
+    assert_eq!(run_with(plane, &dir, &["diff"], &env).code, 0);
+
+    // Revision 1 again, from its record: the chart archive comes from the
+    // cache by digest.
+    let second_job = plane.get(job).unwrap()["metadata"]["uid"].clone();
+    let rollback = ["rollback", "shop", "-n", "chart-release", "--revision", "1"];
+    completing(plane, &dir, &rollback, job, &second_job);
+    assert_eq!(plane.get(settings).unwrap()["data"]["replicas"], "3");
+
+    // A backup carries the chart archive, and verifies.
+    let backup = ["backup", "-n", "chart-release", "-o", "backup.tgz"];
+    run_with(plane, &dir, &backup, &env).ok();
+    let verified = run(plane, &dir, &["verify", "backup.tgz"]).ok();
+    assert!(
+        verified.contains("  1 releases, 1 package archives, 5 rendered objects")
+            && verified.contains("chart-release/shop revision 3 (web 0.2.0, applied "),
+        "{verified}"
+    );
+
+    let deleted = run(
+        plane,
+        &dir,
+        &["delete", "shop", "--namespace", "chart-release"],
+    );
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    assert!(plane.get(settings).is_none());
+    assert!(plane
+        .get("/api/v1/namespaces/chart-release/configmaps/shop-upgraded")
+        .is_none());
+}
