@@ -520,3 +520,195 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
         .get("/api/v1/namespaces/chart-release/configmaps/shop-upgraded")
         .is_none());
 }
+
+/// A classic Helm repository in a new directory: `web` at `versions`,
+/// packed by `helm package` and indexed by `helm repo index`.
+fn helm_repository(test: &str, versions: &[&str]) -> PathBuf {
+    let repo = temp_dir(test).join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for version in versions {
+        publish(&repo, version);
+    }
+    repo
+}
+
+/// Packs `web` at `version` into `repo` and indexes it again.
+fn publish(repo: &Path, version: &str) {
+    let chart = chart(&format!("chart-{version}"));
+    let manifest = std::fs::read_to_string(chart.join("Chart.yaml")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), manifest.replace("0.2.0", version)).unwrap();
+    for args in [
+        vec![
+            "package".to_string(),
+            chart.display().to_string(),
+            "-d".into(),
+            repo.display().to_string(),
+        ],
+        vec!["repo".into(), "index".into(), repo.display().to_string()],
+    ] {
+        let done = Command::new(helm()).args(&args).output().unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+}
+
+fn repository_release(url: &str, extra: &str) -> String {
+    format!("  - name: shop\n    namespace: shop\n    package:\n      chart: web\n      version: \"~0.2\"\n      repository: {url}\n{extra}")
+}
+
+#[test]
+fn a_chart_release_from_a_helm_repository_over_http() {
+    let repo = helm_repository("chart-repository", &["0.2.0", "0.1.0", "1.0.0"]);
+    let server = common::http::Server::serve(repo.clone());
+    let dir = project(
+        "chart-repository-project",
+        &repository_release(&server.url, ""),
+    );
+    let cache = dir.join("cache").display().to_string();
+    let env = [("XDG_CACHE_HOME", cache.as_str())];
+    let locked = cleat_with(&dir, &["lock"], &env).ok();
+    assert!(
+        locked.starts_with("shop web 0.2.0 (5 objects) sha256:"),
+        "{locked}"
+    );
+    let package = &lockfile(&dir)["environments"][0]["releases"][0]["package"];
+    assert_eq!(package["format"], "helm-chart");
+    assert_eq!(
+        package["source"],
+        format!("repository:{}", server.url).as_str()
+    );
+    let archive = std::fs::read(repo.join("web-0.2.0.tgz")).unwrap();
+    assert_eq!(package["digest"], sha256(&archive).as_str());
+    assert_eq!(server.take_requests(), ["/index.yaml", "/web-0.2.0.tgz"]);
+
+    // From the lock, with an empty cache: fetched by the locked version and
+    // checked against the locked digest.
+    let fresh = dir.join("fresh").display().to_string();
+    let again = cleat_with(
+        &dir,
+        &["template", "shop", "--lockfile", "cleat.lock"],
+        &[("XDG_CACHE_HOME", &fresh)],
+    )
+    .ok();
+    assert!(again.contains("name: shop-settings"), "{again}");
+
+    // A new patch version: the cached index does not know it until
+    // `--update`, which then reports it.
+    publish(&repo, "0.2.1");
+    assert_eq!(cleat_with(&dir, &["lock", "--check"], &env).code, 0);
+    let newer = cleat_with(&dir, &["lock", "--check", "--update"], &env).err();
+    assert!(
+        newer.contains("release `shop`: package: web 0.2.0 → web 0.2.1"),
+        "{newer}"
+    );
+
+    // An archive that is not the one indexed is refused.
+    std::fs::write(repo.join("web-0.2.1.tgz"), &archive).unwrap();
+    let tampered = cleat_with(&dir, &["lock", "--update"], &[("XDG_CACHE_HOME", &fresh)]).err();
+    let refused = format!(
+        "error: `{0}web-0.2.1.tgz` has digest {1}, but the index of {0} says sha256:",
+        server.url,
+        sha256(&archive)
+    );
+    assert!(tampered.starts_with(&refused), "{tampered}");
+    assert!(
+        tampered.contains("hint: the archive changed after it was indexed: do not use it"),
+        "{tampered}"
+    );
+
+    // No version satisfies the constraint.
+    std::fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:\n{}",
+            repository_release(&server.url, "").replace("~0.2", "^2")
+        ),
+    )
+    .unwrap();
+    let none = cleat_with(&dir, &["lock"], &env).err();
+    assert!(
+        none.contains(&format!(
+            "error: no version of chart `web` in {} satisfies `^2`",
+            server.url
+        )),
+        "{none}"
+    );
+    assert!(none.contains("hint: versions of `web` in"), "{none}");
+    assert!(none.contains(": 1.0.0, 0.2.1, 0.2.0, 0.1.0"), "{none}");
+}
+
+#[test]
+fn a_helm_repository_with_basic_authentication() {
+    let repo = helm_repository("chart-repository-auth", &["0.2.0"]);
+    let server = common::http::Server::serve(repo);
+    server.require_basic_auth("ci", "s3cret");
+    let credentials = "      credentials:\n        username: {env: REPO_USER}\n        password: {file: repo-password}\n";
+    let dir = project(
+        "chart-repository-auth-project",
+        &repository_release(&server.url, credentials),
+    );
+    std::fs::write(dir.join("repo-password"), "s3cret\n").unwrap();
+    let cache = dir.join("cache").display().to_string();
+
+    let unset = cleat_with(&dir, &["lock"], &[("XDG_CACHE_HOME", &cache)]).err();
+    assert!(unset.contains("error: secret `credentials.username` comes from environment variable `REPO_USER`, which is not set"), "{unset}");
+    let wrong = cleat_with(
+        &dir,
+        &["lock"],
+        &[("XDG_CACHE_HOME", &cache), ("REPO_USER", "someone")],
+    )
+    .err();
+    assert!(
+        wrong.contains(&format!(
+            "error: cannot fetch `{}index.yaml`: the server answered 401 Unauthorized",
+            server.url
+        )),
+        "{wrong}"
+    );
+    assert!(
+        wrong.contains("hint: the repository wants credentials"),
+        "{wrong}"
+    );
+    let locked = cleat_with(
+        &dir,
+        &["lock"],
+        &[("XDG_CACHE_HOME", &cache), ("REPO_USER", "ci")],
+    )
+    .ok();
+    assert!(locked.starts_with("shop web 0.2.0 (5 objects)"), "{locked}");
+    assert!(!std::fs::read_to_string(dir.join("cleat.lock"))
+        .unwrap()
+        .contains("s3cret"));
+
+    // A cleat repository is not a Helm one, and says so.
+    let cleat_repo = temp_dir("chart-repository-cleat").join("repo");
+    std::fs::create_dir_all(&cleat_repo).unwrap();
+    std::fs::write(
+        cleat_repo.join("index.yaml"),
+        "formatVersion: 1\npackages: []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:\n{}",
+            repository_release(&cleat_repo.display().to_string(), "")
+        ),
+    )
+    .unwrap();
+    let wrong_kind = cleat_with(&dir, &["lock"], &[("XDG_CACHE_HOME", &cache)]).err();
+    assert!(
+        wrong_kind
+            .contains("index.yaml` is not a Helm repository index: it has no `apiVersion: v1`"),
+        "{wrong_kind}"
+    );
+    assert!(
+        wrong_kind.contains(
+            "hint: a Helm repository serves the `index.yaml` that `helm repo index` writes"
+        ),
+        "{wrong_kind}"
+    );
+}

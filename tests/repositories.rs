@@ -267,7 +267,7 @@ fn a_missing_repository_or_archive_is_a_clear_error() {
     assert_eq!(
         err,
         format!(
-            "error: cannot fetch `{0}nowhere/index.yaml`: the server answered 404 Not Found\n  --> {0}nowhere/index.yaml\n  hint: a cleat repository serves `index.yaml` at its base URL; is this the right URL?\n",
+            "error: cannot fetch `{0}nowhere/index.yaml`: the server answered 404 Not Found\n  --> {0}nowhere/index.yaml\n  hint: a repository serves `index.yaml` at its base URL; is this the right URL?\n",
             server.url
         )
     );

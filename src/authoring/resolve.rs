@@ -70,6 +70,58 @@ pub fn from_repository(
     }
 }
 
+/// The highest version of Helm chart `name` in the Helm repository at
+/// `location` that satisfies `version`, and its archive's bytes, verified
+/// against the index's digest. A stale cached index is fetched again
+/// before giving up.
+pub fn chart_from_repository(
+    name: &str,
+    version: &semver::VersionReq,
+    location: &Location,
+    client: &mut Client,
+) -> Result<(crate::authoring::chart::Chart, Vec<u8>), Diagnostics> {
+    loop {
+        let index = client.chart_index(location)?;
+        if let Some(entry) = index.versions(name).find(|e| version.matches(&e.version)) {
+            let entry = entry.clone();
+            let bytes = client.fetch_chart(location, &entry)?;
+            let shown = format!("chart {name} {} from {location}", entry.version);
+            let chart = crate::authoring::chart::Chart::read_archive(&shown, &bytes)?;
+            if chart.name() != name
+                || chart.metadata.version.trim_start_matches('v') != entry.version.to_string()
+            {
+                return Err(Diagnostic::error(format!(
+                    "{shown} holds chart {} {}",
+                    chart.name(),
+                    chart.metadata.version
+                ))
+                .hint("the repository's index does not match its archives; ask its owner to index it again")
+                .into());
+            }
+            return Ok((chart, bytes));
+        }
+        if !client.refresh_stale() {
+            let versions: Vec<String> = index
+                .versions(name)
+                .map(|e| e.version.to_string())
+                .collect();
+            let hint = if versions.is_empty() {
+                format!("{location} has no chart `{name}`")
+            } else {
+                format!(
+                    "versions of `{name}` in {location}: {}",
+                    versions.join(", ")
+                )
+            };
+            return Err(Diagnostic::error(format!(
+                "no version of chart `{name}` in {location} satisfies `{version}`"
+            ))
+            .hint(hint)
+            .into());
+        }
+    }
+}
+
 /// Resolves and fetches the dependencies of `package`. A package without
 /// dependencies needs no repository and makes no request.
 pub fn resolve(package: Package, client: &mut Client) -> Result<Tree, Diagnostics> {

@@ -77,6 +77,24 @@ pub enum PackageRef {
         written: String,
         repository: Location,
     },
+    /// The highest version of a Helm chart in a classic Helm repository
+    /// (`index.yaml` with `entries`) that satisfies a constraint.
+    Chart {
+        name: String,
+        version: semver::VersionReq,
+        written: String,
+        repository: Location,
+        /// HTTP basic authentication for the repository.
+        credentials: Option<Credentials>,
+    },
+}
+
+/// A user name and password for a repository, each read from a secret
+/// reference when used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credentials {
+    pub username: SecretFrom,
+    pub password: SecretFrom,
 }
 
 impl PackageRef {
@@ -86,7 +104,9 @@ impl PackageRef {
     pub fn source(&self) -> String {
         match self {
             PackageRef::Path { written, .. } => format!("path:{written}"),
-            PackageRef::Repository { written, .. } => format!("repository:{written}"),
+            PackageRef::Repository { written, .. } | PackageRef::Chart { written, .. } => {
+                format!("repository:{written}")
+            }
         }
     }
 }
@@ -186,7 +206,7 @@ const OVERRIDE_FIELDS: [&str; 5] = [
     "valueFiles",
     "values",
 ];
-const PACKAGE_FIELDS: [&str; 3] = ["name", "version", "repository"];
+const PACKAGE_FIELDS: [&str; 5] = ["name", "chart", "version", "repository", "credentials"];
 
 impl ReleaseFile {
     /// Reads and checks the release file at `path`.
@@ -531,26 +551,55 @@ fn declared(
             },
         ) => {
             check_fields(entries, &PACKAGE_FIELDS, file, problems);
-            let name = required_string(reference, "name", problems);
+            let chart = reference.get("chart").is_some();
+            if chart == reference.get("name").is_some() {
+                problems.push(
+                    Diagnostic::error("a repository package needs `name` (a cleat package) or `chart` (a Helm chart), not both")
+                        .at(reference.origin.clone()),
+                );
+                return None;
+            }
+            let name = required_string(reference, if chart { "chart" } else { "name" }, problems);
             let version = required_string(reference, "version", problems)
                 .and_then(|(text, origin)| version_req(&text, origin, problems));
             let repository = required_string(reference, "repository", problems);
-            match (name, version, repository) {
-                (Some((name, _)), Some(version), Some((written, _))) => {
-                    Some(PackageRef::Repository {
-                        name,
-                        version,
-                        repository: Location::parse(&written, &Location::Dir(dir.to_path_buf())),
-                        written,
-                    })
+            let credentials = match reference.get("credentials") {
+                Some(node) if chart => credentials(node, problems),
+                Some(node) => {
+                    problems.push(
+                        Diagnostic::error("`credentials` are for Helm chart repositories")
+                            .at(node.origin.clone()),
+                    );
+                    None
                 }
-                _ => None,
-            }
+                None => None,
+            };
+            let (Some((name, _)), Some(version), Some((written, _))) = (name, version, repository)
+            else {
+                return None;
+            };
+            let repository = Location::parse(&written, &Location::Dir(dir.to_path_buf()));
+            Some(if chart {
+                PackageRef::Chart {
+                    name,
+                    version,
+                    written,
+                    repository,
+                    credentials,
+                }
+            } else {
+                PackageRef::Repository {
+                    name,
+                    version,
+                    repository,
+                    written,
+                }
+            })
         }
         Some(other) => {
             problems.push(
                 Diagnostic::error(
-                    "`package` must be a path, or a map with `name`, `version` and `repository`",
+                    "`package` must be a path, or a map with `name` (or `chart`), `version` and `repository`",
                 )
                 .at(other.origin.clone()),
             );
@@ -564,6 +613,42 @@ fn declared(
         origin,
         package: package?,
         settings,
+    })
+}
+
+/// `credentials: {username: REF, password: REF}`, each reference
+/// `{env: NAME}` or `{file: PATH}`.
+fn credentials(node: &Node, problems: &mut Vec<Diagnostic>) -> Option<Credentials> {
+    let reference = |field: &str, problems: &mut Vec<Diagnostic>| {
+        let found = node.get(field).and_then(|r| {
+            let env = r.get("env").and_then(Node::as_str);
+            let file = r.get("file").and_then(Node::as_str);
+            match (env, file, &r.value) {
+                (Some(name), None, Value::Map(entries)) if entries.len() == 1 => {
+                    Some(SecretFrom::Env(name.to_string()))
+                }
+                (None, Some(path), Value::Map(entries)) if entries.len() == 1 => {
+                    Some(SecretFrom::File(PathBuf::from(path)))
+                }
+                _ => None,
+            }
+        });
+        if found.is_none() {
+            problems.push(
+                Diagnostic::error(format!(
+                    "`credentials` needs `{field}: {{env: NAME}}` or `{field}: {{file: PATH}}`"
+                ))
+                .at(node.get(field).map_or(node.origin.clone(), |n| n.origin.clone()))
+                .hint("credentials are never written in the release file: they are read from the environment or a file"),
+            );
+        }
+        found
+    };
+    let username = reference("username", problems);
+    let password = reference("password", problems);
+    Some(Credentials {
+        username: username?,
+        password: password?,
     })
 }
 
@@ -756,6 +841,24 @@ pub fn json_schema() -> serde_json::Value {
                         "repository": {"type": "string", "description": "URL or directory"}
                     },
                     "required": ["name", "version", "repository"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "description": "A Helm chart in a classic Helm repository (index.yaml with entries)",
+                    "properties": {
+                        "chart": {"type": "string"},
+                        "version": {"type": "string", "description": "semver constraint such as ~0.2"},
+                        "repository": {"type": "string", "description": "URL or directory"},
+                        "credentials": {
+                            "type": "object",
+                            "description": "HTTP basic authentication, read from the environment or files",
+                            "properties": {"username": {"type": "object", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false}, "password": {"type": "object", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false}},
+                            "required": ["username", "password"],
+                            "additionalProperties": false
+                        }
+                    },
+                    "required": ["chart", "version", "repository"],
                     "additionalProperties": false
                 }
             ]

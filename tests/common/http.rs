@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 file server on 127.0.0.1 for tests: serves a directory,
-//! records every request path, one connection at a time, and answers the
-//! paths it is told to redirect with a 302.
+//! records every request path, one connection at a time, answers the
+//! paths it is told to redirect with a 302, and, when told to, refuses
+//! requests without the right basic authentication with a 401.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -12,6 +13,7 @@ pub struct Server {
     pub url: String,
     requests: Arc<Mutex<Vec<String>>>,
     redirects: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    authorization: Arc<Mutex<Option<String>>>,
 }
 
 impl Server {
@@ -23,6 +25,8 @@ impl Server {
         let log = Arc::clone(&requests);
         let redirects = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let moved = Arc::clone(&redirects);
+        let authorization = Arc::new(Mutex::new(None::<String>));
+        let required = Arc::clone(&authorization);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -31,16 +35,29 @@ impl Server {
                 if reader.read_line(&mut request_line).is_err() {
                     continue;
                 }
+                let mut given = None;
                 loop {
                     let mut header = String::new();
                     match reader.read_line(&mut header) {
                         Ok(0) | Err(_) => break,
                         Ok(_) if header == "\r\n" => break,
-                        Ok(_) => {}
+                        Ok(_) => {
+                            if let Some((name, value)) = header.split_once(':') {
+                                if name.eq_ignore_ascii_case("authorization") {
+                                    given = Some(value.trim().to_string());
+                                }
+                            }
+                        }
                     }
                 }
                 let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
                 log.lock().unwrap().push(path.clone());
+                let wanted = required.lock().unwrap().clone();
+                if wanted.is_some() && given != wanted {
+                    let head = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"charts\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                    let _ = stream.write_all(head.as_bytes());
+                    continue;
+                }
                 if let Some(location) = moved.lock().unwrap().get(&path).cloned() {
                     let head = format!(
                         "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -70,7 +87,17 @@ impl Server {
             url,
             requests,
             redirects,
+            authorization,
         }
+    }
+
+    /// From now on, answers only requests with basic authentication as
+    /// `username` and `password`; others get a 401.
+    pub fn require_basic_auth(&self, username: &str, password: &str) {
+        use base64::Engine;
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        *self.authorization.lock().unwrap() = Some(format!("Basic {token}"));
     }
 
     /// Answers requests for `path` (`/index.yaml`) with a redirect to `location`.

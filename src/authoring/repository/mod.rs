@@ -1,5 +1,6 @@
 //! Repositories: directories or HTTP(S) base URLs that hold package archives
-//! and an [`index`], and the on-disk cache in front of them.
+//! and an [`index`] (or Helm charts and Helm's index, [`charts`]), and the
+//! on-disk cache in front of them.
 //!
 //! Every archive fetched is checked against the digest its index gives before
 //! it is used, then kept in a content-addressed cache
@@ -8,6 +9,7 @@
 //! and refreshed only when asked, or when resolution needs a version the
 //! cached index does not have.
 
+pub mod charts;
 pub mod index;
 
 use std::collections::HashMap;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use crate::authoring::package::{Package, MAX_PACKAGE_BYTES};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 use crate::shared::files::io_error;
+pub use charts::{ChartEntry, ChartIndex};
 pub use index::{Entry, Index, INDEX_FILE};
 
 /// Where a repository is.
@@ -137,12 +140,6 @@ fn origin(url: &str) -> &str {
     &url[..host_end]
 }
 
-/// The index at `address`, parsed.
-fn parse_index(address: &str, bytes: &[u8]) -> Result<Arc<Index>, Diagnostics> {
-    let source = crate::authoring::package::source(address, bytes)?;
-    Ok(Arc::new(Index::parse(&source)?))
-}
-
 /// Fetches indexes and archives from repositories through the cache.
 pub struct Client {
     agent: ureq::Agent,
@@ -151,6 +148,9 @@ pub struct Client {
     /// Whether cached HTTP indexes are fetched again before use.
     refresh: bool,
     indexes: HashMap<Location, Arc<Index>>,
+    chart_indexes: HashMap<Location, Arc<ChartIndex>>,
+    /// `Authorization` headers by origin (`scheme://host[:port]`).
+    credentials: HashMap<String, String>,
     /// HTTP indexes that were read from the cache, not fetched in this run.
     stale: Vec<Location>,
     /// Cache writes held back until [`Client::commit`], for commands that
@@ -176,6 +176,8 @@ impl Client {
             cache: None,
             refresh,
             indexes: HashMap::new(),
+            chart_indexes: HashMap::new(),
+            credentials: HashMap::new(),
             stale: Vec::new(),
             held: None,
         }
@@ -203,38 +205,70 @@ impl Client {
         let stale = std::mem::take(&mut self.stale);
         for location in &stale {
             self.indexes.remove(location);
+            self.chart_indexes.remove(location);
         }
         self.refresh = true;
         !stale.is_empty()
     }
 
-    /// The index of the repository at `location`.
+    /// The index of the cleat repository at `location`.
     pub fn index(&mut self, location: &Location) -> Result<Arc<Index>, Diagnostics> {
         if let Some(index) = self.indexes.get(location) {
             return Ok(Arc::clone(index));
         }
+        let hint =
+            |dir: &Path| format!("build the index with `cleat repo index {}`", dir.display());
+        let index = self.read_index(location, "yaml", &hint, |address, bytes| {
+            let source = crate::authoring::package::source(address, bytes)?;
+            Ok(Arc::new(Index::parse(&source)?))
+        })?;
+        self.indexes.insert(location.clone(), Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// The index of the Helm chart repository at `location`.
+    pub fn chart_index(&mut self, location: &Location) -> Result<Arc<ChartIndex>, Diagnostics> {
+        if let Some(index) = self.chart_indexes.get(location) {
+            return Ok(Arc::clone(index));
+        }
+        let hint = |dir: &Path| format!("build the index with `helm repo index {}`", dir.display());
+        let index = self.read_index(location, "helm.yaml", &hint, |address, bytes| {
+            let source = crate::authoring::package::source(address, bytes)?;
+            Ok(Arc::new(ChartIndex::parse(&source)?))
+        })?;
+        self.chart_indexes
+            .insert(location.clone(), Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// Reads and parses `index.yaml` at `location`: from the directory, or
+    /// for a URL from the cache (a file ending in `suffix`) unless
+    /// refreshing, else fetched and, once it parses, cached.
+    fn read_index<T>(
+        &mut self,
+        location: &Location,
+        suffix: &str,
+        missing: &dyn Fn(&Path) -> String,
+        parse: impl Fn(&str, &[u8]) -> Result<T, Diagnostics>,
+    ) -> Result<T, Diagnostics> {
         let address = location.file(INDEX_FILE);
-        let bytes = match location {
+        match location {
             Location::Dir(dir) => {
                 if !dir.is_dir() {
                     return Err(Diagnostic::error(format!(
                         "the repository directory `{}` does not exist",
                         dir.display()
                     ))
-                    .hint("check the dependency's `repository:`; a relative path is relative to the package's directory")
+                    .hint("check the `repository:`; a relative path is relative to the file that names it")
                     .into());
                 }
-                let path = dir.join(INDEX_FILE);
-                std::fs::read(&path).map_err(|e| {
-                    io_error(&address, &e).hint(format!(
-                        "build the index with `cleat repo index {}`",
-                        dir.display()
-                    ))
-                })?
+                let bytes = std::fs::read(dir.join(INDEX_FILE))
+                    .map_err(|e| io_error(&address, &e).hint(missing(dir)))?;
+                parse(&address, &bytes)
             }
             Location::Url(url) => {
                 let cached = self.cache()?.join("indexes").join(format!(
-                    "{}.yaml",
+                    "{}.{suffix}",
                     crate::shared::digest::sha256_hex(url.as_bytes())
                 ));
                 match std::fs::read(&cached) {
@@ -242,30 +276,83 @@ impl Client {
                         self.stale.push(location.clone());
                         // A cached index that no longer reads is said to be
                         // the cache's, not the server's.
-                        let index = parse_index(&address, &bytes).map_err(|mut errors| {
+                        parse(&address, &bytes).map_err(|mut errors| {
                             let hint = format!("this index was read from the cache (`{}`), not from the server; `--update` fetches it again", cached.display());
                             if let Some(first) = errors.0.first_mut() {
                                 *first = first.clone().hint(hint);
                             }
                             errors
-                        })?;
-                        self.indexes.insert(location.clone(), Arc::clone(&index));
-                        return Ok(index);
+                        })
                     }
                     _ => {
                         // Only an index that reads is kept.
                         let bytes = self.get(&address)?;
-                        let index = parse_index(&address, &bytes)?;
+                        let index = parse(&address, &bytes)?;
                         self.store(&cached, &bytes)?;
-                        self.indexes.insert(location.clone(), Arc::clone(&index));
-                        return Ok(index);
+                        Ok(index)
                     }
                 }
             }
+        }
+    }
+
+    /// The archive of chart version `entry` of the Helm repository at
+    /// `location`: from the cache, or fetched from its first URL (relative
+    /// to the repository, or absolute), checked against the index's digest
+    /// and cached.
+    pub fn fetch_chart(
+        &mut self,
+        location: &Location,
+        entry: &ChartEntry,
+    ) -> Result<Vec<u8>, Diagnostics> {
+        if let Some(bytes) = match &entry.digest {
+            Some(digest) => self.cached(digest)?,
+            None => None,
+        } {
+            return Ok(bytes);
+        }
+        let Some(url) = entry.urls.first() else {
+            return Err(Diagnostic::error(format!(
+                "the index of {location} lists {} {} without a URL",
+                entry.name, entry.version
+            ))
+            .hint("ask the repository's owner to index it again (`helm repo index`)")
+            .into());
         };
-        let index = parse_index(&address, &bytes)?;
-        self.indexes.insert(location.clone(), Arc::clone(&index));
-        Ok(index)
+        let address = if url.contains("://") {
+            url.clone()
+        } else {
+            location.file(url)
+        };
+        let bytes = match location {
+            Location::Dir(_) if !url.contains("://") => {
+                crate::shared::files::read_within(Path::new(&address), MAX_PACKAGE_BYTES)?
+            }
+            _ => self.get(&address)?,
+        };
+        let actual = crate::shared::digest::sha256(&bytes);
+        if let Some(digest) = entry.digest.as_ref().filter(|d| **d != actual) {
+            return Err(Diagnostic::error(format!(
+                "`{address}` has digest {actual}, but the index of {location} says {digest}"
+            ))
+            .about(address)
+            .hint("the archive changed after it was indexed: do not use it; if the publisher replaced it on purpose, they must index the repository again")
+            .into());
+        }
+        self.keep(&bytes)?;
+        Ok(bytes)
+    }
+
+    /// Sends `username` and `password` (HTTP basic authentication) with
+    /// every request to the host of `location`, and to no other.
+    pub fn authorize(&mut self, location: &Location, username: &str, password: &str) {
+        if let Location::Url(url) = location {
+            use base64::Engine;
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+            self.credentials
+                .insert(origin(url).to_string(), format!("Basic {token}"));
+        }
     }
 
     /// The package `entry` of the repository at `location`: from the cache,
@@ -385,7 +472,11 @@ impl Client {
         let mut at = url.to_string();
         let mut redirects = 0;
         let mut response = loop {
-            let response = self.agent.get(&at).call().map_err(|e| {
+            let mut request = self.agent.get(&at);
+            if let Some(authorization) = self.credentials.get(origin(&at)) {
+                request = request.header("Authorization", authorization);
+            }
+            let response = request.call().map_err(|e| {
                 fail(e.to_string()).hint("check the repository URL and the network")
             })?;
             if !response.status().is_redirection() {
@@ -421,7 +512,11 @@ impl Client {
         let status = response.status();
         if !status.is_success() {
             let hint = if status == 404 && url.ends_with(INDEX_FILE) {
-                format!("a cleat repository serves `{INDEX_FILE}` at its base URL; is this the right URL?")
+                format!(
+                    "a repository serves `{INDEX_FILE}` at its base URL; is this the right URL?"
+                )
+            } else if status == 401 || status == 403 {
+                "the repository wants credentials: give a Helm chart release `credentials: {username: {env: NAME}, password: {env: NAME}}`".to_string()
             } else {
                 "check the repository URL, or ask its owner".to_string()
             };

@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::authoring::chart::engine::Release;
 use crate::authoring::chart::{self, Chart, Given};
 use crate::authoring::object::Object;
-use crate::authoring::repository::Client;
+use crate::authoring::repository::{Client, Location};
 use crate::authoring::values::Layer;
 use crate::release::file::Spec;
 use crate::release::lock::{ChartSettings, Format, LockedPackage, LockedRelease};
@@ -149,28 +149,38 @@ pub fn from_lock(
         "chart {} {} ({})",
         package.name, package.version, package.digest
     );
-    let bytes = match client.cached(&package.digest)? {
-        Some(bytes) => bytes,
-        None => {
-            let written = package.source.strip_prefix("path:").ok_or_else(|| {
-                Diagnostic::error(format!(
-                    "{described} is not in the cache, and its source `{}` is not a path",
-                    package.source
-                ))
-                .hint("restore it from a backup bundle, or lock again")
-            })?;
+    let gone = |why: String| -> Diagnostics {
+        Diagnostic::error(format!("{described} is not in the cache, and {why}"))
+            .hint("restore it from a backup bundle, or lock again")
+            .into()
+    };
+    let bytes = match (
+        client.cached(&package.digest)?,
+        package.source.split_once(':'),
+    ) {
+        (Some(bytes), _) => bytes,
+        (None, Some(("path", written))) => {
             let path = base.join(written);
             match open(&path)? {
                 Some((_, bytes)) => bytes,
-                None => {
-                    return Err(Diagnostic::error(format!(
-                        "{described} is not in the cache, and `{}` is no longer a chart",
-                        path.display()
-                    ))
-                    .hint("restore it from a backup bundle, or lock again")
-                    .into())
-                }
+                None => return Err(gone(format!("`{}` is no longer a chart", path.display()))),
             }
+        }
+        (None, Some(("repository", written))) => {
+            let location = Location::parse(written, &Location::Dir(base.to_path_buf()));
+            let index = client.chart_index(&location)?;
+            let entry = index
+                .versions(&package.name)
+                .find(|e| e.version.to_string() == package.version)
+                .cloned()
+                .ok_or_else(|| gone(format!("{location} no longer lists it")))?;
+            client.fetch_chart(&location, &entry)?
+        }
+        _ => {
+            return Err(gone(format!(
+                "its source `{}` cannot be read",
+                package.source
+            )))
         }
     };
     let digest = crate::shared::digest::sha256(&bytes);

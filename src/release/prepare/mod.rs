@@ -54,6 +54,26 @@ pub fn from_spec(
             repository,
             ..
         } => resolve::from_repository(name, version, repository, client)?,
+        PackageRef::Chart {
+            name,
+            version,
+            repository,
+            credentials,
+            ..
+        } => {
+            if let Some(credentials) = credentials {
+                let username = credentials
+                    .username
+                    .read("credentials.username", &spec.dir)?;
+                let password = credentials
+                    .password
+                    .read("credentials.password", &spec.dir)?;
+                client.authorize(repository, &username, &password);
+            }
+            let (chart, archive) =
+                resolve::chart_from_repository(name, version, repository, client)?;
+            return chart::from_spec(spec, &chart, &archive, client, earlier);
+        }
     };
     keep_root(&package, client)?;
     let tree = resolve::resolve(package, client)?;
