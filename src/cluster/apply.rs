@@ -48,6 +48,8 @@ pub struct Applied {
     /// Deleted and created again.
     pub replaced: usize,
     pub unchanged: usize,
+    /// Taken over from another owner, every value as it was.
+    pub adopted: usize,
     /// Left alone this time by their `cleat.dev/apply`.
     pub skipped: usize,
     /// Every object of the release as applied, with its uid.
@@ -202,6 +204,7 @@ async fn apply_step(
             match object.change {
                 Change::Create => applied.created += 1,
                 Change::Replace { .. } => applied.replaced += 1,
+                Change::Adopt => applied.adopted += 1,
                 _ => applied.changed += 1,
             }
         }

@@ -663,6 +663,8 @@ async fn compare(
     let after = strip(&after);
     let change = if before == after {
         Change::Unchanged
+    } else if adopt.is_some() && without_marks(&before) == without_marks(&after) {
+        Change::Adopt
     } else {
         Change::Update(unified_diff(
             &mask(&object.kind, &before),
@@ -912,6 +914,27 @@ pub fn strip(object: &serde_json::Value) -> serde_json::Value {
                 "selfLink",
             ] {
                 metadata.shift_remove(field);
+            }
+        }
+    }
+    object
+}
+
+/// A stripped object without the label and annotation that mark it a
+/// release's (and without maps they leave empty): what an adoption that
+/// changes no value changes.
+fn without_marks(object: &serde_json::Value) -> serde_json::Value {
+    let mut object = object.clone();
+    if let Some(serde_json::Value::Object(metadata)) = object.get_mut("metadata") {
+        for (field, mark) in [
+            ("labels", RELEASE_LABEL),
+            ("annotations", RELEASE_NAMESPACE_ANNOTATION),
+        ] {
+            if let Some(serde_json::Value::Object(map)) = metadata.get_mut(field) {
+                map.shift_remove(mark);
+                if map.is_empty() {
+                    metadata.shift_remove(field);
+                }
             }
         }
     }

@@ -60,6 +60,9 @@ pub enum Change {
         diff: String,
     },
     Unchanged,
+    /// Taken over from another owner with every value as it is: applied
+    /// only to mark it the release's (and make cleat its fields' manager).
+    Adopt,
     /// Not applied this time, for the reason given (its `cleat.dev/apply`).
     Skip(&'static str),
 }

@@ -66,6 +66,9 @@ pub fn deployed(deployed: &Deployed) -> String {
     if applied.skipped > 0 {
         text.push_str(&format!(", {} skipped", applied.skipped));
     }
+    if applied.adopted > 0 {
+        text.push_str(&format!(", {} adopted", applied.adopted));
+    }
     text.push('\n');
     text.push_str(&kept(&deployed.pruned.kept));
     text

@@ -26,6 +26,7 @@ pub fn json(plans: &[&Plan]) -> serde_json::Value {
                             Change::Update(_) => "change",
                             Change::Replace { .. } => "replace",
                             Change::Unchanged => "unchanged",
+                            Change::Adopt => "adopt",
                             Change::Skip(_) => "skip",
                         },
                         "phase": object.lifecycle.phase,

@@ -30,7 +30,7 @@ pub(super) fn counts(plans: &[&Plan]) -> Counts {
                 Change::Create => counts.create += 1,
                 Change::Update(_) => counts.change += 1,
                 Change::Replace { .. } => counts.replace += 1,
-                Change::Unchanged => counts.unchanged += 1,
+                Change::Unchanged | Change::Adopt => counts.unchanged += 1,
                 Change::Skip(_) => counts.skip += 1,
             }
             counts.adopt += usize::from(object.adopt.is_some());
@@ -107,7 +107,15 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
             if let Some(owner) = &object.adopt {
                 text.push_str(&paint(
                     "35",
-                    &format!("! adopt {} from {owner}", object.id()),
+                    &format!(
+                        "! adopt {} from {owner}{}",
+                        object.id(),
+                        if object.change == Change::Adopt {
+                            " (every value as it is)"
+                        } else {
+                            ""
+                        }
+                    ),
                 ));
                 text.push('\n');
             }
@@ -159,7 +167,7 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                     text.push_str(&paint("36", &format!("= skip {}: {reason}", object.id())));
                     text.push('\n');
                 }
-                Change::Unchanged => {}
+                Change::Unchanged | Change::Adopt => {}
             }
         }
         for deletion in &plan.deletions {

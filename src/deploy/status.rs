@@ -158,7 +158,7 @@ async fn check(
             (Some(owner), _) => Some(Drift::Taken(object.id(), owner.clone())),
             (None, Change::Create) => Some(Drift::Missing(object.id())),
             (None, Change::Update(_) | Change::Replace { .. }) => Some(Drift::Changed(object.id())),
-            (None, Change::Unchanged | Change::Skip(_)) => None,
+            (None, Change::Unchanged | Change::Adopt | Change::Skip(_)) => None,
         })
         .collect();
     let recorded: HashSet<ObjectKey> = newest.inventory().iter().map(Item::key).collect();
