@@ -428,6 +428,11 @@ pub struct ApplyArgs {
     /// Release records (revisions) to keep in the cluster
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub history_max: usize,
+    /// Keep the records of a Helm release this apply takes over (release
+    /// file `helmRelease`), instead of deleting them; `helm list` then still
+    /// shows it, but Helm must not touch it again
+    #[arg(long)]
+    pub keep_helm_history: bool,
     /// Wait until every object is ready before pruning and recording
     #[arg(long)]
     pub wait: bool,

@@ -57,6 +57,7 @@ pub async fn restore(
         wait_steps: true,
         atomic: false,
         history_max: usize::MAX,
+        keep_helm_history: false,
         revision: Revision::Next,
     };
     Ok(stream::iter(releases)

@@ -17,6 +17,7 @@
 pub mod apply;
 pub mod client;
 pub mod definitions;
+pub mod helm;
 pub mod lease;
 pub mod order;
 pub mod ownership;

@@ -34,6 +34,9 @@ pub struct Options {
     pub force: bool,
     /// Take over objects that other owners hold (else each is an error).
     pub adopt: bool,
+    /// Take over the objects of this Helm release of the release's
+    /// namespace (the release file's `helmRelease`).
+    pub adopt_helm: Option<String>,
     /// Delete CRDs the release no longer renders (else they are kept).
     pub prune_crds: bool,
     /// Most requests in flight at once.
@@ -99,6 +102,7 @@ impl Options {
         Options {
             force,
             adopt: false,
+            adopt_helm: None,
             prune_crds: false,
             concurrency,
             replace: replace::Allowed::default(),
@@ -596,7 +600,10 @@ async fn compare(
     let owner = Owner::of(&live);
     let adopt = if owner.is_release(release, namespace) {
         None
-    } else if options.adopt || annotated(&object.body, ADOPT_ANNOTATION) {
+    } else if options.adopt
+        || annotated(&object.body, ADOPT_ANNOTATION)
+        || matches!((&owner, &options.adopt_helm), (Owner::Helm { name, namespace: of }, Some(taken)) if name == taken && of == namespace)
+    {
         Some(owner)
     } else {
         return Err(not_ours(object, &owner));

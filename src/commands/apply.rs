@@ -48,6 +48,7 @@ fn apply_plans(
         wait_steps: true,
         atomic: args.atomic,
         history_max: args.history_max,
+        keep_helm_history: args.keep_helm_history,
         revision: Revision::Next,
     };
     for planned in plans.iter().filter(|p| p.pending()) {

@@ -35,6 +35,7 @@ pub(super) fn plan_options(args: &PlanArgs, cluster: &ClusterArgs, force: bool) 
     plan::Options {
         force,
         adopt: args.adopt,
+        adopt_helm: None,
         prune_crds: args.prune_crds,
         concurrency: cluster.concurrency,
         replace: crate::cluster::replace::Allowed::from_args(&args.replace),

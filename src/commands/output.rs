@@ -70,6 +70,22 @@ pub fn deployed(deployed: &Deployed) -> String {
         text.push_str(&format!(", {} adopted", applied.adopted));
     }
     text.push('\n');
+    if let Some(took) = &deployed.took_over {
+        text.push_str(&format!(
+            "release {}: took over Helm release `{}`: {} objects now managed by cleat only",
+            deployed.release, took.helm_release, took.moved
+        ));
+        if took.retired > 0 {
+            text.push_str(&format!(", {} Helm records deleted", took.retired));
+        }
+        if took.kept > 0 {
+            text.push_str(&format!(
+                ", {} Helm records kept (--keep-helm-history)",
+                took.kept
+            ));
+        }
+        text.push('\n');
+    }
     text.push_str(&kept(&deployed.pruned.kept));
     text
 }

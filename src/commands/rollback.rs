@@ -18,6 +18,7 @@ pub fn run(args: RollbackArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
         wait_steps: true,
         atomic: false,
         history_max: args.history_max,
+        keep_helm_history: false,
         revision: Revision::Next,
     };
     let rolled = super::runtime()?.block_on(async {

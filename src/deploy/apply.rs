@@ -39,6 +39,8 @@ pub struct Options {
     pub atomic: bool,
     /// Most revisions kept in the cluster.
     pub history_max: usize,
+    /// Keep the records of a Helm release taken over (else deleted).
+    pub keep_helm_history: bool,
     /// The revision to record.
     pub revision: Revision,
 }
@@ -63,6 +65,20 @@ pub struct Deployed {
     pub pruned: Pruned,
     /// Namespaces created for the release's objects.
     pub namespaces: usize,
+    /// The Helm release this deploy took over, if it did.
+    pub took_over: Option<TookOver>,
+}
+
+/// What taking over a Helm release did.
+#[derive(Debug, Clone)]
+pub struct TookOver {
+    pub helm_release: String,
+    /// Objects whose Helm or kubectl fields cleat now manages.
+    pub moved: usize,
+    /// Helm's records deleted (0 when kept).
+    pub retired: usize,
+    /// Helm's records kept (`--keep-helm-history`).
+    pub kept: usize,
 }
 
 impl Deployed {
@@ -195,6 +211,10 @@ async fn apply_and_record(
     record.inventory.extend(pruned.retained.iter().cloned());
     record.inventory.sort();
     record::write(cluster, &record, options.history_max).await?;
+    let took_over = match &planned.locked.helm_release {
+        Some(helm) => take_over(cluster, plan, helm, options.keep_helm_history).await?,
+        None => None,
+    };
     Ok(Deployed {
         release: plan.release.clone(),
         namespace: plan.namespace.clone(),
@@ -202,7 +222,43 @@ async fn apply_and_record(
         applied,
         pruned,
         namespaces: plan.namespaces.len(),
+        took_over,
     })
+}
+
+/// After a release that takes over Helm release `helm` is applied and
+/// recorded: the fields Helm and kubectl managed on the objects adopted
+/// from it become cleat's, and Helm's records of it are deleted (or kept).
+/// Nothing to do once Helm's records are gone and no object was adopted.
+async fn take_over(
+    cluster: &Cluster,
+    plan: &Plan,
+    helm: &str,
+    keep: bool,
+) -> Result<Option<TookOver>, Diagnostics> {
+    use crate::cluster::ownership::Owner;
+    let adopted: Vec<&Planned> = plan
+        .objects
+        .iter()
+        .filter(|o| matches!(&o.adopt, Some(Owner::Helm { name, .. }) if name == helm))
+        .collect();
+    let records = match crate::cluster::helm::newest(cluster, helm, &plan.namespace).await {
+        Ok(release) => Some(release),
+        Err(_) if !adopted.is_empty() => None,
+        Err(_) => return Ok(None),
+    };
+    let moved = crate::cluster::helm::take_fields(cluster, &adopted).await?;
+    let (retired, kept) = match (&records, keep) {
+        (Some(release), false) => (crate::cluster::helm::retire(cluster, release).await?, 0),
+        (Some(release), true) => (0, release.records.len()),
+        (None, _) => (0, 0),
+    };
+    Ok(Some(TookOver {
+        helm_release: helm.to_string(),
+        moved,
+        retired,
+        kept,
+    }))
 }
 
 /// Every object applying `plan` may create, change or delete: what a

@@ -119,6 +119,10 @@ pub async fn plan_release(
     } else {
         None
     };
+    let options = &plan::Options {
+        adopt_helm: locked.helm_release.clone(),
+        ..options.clone()
+    };
     match plan::plan(&cluster, name, namespace, &objects, options).await {
         Ok(mut plan) => {
             if let Some(previous) = &plan.previous {

@@ -42,6 +42,8 @@ pub struct Declared {
     pub name: String,
     pub origin: Origin,
     pub package: PackageRef,
+    /// The Helm release of the same namespace this release takes over.
+    pub helm_release: Option<String>,
     pub settings: Settings,
 }
 
@@ -121,6 +123,8 @@ pub struct Spec {
     pub environment: Option<String>,
     pub kube_version: semver::Version,
     pub package: PackageRef,
+    /// The Helm release of the same namespace this release takes over.
+    pub helm_release: Option<String>,
     /// Values files and inline values, in the order they layer.
     pub values: Vec<ValuesRef>,
     /// The release file's directory, which secret files are relative to.
@@ -189,10 +193,11 @@ impl SecretFrom {
 }
 
 const FIELDS: [&str; 3] = ["releases", "environments", "defaultEnvironment"];
-const RELEASE_FIELDS: [&str; 7] = [
+const RELEASE_FIELDS: [&str; 8] = [
     "name",
     "namespace",
     "package",
+    "helmRelease",
     "context",
     "kubeVersion",
     "valueFiles",
@@ -372,6 +377,7 @@ impl ReleaseFile {
                             .unwrap_or(semver::Version::new(1, 34, 0))
                         }),
                     package: release.package.clone(),
+                    helm_release: release.helm_release.clone(),
                     values,
                     dir: self.dir.clone(),
                 }
@@ -606,12 +612,14 @@ fn declared(
             None
         }
     };
+    let helm_release = optional_string(node, "helmRelease", problems).map(|(name, _)| name);
     let settings = settings(node, dir, problems);
     let (name, origin) = name?;
     Some(Declared {
         name,
         origin,
         package: package?,
+        helm_release,
         settings,
     })
 }
@@ -829,6 +837,7 @@ pub fn json_schema() -> serde_json::Value {
     };
     let release = settings(serde_json::json!({
         "name": {"type": "string", "description": "Release name, unique in the file", "pattern": "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},
+        "helmRelease": {"type": "string", "description": "The Helm release of the same namespace this release takes over (written by cleat import)"},
         "package": {
             "description": "A package or Helm chart directory or archive, or a repository and version constraint",
             "oneOf": [

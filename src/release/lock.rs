@@ -57,6 +57,9 @@ pub struct LockedRelease {
     pub context: Option<String>,
     pub kube_version: String,
     pub package: LockedPackage,
+    /// The Helm release of the same namespace this release takes over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm_release: Option<String>,
     /// For a Helm chart release: what it rendered with besides its values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<ChartSettings>,
@@ -176,6 +179,7 @@ impl LockedRelease {
             context,
             kube_version: kube_version.to_string(),
             package,
+            helm_release: None,
             chart: None,
             values,
             objects,
@@ -185,9 +189,15 @@ impl LockedRelease {
         release
     }
 
-    /// The entry of a Helm chart release, with what it rendered with.
-    pub fn with_chart(mut self, chart: Option<ChartSettings>) -> LockedRelease {
+    /// The entry with what a Helm chart release rendered with, and the Helm
+    /// release it takes over.
+    pub fn with_settings(
+        mut self,
+        chart: Option<ChartSettings>,
+        helm_release: Option<String>,
+    ) -> LockedRelease {
         self.chart = chart;
+        self.helm_release = helm_release;
         self.digest = self.compute_digest();
         self
     }
@@ -220,6 +230,14 @@ impl LockedRelease {
                     current.map_or("(none)", |s| s.as_str())
                 ));
             }
+        }
+        if self.helm_release != now.helm_release {
+            let name = |h: &Option<String>| h.clone().unwrap_or_else(|| "(none)".into());
+            found.push(format!(
+                "helmRelease: {} → {}",
+                name(&self.helm_release),
+                name(&now.helm_release)
+            ));
         }
         if self.chart != now.chart {
             let time = |c: &Option<ChartSettings>| {

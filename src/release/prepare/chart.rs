@@ -87,7 +87,7 @@ pub fn from_spec(
         values,
         &objects,
     )
-    .with_chart(Some(settings));
+    .with_settings(Some(settings), spec.helm_release.clone());
     Ok(Prepared {
         locked,
         objects,

@@ -97,6 +97,10 @@ pub fn from_spec(
         values,
         &objects,
     );
+    let locked = match &spec.helm_release {
+        Some(helm) => locked.with_settings(None, Some(helm.clone())),
+        None => locked,
+    };
     Ok(Prepared {
         locked,
         objects,
@@ -199,7 +203,7 @@ pub fn from_lock(
         locked.values.clone(),
         &objects,
     )
-    .with_chart(locked.chart.clone());
+    .with_settings(locked.chart.clone(), locked.helm_release.clone());
     let differences = locked.differences(&again);
     if !differences.is_empty() {
         return Err(Diagnostic::error(format!(
