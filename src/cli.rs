@@ -43,6 +43,7 @@ pub enum Command {
     Verify(VerifyArgs),
     Restore(RestoreArgs),
     Export(ExportArgs),
+    Import(ImportArgs),
     Completions(CompletionsArgs),
 }
 
@@ -601,6 +602,39 @@ pub struct ExportArgs {
     /// The release's namespace
     #[arg(short, long, value_name = "NS")]
     pub namespace: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Take over a running Helm release: add it to the release file, lock it
+/// and show the plan against the live objects.
+///
+/// Reads the release's newest revision from Helm's records (Secrets, or
+/// ConfigMaps), writes its chart (from `--chart`, `--repository`, or the
+/// templates Helm stored) and the values the user gave Helm
+/// (`values/RELEASE.yaml`), adds the release with `helmRelease: RELEASE`
+/// to the release file, locks it and prints the plan. Nothing in the
+/// cluster changes: the next `cleat apply` takes the objects over (every
+/// value as it is), moves their fields to cleat and retires Helm's records.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cleat import web -n shop\n  cleat import web -n shop --chart ./charts/web\n  cleat import monitoring -n monitoring --repository https://prometheus-community.github.io/helm-charts"
+)]
+pub struct ImportArgs {
+    /// The Helm release's name
+    pub release: String,
+    /// The Helm release's namespace
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
+    /// The release's chart: a directory or .tgz [default: the chart Helm stored, written to charts/]
+    #[arg(long, value_name = "PATH", conflicts_with = "repository")]
+    pub chart: Option<PathBuf>,
+    /// A classic Helm repository holding the release's chart at the version it runs
+    #[arg(long, value_name = "URL")]
+    pub repository: Option<String>,
+    /// The release file to add the release to (created if missing)
+    #[arg(long = "file", value_name = "PATH", default_value = crate::release::file::RELEASE_FILE)]
+    pub file: PathBuf,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }

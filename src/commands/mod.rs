@@ -11,6 +11,7 @@ mod delete;
 mod deps;
 mod diff;
 mod export;
+mod import;
 mod lint;
 mod lock;
 mod new;
@@ -69,6 +70,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Verify(args) => verify::run(args, out),
         Command::Restore(args) => restore::run(args, out),
         Command::Export(args) => export::run(args, out),
+        Command::Import(args) => import::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

@@ -15,6 +15,7 @@
 pub mod file;
 pub mod lock;
 pub mod locking;
+pub mod import;
 pub mod prepare;
 pub mod secret;
 pub mod select;

@@ -223,7 +223,7 @@ pub fn read_as(kind: &str, name: &str, bytes: &[u8]) -> Result<Unpacked, Diagnos
 
 /// The components of an entry name, refusing absolute and `..` paths; `.`
 /// and empty components are dropped.
-fn components(path: &str) -> Result<Vec<&str>, String> {
+pub fn components(path: &str) -> Result<Vec<&str>, String> {
     if path.starts_with('/') {
         return Err(format!("has an entry with an absolute path `{path}`"));
     }
