@@ -259,7 +259,9 @@ pub async fn plan(
     let mut context = Context {
         release,
         namespace,
-        installed: newest.as_ref().is_ok_and(|n| n.complete.is_some()),
+        // A Helm release taken over was installed by Helm.
+        installed: newest.as_ref().is_ok_and(|n| n.complete.is_some())
+            || options.adopt_helm.is_some(),
         options,
         changing: HashMap::new(),
     };
@@ -444,10 +446,16 @@ fn labelled(live: &Live, release: &str, namespace: &str) -> Vec<Item> {
 /// read, so pages bound that memory on both sides for large namespaces.
 const LIST_PAGE: u32 = 500;
 
-/// A live object as JSON, without its managedFields: no comparison looks at
-/// them, and they are often the larger part of the object.
+/// A live object as JSON, its managedFields without their sets of fields:
+/// no comparison looks at those, and they are often the larger part of the
+/// object; who manages it is kept.
 fn live_value(mut object: kube::api::DynamicObject) -> Option<serde_json::Value> {
-    object.metadata.managed_fields = None;
+    // Who manages it is kept, not the (large) sets of fields.
+    if let Some(fields) = &mut object.metadata.managed_fields {
+        for entry in fields {
+            entry.fields_v1 = None;
+        }
+    }
     serde_json::to_value(&object).ok()
 }
 
@@ -602,7 +610,10 @@ async fn compare(
         None
     } else if options.adopt
         || annotated(&object.body, ADOPT_ANNOTATION)
-        || matches!((&owner, &options.adopt_helm), (Owner::Helm { name, namespace: of }, Some(taken)) if name == taken && of == namespace)
+        || options
+            .adopt_helm
+            .as_deref()
+            .is_some_and(|helm| helm_made(&owner, &live, helm, namespace))
     {
         Some(owner)
     } else {
@@ -927,6 +938,24 @@ pub fn strip(object: &serde_json::Value) -> serde_json::Value {
     object
 }
 
+/// Whether a live object is Helm release `helm`'s (of `namespace`): marked
+/// as its, or, unmarked, made by Helm (a field manager `helm`), as Helm
+/// leaves its hooks and the CRDs of `crds/`.
+fn helm_made(owner: &Owner, live: &serde_json::Value, helm: &str, namespace: &str) -> bool {
+    match owner {
+        Owner::Helm {
+            name,
+            namespace: of,
+        } => name == helm && of == namespace,
+        Owner::Nobody => live["metadata"]["managedFields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["manager"].as_str().is_some_and(|m| m.starts_with("helm"))),
+        Owner::Release { .. } => false,
+    }
+}
+
 /// A stripped object without the label and annotation that mark it a
 /// release's (and without maps they leave empty): what an adoption that
 /// changes no value changes.
@@ -936,6 +965,9 @@ fn without_marks(object: &serde_json::Value) -> serde_json::Value {
         for (field, mark) in [
             ("labels", RELEASE_LABEL),
             ("annotations", RELEASE_NAMESPACE_ANNOTATION),
+            // What a chart's hooks get written in as cleat's phases.
+            ("annotations", crate::authoring::lifecycle::PHASE_ANNOTATION),
+            ("annotations", crate::authoring::lifecycle::APPLY_ANNOTATION),
         ] {
             if let Some(serde_json::Value::Object(map)) = metadata.get_mut(field) {
                 map.shift_remove(mark);

@@ -26,12 +26,38 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         metadata["version"].as_str().unwrap_or_default().to_string(),
     );
     let chart = match (&args.chart, &args.repository) {
-        (Some(path), _) => ChartSource::Path(path.clone()),
-        (None, Some(url)) => ChartSource::Repository {
-            url: url.clone(),
-            chart: chart_name.clone(),
-            version: chart_version.clone(),
-        },
+        (Some(path), _) => {
+            if crate::release::prepare::chart::open(path)?.is_none() {
+                return Err(Diagnostic::error(format!(
+                    "`{}` is not a Helm chart: it has no `Chart.yaml`",
+                    path.display()
+                ))
+                .hint(format!("name the directory or .tgz of chart {chart_name} {chart_version}, or leave `--chart` out to use the chart Helm stored"))
+                .into());
+            }
+            ChartSource::Path(path.clone())
+        }
+        (None, Some(url)) => {
+            // Found before anything is written.
+            let exact = semver::VersionReq::parse(&format!("={chart_version}")).map_err(|e| {
+                Diagnostic::error(format!(
+                    "chart version `{chart_version}` of the Helm release is not a version: {e}"
+                ))
+            })?;
+            let here = crate::authoring::repository::Location::Dir(".".into());
+            let location = crate::authoring::repository::Location::parse(url, &here);
+            crate::authoring::resolve::chart_from_repository(
+                &chart_name,
+                &exact,
+                &location,
+                &mut crate::authoring::repository::Client::new(false),
+            )?;
+            ChartSource::Repository {
+                url: url.clone(),
+                chart: chart_name.clone(),
+                version: chart_version.clone(),
+            }
+        }
         (None, None) => ChartSource::Stored(release.chart.clone()),
     };
     let written = import::write(
@@ -49,9 +75,7 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         release.name, release.namespace, release.revision, release.storage
     );
     if let Some(chart) = &written.chart {
-        text.push_str(&format!(
-            "  wrote {chart}/ (the chart as Helm stored it)\n"
-        ));
+        text.push_str(&format!("  wrote {chart}/ (the chart as Helm stored it)\n"));
     }
     if let Some(values) = &written.values {
         text.push_str(&format!(

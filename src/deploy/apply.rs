@@ -236,12 +236,9 @@ async fn take_over(
     helm: &str,
     keep: bool,
 ) -> Result<Option<TookOver>, Diagnostics> {
-    use crate::cluster::ownership::Owner;
-    let adopted: Vec<&Planned> = plan
-        .objects
-        .iter()
-        .filter(|o| matches!(&o.adopt, Some(Owner::Helm { name, .. }) if name == helm))
-        .collect();
+    // Adopted: marked as the Helm release's, or unmarked and made by Helm
+    // (its hooks, the CRDs of `crds/`).
+    let adopted: Vec<&Planned> = plan.objects.iter().filter(|o| o.adopt.is_some()).collect();
     let records = match crate::cluster::helm::newest(cluster, helm, &plan.namespace).await {
         Ok(release) => Some(release),
         Err(_) if !adopted.is_empty() => None,

@@ -30,7 +30,11 @@ pub enum ChartSource {
     /// A chart directory or archive the user names.
     Path(PathBuf),
     /// A classic Helm repository, at the version the release runs.
-    Repository { url: String, chart: String, version: String },
+    Repository {
+        url: String,
+        chart: String,
+        version: String,
+    },
 }
 
 /// What [`write`] wrote, relative to the release file's directory.
@@ -52,7 +56,10 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
         Err(e) => return Err(io_error(&shown, &e).into()),
     };
     if let Some(text) = &existing {
-        let parsed = ReleaseFile::parse(crate::shared::diagnostics::Source::new(&shown, text.as_str()), dir.clone())?;
+        let parsed = ReleaseFile::parse(
+            crate::shared::diagnostics::Source::new(&shown, text.as_str()),
+            dir.clone(),
+        )?;
         if parsed.releases.iter().any(|r| r.name == imported.name) {
             return Err(Diagnostic::error(format!(
                 "`{shown}` declares a release `{}` already",
@@ -68,7 +75,11 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
             (written.clone(), Some((written, files)))
         }
         ChartSource::Path(path) => (relative_to(&dir, path), None),
-        ChartSource::Repository { url, chart, version } => (
+        ChartSource::Repository {
+            url,
+            chart,
+            version,
+        } => (
             format!("\n    chart: {chart}\n    version: \"={version}\"\n    repository: {url}"),
             None,
         ),
@@ -87,10 +98,16 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
             Diagnostic::error(format!(
                 "`{shown}` has no block list `releases:` that cleat can add to"
             ))
-            .hint(format!("add the release by hand:\n{}", indent(&entry, "  ")))
+            .hint(format!(
+                "add the release by hand:\n{}",
+                indent(&entry, "  ")
+            ))
         })?,
     };
-    ReleaseFile::parse(crate::shared::diagnostics::Source::new(&shown, text.as_str()), dir.clone())?;
+    ReleaseFile::parse(
+        crate::shared::diagnostics::Source::new(&shown, text.as_str()),
+        dir.clone(),
+    )?;
     // Written only into paths that do not exist: nothing is overwritten.
     let mut planned: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if let Some((root, files)) = chart {
@@ -99,7 +116,8 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
         }
     }
     if let Some(values) = &values {
-        let yaml = crate::shared::yaml::emit_document(&serde_json::Value::Object(imported.values.clone()));
+        let yaml =
+            crate::shared::yaml::emit_document(&serde_json::Value::Object(imported.values.clone()));
         let header = format!("# The values Helm release `{}` was given (`helm get values`), as cleat import found them.\n# Move secrets into `secretFrom` references in cleat.yaml before committing this file.\n", imported.name);
         planned.push((dir.join(values), format!("{header}{yaml}").into_bytes()));
     }
@@ -143,7 +161,9 @@ fn with_release(text: &str, entry: &str) -> Option<String> {
     let item_indent = lines[start + 1..end]
         .iter()
         .find(|l| l.trim_start().starts_with("- "))
-        .map_or("  ".to_string(), |l| " ".repeat(l.len() - l.trim_start().len()));
+        .map_or("  ".to_string(), |l| {
+            " ".repeat(l.len() - l.trim_start().len())
+        });
     // After the last line of the list that is not blank or a comment.
     let last = (start..end)
         .rev()
@@ -166,18 +186,30 @@ fn relative_to(dir: &Path, path: &Path) -> String {
     }
 }
 
+/// A file of a chart to write: its name in the chart, and its bytes.
+type ChartFile = (String, Vec<u8>);
+
 /// The files of a chart as Helm's record stores it, under
 /// `charts/NAME-VERSION/`: Chart.yaml from its metadata, values.yaml,
 /// values.schema.json, templates and the other files. Refuses a chart with
 /// dependencies (Helm does not store subcharts) and names that would reach
 /// outside the chart.
-fn stored_chart(stored: &serde_json::Value) -> Result<(String, Vec<(String, Vec<u8>)>), Diagnostic> {
+fn stored_chart(stored: &serde_json::Value) -> Result<(String, Vec<ChartFile>), Diagnostic> {
     let metadata = &stored["metadata"];
-    let (Some(name), Some(version)) = (metadata["name"].as_str(), metadata["version"].as_str()) else {
-        return Err(Diagnostic::error("the Helm release's chart has no name or version in its record"));
+    let (Some(name), Some(version)) = (metadata["name"].as_str(), metadata["version"].as_str())
+    else {
+        return Err(Diagnostic::error(
+            "the Helm release's chart has no name or version in its record",
+        ));
     };
-    if let Some(dependencies) = metadata["dependencies"].as_array().filter(|d| !d.is_empty()) {
-        let names: Vec<&str> = dependencies.iter().filter_map(|d| d["name"].as_str()).collect();
+    if let Some(dependencies) = metadata["dependencies"]
+        .as_array()
+        .filter(|d| !d.is_empty())
+    {
+        let names: Vec<&str> = dependencies
+            .iter()
+            .filter_map(|d| d["name"].as_str())
+            .collect();
         return Err(Diagnostic::error(format!(
             "chart {name} {version} depends on {}, and Helm does not store subcharts in its release records",
             names.join(", ")
@@ -192,13 +224,18 @@ fn stored_chart(stored: &serde_json::Value) -> Result<(String, Vec<(String, Vec<
     if let Some(values) = stored["values"].as_object().filter(|v| !v.is_empty()) {
         files.push((
             "values.yaml".into(),
-            crate::shared::yaml::emit_document(&serde_json::Value::Object(values.clone())).into_bytes(),
+            crate::shared::yaml::emit_document(&serde_json::Value::Object(values.clone()))
+                .into_bytes(),
         ));
     }
     let decode = |field: &str, text: &str| {
         base64::engine::general_purpose::STANDARD
             .decode(text)
-            .map_err(|e| Diagnostic::error(format!("the Helm release's chart has `{field}` that is not base64: {e}")))
+            .map_err(|e| {
+                Diagnostic::error(format!(
+                    "the Helm release's chart has `{field}` that is not base64: {e}"
+                ))
+            })
     };
     if let Some(schema) = stored["schema"].as_str().filter(|s| !s.is_empty()) {
         files.push(("values.schema.json".into(), decode("schema", schema)?));
@@ -207,13 +244,17 @@ fn stored_chart(stored: &serde_json::Value) -> Result<(String, Vec<(String, Vec<
         for file in stored[list].as_array().into_iter().flatten() {
             let file_name = file["name"].as_str().unwrap_or_default();
             let parts = archive::components(file_name).map_err(|why| {
-                Diagnostic::error(format!("the Helm release's chart {why}"))
-                    .hint("a chart file must stay inside the chart; name the chart with `--chart PATH`")
+                Diagnostic::error(format!("the Helm release's chart {why}")).hint(
+                    "a chart file must stay inside the chart; name the chart with `--chart PATH`",
+                )
             })?;
             if parts.is_empty() {
                 continue;
             }
-            files.push((parts.join("/"), decode(list, file["data"].as_str().unwrap_or_default())?));
+            files.push((
+                parts.join("/"),
+                decode(list, file["data"].as_str().unwrap_or_default())?,
+            ));
         }
     }
     Ok((root, files))
@@ -226,7 +267,8 @@ mod tests {
     #[test]
     fn entries_go_at_the_end_of_the_releases_list() {
         let entry = "- name: web\n  package: charts/web\n";
-        let text = "# ours\nreleases:\n- name: a\n  package: a\n\n# trailing\nenvironments:\n  prod: {}\n";
+        let text =
+            "# ours\nreleases:\n- name: a\n  package: a\n\n# trailing\nenvironments:\n  prod: {}\n";
         assert_eq!(
             with_release(text, entry).unwrap(),
             "# ours\nreleases:\n- name: a\n  package: a\n- name: web\n  package: charts/web\n\n# trailing\nenvironments:\n  prod: {}\n"

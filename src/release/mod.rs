@@ -13,9 +13,9 @@
 //! Invariant: nothing here knows a cluster exists.
 
 pub mod file;
+pub mod import;
 pub mod lock;
 pub mod locking;
-pub mod import;
 pub mod prepare;
 pub mod secret;
 pub mod select;
