@@ -622,10 +622,19 @@ pub struct ExportArgs {
 )]
 pub struct ImportArgs {
     /// The Helm release's name
-    pub release: String,
+    #[arg(required_unless_present = "all_namespaces")]
+    pub release: Option<String>,
     /// The Helm release's namespace
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: String,
+    #[arg(
+        short,
+        long,
+        value_name = "NS",
+        required_unless_present = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Every Helm release of every namespace, each with the chart Helm stored
+    #[arg(short = 'A', long, conflicts_with_all = ["release", "namespace", "chart", "repository"])]
+    pub all_namespaces: bool,
     /// The release's chart: a directory or .tgz [default: the chart Helm stored, written to charts/]
     #[arg(long, value_name = "PATH", conflicts_with = "repository")]
     pub chart: Option<PathBuf>,

@@ -390,7 +390,9 @@ fn a_missing_repository_directory_names_the_dependency_line() {
         "{err}"
     );
     assert!(
-        err.contains("hint: check the dependency's `repository:`"),
+        err.contains(
+            "hint: check the `repository:`; a relative path is relative to the file that names it"
+        ),
         "{err}"
     );
     assert!(!err.contains("cleat repo index"), "{err}");

@@ -430,3 +430,79 @@ fn releases_that_cannot_be_taken_over_are_refused_before_anything_is_written() {
     assert!(escape.contains("error: the Helm release's chart has an entry `../../escape.yaml` that points outside the archive with `..`"), "{escape}");
     assert!(!dir.parent().unwrap().join("escape.yaml").exists());
 }
+
+#[test]
+fn every_helm_release_of_the_cluster_is_imported_at_once() {
+    let plane = ControlPlane::start("import-all");
+    for (release, namespace) in [("shop", "all-shop"), ("blog", "all-blog")] {
+        let chart = chart(namespace);
+        let manifest = chart.join("Chart.yaml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(
+            &manifest,
+            text.replace("name: shop", &format!("name: {release}")),
+        )
+        .unwrap();
+        let chart = chart.display().to_string();
+        helm_in(
+            &plane,
+            &[
+                "install",
+                release,
+                &chart,
+                "-n",
+                namespace,
+                "--create-namespace",
+            ],
+        );
+    }
+    // One record no release can be read from: reported, the others imported.
+    plane.apply_as(
+        "test",
+        "/api/v1/namespaces/all-broken",
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "all-broken"}}),
+    );
+    secret(&plane, "all-broken", "broken", "not a release");
+    let dir = temp_dir("import-all-project");
+    let imported = run(&plane, &dir, &["import", "--all-namespaces"]);
+    assert_eq!(imported.code, 1, "{}{}", imported.stdout, imported.stderr);
+    assert!(
+        imported
+            .stderr
+            .contains("error: Helm release record `sh.helm.release.v1.broken.v1` is not base64"),
+        "{}",
+        imported.stderr
+    );
+    let out = &imported.stdout;
+    assert!(
+        out.starts_with(
+            "Helm release `blog` (namespace all-blog, revision 1, chart blog 1.3.0, in Secrets):\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Helm release `shop` (namespace all-shop, revision 1, chart shop 1.3.0, in Secrets):\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "nothing in the cluster changed: `cleat apply blog shop` takes the objects over"
+        ),
+        "{out}"
+    );
+    let file = std::fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+    assert!(
+        file.contains("  - name: blog\n    namespace: all-blog\n")
+            && file.contains("  - name: shop\n    namespace: all-shop\n"),
+        "{file}"
+    );
+    assert!(
+        out.contains("0 to create, 0 to change, 0 to delete, 12 unchanged, 12 to adopt\n"),
+        "{out}"
+    );
+    let applied = run(&plane, &dir, &["apply", "--yes"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(helm_in(&plane, &["list", "-A", "-q"]).trim(), "");
+}

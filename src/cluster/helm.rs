@@ -124,6 +124,31 @@ pub async fn newest(
     )))
 }
 
+/// Every Helm release of the cluster, by namespace and name, from the
+/// labels of Helm's records (Secrets and ConfigMaps).
+pub async fn all(cluster: &Cluster) -> Result<Vec<(String, String)>, Diagnostic> {
+    let mut found = std::collections::BTreeSet::new();
+    for storage in ["Secret", "ConfigMap"] {
+        let api = cluster.api(&cluster.served("v1", storage).await?, None);
+        let params = ListParams::default().labels("owner=helm");
+        let list = retry(|| api.list(&params))
+            .await
+            .map_err(|e| cluster.error(&format!("listing Helm releases ({storage}s)"), &e))?;
+        for item in list.items {
+            let name = item
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("name"))
+                .cloned();
+            if let (Some(namespace), Some(name)) = (item.metadata.namespace.clone(), name) {
+                found.insert((namespace, name));
+            }
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
 /// A release record as Helm writes it: base64 of gzip'd JSON (or of plain
 /// JSON, which Helm also reads), bounded.
 fn decode(record: &str, text: &str) -> Result<serde_json::Value, Diagnostic> {

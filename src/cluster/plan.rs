@@ -606,15 +606,19 @@ async fn compare(
     };
     let uid = live["metadata"]["uid"].as_str().map(str::to_string);
     let owner = Owner::of(&live);
+    let taken_over = options
+        .adopt_helm
+        .as_deref()
+        .filter(|helm| helm_made(&owner, &live, helm, namespace));
     let adopt = if owner.is_release(release, namespace) {
         None
-    } else if options.adopt
-        || annotated(&object.body, ADOPT_ANNOTATION)
-        || options
-            .adopt_helm
-            .as_deref()
-            .is_some_and(|helm| helm_made(&owner, &live, helm, namespace))
-    {
+    } else if let Some(helm) = taken_over {
+        // Unmarked objects Helm made are the Helm release's too.
+        Some(Owner::Helm {
+            name: helm.to_string(),
+            namespace: namespace.to_string(),
+        })
+    } else if options.adopt || annotated(&object.body, ADOPT_ANNOTATION) {
         Some(owner)
     } else {
         return Err(not_ours(object, &owner));

@@ -13,13 +13,78 @@ use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 use super::{show, Outcome};
 
 pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
-    super::check_name("RELEASE", &args.release, "cleat release name")?;
     let runtime = super::runtime()?;
     let connection = super::connection(&args.cluster);
-    let release = runtime.block_on(async {
-        let cluster = connection.connect(None).await?;
-        helm::newest(&cluster, &args.release, &args.namespace).await
-    })?;
+    let cluster = runtime.block_on(connection.connect(None))?;
+    let targets = match (&args.release, &args.namespace) {
+        (Some(release), Some(namespace)) => vec![(namespace.clone(), release.clone())],
+        _ => runtime.block_on(helm::all(&cluster))?,
+    };
+    let mut text = String::new();
+    let mut warnings = Vec::new();
+    let mut problems = Vec::new();
+    let mut imported = Vec::new();
+    for (namespace, name) in &targets {
+        let release = super::check_name("RELEASE", name, "cleat release name")
+            .map_err(Diagnostics::from)
+            .and_then(|()| Ok(runtime.block_on(helm::newest(&cluster, name, namespace))?))
+            .and_then(|release| write_one(&args, release, &mut text, &mut warnings));
+        match release {
+            Ok(name) => imported.push(name),
+            // With --all-namespaces, one release that cannot be taken over
+            // does not stop the others.
+            Err(errors) => problems.extend(errors.0),
+        }
+    }
+    if imported.is_empty() {
+        if targets.is_empty() {
+            problems.push(Diagnostic::error(
+                "there are no Helm releases in the cluster",
+            ));
+        }
+        return Err(Diagnostics(problems));
+    }
+    let locked = lock(&args.file, None, false, false)?;
+    locked.lockfile.write(&locked.path)?;
+    warnings.extend(locked.warnings);
+    text.push_str(&format!("locked {}\n", locked.path.display()));
+    let source = Source::ReleaseFile {
+        file: args.file.clone(),
+        env: None,
+        locked: false,
+    };
+    let prepared = select(&imported, &source)?;
+    let plans = runtime.block_on(plan_releases(
+        prepared,
+        &connection,
+        &plan::Options::new(false, args.cluster.concurrency),
+        false,
+    ))?;
+    let plans: Vec<&plan::Plan> = plans.iter().map(|p| &p.plan).collect();
+    text.push_str(&show::describe(&plans, super::stdout_color(), true));
+    text.push_str(&format!(
+        "nothing in the cluster changed: `cleat apply {}` takes the objects over and deletes Helm's records of the release (`--keep-helm-history` keeps them)\n",
+        imported.join(" ")
+    ));
+    super::write(out, &text)?;
+    // A release of several that could not be imported fails the command,
+    // after the others are written and shown.
+    let exit_code = u8::from(!problems.is_empty());
+    warnings.extend(problems);
+    Ok(Outcome {
+        warnings,
+        exit_code,
+    })
+}
+
+/// Writes one Helm release into the release file; says what it wrote in
+/// `text`. Gives the release's name.
+fn write_one(
+    args: &ImportArgs,
+    release: helm::HelmRelease,
+    text: &mut String,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, Diagnostics> {
     let metadata = &release.chart["metadata"];
     let (chart_name, chart_version) = (
         metadata["name"].as_str().unwrap_or_default().to_string(),
@@ -70,10 +135,10 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         },
     )?;
     let file = args.file.display().to_string();
-    let mut text = format!(
+    text.push_str(&format!(
         "Helm release `{}` (namespace {}, revision {}, chart {chart_name} {chart_version}, in {}s):\n",
         release.name, release.namespace, release.revision, release.storage
-    );
+    ));
     if let Some(chart) = &written.chart {
         text.push_str(&format!("  wrote {chart}/ (the chart as Helm stored it)\n"));
     }
@@ -86,29 +151,6 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         "  added release `{}` to {file}, taking over Helm release `{}`\n",
         release.name, release.name
     ));
-    let locked = lock(&args.file, None, false, false)?;
-    locked.lockfile.write(&locked.path)?;
-    text.push_str(&format!("  locked {}\n", locked.path.display()));
-    let source = Source::ReleaseFile {
-        file: args.file.clone(),
-        env: None,
-        locked: false,
-    };
-    let prepared = select(std::slice::from_ref(&release.name), &source)?;
-    let plans = runtime.block_on(plan_releases(
-        prepared,
-        &connection,
-        &plan::Options::new(false, args.cluster.concurrency),
-        false,
-    ))?;
-    let plans: Vec<&plan::Plan> = plans.iter().map(|p| &p.plan).collect();
-    text.push_str(&show::describe(&plans, super::stdout_color(), true));
-    text.push_str(&format!(
-        "nothing in the cluster changed: `cleat apply {}` takes the objects over and deletes Helm's records of the release (`--keep-helm-history` keeps them)\n",
-        release.name
-    ));
-    super::write(out, &text)?;
-    let mut warnings = locked.warnings;
     if let Some(values) = &written.values {
         warnings.push(
             Diagnostic::warning(format!(
@@ -117,8 +159,5 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
             .hint("move secrets into `secretFrom` references in the release file before committing it"),
         );
     }
-    Ok(Outcome {
-        warnings,
-        ..Outcome::default()
-    })
+    Ok(release.name)
 }

@@ -44,7 +44,8 @@ use output::{stdout_color, table, write};
 pub struct Outcome {
     /// Warnings to print on stderr.
     pub warnings: Vec<Diagnostic>,
-    /// The process's exit code: 0, or 2 from `diff` when changes are present.
+    /// The process's exit code: 0, 2 from `diff` when changes are present, or 1
+    /// from `import` when some of several releases failed.
     pub exit_code: u8,
 }
 

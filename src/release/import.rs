@@ -121,6 +121,9 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
         let header = format!("# The values Helm release `{}` was given (`helm get values`), as cleat import found them.\n# Move secrets into `secretFrom` references in cleat.yaml before committing this file.\n", imported.name);
         planned.push((dir.join(values), format!("{header}{yaml}").into_bytes()));
     }
+    // A file that exists with the same bytes (the chart of another release
+    // imported before) is left as it is.
+    planned.retain(|(path, bytes)| std::fs::read(path).ok().as_ref() != Some(bytes));
     if let Some((path, _)) = planned.iter().find(|(path, _)| path.exists()) {
         return Err(Diagnostic::error(format!("`{}` exists already", path.display()))
             .hint("cleat import writes only new files: move it away, or import into another directory with `--file`")
