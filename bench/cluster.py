@@ -151,6 +151,66 @@ def status():
     return table
 
 
+CHART_RELEASES = 20
+CHART_RELEASE_COUNT = 5  # services per release: 15 objects, 300 in all
+
+
+def chart_releases():
+    """`cleat diff` of 20 Helm chart releases (bench/charts/objects as the package of each
+    release in one cleat.yaml, rendered by cleat) against Helm's own way to see what an
+    upgrade would change, `helm upgrade --dry-run=server` of each release in turn."""
+    releases = [f"chart-{i}" for i in range(CHART_RELEASES)]
+    chart = "bench/charts/objects"
+    spec = os.path.join(work, "charts-cleat.yaml")
+    with open(spec, "w") as f:
+        f.write("releases:\n" + "".join(
+            f"  - name: {r}\n    namespace: charts-cleat\n    package: {root}/{chart}\n"
+            f"    values: {{count: {CHART_RELEASE_COUNT}}}\n" for r in releases))
+    quiet([cleat, "apply", "--yes", "--file", spec])
+    for r in releases:
+        quiet([helm, "install", r, chart, "-n", "charts-helm", "--create-namespace",
+               "--set", f"count={CHART_RELEASE_COUNT}"])
+    helm_diff = ";".join(
+        f'"{helm}" upgrade {r} {chart} -n charts-helm --set count={CHART_RELEASE_COUNT} --dry-run=server > /dev/null || exit 1'
+        for r in releases)
+    table = {"cleat": [], "helm": []}
+    for run in range(runs):
+        table["cleat"].append(timed([cleat, "diff", "--file", spec]))
+        table["helm"].append(timed(["bash", "-c", helm_diff]))
+        print(f"chart releases: run {run + 1}/{runs}", file=sys.stderr)
+    return table
+
+
+def write_chart_releases(table):
+    lines = [
+        "<!-- chart-releases -->",
+        f"### {CHART_RELEASES} Helm chart releases: diff",
+        "",
+        f"{CHART_RELEASES} releases of the chart `bench/charts/objects` ({CHART_RELEASE_COUNT * 3} objects each), installed",
+        "by each tool in a namespace of its own. cleat: one `cleat diff` of a release file declaring",
+        "all of them (the chart rendered by cleat, releases planned side by side). helm: `helm",
+        "upgrade --dry-run=server` of each release, one after the other, which is what Helm offers",
+        f"to see an upgrade. {runs} runs each; peak RSS is that of the largest process.",
+        "",
+    ] + rows(table) + ["<!-- /chart-releases -->"]
+    put_section("chart-releases", lines)
+
+
+def put_section(name, lines):
+    """Writes `lines` (which start with <!-- name --> and end with <!-- /name -->)
+    into the output in place of the section there, or after the cluster section."""
+    section = "\n".join(lines) + "\n"
+    existing = open(out_path).read()
+    if f"<!-- {name} -->" in existing:
+        start = existing.index(f"<!-- {name} -->")
+        end = existing.index(f"<!-- /{name} -->") + len(f"<!-- /{name} -->\n")
+        existing = existing[:start] + section + existing[end:]
+    else:
+        at = existing.index("<!-- /cluster -->") + len("<!-- /cluster -->\n")
+        existing = existing[:at] + "\n" + section + existing[at:]
+    open(out_path, "w").write(existing)
+
+
 def write_status(table):
     table = {"cleat": table["cleat status"], "cleat diff": table["cleat diff"], "kubectl diff": table["kubectl diff"]}
     lines = [
@@ -163,21 +223,15 @@ def write_status(table):
         f"{runs} runs each; rows read as tool / `cleat status`.",
         "",
     ] + rows(table) + ["<!-- /status -->"]
-    section = "\n".join(lines) + "\n"
-    existing = open(out_path).read()
-    if "<!-- status -->" in existing:
-        start = existing.index("<!-- status -->")
-        end = existing.index("<!-- /status -->") + len("<!-- /status -->\n")
-        existing = existing[:start] + section + existing[end:]
-    else:
-        at = existing.index("<!-- /cluster -->") + len("<!-- /cluster -->\n")
-        existing = existing[:at] + "\n" + section + existing[at:]
-    open(out_path, "w").write(existing)
+    put_section("status", lines)
 
 
 def main():
     if os.environ.get("BENCH_ONLY") == "status":
         write_status(status())
+        return
+    if os.environ.get("BENCH_ONLY") == "charts":
+        write_chart_releases(chart_releases())
         return
     tools = ["cleat", "kubectl", "helm"]
     results = []
@@ -196,6 +250,7 @@ def main():
         results.append((label, table))
     write(results, tools, backup_restore())
     write_status(status())
+    write_chart_releases(chart_releases())
 
 
 def rows(measured):

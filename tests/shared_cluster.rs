@@ -43,7 +43,7 @@ fn two_releases_never_take_or_delete_each_others_objects() {
     // Adopted explicitly, the plan says so; then it is y's, and deleting x
     // leaves it, saying why.
     let out = run(plane, &dir, &["apply", "y", "--yes", "--adopt"]).ok();
-    assert!(out.contains("! adopt v1 ConfigMap owners/shared-settings from cleat release `x` of namespace `owners`\n"), "{out}");
+    assert!(out.contains("! adopt v1 ConfigMap owners/shared-settings from cleat release `x` of namespace `owners` (every value as it is)\n"), "{out}");
     let out = run(plane, &dir, &["delete", "x", "-n", "owners"]).ok();
     assert_eq!(out, "release x: 0 objects deleted, 1 records deleted\n  kept v1 ConfigMap owners/shared-settings: it belongs to cleat release `y` of namespace `owners` now\n");
     let live = plane
