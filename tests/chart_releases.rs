@@ -387,13 +387,17 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
     let plane = ControlPlane::shared();
     let chart = chart("chart-release-apply");
     // `cleat apply` runs in the background here, without the variable: the
-    // secret comes from a file.
-    let values = VALUES.replace("{env: SHOP_PASSWORD}", "{file: password.txt}");
+    // secret comes from a file. With a random key too, whose marker the
+    // record keeps: an apply that changes nothing is no upgrade (the
+    // post-upgrade hook waits).
+    let values = VALUES.replace("{env: SHOP_PASSWORD}", "{file: password.txt}")
+        + "    randomKey: {file: random.key}\n";
     let dir = project(
         "chart-release-apply-project",
         &release(&chart, "chart-release", &values),
     );
     std::fs::write(dir.join("password.txt"), "hunter2\n").unwrap();
+    std::fs::write(dir.join("random.key"), "0123456789abcdef0123456789abcdef\n").unwrap();
     let env = [];
     let diff = run_with(plane, &dir, &["diff"], &env);
     assert_eq!(diff.code, 2, "{}", diff.stderr);
@@ -710,5 +714,123 @@ fn a_helm_repository_with_basic_authentication() {
             "hint: a Helm repository serves the `index.yaml` that `helm repo index` writes"
         ),
         "{wrong_kind}"
+    );
+}
+
+#[test]
+fn a_random_key_makes_a_chart_release_s_random_values_secret_and_is_locked_as_a_marker() {
+    let root = temp_dir("chart-release-random").join("random");
+    for (name, text) in [
+        ("Chart.yaml", "apiVersion: v2\nname: random\nversion: 0.1.0\n"),
+        ("templates/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: admin\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n"),
+    ] {
+        std::fs::create_dir_all(root.join(name).parent().unwrap()).unwrap();
+        std::fs::write(root.join(name), text).unwrap();
+    }
+    let password = |dir: &Path, env: &[(&str, &str)]| {
+        let out = cleat_with(dir, &["template", "shop"], env).ok();
+        out.lines()
+            .find(|l| l.contains("password:"))
+            .unwrap()
+            .to_string()
+    };
+    let keyed = |key: &str| format!("{}    randomKey: {key}\n", release(&root, "shop", ""));
+
+    // Without a key: stable, but anyone who knows the release computes it.
+    let open = project("chart-release-random-open", &release(&root, "shop", ""));
+    let locked = cleat_with(&open, &["lock"], &[]);
+    assert!(locked.stderr.contains("warning: `randAlphaNum` (and any other random function) draws from the release's name and namespace alone"), "{}", locked.stderr);
+    let public = password(&open, &[]);
+
+    let dir = project("chart-release-random", &keyed("{file: random.key}"));
+    std::fs::write(dir.join("random.key"), "0123456789abcdef0123456789abcdef\n").unwrap();
+    let first = cleat_with(&dir, &["lock"], &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!first.stderr.contains("warning"), "{}", first.stderr);
+    let lock = std::fs::read_to_string(dir.join("cleat.lock")).unwrap();
+    assert!(!lock.contains("0123456789abcdef"), "{lock}");
+    let marker = &lockfile(&dir)["environments"][0]["releases"][0]["chart"]["randomKey"];
+    assert_eq!(
+        marker["secretFrom"],
+        serde_json::json!({"file": "random.key"})
+    );
+    assert!(
+        marker["hash"].as_str().unwrap().starts_with("$argon2id$"),
+        "{marker}"
+    );
+    let secret = password(&dir, &[]);
+    assert_ne!(secret, public);
+    // Locking again keeps the marker: the same bytes.
+    cleat_with(&dir, &["lock"], &[]).ok();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cleat.lock")).unwrap(),
+        lock
+    );
+    assert_eq!(cleat_with(&dir, &["lock", "--check"], &[]).code, 0);
+    // From the lockfile, the key is read again and must be the locked one.
+    let again = cleat_with(&dir, &["template", "shop", "--lockfile", "cleat.lock"], &[]).ok();
+    assert!(again.contains(&secret), "{again}");
+    std::fs::write(dir.join("random.key"), "another key, of thirty-two chars\n").unwrap();
+    let wrong = cleat_with(&dir, &["template", "shop", "--lockfile", "cleat.lock"], &[]).err();
+    assert!(
+        wrong.contains("error: release `shop`: secret `randomKey` is not the one locked"),
+        "{wrong}"
+    );
+    let changed = cleat_with(&dir, &["lock", "--check"], &[]).err();
+    assert!(
+        changed.contains("release `shop`: chart randomKey: (secret) → (secret)"),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("release `shop`: object v1 Secret admin: changed"),
+        "{changed}"
+    );
+
+    // Too short, or on a package, is refused.
+    std::fs::write(dir.join("random.key"), "short\n").unwrap();
+    let short = cleat_with(&dir, &["lock"], &[]).err();
+    assert!(
+        short.contains("error: the random key from `randomKey` has 5 characters, fewer than 32"),
+        "{short}"
+    );
+    let pkg = common::package(
+        "random-package",
+        &[(
+            "templates/cm.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+        )],
+    );
+    std::fs::write(
+        dir.join("cleat.yaml"),
+        format!(
+            "releases:\n{}    randomKey: {{env: KEY}}\n",
+            release(&pkg, "shop", "")
+        ),
+    )
+    .unwrap();
+    let package = cleat_with(
+        &dir,
+        &["lock"],
+        &[("KEY", "0123456789abcdef0123456789abcdef")],
+    )
+    .err();
+    assert!(
+        package.contains(
+            "error: release `shop` sets `randomKey`, but its package is not a Helm chart"
+        ),
+        "{package}"
+    );
+    let bad = "releases:\n  - name: shop\n    package: x\n    randomKey: hunter2hunter2hunter2hunter2hunter2\n";
+    std::fs::write(dir.join("cleat.yaml"), bad).unwrap();
+    let literal = cleat_with(&dir, &["lock"], &[]).err();
+    assert!(
+        literal.contains(
+            "error: `randomKey` must be `{env: NAME}` or `{file: PATH}`\n  --> cleat.yaml:4:16"
+        ),
+        "{literal}"
+    );
+    assert!(
+        literal.contains("hint: secrets are never written in the release file"),
+        "{literal}"
     );
 }

@@ -186,9 +186,6 @@ fn is_release_name(name: &str) -> bool {
         })
 }
 
-/// Shortest random key accepted, in bytes.
-const MIN_RANDOM_KEY: usize = 32;
-
 /// The key of `--random-key file:PATH|env:NAME`.
 fn random_key(source: Option<&str>) -> Result<Option<RandomKey>, Diagnostic> {
     let Some(source) = source else {
@@ -205,12 +202,5 @@ fn random_key(source: Option<&str>) -> Result<Option<RandomKey>, Diagnostic> {
         }
     };
     let key = from.read("--random-key", std::path::Path::new("."))?;
-    if key.trim().len() < MIN_RANDOM_KEY {
-        return Err(Diagnostic::error(format!(
-            "the random key from `{source}` has {} characters, fewer than {MIN_RANDOM_KEY}",
-            key.trim().len()
-        ))
-        .hint("make one with `openssl rand -hex 32`; keep it with your other secrets"));
-    }
-    Ok(Some(RandomKey(key)))
+    crate::release::prepare::chart::random_key(key, source).map(Some)
 }

@@ -53,6 +53,8 @@ pub struct Settings {
     pub namespace: Option<String>,
     pub context: Option<String>,
     pub kube_version: Option<semver::Version>,
+    /// The secret a Helm chart's random functions are seeded with.
+    pub random_key: Option<SecretFrom>,
     pub value_files: Vec<(PathBuf, Origin)>,
     pub values: Option<Node>,
 }
@@ -122,6 +124,8 @@ pub struct Spec {
     pub context: Option<String>,
     pub environment: Option<String>,
     pub kube_version: semver::Version,
+    /// The secret a Helm chart's random functions are seeded with.
+    pub random_key: Option<SecretFrom>,
     pub package: PackageRef,
     /// The Helm release of the same namespace this release takes over.
     pub helm_release: Option<String>,
@@ -193,19 +197,21 @@ impl SecretFrom {
 }
 
 const FIELDS: [&str; 3] = ["releases", "environments", "defaultEnvironment"];
-const RELEASE_FIELDS: [&str; 8] = [
+const RELEASE_FIELDS: [&str; 9] = [
     "name",
     "namespace",
     "package",
     "helmRelease",
+    "randomKey",
     "context",
     "kubeVersion",
     "valueFiles",
     "values",
 ];
-const ENVIRONMENT_FIELDS: [&str; 3] = ["context", "kubeVersion", "releases"];
-const OVERRIDE_FIELDS: [&str; 5] = [
+const ENVIRONMENT_FIELDS: [&str; 4] = ["context", "kubeVersion", "randomKey", "releases"];
+const OVERRIDE_FIELDS: [&str; 6] = [
     "namespace",
+    "randomKey",
     "context",
     "kubeVersion",
     "valueFiles",
@@ -376,6 +382,11 @@ impl ReleaseFile {
                             )
                             .unwrap_or(semver::Version::new(1, 34, 0))
                         }),
+                    random_key: layered
+                        .iter()
+                        .rev()
+                        .flatten()
+                        .find_map(|s| s.random_key.clone()),
                     package: release.package.clone(),
                     helm_release: release.helm_release.clone(),
                     values,
@@ -627,37 +638,44 @@ fn declared(
 /// `credentials: {username: REF, password: REF}`, each reference
 /// `{env: NAME}` or `{file: PATH}`.
 fn credentials(node: &Node, problems: &mut Vec<Diagnostic>) -> Option<Credentials> {
-    let reference = |field: &str, problems: &mut Vec<Diagnostic>| {
-        let found = node.get(field).and_then(|r| {
-            let env = r.get("env").and_then(Node::as_str);
-            let file = r.get("file").and_then(Node::as_str);
-            match (env, file, &r.value) {
-                (Some(name), None, Value::Map(entries)) if entries.len() == 1 => {
-                    Some(SecretFrom::Env(name.to_string()))
-                }
-                (None, Some(path), Value::Map(entries)) if entries.len() == 1 => {
-                    Some(SecretFrom::File(PathBuf::from(path)))
-                }
-                _ => None,
-            }
-        });
-        if found.is_none() {
-            problems.push(
-                Diagnostic::error(format!(
-                    "`credentials` needs `{field}: {{env: NAME}}` or `{field}: {{file: PATH}}`"
-                ))
-                .at(node.get(field).map_or(node.origin.clone(), |n| n.origin.clone()))
-                .hint("credentials are never written in the release file: they are read from the environment or a file"),
-            );
-        }
-        found
-    };
-    let username = reference("username", problems);
-    let password = reference("password", problems);
+    let username = secret_reference(node, "username", problems);
+    let password = secret_reference(node, "password", problems);
     Some(Credentials {
         username: username?,
         password: password?,
     })
+}
+
+/// The secret reference `field: {env: NAME}` or `field: {file: PATH}` of
+/// `node`; anything else is a problem at its line.
+fn secret_reference(
+    node: &Node,
+    field: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<SecretFrom> {
+    let found = node.get(field).and_then(|r| {
+        let env = r.get("env").and_then(Node::as_str);
+        let file = r.get("file").and_then(Node::as_str);
+        match (env, file, &r.value) {
+            (Some(name), None, Value::Map(entries)) if entries.len() == 1 => {
+                Some(SecretFrom::Env(name.to_string()))
+            }
+            (None, Some(path), Value::Map(entries)) if entries.len() == 1 => {
+                Some(SecretFrom::File(PathBuf::from(path)))
+            }
+            _ => None,
+        }
+    });
+    if found.is_none() {
+        problems.push(
+            Diagnostic::error(format!(
+                "`{field}` must be `{{env: NAME}}` or `{{file: PATH}}`"
+            ))
+            .at(node.get(field).map_or(node.origin.clone(), |n| n.origin.clone()))
+            .hint("secrets are never written in the release file: they are read from the environment or a file"),
+        );
+    }
+    found
 }
 
 fn environment(
@@ -789,10 +807,14 @@ fn settings(node: &Node, dir: &Path, problems: &mut Vec<Diagnostic>) -> Settings
             None
         }
     };
+    let random_key = node
+        .get("randomKey")
+        .and_then(|_| secret_reference(node, "randomKey", problems));
     Settings {
         namespace: namespace.map(|(s, _)| s),
         context,
         kube_version,
+        random_key,
         value_files,
         values,
     }
@@ -827,6 +849,7 @@ pub fn json_schema() -> serde_json::Value {
             "namespace": {"type": "string", "description": "Namespace the release is installed in", "pattern": "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},
             "context": {"type": "string", "description": "kubeconfig context; the current context when unset"},
             "kubeVersion": {"type": "string", "description": "Kubernetes version templates render for (capabilities.kube_version)"},
+            "randomKey": {"type": "object", "description": "Helm charts: the secret (at least 32 characters) their random functions are seeded with, `{env: NAME}` or `{file: PATH}`", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false},
             "valueFiles": {"type": "array", "items": {"type": "string"}, "description": "Values files, relative to the release file, layered in order"},
             "values": {"type": "object", "description": "Values, layered after the files; `{secretFrom: {env: NAME}}` or `{secretFrom: {file: PATH}}` reads a secret at render time"},
         });
@@ -890,6 +913,7 @@ pub fn json_schema() -> serde_json::Value {
                     "properties": {
                         "context": {"type": "string"},
                         "kubeVersion": {"type": "string"},
+                        "randomKey": {"type": "object", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false},
                         "releases": {
                             "type": "object",
                             "additionalProperties": {"type": "object", "properties": overrides, "additionalProperties": false}

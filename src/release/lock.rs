@@ -75,7 +75,14 @@ pub struct ChartSettings {
     /// The release's time, in Unix seconds: what `now` gives and when
     /// certificates start (`SOURCE_DATE_EPOCH` when locked, else 0).
     pub time: i64,
+    /// The secret marker of the random key (`randomKey`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_key: Option<serde_json::Value>,
 }
+
+/// Where in [`ChartSettings`] the random key's marker is, as a key of
+/// `{"randomKey": marker}` (for [`crate::release::secret`]).
+pub const RANDOM_KEY: &str = "randomKey";
 
 /// What kind of package a locked package is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +149,20 @@ impl LockedRelease {
     /// Takes the secret markers of `earlier` that verify `secrets`, so that
     /// an unchanged secret keeps its marker and the entry its digest.
     pub fn keep_markers(&mut self, earlier: &LockedRelease, secrets: &[Unmasked]) {
-        if crate::release::secret::keep(&mut self.values, &earlier.values, secrets) {
+        let mut changed = crate::release::secret::keep(&mut self.values, &earlier.values, secrets);
+        let keys = (
+            self.chart.as_mut().and_then(|c| c.random_key.as_mut()),
+            earlier.chart.as_ref().and_then(|c| c.random_key.as_ref()),
+        );
+        if let (Some(ours), Some(theirs)) = keys {
+            let mut key = serde_json::json!({ RANDOM_KEY: ours.clone() });
+            let earlier = serde_json::json!({ RANDOM_KEY: theirs });
+            if crate::release::secret::keep(&mut key, &earlier, secrets) {
+                *ours = key[RANDOM_KEY].clone();
+                changed = true;
+            }
+        }
+        if changed {
             self.digest = self.compute_digest();
         }
     }
@@ -239,15 +259,23 @@ impl LockedRelease {
                 name(&now.helm_release)
             ));
         }
-        if self.chart != now.chart {
-            let time = |c: &Option<ChartSettings>| {
-                c.as_ref()
-                    .map_or("(none)".to_string(), |c| c.time.to_string())
-            };
+        let time = |c: &Option<ChartSettings>| c.as_ref().map(|c| c.time);
+        if time(&self.chart) != time(&now.chart) {
+            let shown = |t: Option<i64>| t.map_or("(none)".to_string(), |t| t.to_string());
             found.push(format!(
                 "chart time: {} → {}",
-                time(&self.chart),
-                time(&now.chart)
+                shown(time(&self.chart)),
+                shown(time(&now.chart))
+            ));
+        }
+        let key = |c: &Option<ChartSettings>| c.as_ref().and_then(|c| c.random_key.clone());
+        if key(&self.chart) != key(&now.chart) {
+            let shown =
+                |k: Option<serde_json::Value>| if k.is_some() { "(secret)" } else { "(none)" };
+            found.push(format!(
+                "chart randomKey: {} → {}",
+                shown(key(&self.chart)),
+                shown(key(&now.chart))
             ));
         }
         package_differences(&self.package, &now.package, "package", &mut found);

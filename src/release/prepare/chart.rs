@@ -12,13 +12,13 @@
 
 use std::path::Path;
 
-use crate::authoring::chart::engine::Release;
+use crate::authoring::chart::engine::{RandomKey, Release};
 use crate::authoring::chart::{self, Chart, Given};
 use crate::authoring::object::Object;
 use crate::authoring::repository::{Client, Location};
 use crate::authoring::values::Layer;
-use crate::release::file::Spec;
-use crate::release::lock::{ChartSettings, Format, LockedPackage, LockedRelease};
+use crate::release::file::{Secret, Spec};
+use crate::release::lock::{ChartSettings, Format, LockedPackage, LockedRelease, RANDOM_KEY};
 use crate::release::secret;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -66,8 +66,30 @@ pub fn from_spec(
         };
         chart::values::merge_maps(&mut user, map);
     }
+    // The random key, locked as a secret marker (kept while it verifies).
+    let (random_key, key_marker, key_secret) = match &spec.random_key {
+        None => (None, None, Vec::new()),
+        Some(from) => {
+            let key = random_key(from.read(RANDOM_KEY, &spec.dir)?, RANDOM_KEY)?;
+            let earlier = earlier
+                .and_then(|e| e.chart.as_ref())
+                .and_then(|c| c.random_key.as_ref())
+                .map(|marker| serde_json::json!({ RANDOM_KEY: marker }));
+            let reference = Secret {
+                path: RANDOM_KEY.to_string(),
+                from: from.clone(),
+            };
+            let (masked, unmasked) = secret::mask(
+                &serde_json::json!({ RANDOM_KEY: key.0 }),
+                &[reference],
+                earlier.as_ref(),
+            );
+            (Some(key), Some(masked[RANDOM_KEY].clone()), unmasked)
+        }
+    };
     let settings = ChartSettings {
         time: source_date_epoch()?,
+        random_key: key_marker,
     };
     let computed = chart::computed_values(chart, user, Given::User)?;
     let (objects, warnings) = render(
@@ -76,8 +98,11 @@ pub fn from_spec(
         spec.namespace.clone(),
         spec.kube_version.to_string(),
         &settings,
+        random_key,
     )?;
-    let (values, secrets) = secret::mask(&computed.values, &secrets, earlier.map(|e| &e.values));
+    let (values, mut secrets) =
+        secret::mask(&computed.values, &secrets, earlier.map(|e| &e.values));
+    secrets.extend(key_secret);
     let locked = LockedRelease::new(
         spec.name.clone(),
         spec.namespace.clone(),
@@ -105,6 +130,7 @@ fn render(
     namespace: String,
     kube_version: String,
     settings: &ChartSettings,
+    random_key: Option<RandomKey>,
 ) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
     let release = Release {
         name,
@@ -114,7 +140,7 @@ fn render(
         kube_version,
         api_versions: Vec::new(),
         time: settings.time,
-        random_key: None,
+        random_key,
     };
     let mut manifests = chart::render_computed(computed, &release, true)?;
     let warnings = std::mem::take(&mut manifests.warnings);
@@ -137,10 +163,11 @@ fn locked_chart(chart: &Chart, archive: &[u8], source: String) -> LockedPackage 
 /// Renders a chart release's lock entry again: the chart archive from the
 /// cache by digest, else from its recorded path (relative to `base`),
 /// checked against the digest; the locked values, secrets read again
-/// (`values`), used as computed.
+/// (`values`), used as computed, and the random key read again.
 pub fn from_lock(
     locked: &LockedRelease,
     values: serde_json::Value,
+    random_key: Option<RandomKey>,
     base: &Path,
     client: &mut Client,
 ) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
@@ -210,14 +237,34 @@ pub fn from_lock(
         .into());
     };
     let computed = chart::computed_values(&chart, values, Given::Computed)?;
-    let settings = locked.chart.clone().unwrap_or(ChartSettings { time: 0 });
+    let settings = locked.chart.clone().unwrap_or(ChartSettings {
+        time: 0,
+        random_key: None,
+    });
     render(
         &computed,
         locked.name.clone(),
         locked.namespace.clone(),
         locked.kube_version.clone(),
         &settings,
+        random_key,
     )
+}
+
+/// Shortest random key accepted, in characters.
+const MIN_RANDOM_KEY: usize = 32;
+
+/// A random key read from `source` (for messages), checked to be long
+/// enough to be a secret.
+pub fn random_key(key: String, source: &str) -> Result<RandomKey, Diagnostic> {
+    let length = key.trim().chars().count();
+    if length < MIN_RANDOM_KEY {
+        return Err(Diagnostic::error(format!(
+            "the random key from `{source}` has {length} characters, fewer than {MIN_RANDOM_KEY}"
+        ))
+        .hint("make one with `openssl rand -hex 32`; keep it with your other secrets"));
+    }
+    Ok(RandomKey(key))
 }
 
 /// The release's time: `SOURCE_DATE_EPOCH` (whole seconds, the

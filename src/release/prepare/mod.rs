@@ -7,6 +7,7 @@ pub mod chart;
 
 use std::path::Path;
 
+use crate::authoring::chart::engine::RandomKey;
 use crate::authoring::object::Object;
 use crate::authoring::package::Package;
 use crate::authoring::render::Release;
@@ -14,7 +15,7 @@ use crate::authoring::repository::{Client, Location};
 use crate::authoring::resolve::{self, Child, Tree};
 use crate::authoring::values::Layer;
 use crate::release::file::{PackageRef, SecretFrom, Spec};
-use crate::release::lock::{Format, LockedPackage, LockedRelease};
+use crate::release::lock::{Format, LockedPackage, LockedRelease, RANDOM_KEY};
 use crate::release::secret::{self, Unmasked};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::Node;
@@ -75,6 +76,14 @@ pub fn from_spec(
             return chart::from_spec(spec, &chart, &archive, client, earlier);
         }
     };
+    if spec.random_key.is_some() {
+        return Err(Diagnostic::error(format!(
+            "release `{}` sets `randomKey`, but its package is not a Helm chart",
+            spec.name
+        ))
+        .hint("a cleat package's templates draw nothing at random; its secrets come from `secretFrom` references")
+        .into());
+    }
     keep_root(&package, client)?;
     let tree = resolve::resolve(package, client)?;
     let (layers, secrets) = spec.layers()?;
@@ -174,7 +183,15 @@ pub fn from_lock(
         })?;
     let mut warnings = Vec::new();
     let (objects, notes) = if locked.package.format == Some(Format::HelmChart) {
-        let (objects, found) = chart::from_lock(locked, values, base, client)?;
+        let random_key = match locked.chart.as_ref().and_then(|c| c.random_key.as_ref()) {
+            Some(marker) => {
+                let key = serde_json::json!({ RANDOM_KEY: marker });
+                let key = unmask_secrets(&key, "", base, &locked.name, &mut secrets)?;
+                key[RANDOM_KEY].as_str().map(|k| RandomKey(k.to_string()))
+            }
+            None => None,
+        };
+        let (objects, found) = chart::from_lock(locked, values, random_key, base, client)?;
         warnings = found;
         (objects, None)
     } else {
