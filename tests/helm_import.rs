@@ -117,8 +117,14 @@ fn chart(group: &str) -> PathBuf {
 }
 
 fn helm_in(plane: &ControlPlane, args: &[&str]) -> String {
+    helm_with(plane, args, &[])
+}
+
+/// helm with `args` against `plane`, with extra environment variables.
+fn helm_with(plane: &ControlPlane, args: &[&str], env: &[(&str, &str)]) -> String {
     let output = Command::new(helm())
         .args(args)
+        .envs(env.iter().copied())
         .env("KUBECONFIG", &plane.kubeconfig)
         .env("HELM_CACHE_HOME", temp_dir("helm-cache"))
         .env("HELM_CONFIG_HOME", temp_dir("helm-config"))
@@ -505,4 +511,103 @@ fn every_helm_release_of_the_cluster_is_imported_at_once() {
     let applied = run(&plane, &dir, &["apply", "--yes"]);
     assert_eq!(applied.code, 0, "{}", applied.stderr);
     assert_eq!(helm_in(&plane, &["list", "-A", "-q"]).trim(), "");
+}
+
+#[test]
+fn a_release_helm_keeps_in_configmaps_is_taken_over_with_its_chart_from_a_repository() {
+    let plane = ControlPlane::shared();
+    let namespace = "import-configmap";
+    let chart = chart(namespace);
+    let chart_arg = chart.display().to_string();
+    let install = [
+        "install",
+        "kept",
+        &chart_arg,
+        "-n",
+        namespace,
+        "--create-namespace",
+    ];
+    helm_with(plane, &install, &[("HELM_DRIVER", "configmap")]);
+    // The team's Helm repository holds the chart at the version that runs.
+    let repo = temp_dir("import-configmap-repo");
+    let repo_arg = repo.display().to_string();
+    helm_in(plane, &["package", &chart_arg, "-d", &repo_arg]);
+    helm_in(plane, &["repo", "index", &repo_arg]);
+    let server = common::http::Server::serve(repo);
+
+    let dir = temp_dir("import-configmap-project");
+    let imported = run(
+        plane,
+        &dir,
+        &[
+            "import",
+            "kept",
+            "-n",
+            namespace,
+            "--repository",
+            &server.url,
+        ],
+    );
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let out = &imported.stdout;
+    assert!(out.starts_with("Helm release `kept` (namespace import-configmap, revision 1, chart shop 1.3.0, in ConfigMaps):\n"), "{out}");
+    assert!(
+        out.contains("0 to create, 0 to change, 0 to delete, 6 unchanged, 6 to adopt\n"),
+        "{out}"
+    );
+    assert!(
+        !dir.join("charts").exists(),
+        "the chart comes from the repository"
+    );
+    let file = std::fs::read_to_string(dir.join("cleat.yaml")).unwrap();
+    assert!(file.contains(&format!("    package:\n      chart: shop\n      version: \"=1.3.0\"\n      repository: {}\n    helmRelease: kept\n", server.url)), "{file}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("cleat.lock"))
+            .unwrap()
+            .matches("\"format\": \"helm-chart\"")
+            .count(),
+        1
+    );
+
+    let applied = run(plane, &dir, &["apply", "--yes"]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert!(applied.stdout.contains("release kept: took over Helm release `kept`: 6 objects now managed by cleat only, 1 Helm records deleted\n"), "{}", applied.stdout);
+    let records = plane
+        .get(&format!(
+            "/api/v1/namespaces/{namespace}/configmaps?labelSelector=owner%3Dhelm"
+        ))
+        .unwrap();
+    assert_eq!(records["items"].as_array().unwrap().len(), 0);
+    assert_eq!(run(plane, &dir, &["diff"]).code, 0);
+
+    // A repository without the running version is refused before anything is written.
+    let other = temp_dir("import-configmap-other");
+    std::fs::write(other.join("index.yaml"), "apiVersion: v1\nentries: {}\n").unwrap();
+    let empty = common::http::Server::serve(other);
+    let again = [
+        "install",
+        "other",
+        &chart_arg,
+        "-n",
+        "import-configmap-2",
+        "--create-namespace",
+    ];
+    helm_with(plane, &again, &[("HELM_DRIVER", "configmap")]);
+    let fresh = temp_dir("import-configmap-fresh");
+    let import = [
+        "import",
+        "other",
+        "-n",
+        "import-configmap-2",
+        "--repository",
+        &empty.url,
+    ];
+    let missing = refused(plane, &fresh, &import);
+    assert!(
+        missing.contains(&format!(
+            "error: no version of chart `shop` in {} satisfies `=1.3.0`",
+            empty.url
+        )),
+        "{missing}"
+    );
 }

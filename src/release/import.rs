@@ -72,9 +72,9 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
     let (package, chart) = match &imported.chart {
         ChartSource::Stored(stored) => {
             let (written, files) = stored_chart(stored)?;
-            (written.clone(), Some((written, files)))
+            (format!(" {written}"), Some((written, files)))
         }
-        ChartSource::Path(path) => (relative_to(&dir, path), None),
+        ChartSource::Path(path) => (format!(" {}", relative_to(&dir, path)), None),
         ChartSource::Repository {
             url,
             chart,
@@ -84,9 +84,10 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
             None,
         ),
     };
+    let chart_root = chart.as_ref().map(|(root, _)| root.clone());
     let values = (!imported.values.is_empty()).then(|| format!("values/{}.yaml", imported.name));
     let mut entry = format!(
-        "- name: {}\n  namespace: {}\n  package: {package}\n  helmRelease: {}\n",
+        "- name: {}\n  namespace: {}\n  package:{package}\n  helmRelease: {}\n",
         imported.name, imported.namespace, imported.name
     );
     if let Some(values) = &values {
@@ -138,10 +139,7 @@ pub fn write(file: &Path, imported: &Imported) -> Result<Written, Diagnostics> {
     }
     crate::shared::files::write(file, text.as_bytes()).map_err(|e| io_error(&shown, &e))?;
     Ok(Written {
-        chart: match &imported.chart {
-            ChartSource::Stored(_) => Some(package),
-            _ => None,
-        },
+        chart: chart_root,
         values,
     })
 }
