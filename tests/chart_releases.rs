@@ -89,6 +89,15 @@ metadata:
 data: {replicas: {{ .Values.replicas | quote }}}
 ---
 apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-ran
+  annotations:
+    helm.sh/hook: post-install,post-upgrade
+    helm.sh/hook-delete-policy: hook-succeeded
+data: {image: {{ .Values.image }}}
+---
+apiVersion: v1
 kind: Pod
 metadata:
   name: {{ .Release.Name }}-test
@@ -159,7 +168,7 @@ fn a_chart_release_locks_its_archive_computed_values_and_objects() {
     let env = [("SHOP_PASSWORD", "hunter2")];
     let locked = cleat_with(&dir, &["lock"], &env).ok();
     assert!(
-        locked.starts_with("shop web 0.2.0 (5 objects) sha256:"),
+        locked.starts_with("shop web 0.2.0 (6 objects) sha256:"),
         "{locked}"
     );
 
@@ -197,6 +206,7 @@ fn a_chart_release_locks_its_archive_computed_values_and_objects() {
             "widgets.charts.example.com",
             "shop-migrate",
             "shop-first",
+            "shop-ran",
             "shop-settings",
             "shop-upgraded"
         ],
@@ -229,6 +239,7 @@ fn a_chart_release_locks_its_archive_computed_values_and_objects() {
         ("shop-first", "-2", "install"),
         ("shop-migrate", "-1", "always"),
         ("shop-upgraded", "1", "upgrade"),
+        ("shop-ran", "1", "always"),
     ];
     for object in &mut by_helm {
         let name = object["metadata"]["name"].as_str().unwrap().to_string();
@@ -461,7 +472,11 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
 
     let clean = run_with(plane, &dir, &["diff"], &env);
     assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
-    let status = run_with(plane, &dir, &["status"], &env);
+    // The post-install hook ran and was deleted, as its policy asks: that
+    // is no drift.
+    let ran = "/api/v1/namespaces/chart-release/configmaps/shop-ran";
+    assert!(plane.get(ran).is_none());
+    let status = run_with(plane, &dir, &["status", "--exit-code"], &env);
     assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
     assert!(status.stdout.contains("shop"), "{}", status.stdout);
 
@@ -494,10 +509,29 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
         .get("/api/v1/namespaces/chart-release/configmaps/shop-upgraded")
         .unwrap();
     assert_eq!(upgraded["data"]["replicas"], "4");
+    assert!(plane.get(ran).is_none());
     assert_eq!(run_with(plane, &dir, &["diff"], &env).code, 0);
 
-    // Revision 1 again, from its record: the chart archive comes from the
-    // cache by digest.
+    // An upgrade that leaves the migration Job as it is runs it again
+    // (Helm's before-hook-creation, the default policy).
+    let values = values.replace("replicas: 4", "replicas: 6");
+    let file = format!("releases:\n{}", release(&chart, "chart-release", &values));
+    std::fs::write(dir.join("cleat.yaml"), file).unwrap();
+    let diff = run_with(plane, &dir, &["diff"], &env).stdout;
+    assert!(diff.contains("± replace batch/v1 Job chart-release/shop-migrate (a hook: deleted and created again, so it runs again)\n"), "{diff}");
+    assert!(
+        diff.contains("+ create v1 ConfigMap chart-release/shop-ran\n"),
+        "{diff}"
+    );
+    let third = plane.get(job).unwrap()["metadata"]["uid"].clone();
+    completing(plane, &dir, &apply, job, &third);
+    assert_ne!(plane.get(job).unwrap()["metadata"]["uid"], third);
+    assert_eq!(plane.get(settings).unwrap()["data"]["replicas"], "6");
+    assert!(plane.get(ran).is_none());
+    assert_eq!(run_with(plane, &dir, &["diff"], &env).code, 0);
+
+    // Revision 1 again, from its record (as revision 4): the chart archive
+    // comes from the cache by digest.
     let second_job = plane.get(job).unwrap()["metadata"]["uid"].clone();
     let rollback = ["rollback", "shop", "-n", "chart-release", "--revision", "1"];
     completing(plane, &dir, &rollback, job, &second_job);
@@ -508,8 +542,8 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
     run_with(plane, &dir, &backup, &env).ok();
     let verified = run(plane, &dir, &["verify", "backup.tgz"]).ok();
     assert!(
-        verified.contains("  1 releases, 1 package archives, 5 rendered objects")
-            && verified.contains("chart-release/shop revision 3 (web 0.2.0, applied "),
+        verified.contains("  1 releases, 1 package archives, 6 rendered objects")
+            && verified.contains("chart-release/shop revision 4 (web 0.2.0, applied "),
         "{verified}"
     );
 
@@ -575,7 +609,7 @@ fn a_chart_release_from_a_helm_repository_over_http() {
     let env = [("XDG_CACHE_HOME", cache.as_str())];
     let locked = cleat_with(&dir, &["lock"], &env).ok();
     assert!(
-        locked.starts_with("shop web 0.2.0 (5 objects) sha256:"),
+        locked.starts_with("shop web 0.2.0 (6 objects) sha256:"),
         "{locked}"
     );
     let package = &lockfile(&dir)["environments"][0]["releases"][0]["package"];
@@ -682,7 +716,7 @@ fn a_helm_repository_with_basic_authentication() {
         &[("XDG_CACHE_HOME", &cache), ("REPO_USER", "ci")],
     )
     .ok();
-    assert!(locked.starts_with("shop web 0.2.0 (5 objects)"), "{locked}");
+    assert!(locked.starts_with("shop web 0.2.0 (6 objects)"), "{locked}");
     assert!(!std::fs::read_to_string(dir.join("cleat.lock"))
         .unwrap()
         .contains("s3cret"));

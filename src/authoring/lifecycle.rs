@@ -85,8 +85,43 @@ pub struct Lifecycle {
     pub apply: When,
     /// Whether the object may be replaced when it cannot be patched.
     pub replace: Option<bool>,
+    /// For a Helm chart's hook (`helm.sh/hook`), what its
+    /// `helm.sh/hook-delete-policy` asks.
+    pub hook: Option<HookPolicy>,
     /// Where the annotations were written, for messages about them.
     pub origin: Option<Origin>,
+}
+
+/// What `helm.sh/hook-delete-policy` asks of a hook; without the
+/// annotation, Helm's default, `before-hook-creation`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HookPolicy {
+    /// `before-hook-creation`: deleted and created again each time it runs,
+    /// so that it runs again even when unchanged.
+    pub recreate: bool,
+    /// `hook-succeeded`: deleted once it is ready.
+    pub delete_succeeded: bool,
+}
+
+/// The annotation that makes an object a Helm hook.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+/// The annotation that says when Helm deletes a hook.
+const HOOK_DELETE_ANNOTATION: &str = "helm.sh/hook-delete-policy";
+
+/// The hook policy of an object whose annotation `key` reads `annotation(key)`.
+fn hook_policy<'a>(annotation: impl Fn(&str) -> Option<&'a str>) -> Option<HookPolicy> {
+    annotation(HOOK_ANNOTATION)?;
+    let Some(policy) = annotation(HOOK_DELETE_ANNOTATION) else {
+        return Some(HookPolicy {
+            recreate: true,
+            delete_succeeded: false,
+        });
+    };
+    let has = |name: &str| policy.split(',').any(|p| p.trim() == name);
+    Some(HookPolicy {
+        recreate: has("before-hook-creation"),
+        delete_succeeded: has("hook-succeeded"),
+    })
 }
 
 /// Reads the lifecycle annotations of an object's `metadata`, as rendered.
@@ -115,6 +150,12 @@ pub fn parse(metadata: &Node) -> Result<Lifecycle, Vec<Diagnostic>> {
         }
         lifecycle.origin.get_or_insert_with(|| node.origin.clone());
     }
+    lifecycle.hook = hook_policy(|key| {
+        entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .and_then(|(_, node)| node.as_str())
+    });
     if problems.is_empty() {
         Ok(lifecycle)
     } else {
@@ -132,6 +173,7 @@ pub fn of_live(object: &serde_json::Value) -> Lifecycle {
                 let _ = read(&mut lifecycle, key, text);
             }
         }
+        lifecycle.hook = hook_policy(|key| annotations.get(key).and_then(|v| v.as_str()));
     }
     lifecycle
 }

@@ -79,6 +79,8 @@ pub async fn apply(
         .map(|object| (object.id(), object.uid.clone()))
         .collect();
     let steps = plan.steps();
+    // Hooks deleted after they succeeded: not in the inventory.
+    let mut gone = std::collections::HashSet::new();
     for (number, (step, indices)) in steps.iter().enumerate() {
         let objects: Vec<&Planned> = indices.iter().map(|&i| &plan.objects[i]).collect();
         let result = apply_step(cluster, &objects, options, &mut applied, &mut uids).await;
@@ -87,7 +89,14 @@ pub async fn apply(
             problems.0.extend(later());
             return Err(problems);
         }
-        if options.wait_steps && number + 1 < steps.len() {
+        // Hooks deleted once they succeed are waited for, even last.
+        let succeeded: Vec<&Planned> = objects
+            .iter()
+            .copied()
+            .filter(|o| o.lifecycle.hook.is_some_and(|h| h.delete_succeeded))
+            .filter(|o| !matches!(o.change, Change::Unchanged | Change::Skip(_)))
+            .collect();
+        if (options.wait_steps && number + 1 < steps.len()) || !succeeded.is_empty() {
             let waited: Vec<&Planned> = objects
                 .iter()
                 .copied()
@@ -104,10 +113,17 @@ pub async fn apply(
                 return Err(problems);
             }
         }
+        for hook in succeeded {
+            let uid = uids.get(&hook.id()).cloned().flatten();
+            let why = "as its helm.sh/hook-delete-policy hook-succeeded asks";
+            replace::delete(cluster, hook, uid.as_deref(), options.timeout, why).await?;
+            gone.insert(hook.id());
+        }
     }
     applied.inventory = plan
         .objects
         .iter()
+        .filter(|object| !gone.contains(&object.id()))
         .filter_map(|object| {
             let uid = uids.get(&object.id()).cloned().flatten();
             // A skipped object that does not exist is not the release's yet.
@@ -228,9 +244,15 @@ async fn apply_one(
     options: Options,
 ) -> Result<Option<String>, (Diagnostic, bool)> {
     if let Change::Replace { .. } = object.change {
-        replace::delete(cluster, object, object.uid.as_deref(), options.timeout)
-            .await
-            .map_err(|problem| (problem, false))?;
+        replace::delete(
+            cluster,
+            object,
+            object.uid.as_deref(),
+            options.timeout,
+            "to replace it",
+        )
+        .await
+        .map_err(|problem| (problem, false))?;
     }
     // Drift is taken back: those fields were cleat's.
     let force = options.force || !object.drift.is_empty();

@@ -111,25 +111,50 @@ impl Options {
 }
 
 impl Plan {
-    /// Objects applied on upgrades come with one: when the release's lock
-    /// entry is the one its newest record holds (`same_entry`) and nothing
-    /// else of it changes, the apply upgrades nothing, and they wait too.
+    /// Objects applied on upgrades, and a chart's hooks, come with one:
+    /// when the release's lock entry is the one its newest record holds
+    /// (`same_entry`) and nothing else of it changes, the apply upgrades
+    /// nothing, and they wait too. On an upgrade, a hook Helm would delete
+    /// before creating it (`before-hook-creation`) is replaced, so it runs
+    /// again even when unchanged.
     pub fn hold_upgrades(&mut self, same_entry: bool) {
-        let changes = |o: &Planned| !matches!(o.change, Change::Unchanged | Change::Skip(_));
+        let changes = |o: &Planned| {
+            !matches!(
+                o.change,
+                Change::Unchanged | Change::Adopt | Change::Skip(_)
+            )
+        };
+        let follows =
+            |o: &Planned| o.lifecycle.apply == When::Upgrade || o.lifecycle.hook.is_some();
         let upgrades = !same_entry
             || self.interrupted.is_some()
             || !self.namespaces.is_empty()
             || self.deletions.iter().any(|d| d.keep.is_none())
-            || self
-                .objects
-                .iter()
-                .any(|o| o.lifecycle.apply != When::Upgrade && changes(o));
-        if self.previous.is_none() || upgrades {
+            || self.objects.iter().any(|o| !follows(o) && changes(o));
+        if self.previous.is_none() {
             return;
         }
-        for object in self.objects.iter_mut().filter(|o| changes(o)) {
-            object.change =
-                Change::Skip("applied when the release is upgraded, and nothing else changes");
+        for object in self.objects.iter_mut() {
+            let recreate = object.lifecycle.hook.is_some_and(|h| h.recreate);
+            match (&object.change, upgrades) {
+                (_, false) if follows(object) && changes(object) => {
+                    object.change = Change::Skip(if object.lifecycle.hook.is_some() {
+                        "a hook: runs when the release changes, and nothing else changes"
+                    } else {
+                        "applied when the release is upgraded, and nothing else changes"
+                    });
+                }
+                (Change::Unchanged | Change::Update(_), true) if recreate => {
+                    object.change = Change::Replace {
+                        fields: Vec::new(),
+                        diff: match &object.change {
+                            Change::Update(diff) => diff.clone(),
+                            _ => String::new(),
+                        },
+                    };
+                }
+                _ => {}
+            }
         }
     }
 }

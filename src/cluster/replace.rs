@@ -131,12 +131,15 @@ pub fn allowed(object: &Planned, fields: &[String], allowed: &Allowed) -> Result
 }
 
 /// Deletes the live object with `uid` (that one only) and waits until it is
-/// gone, at most `timeout`, so that applying creates it anew.
+/// gone, at most `timeout`, so that applying creates it anew (or, for a
+/// hook, as its delete policy asks): `why` ends the messages ("to replace
+/// it").
 pub async fn delete(
     cluster: &Cluster,
     object: &Planned,
     uid: Option<&str>,
     timeout: Duration,
+    why: &str,
 ) -> Result<(), Diagnostic> {
     let api = cluster.api(&object.resource, object.namespace.as_deref());
     // Dependents (a Job's pods) go with it, in the background.
@@ -148,7 +151,7 @@ pub async fn delete(
     match retry(|| api.delete(&object.name, &params)).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
-        Err(e) => return Err(cluster.error(&format!("deleting {} to replace it", object.id()), &e)),
+        Err(e) => return Err(cluster.error(&format!("deleting {} {why}", object.id()), &e)),
     }
     let start = Instant::now();
     loop {
@@ -161,7 +164,7 @@ pub async fn delete(
         }
         if start.elapsed() > timeout {
             return Err(Diagnostic::error(format!(
-                "{} was deleted to be replaced but is still there after {} s",
+                "{} was deleted {why} but is still there after {} s",
                 object.id(),
                 timeout.as_secs()
             ))

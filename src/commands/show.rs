@@ -152,14 +152,15 @@ pub fn describe(plans: &[&Plan], color: bool, bodies: bool) -> String {
                     push_diff(&mut text, diff, &paint);
                 }
                 Change::Replace { fields, diff } => {
-                    let fields = fields.join(", ");
-                    text.push_str(&paint(
-                        "35",
-                        &format!(
-                            "± replace {} ({fields} cannot change in place: deleted and created again)",
-                            object.id()
-                        ),
-                    ));
+                    let why = if fields.is_empty() {
+                        "a hook: deleted and created again, so it runs again".to_string()
+                    } else {
+                        format!(
+                            "{} cannot change in place: deleted and created again",
+                            fields.join(", ")
+                        )
+                    };
+                    text.push_str(&paint("35", &format!("± replace {} ({why})", object.id())));
                     text.push('\n');
                     push_diff(&mut text, diff, &paint);
                 }

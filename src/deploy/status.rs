@@ -75,9 +75,18 @@ pub async fn status(
 ) -> Result<Vec<Status>, Diagnostics> {
     let mut statuses = Vec::new();
     for release in releases {
-        let locked = &release.locked;
-        let cluster = connection.connect(locked.context.as_deref()).await?;
-        let newest = record::newest(&cluster, &locked.name, &locked.namespace).await?;
+        let cluster = connection
+            .connect(release.locked.context.as_deref())
+            .await?;
+        let newest =
+            record::newest(&cluster, &release.locked.name, &release.locked.namespace).await?;
+        // Secrets that the record's markers verify keep those markers, as
+        // an apply keeps them: an unchanged release has the record's digest.
+        let mut locked = release.locked.clone();
+        if let Some(record) = &newest.complete {
+            locked.keep_markers(&record.lock, &release.secrets);
+        }
+        let locked = &locked;
         let checked = match &newest.complete {
             None => Checked::default(),
             Some(record) => check(&cluster, record, release, &newest, base, concurrency).await?,
@@ -122,7 +131,9 @@ async fn check(
     concurrency: usize,
 ) -> Result<Checked, Diagnostics> {
     let rendered;
-    let revision = if record.lock.digest == release.locked.digest {
+    let mut same = release.locked.clone();
+    same.keep_markers(&record.lock, &release.secrets);
+    let revision = if record.lock.digest == same.digest {
         release
     } else {
         let name = format!("the record of release `{}`", record.release);
@@ -151,17 +162,20 @@ async fn check(
         &options,
     )
     .await?;
+    let recorded: HashSet<ObjectKey> = newest.inventory().iter().map(Item::key).collect();
     let drift = plan
         .objects
         .iter()
         .filter_map(|object| match (&object.adopt, &object.change) {
             (Some(owner), _) => Some(Drift::Taken(object.id(), owner.clone())),
+            // Missing only if it was applied: an object of upgrades before
+            // the first upgrade, or a hook deleted once it succeeded, is not.
+            (None, Change::Create) if !recorded.contains(&object.item(None).key()) => None,
             (None, Change::Create) => Some(Drift::Missing(object.id())),
             (None, Change::Update(_) | Change::Replace { .. }) => Some(Drift::Changed(object.id())),
             (None, Change::Unchanged | Change::Adopt | Change::Skip(_)) => None,
         })
         .collect();
-    let recorded: HashSet<ObjectKey> = newest.inventory().iter().map(Item::key).collect();
     let unrecorded = plan
         .labelled
         .iter()

@@ -14,9 +14,6 @@ use crate::authoring::render::Rendered;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::Dialect;
 
-/// The annotation that makes an object a hook.
-pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
-
 /// Helm's hook events.
 const HOOK_EVENTS: [&str; 9] = [
     "pre-install",
@@ -210,7 +207,7 @@ pub fn manifests(
     let mut hooks = Vec::new();
     for object in found {
         let annotations = &object.body["metadata"]["annotations"];
-        let Some(events) = annotations[HOOK_ANNOTATION].as_str() else {
+        let Some(events) = annotations[lifecycle::HOOK_ANNOTATION].as_str() else {
             objects.push(object);
             continue;
         };
