@@ -14,13 +14,7 @@ use std::process::Command;
 use common::helm::{helm, objects};
 use common::{cleat, cleat_with, temp_dir};
 
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = root.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
+use common::write_files as write;
 
 /// An umbrella chart with a subchart directory, an aliased second copy of
 /// it, a disabled one, a tag-controlled one, an archived one and a library.

@@ -112,11 +112,7 @@ spec:
 /// The fixture chart in a new directory `test`, as `web/`.
 fn chart(test: &str) -> PathBuf {
     let root = temp_dir(test).join("web");
-    for (name, text) in CHART {
-        let path = root.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    common::write_files(&root, CHART);
     root
 }
 
@@ -754,13 +750,13 @@ fn a_helm_repository_with_basic_authentication() {
 #[test]
 fn a_random_key_makes_a_chart_release_s_random_values_secret_and_is_locked_as_a_marker() {
     let root = temp_dir("chart-release-random").join("random");
-    for (name, text) in [
-        ("Chart.yaml", "apiVersion: v2\nname: random\nversion: 0.1.0\n"),
-        ("templates/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: admin\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n"),
-    ] {
-        std::fs::create_dir_all(root.join(name).parent().unwrap()).unwrap();
-        std::fs::write(root.join(name), text).unwrap();
-    }
+    common::write_files(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: random\nversion: 0.1.0\n"),
+            ("templates/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: admin\nstringData:\n  password: {{ randAlphaNum 24 | quote }}\n"),
+        ],
+    );
     let password = |dir: &Path, env: &[(&str, &str)]| {
         let out = cleat_with(dir, &["template", "shop"], env).ok();
         out.lines()

@@ -104,15 +104,17 @@ data:
 /// The chart, its CRD's group `GROUP.example.com` (so tests own theirs).
 fn chart(group: &str) -> PathBuf {
     let root = temp_dir(&format!("{group}-chart")).join("shop");
-    for (name, text) in CHART {
-        let path = root.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(
-            path,
-            text.replace("import.example.com", &format!("{group}.example.com")),
-        )
-        .unwrap();
-    }
+    let group = format!("{group}.example.com");
+    let texts: Vec<String> = CHART
+        .iter()
+        .map(|(_, t)| t.replace("import.example.com", &group))
+        .collect();
+    let files: Vec<(&str, &str)> = CHART
+        .iter()
+        .zip(&texts)
+        .map(|((n, _), t)| (*n, t.as_str()))
+        .collect();
+    common::write_files(&root, &files);
     root
 }
 

@@ -90,6 +90,15 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes `files` (name, text) under `root`, making directories.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 pub const MANIFEST: &str = "name: fixture\nversion: 0.1.0\ndescription: A test package\n";
 
 pub const SCHEMA: &str = "type: object
