@@ -465,6 +465,9 @@ pub struct DeleteArgs {
     /// Delete the release's CRDs too, and with them every object of their kinds
     #[arg(long)]
     pub include_crds: bool,
+    /// Do not run a Helm chart release's `pre-delete` and `post-delete` hooks
+    #[arg(long)]
+    pub no_hooks: bool,
     /// How long deleted objects may take to be gone (finalizers), such as `90s` or `5m`
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,

@@ -864,3 +864,108 @@ fn a_random_key_makes_a_chart_release_s_random_values_secret_and_is_locked_as_a_
         "{literal}"
     );
 }
+
+#[test]
+fn delete_runs_a_chart_s_pre_delete_hooks_first_and_its_post_delete_hooks_last() {
+    let plane = ControlPlane::shared();
+    let root = temp_dir("chart-release-delete-hooks").join("farewell");
+    common::write_files(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: farewell\nversion: 0.1.0\n",
+            ),
+            (
+                "templates/settings.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n",
+            ),
+            (
+                "templates/hooks.yaml",
+                "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: drain
+  annotations:
+    helm.sh/hook: pre-delete
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: drain, image: busybox}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: farewell-note
+  annotations:
+    helm.sh/hook: post-delete
+data: {said: goodbye}
+",
+            ),
+        ],
+    );
+    let namespace = "chart-release-delete";
+    let dir = project(
+        "chart-release-delete-project",
+        &release(&root, namespace, ""),
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let job = format!("/apis/batch/v1/namespaces/{namespace}/jobs/drain");
+    let settings = format!("/api/v1/namespaces/{namespace}/configmaps/settings");
+    let note = format!("/api/v1/namespaces/{namespace}/configmaps/farewell-note");
+    assert!(
+        plane.get(&job).is_none() && plane.get(&note).is_none(),
+        "delete hooks are not applied"
+    );
+    assert!(plane.get(&settings).is_some());
+
+    let mut child = spawn(
+        plane,
+        &dir,
+        &["delete", "shop", "-n", namespace, "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    until(&mut child, "the pre-delete Job is created", || {
+        plane.get(&job)
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        plane.get(&settings).is_some(),
+        "the objects were deleted before the pre-delete hook completed"
+    );
+    complete(plane, &job);
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .contains("release shop: 1 objects deleted, 1 records deleted\n  ran 2 delete hooks\n"),
+        "{stdout}"
+    );
+    assert!(plane.get(&settings).is_none());
+    assert_eq!(plane.get(&note).unwrap()["data"]["said"], "goodbye");
+
+    // With --no-hooks, nothing runs: the hooks left from the last delete
+    // are not made again.
+    let uid = |path: &str| plane.get(path).unwrap()["metadata"]["uid"].clone();
+    let (job_uid, note_uid) = (uid(&job), uid(&note));
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let quiet = run(
+        plane,
+        &dir,
+        &["delete", "shop", "-n", namespace, "--no-hooks"],
+    )
+    .ok();
+    assert_eq!(
+        quiet,
+        "release shop: 1 objects deleted, 1 records deleted\n"
+    );
+    assert_eq!((uid(&job), uid(&note)), (job_uid, note_uid));
+    assert!(plane.get(&settings).is_none());
+}

@@ -134,26 +134,34 @@ impl Plan {
         if self.previous.is_none() {
             return;
         }
-        for object in self.objects.iter_mut() {
+        if upgrades {
+            self.rerun_hooks();
+            return;
+        }
+        for object in self.objects.iter_mut().filter(|o| follows(o) && changes(o)) {
+            object.change = Change::Skip(if object.lifecycle.hook.is_some() {
+                "a hook: runs when the release changes, and nothing else changes"
+            } else {
+                "applied when the release is upgraded, and nothing else changes"
+            });
+        }
+    }
+
+    /// Hooks Helm deletes before creating them again (`before-hook-creation`)
+    /// are replaced even when unchanged, so that they run again.
+    pub fn rerun_hooks(&mut self) {
+        for object in &mut self.objects {
             let recreate = object.lifecycle.hook.is_some_and(|h| h.recreate);
-            match (&object.change, upgrades) {
-                (_, false) if follows(object) && changes(object) => {
-                    object.change = Change::Skip(if object.lifecycle.hook.is_some() {
-                        "a hook: runs when the release changes, and nothing else changes"
-                    } else {
-                        "applied when the release is upgraded, and nothing else changes"
-                    });
-                }
-                (Change::Unchanged | Change::Update(_), true) if recreate => {
-                    object.change = Change::Replace {
-                        fields: Vec::new(),
-                        diff: match &object.change {
-                            Change::Update(diff) => diff.clone(),
-                            _ => String::new(),
-                        },
-                    };
-                }
-                _ => {}
+            let diff = match &object.change {
+                Change::Unchanged => String::new(),
+                Change::Update(diff) => diff.clone(),
+                _ => continue,
+            };
+            if recreate {
+                object.change = Change::Replace {
+                    fields: Vec::new(),
+                    diff,
+                };
             }
         }
     }

@@ -16,6 +16,7 @@ pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
             &args.namespace,
             args.include_crds,
             args.timeout,
+            (!args.no_hooks).then_some(std::path::Path::new(".")),
         )
         .await
     })?;
@@ -23,6 +24,9 @@ pub fn run(args: DeleteArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         "release {}: {} objects deleted, {} records deleted\n",
         args.release, deleted.pruned.deleted, deleted.records
     );
+    if deleted.hooks > 0 {
+        summary.push_str(&format!("  ran {} delete hooks\n", deleted.hooks));
+    }
     summary.push_str(&output::kept(&deleted.pruned.kept));
     if deleted
         .pruned

@@ -1,9 +1,18 @@
-//! A release removed from its cluster: its recorded objects, then its records.
+//! A release removed from its cluster: a Helm chart's `pre-delete` hooks,
+//! its recorded objects, its records, then its `post-delete` hooks.
 
+use std::path::Path;
+
+use crate::authoring::object::Object;
+use crate::authoring::repository::Client;
+use crate::cluster::apply;
 use crate::cluster::client::Cluster;
+use crate::cluster::plan;
+use crate::cluster::planned::{Change, Planned};
 use crate::cluster::prune::{classify, prune, Allow, Pruned};
-use crate::cluster::record;
-use crate::shared::diagnostics::Diagnostics;
+use crate::cluster::record::{self, Record};
+use crate::release::lock::Format;
+use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// What a delete did.
 pub struct Deleted {
@@ -11,24 +20,38 @@ pub struct Deleted {
     pub pruned: Pruned,
     /// Records deleted.
     pub records: usize,
+    /// A chart's delete hooks run.
+    pub hooks: usize,
 }
 
 /// Deletes the objects of the newest record of `release` in `namespace`, and
 /// of an unfinished apply after it, that still belong to it, CRDs only with
 /// `include_crds`, in the reverse of their apply order, waiting (at most
 /// `timeout`) for each step to be gone, finalizers done, before the next;
-/// then every record of the release.
+/// then every record of the release. With `hooks`, a Helm chart release's
+/// `pre-delete` hooks run first and its `post-delete` hooks last, each
+/// phase ready before the next, as `helm uninstall` runs them; the chart
+/// is rendered again from the record (relative sources from `base`).
 pub async fn delete(
     cluster: &Cluster,
     release: &str,
     namespace: &str,
     include_crds: bool,
     timeout: std::time::Duration,
+    hooks: Option<&Path>,
 ) -> Result<Deleted, Diagnostics> {
     let newest = record::newest(cluster, release, namespace).await?;
     if newest.revision().is_none() {
         return Err(record::not_found(release, namespace, &cluster.context).into());
     }
+    let hooks = match (hooks, newest.complete.as_ref().or(newest.pending.as_ref())) {
+        (Some(base), Some(record)) => delete_hooks(record, base)?,
+        _ => Vec::new(),
+    };
+    let (before, after): (Vec<Object>, Vec<Object>) =
+        hooks.into_iter().partition(|h| h.lifecycle.phase < 0);
+    let ran = before.len() + after.len();
+    run_hooks(cluster, release, namespace, &before, timeout).await?;
     let allow = Allow {
         definitions: include_crds,
     };
@@ -44,5 +67,69 @@ pub async fn delete(
         pruned.extend(prune(cluster, release, namespace, &deletions, Some(timeout)).await?);
     }
     let records = record::delete_all(cluster, release, namespace).await?;
-    Ok(Deleted { pruned, records })
+    run_hooks(cluster, release, namespace, &after, timeout).await?;
+    Ok(Deleted {
+        pruned,
+        records,
+        hooks: ran,
+    })
+}
+
+/// The delete hooks of the chart release `record` holds, rendered again.
+fn delete_hooks(record: &Record, base: &Path) -> Result<Vec<Object>, Diagnostics> {
+    if record.lock.package.format != Some(Format::HelmChart) {
+        return Ok(Vec::new());
+    }
+    let name = format!("the record of release `{}`", record.release);
+    crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+        .map(|prepared| prepared.delete_hooks)
+        .map_err(|mut errors| {
+            errors.0.push(
+                Diagnostic::error(format!(
+                    "cannot run the delete hooks of release `{}`: its chart does not render here",
+                    record.release
+                ))
+                .hint("`--no-hooks` deletes the release without running them"),
+            );
+            errors
+        })
+}
+
+/// Applies `hooks` in their phases, each ready before the next and the
+/// last waited for too, as Helm waits for a hook; hooks Helm deletes before
+/// creating them are created anew.
+async fn run_hooks(
+    cluster: &Cluster,
+    release: &str,
+    namespace: &str,
+    hooks: &[Object],
+    timeout: std::time::Duration,
+) -> Result<(), Diagnostics> {
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let mut plan = plan::plan(
+        cluster,
+        release,
+        namespace,
+        hooks,
+        &plan::Options::new(false, 16),
+    )
+    .await?;
+    plan.rerun_hooks();
+    let options = apply::Options {
+        force: false,
+        concurrency: 16,
+        timeout,
+        wait_steps: true,
+    };
+    apply::apply(cluster, &plan, options).await?;
+    let applied: Vec<&Planned> = plan
+        .objects
+        .iter()
+        .filter(|o| !matches!(o.change, Change::Skip(_)))
+        .filter(|o| !o.lifecycle.hook.is_some_and(|h| h.delete_succeeded))
+        .collect();
+    let what = format!("release {release} (delete hooks)");
+    crate::cluster::wait::wait(cluster, &what, &applied, timeout).await
 }

@@ -110,6 +110,7 @@ pub async fn plan_release(
         secrets,
         notes,
         warnings: _,
+        delete_hooks: _,
     } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {

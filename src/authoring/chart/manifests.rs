@@ -95,16 +95,26 @@ pub struct Manifests {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// What a release of a chart applies, and what it runs when deleted.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseObjects {
+    pub objects: Vec<Object>,
+    /// `pre-delete` hooks (negative phases, by weight) and `post-delete`
+    /// hooks (positive phases), which `cleat delete` runs.
+    pub delete_hooks: Vec<Object>,
+}
+
 impl Manifests {
     /// What a release of the chart applies, as ordinary objects of the
-    /// release: the CRDs (in a phase before any hook), the objects, and the hooks of installs and
-    /// upgrades, each hook in a phase of its own weight before the other
-    /// objects (`pre-`) or after them (`post-`), applied on install,
-    /// upgrade or both as its events say. The phase and when it applies
-    /// are written into the hook as cleat's lifecycle annotations, so the
-    /// cluster reads the same from the live object. Test hooks, and hooks
-    /// only of deletes or rollbacks, are left out.
-    pub fn release_objects(self) -> Vec<Object> {
+    /// release: the CRDs (in a phase before any hook), the objects, and the
+    /// hooks of installs and upgrades, each hook in a phase of its own
+    /// weight before the other objects (`pre-`) or after them (`post-`),
+    /// applied on install, upgrade or both as its events say; and, apart,
+    /// the hooks of deletes. The phase and when it applies are written into
+    /// each hook as cleat's lifecycle annotations, so the cluster reads the
+    /// same from the live object. Test hooks, and hooks only of rollbacks,
+    /// are left out.
+    pub fn release_objects(self) -> ReleaseObjects {
         let normal = self
             .crds
             .iter()
@@ -112,29 +122,20 @@ impl Manifests {
             .map(|o| o.lifecycle.phase);
         let (first, last) = (normal.clone().min().unwrap_or(0), normal.max().unwrap_or(0));
         let mut applied: Vec<(bool, Hook)> = Vec::new();
+        let mut deleting: Vec<(bool, Hook)> = Vec::new();
         for hook in self.hooks {
             let has = |events: &[&str]| hook.events.iter().any(|e| events.contains(&e.as_str()));
-            let install = has(&["pre-install", "post-install"]);
-            let upgrade = has(&["pre-upgrade", "post-upgrade"]);
-            if install || upgrade {
+            if has(&["pre-install", "post-install", "pre-upgrade", "post-upgrade"]) {
                 applied.push((has(&["pre-install", "pre-upgrade"]), hook));
+            } else if has(&["pre-delete", "post-delete"]) {
+                deleting.push((has(&["pre-delete"]), hook));
             }
         }
-        let weights = |pre: bool| {
-            let mut weights: Vec<i64> = applied
-                .iter()
-                .filter(|(p, _)| *p == pre)
-                .map(|(_, h)| h.weight)
-                .collect();
-            weights.sort_unstable();
-            weights.dedup();
-            weights
-        };
-        let (before, after) = (weights(true), weights(false));
         // Helm installs CRDs before anything else, pre-install hooks too.
         let mut objects = self.crds;
-        if !before.is_empty() {
-            let phase = first - before.len() as i64 - 1;
+        let before = weights(&applied, true).len() as i64;
+        if before > 0 {
+            let phase = first - before - 1;
             for crd in &mut objects {
                 crd.lifecycle.phase = phase;
                 annotate(
@@ -145,7 +146,34 @@ impl Manifests {
             }
         }
         objects.extend(self.objects);
-        for (pre, hook) in applied {
+        objects.extend(phased(applied, first, last));
+        ReleaseObjects {
+            objects,
+            delete_hooks: phased(deleting, 0, 0),
+        }
+    }
+}
+
+/// The distinct weights of the `pre` (or not) hooks, lowest first.
+fn weights(hooks: &[(bool, Hook)], pre: bool) -> Vec<i64> {
+    let mut weights: Vec<i64> = hooks
+        .iter()
+        .filter(|(p, _)| *p == pre)
+        .map(|(_, h)| h.weight)
+        .collect();
+    weights.sort_unstable();
+    weights.dedup();
+    weights
+}
+
+/// Hooks as objects in phases: a `pre` hook in one of the phases just
+/// before `first`, the others just after `last`, one phase per weight;
+/// applied on install, upgrade or both as its events say.
+fn phased(hooks: Vec<(bool, Hook)>, first: i64, last: i64) -> Vec<Object> {
+    let (before, after) = (weights(&hooks, true), weights(&hooks, false));
+    hooks
+        .into_iter()
+        .map(|(pre, hook)| {
             let phase = if pre {
                 let rank = before.binary_search(&hook.weight).unwrap_or_default();
                 first - (before.len() - rank) as i64
@@ -168,10 +196,9 @@ impl Manifests {
                 &phase.to_string(),
             );
             annotate(&mut object.body, lifecycle::APPLY_ANNOTATION, apply.name());
-            objects.push(object);
-        }
-        objects
-    }
+            object
+        })
+        .collect()
 }
 
 /// Sets the annotation `key` of an object's body to `value`.

@@ -13,8 +13,8 @@
 use std::path::Path;
 
 use crate::authoring::chart::engine::{RandomKey, Release};
+use crate::authoring::chart::manifests::ReleaseObjects;
 use crate::authoring::chart::{self, Chart, Given};
-use crate::authoring::object::Object;
 use crate::authoring::repository::{Client, Location};
 use crate::authoring::values::Layer;
 use crate::release::file::{Secret, Spec};
@@ -92,7 +92,7 @@ pub fn from_spec(
         random_key: key_marker,
     };
     let computed = chart::computed_values(chart, user, Given::User)?;
-    let (objects, warnings) = render(
+    let (rendered, warnings) = render(
         &computed,
         spec.name.clone(),
         spec.namespace.clone(),
@@ -110,15 +110,16 @@ pub fn from_spec(
         &spec.kube_version,
         locked_chart(chart, archive, spec.package.source()),
         values,
-        &objects,
+        &rendered.objects,
     )
     .with_settings(Some(settings), spec.helm_release.clone());
     Ok(Prepared {
         locked,
-        objects,
+        objects: rendered.objects,
         secrets,
         notes: None,
         warnings,
+        delete_hooks: rendered.delete_hooks,
     })
 }
 
@@ -131,7 +132,7 @@ fn render(
     kube_version: String,
     settings: &ChartSettings,
     random_key: Option<RandomKey>,
-) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
+) -> Result<(ReleaseObjects, Vec<Diagnostic>), Diagnostics> {
     let release = Release {
         name,
         namespace,
@@ -170,7 +171,7 @@ pub fn from_lock(
     random_key: Option<RandomKey>,
     base: &Path,
     client: &mut Client,
-) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
+) -> Result<(ReleaseObjects, Vec<Diagnostic>), Diagnostics> {
     let package = &locked.package;
     let described = format!(
         "chart {} {} ({})",

@@ -31,6 +31,9 @@ pub struct Prepared {
     pub notes: Option<String>,
     /// What rendering warns about (a chart's random values that are not secret).
     pub warnings: Vec<Diagnostic>,
+    /// A Helm chart's `pre-delete` and `post-delete` hooks, which `cleat
+    /// delete` runs; not objects of the release.
+    pub delete_hooks: Vec<Object>,
 }
 
 /// Resolves, renders and locks one release of the release file. Every
@@ -116,6 +119,7 @@ pub fn from_spec(
         secrets,
         notes,
         warnings: Vec::new(),
+        delete_hooks: Vec::new(),
     })
 }
 
@@ -182,6 +186,7 @@ pub fn from_lock(
             ))
         })?;
     let mut warnings = Vec::new();
+    let mut delete_hooks = Vec::new();
     let (objects, notes) = if locked.package.format == Some(Format::HelmChart) {
         let random_key = match locked.chart.as_ref().and_then(|c| c.random_key.as_ref()) {
             Some(marker) => {
@@ -191,9 +196,10 @@ pub fn from_lock(
             }
             None => None,
         };
-        let (objects, found) = chart::from_lock(locked, values, random_key, base, client)?;
+        let (rendered, found) = chart::from_lock(locked, values, random_key, base, client)?;
         warnings = found;
-        (objects, None)
+        delete_hooks = rendered.delete_hooks;
+        (rendered.objects, None)
     } else {
         let tree = locked_tree(&locked.package, &Location::Dir(base.to_path_buf()), client)?;
         let origin_source = Source::new(format!("{lockfile} (release {})", locked.name), "");
@@ -237,6 +243,7 @@ pub fn from_lock(
         secrets,
         notes,
         warnings,
+        delete_hooks,
     })
 }
 
