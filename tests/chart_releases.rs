@@ -878,7 +878,7 @@ fn delete_runs_a_chart_s_pre_delete_hooks_first_and_its_post_delete_hooks_last()
             ),
             (
                 "templates/settings.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b, token: {{ randAlphaNum 8 | quote }}}\n",
             ),
             (
                 "templates/hooks.yaml",
@@ -911,7 +911,13 @@ data: {said: goodbye}
         "chart-release-delete-project",
         &release(&root, namespace, ""),
     );
-    run(plane, &dir, &["apply", "--yes"]).ok();
+    // diff and apply warn, as lock and template do, of random values
+    // without a random key.
+    let diff = run(plane, &dir, &["diff"]);
+    let warning = "warning: `randAlphaNum` (and any other random function) draws from the release's name and namespace alone";
+    assert!(diff.stderr.contains(warning), "{}", diff.stderr);
+    let applied = run(plane, &dir, &["apply", "--yes"]);
+    assert!(applied.stderr.contains(warning), "{}", applied.stderr);
     let job = format!("/apis/batch/v1/namespaces/{namespace}/jobs/drain");
     let settings = format!("/api/v1/namespaces/{namespace}/configmaps/settings");
     let note = format!("/api/v1/namespaces/{namespace}/configmaps/farewell-note");

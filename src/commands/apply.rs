@@ -23,7 +23,17 @@ pub fn run(args: ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Dia
     let result = apply_plans(&runtime, &plans, &args, out);
     let released = runtime.block_on(release_leases(&mut plans));
     result?;
-    Diagnostics::check(released.0, Outcome::default())
+    let warnings = plans
+        .iter()
+        .flat_map(|p| p.warnings.iter().cloned())
+        .collect();
+    Diagnostics::check(
+        released.0,
+        Outcome {
+            warnings,
+            ..Outcome::default()
+        },
+    )
 }
 
 fn apply_plans(

@@ -16,6 +16,10 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
         &super::plan_options(&args.plan, &args.cluster, false),
         false,
     ))?;
+    let warnings = plans
+        .iter()
+        .flat_map(|p| p.warnings.iter().cloned())
+        .collect();
     let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();
     let text = match args.output {
         DiffFormat::Text => show::describe(&plans, super::stdout_color(), true),
@@ -27,6 +31,6 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     let changes = plans.iter().any(|p| p.has_changes());
     Ok(Outcome {
         exit_code: if changes { 2 } else { 0 },
-        ..Outcome::default()
+        warnings,
     })
 }

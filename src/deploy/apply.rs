@@ -337,6 +337,7 @@ async fn roll_back(
         plan: back,
         locked: previous.lock.clone(),
         notes: None,
+        warnings: Vec::new(),
         lease: None,
     };
     let options = Options {

@@ -23,6 +23,8 @@ pub struct PlannedRelease {
     pub locked: LockedRelease,
     /// The root package's NOTES, rendered, to show after a successful apply.
     pub notes: Option<String>,
+    /// What rendering warned about (a chart's random values not secret).
+    pub warnings: Vec<Diagnostic>,
     /// The release's lease, when planned to apply and its namespace existed.
     pub(super) lease: Option<Held>,
 }
@@ -103,13 +105,12 @@ pub async fn plan_release(
     options: &plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
-    // Rendering's warnings were shown by `cleat lock` and `cleat template`.
     let Prepared {
         mut locked,
         objects,
         secrets,
         notes,
-        warnings: _,
+        warnings,
         delete_hooks: _,
     } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
@@ -139,6 +140,7 @@ pub async fn plan_release(
                 plan,
                 locked,
                 notes,
+                warnings,
                 lease,
             })
         }
