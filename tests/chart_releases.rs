@@ -975,3 +975,77 @@ data: {said: goodbye}
     assert_eq!((uid(&job), uid(&note)), (job_uid, note_uid));
     assert!(plane.get(&settings).is_none());
 }
+
+#[test]
+fn a_chart_release_is_backed_up_exported_and_restored_onto_a_fresh_cluster() {
+    let source = ControlPlane::start("chart-backup-source");
+    let root = temp_dir("chart-backup").join("notes");
+    common::write_files(
+        &root,
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: notes\nversion: 2.0.0\n"),
+            ("values.yaml", "greeting: hello\n"),
+            (
+                "templates/settings.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata: {greeting: {{ .Values.greeting }}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-ready\n  annotations:\n    helm.sh/hook: post-install\ndata: {ready: \"yes\"}\n",
+            ),
+        ],
+    );
+    let dir = project(
+        "chart-backup-project",
+        &release(&root, "notes", "      greeting: bonjour\n"),
+    );
+    run(&source, &dir, &["apply", "--yes"]).ok();
+    run(
+        &source,
+        &dir,
+        &["backup", "-n", "notes", "-o", "backup.tgz"],
+    )
+    .ok();
+    let verified = run(&source, &dir, &["verify", "backup.tgz"]).ok();
+    assert!(
+        verified.contains("  1 releases, 1 package archives, 2 rendered objects"),
+        "{verified}"
+    );
+    let exported = run(&source, &dir, &["export", "shop", "-n", "notes"]).ok();
+    let exported = cleat::release::lock::Lockfile::parse("export", exported.as_bytes()).unwrap();
+    let entry = &exported.environments[0].releases[0];
+    assert_eq!(
+        entry.package.format,
+        Some(cleat::release::lock::Format::HelmChart)
+    );
+    assert_eq!(entry.values["greeting"], "bonjour");
+
+    // A new, empty cluster, and a machine without the chart or its cache.
+    let target = ControlPlane::start("chart-backup-target");
+    let fresh = temp_dir("chart-restore");
+    std::fs::copy(dir.join("backup.tgz"), fresh.join("backup.tgz")).unwrap();
+    std::fs::remove_dir_all(&root).unwrap();
+    let out = run(&target, &fresh, &["restore", "backup.tgz"]).ok();
+    assert!(out.contains("restored notes/shop revision 1: "), "{out}");
+    let notes = target
+        .get("/api/v1/namespaces/notes/configmaps/notes")
+        .unwrap();
+    assert_eq!(notes["data"]["greeting"], "bonjour");
+    assert_eq!(
+        target
+            .get("/api/v1/namespaces/notes/configmaps/notes-ready")
+            .unwrap()["data"]["ready"],
+        "yes"
+    );
+    // Its lock entry, exported from the new cluster, says it is up to date
+    // and without drift.
+    let exported = run(&target, &fresh, &["export", "shop", "-n", "notes"]).ok();
+    std::fs::write(fresh.join("cleat.lock"), exported).unwrap();
+    let status = run(
+        &target,
+        &fresh,
+        &["status", "--lockfile", "cleat.lock", "--exit-code"],
+    );
+    assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+    assert!(
+        status.stdout.contains("  lock: up to date"),
+        "{}",
+        status.stdout
+    );
+}
