@@ -44,6 +44,7 @@ pub enum Command {
     Restore(RestoreArgs),
     Export(ExportArgs),
     Import(ImportArgs),
+    Test(TestArgs),
     Completions(CompletionsArgs),
 }
 
@@ -647,6 +648,27 @@ pub struct ImportArgs {
     /// The release file to add the release to (created if missing)
     #[arg(long = "file", value_name = "PATH", default_value = crate::release::file::RELEASE_FILE)]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Run a Helm chart release's tests (its `helm.sh/hook: test` objects).
+///
+/// The chart is rendered again from the release's newest record; each test
+/// hook is created anew, in the order of its weight, and waited for until
+/// it succeeds (a pod Succeeded, a Job complete). A failure is reported
+/// with the hook's status, events and the last lines of its log, and the
+/// command exits 1.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The release's name
+    pub release: String,
+    /// The release's namespace, where its records are
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
+    /// How long each test may take, such as `90s` or `5m`
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }

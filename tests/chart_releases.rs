@@ -1049,3 +1049,109 @@ fn a_chart_release_is_backed_up_exported_and_restored_onto_a_fresh_cluster() {
         status.stdout
     );
 }
+
+#[test]
+fn cleat_test_runs_a_chart_s_test_hooks_and_reports_a_failure_with_its_reason() {
+    let plane = ControlPlane::shared();
+    let root = temp_dir("chart-release-tests").join("tested");
+    common::write_files(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: tested\nversion: 0.1.0\n",
+            ),
+            (
+                "templates/settings.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n",
+            ),
+            (
+                "templates/tests/connection.yaml",
+                "apiVersion: v1
+kind: Pod
+metadata:
+  name: connection-test
+  annotations:
+    helm.sh/hook: test
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  containers: [{name: check, image: busybox, command: [wget, settings]}]
+",
+            ),
+        ],
+    );
+    let namespace = "chart-release-tests";
+    let dir = project(
+        "chart-release-tests-project",
+        &release(&root, namespace, ""),
+    );
+    run(plane, &dir, &["apply", "--yes"]).ok();
+    let pod = format!("/api/v1/namespaces/{namespace}/pods/connection-test");
+    assert!(plane.get(&pod).is_none(), "test hooks are not applied");
+    // Pods need the namespace's default service account, which the test
+    // control plane does not make (nor tokens: the pod mounts none).
+    plane.apply_as(
+        "test",
+        &format!("/api/v1/namespaces/{namespace}/serviceaccounts/default"),
+        serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}),
+    );
+
+    // The control plane has no nodes: the test plays the kubelet.
+    let finish = |phase: &str, message: &str| {
+        let mut child = spawn(
+            plane,
+            &dir,
+            &["test", "shop", "-n", namespace, "--timeout", "60s"],
+            std::process::Stdio::piped(),
+        );
+        let before = plane.get(&pod).map(|p| p["metadata"]["uid"].clone());
+        until(&mut child, "the test pod is created", || {
+            plane
+                .get(&pod)
+                .filter(|p| Some(p["metadata"]["uid"].clone()) != before)
+        });
+        plane.patch_status(
+            &format!("{pod}/status"),
+            serde_json::json!({"status": {"phase": phase, "message": message}}),
+        );
+        child.wait_with_output().unwrap()
+    };
+    let passed = finish("Succeeded", "");
+    assert!(
+        passed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&passed.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&passed.stdout),
+        format!("release shop: 1 tests passed\n  passed v1 Pod {namespace}/connection-test\n")
+    );
+    // Run again, the test pod is made anew; this time it fails.
+    let failed = finish("Failed", "wget: bad address 'settings'");
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains(&format!("error: v1 Pod {namespace}/connection-test is not ready: failed: wget: bad address 'settings'\n")), "{stderr}");
+    assert!(stderr.contains("error: release shop (tests): a pod failed\n  hint: fix what the pod's conditions and events above show; waiting longer does not help\n"), "{stderr}");
+
+    let package = common::package(
+        "tested-package",
+        &[(
+            "templates/cm.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n",
+        )],
+    );
+    let plain = project(
+        "chart-release-tests-package",
+        &format!(
+            "  - name: plain\n    namespace: {namespace}\n    package: {}\n",
+            package.display()
+        ),
+    );
+    run(plane, &plain, &["apply", "--yes"]).ok();
+    let refused = run(plane, &plain, &["test", "plain", "-n", namespace]).err();
+    assert!(
+        refused.contains("error: release `plain` is a cleat package, which has no test hooks"),
+        "{refused}"
+    );
+}

@@ -84,6 +84,25 @@ pub fn readiness(kind: &str, object: &serde_json::Value) -> Result<(), String> {
                 )),
             }
         }
+        // A pod that runs to the end (a test, a one-off task) is ready when
+        // it succeeded; one that keeps running, when it is Ready.
+        "Pod" => match status["phase"].as_str() {
+            Some("Succeeded") => Ok(()),
+            Some("Failed") => Err(format!(
+                "failed: {}",
+                status["message"]
+                    .as_str()
+                    .or(status["reason"].as_str())
+                    .unwrap_or("a container exited with an error")
+            )),
+            Some("Running")
+                if spec["restartPolicy"].as_str().unwrap_or("Always") == "Always"
+                    && condition(status, "Ready").is_some() =>
+            {
+                Ok(())
+            }
+            phase => Err(format!("phase {}", phase.unwrap_or("Pending"))),
+        },
         "PersistentVolumeClaim" => match status["phase"].as_str() {
             Some("Bound") => Ok(()),
             phase => Err(format!("phase {}, not Bound", phase.unwrap_or("unknown"))),
@@ -109,7 +128,7 @@ pub fn readiness(kind: &str, object: &serde_json::Value) -> Result<(), String> {
     }
 }
 
-/// A Job that failed never becomes ready: the wait stops at once.
+/// A Job or pod that failed never becomes ready: the wait stops at once.
 fn is_final(reason: &str) -> bool {
     reason.starts_with("failed:")
 }
@@ -151,11 +170,20 @@ pub async fn wait(
             format!("{what}: {ready} of {} objects ready", objects.len()),
             pending.is_empty(),
         );
-        let failed = pending.iter().any(|(_, reason)| is_final(reason));
+        let failed = pending
+            .iter()
+            .find(|(_, reason)| is_final(reason))
+            .map(|(i, _)| {
+                if objects[*i].kind == "Pod" {
+                    "pod"
+                } else {
+                    "Job"
+                }
+            });
         if pending.is_empty() {
             return Ok(());
         }
-        if failed || start.elapsed() >= timeout {
+        if failed.is_some() || start.elapsed() >= timeout {
             progress.end();
             let mut problems = Vec::new();
             for (i, reason) in pending {
@@ -166,22 +194,20 @@ pub async fn wait(
                 for event in events {
                     diagnostic = diagnostic.hint(format!("event: {event}"));
                 }
-                if object.kind == "Job" && is_final(&reason) {
-                    for line in job_log(cluster, object).await {
+                if is_final(&reason) {
+                    for line in failed_log(cluster, object).await {
                         diagnostic = diagnostic.hint(format!("log: {line}"));
                     }
                 }
                 problems.push(diagnostic);
             }
-            let why = if failed {
-                "a Job failed".to_string()
-            } else {
-                format!("not ready within {} s", timeout.as_secs())
+            let why = match failed {
+                Some(kind) => format!("a {kind} failed"),
+                None => format!("not ready within {} s", timeout.as_secs()),
             };
-            let hint = if failed {
-                "fix what the Job's conditions and events above show; waiting longer does not help"
-            } else {
-                "raise --timeout, or fix what the events above show"
+            let hint = match failed {
+                Some(kind) => format!("fix what the {kind}'s conditions and events above show; waiting longer does not help"),
+                None => "raise --timeout, or fix what the events above show".to_string(),
             };
             problems.push(Diagnostic::error(format!("{what}: {why}")).hint(hint));
             return Err(Diagnostics(problems));
@@ -294,28 +320,36 @@ pub async fn gone(
     }
 }
 
-/// Lines of a Job's log shown when it fails.
+/// Lines of a failed Job's or pod's log shown.
 const LOG_LINES: i64 = 10;
 
-/// The last lines of the log of the newest pod of the Job `job`, headed by
-/// the pod's name; nothing when it has no pod or the log cannot be read.
-async fn job_log(cluster: &Cluster, job: &Planned) -> Vec<String> {
+/// The last lines of the log of a failed pod, or of the newest pod of a
+/// failed Job, headed by the pod's name; nothing when there is no pod or
+/// the log cannot be read.
+async fn failed_log(cluster: &Cluster, object: &Planned) -> Vec<String> {
     use k8s_openapi::api::core::v1::Pod;
-    let Some(namespace) = job.namespace.as_deref() else {
+    let Some(namespace) = object.namespace.as_deref() else {
         return Vec::new();
     };
     let pods: kube::Api<Pod> = kube::Api::namespaced(cluster.client.clone(), namespace);
-    let params = ListParams::default().labels(&format!("job-name={}", job.name));
-    let Ok(list) = retry(|| pods.list(&params)).await else {
-        return Vec::new();
-    };
-    let Some(newest) = list
-        .items
-        .iter()
-        .max_by_key(|p| p.metadata.creation_timestamp.clone())
-        .and_then(|p| p.metadata.name.clone())
-    else {
-        return Vec::new();
+    let newest = match object.kind.as_str() {
+        "Pod" => object.name.clone(),
+        "Job" => {
+            let params = ListParams::default().labels(&format!("job-name={}", object.name));
+            let Ok(list) = retry(|| pods.list(&params)).await else {
+                return Vec::new();
+            };
+            let Some(newest) = list
+                .items
+                .iter()
+                .max_by_key(|p| p.metadata.creation_timestamp.clone())
+                .and_then(|p| p.metadata.name.clone())
+            else {
+                return Vec::new();
+            };
+            newest
+        }
+        _ => return Vec::new(),
     };
     let params = kube::api::LogParams {
         tail_lines: Some(LOG_LINES),

@@ -26,6 +26,7 @@ mod schema;
 mod show;
 mod status;
 mod template;
+mod test;
 mod verify;
 
 use crate::authoring::package::{self, Package};
@@ -72,6 +73,7 @@ pub fn run(command: Command, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         Command::Restore(args) => restore::run(args, out),
         Command::Export(args) => export::run(args, out),
         Command::Import(args) => import::run(args, out),
+        Command::Test(args) => test::run(args, out),
         Command::Completions(args) => completions::run(args, out),
     }
 }

@@ -19,3 +19,4 @@ pub mod delete;
 pub mod planned;
 pub mod rollback;
 pub mod status;
+pub mod test;

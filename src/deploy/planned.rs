@@ -112,6 +112,7 @@ pub async fn plan_release(
         notes,
         warnings,
         delete_hooks: _,
+        test_hooks: _,
     } = release;
     let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {

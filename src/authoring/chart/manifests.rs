@@ -102,6 +102,8 @@ pub struct ReleaseObjects {
     /// `pre-delete` hooks (negative phases, by weight) and `post-delete`
     /// hooks (positive phases), which `cleat delete` runs.
     pub delete_hooks: Vec<Object>,
+    /// `test` hooks, in phases by weight, which `cleat test` runs.
+    pub test_hooks: Vec<Object>,
 }
 
 impl Manifests {
@@ -112,8 +114,8 @@ impl Manifests {
     /// applied on install, upgrade or both as its events say; and, apart,
     /// the hooks of deletes. The phase and when it applies are written into
     /// each hook as cleat's lifecycle annotations, so the cluster reads the
-    /// same from the live object. Test hooks, and hooks only of rollbacks,
-    /// are left out.
+    /// same from the live object; and, apart, the test hooks. Hooks only
+    /// of rollbacks are left out.
     pub fn release_objects(self) -> ReleaseObjects {
         let normal = self
             .crds
@@ -123,12 +125,15 @@ impl Manifests {
         let (first, last) = (normal.clone().min().unwrap_or(0), normal.max().unwrap_or(0));
         let mut applied: Vec<(bool, Hook)> = Vec::new();
         let mut deleting: Vec<(bool, Hook)> = Vec::new();
+        let mut testing: Vec<(bool, Hook)> = Vec::new();
         for hook in self.hooks {
             let has = |events: &[&str]| hook.events.iter().any(|e| events.contains(&e.as_str()));
             if has(&["pre-install", "post-install", "pre-upgrade", "post-upgrade"]) {
                 applied.push((has(&["pre-install", "pre-upgrade"]), hook));
             } else if has(&["pre-delete", "post-delete"]) {
                 deleting.push((has(&["pre-delete"]), hook));
+            } else if hook.is_test() {
+                testing.push((false, hook));
             }
         }
         // Helm installs CRDs before anything else, pre-install hooks too.
@@ -150,6 +155,7 @@ impl Manifests {
         ReleaseObjects {
             objects,
             delete_hooks: phased(deleting, 0, 0),
+            test_hooks: phased(testing, 0, 0),
         }
     }
 }

@@ -120,6 +120,7 @@ pub fn from_spec(
         notes: None,
         warnings,
         delete_hooks: rendered.delete_hooks,
+        test_hooks: rendered.test_hooks,
     })
 }
 

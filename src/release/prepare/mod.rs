@@ -34,6 +34,8 @@ pub struct Prepared {
     /// A Helm chart's `pre-delete` and `post-delete` hooks, which `cleat
     /// delete` runs; not objects of the release.
     pub delete_hooks: Vec<Object>,
+    /// A Helm chart's `test` hooks, which `cleat test` runs.
+    pub test_hooks: Vec<Object>,
 }
 
 /// Resolves, renders and locks one release of the release file. Every
@@ -120,6 +122,7 @@ pub fn from_spec(
         notes,
         warnings: Vec::new(),
         delete_hooks: Vec::new(),
+        test_hooks: Vec::new(),
     })
 }
 
@@ -186,7 +189,7 @@ pub fn from_lock(
             ))
         })?;
     let mut warnings = Vec::new();
-    let mut delete_hooks = Vec::new();
+    let (mut delete_hooks, mut test_hooks) = (Vec::new(), Vec::new());
     let (objects, notes) = if locked.package.format == Some(Format::HelmChart) {
         let random_key = match locked.chart.as_ref().and_then(|c| c.random_key.as_ref()) {
             Some(marker) => {
@@ -199,6 +202,7 @@ pub fn from_lock(
         let (rendered, found) = chart::from_lock(locked, values, random_key, base, client)?;
         warnings = found;
         delete_hooks = rendered.delete_hooks;
+        test_hooks = rendered.test_hooks;
         (rendered.objects, None)
     } else {
         let tree = locked_tree(&locked.package, &Location::Dir(base.to_path_buf()), client)?;
@@ -244,6 +248,7 @@ pub fn from_lock(
         notes,
         warnings,
         delete_hooks,
+        test_hooks,
     })
 }
 
