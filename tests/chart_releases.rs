@@ -1155,3 +1155,77 @@ spec:
         "{refused}"
     );
 }
+
+#[test]
+fn a_failed_hook_with_hook_failed_is_deleted_after_its_failure_is_reported() {
+    let plane = ControlPlane::shared();
+    let root = temp_dir("chart-release-hook-failed").join("failing");
+    common::write_files(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: failing\nversion: 0.1.0\n",
+            ),
+            (
+                "templates/settings.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {a: b}\n",
+            ),
+            (
+                "templates/migrate.yaml",
+                "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    helm.sh/hook: pre-install
+    helm.sh/hook-delete-policy: hook-failed
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: migrate, image: busybox}]
+",
+            ),
+        ],
+    );
+    let namespace = "chart-release-hook-failed";
+    let dir = project(
+        "chart-release-hook-failed-project",
+        &release(&root, namespace, ""),
+    );
+    let job = format!("/apis/batch/v1/namespaces/{namespace}/jobs/migrate");
+    let mut child = spawn(
+        plane,
+        &dir,
+        &["apply", "--yes", "--timeout", "60s"],
+        std::process::Stdio::piped(),
+    );
+    until(&mut child, "the migration Job is created", || {
+        plane.get(&job)
+    });
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    plane.patch_status(
+        &format!("{job}/status"),
+        serde_json::json!({"status": {"conditions": [{"type": "Failed", "status": "True",
+            "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit",
+            "lastProbeTime": now, "lastTransitionTime": now}]}}),
+    );
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("error: batch/v1 Job {namespace}/migrate is not ready: failed: Job has reached the specified backoff limit\n")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: not applied, because they come after: v1 ConfigMap {namespace}/settings\n"
+        )),
+        "{stderr}"
+    );
+    assert!(plane.get(&job).is_none(), "the failed hook is deleted");
+    assert!(plane
+        .get(&format!(
+            "/api/v1/namespaces/{namespace}/configmaps/settings"
+        ))
+        .is_none());
+}

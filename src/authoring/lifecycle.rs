@@ -101,6 +101,8 @@ pub struct HookPolicy {
     pub recreate: bool,
     /// `hook-succeeded`: deleted once it is ready.
     pub delete_succeeded: bool,
+    /// `hook-failed`: deleted when it fails.
+    pub delete_failed: bool,
 }
 
 /// The annotation that makes an object a Helm hook.
@@ -114,13 +116,14 @@ fn hook_policy<'a>(annotation: impl Fn(&str) -> Option<&'a str>) -> Option<HookP
     let Some(policy) = annotation(HOOK_DELETE_ANNOTATION) else {
         return Some(HookPolicy {
             recreate: true,
-            delete_succeeded: false,
+            ..HookPolicy::default()
         });
     };
     let has = |name: &str| policy.split(',').any(|p| p.trim() == name);
     Some(HookPolicy {
         recreate: has("before-hook-creation"),
         delete_succeeded: has("hook-succeeded"),
+        delete_failed: has("hook-failed"),
     })
 }
 

@@ -89,14 +89,21 @@ pub async fn apply(
             problems.0.extend(later());
             return Err(problems);
         }
-        // Hooks deleted once they succeed are waited for, even last.
+        // Hooks deleted once they succeed, or when they fail, are waited
+        // for, even last.
+        let ran = |o: &&Planned| !matches!(o.change, Change::Unchanged | Change::Skip(_));
         let succeeded: Vec<&Planned> = objects
             .iter()
             .copied()
             .filter(|o| o.lifecycle.hook.is_some_and(|h| h.delete_succeeded))
-            .filter(|o| !matches!(o.change, Change::Unchanged | Change::Skip(_)))
+            .filter(ran)
             .collect();
-        if (options.wait_steps && number + 1 < steps.len()) || !succeeded.is_empty() {
+        let may_fail = objects
+            .iter()
+            .copied()
+            .filter(ran)
+            .any(|o| o.lifecycle.hook.is_some_and(|h| h.delete_failed));
+        if (options.wait_steps && number + 1 < steps.len()) || !succeeded.is_empty() || may_fail {
             let waited: Vec<&Planned> = objects
                 .iter()
                 .copied()
@@ -109,6 +116,20 @@ pub async fn apply(
                 number + 1
             );
             if let Err(mut problems) = wait::wait(cluster, &what, &waited, options.timeout).await {
+                // Hooks Helm deletes when they fail (`hook-failed`) go, after
+                // the failure is read.
+                for hook in waited
+                    .iter()
+                    .filter(|o| o.lifecycle.hook.is_some_and(|h| h.delete_failed))
+                {
+                    let uid = uids.get(&hook.id()).cloned().flatten();
+                    let why = "as its helm.sh/hook-delete-policy hook-failed asks";
+                    if let Err(problem) =
+                        replace::delete(cluster, hook, uid.as_deref(), options.timeout, why).await
+                    {
+                        problems.0.push(problem);
+                    }
+                }
                 problems.0.extend(later());
                 return Err(problems);
             }
