@@ -361,15 +361,6 @@ fn until<T>(child: &mut Child, what: &str, mut found: impl FnMut() -> Option<T>)
     }
 }
 
-fn complete(plane: &ControlPlane, job: &str) {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    plane.patch_status(
-        &format!("{job}/status"),
-        serde_json::json!({"status": {"conditions": [{"type": "Complete", "status": "True",
-            "reason": "Completed", "message": "", "lastProbeTime": now, "lastTransitionTime": now}]}}),
-    );
-}
-
 /// cleat with `args` in `dir`, completing the migration Job (a new one,
 /// not `before`) when it appears.
 fn completing(
@@ -383,7 +374,7 @@ fn completing(
     until(&mut child, "the migration Job is created", || {
         plane.get(job).filter(|j| j["metadata"]["uid"] != *before)
     });
-    complete(plane, job);
+    plane.finish_job(job, "Complete");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -449,7 +440,7 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
     assert!(plane
         .get("/apis/charts.example.com/v1/namespaces/chart-release/widgets/shop-first")
         .is_some());
-    complete(plane, job);
+    plane.finish_job(job, "Complete");
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -941,7 +932,7 @@ data: {said: goodbye}
         plane.get(&settings).is_some(),
         "the objects were deleted before the pre-delete hook completed"
     );
-    complete(plane, &job);
+    plane.finish_job(&job, "Complete");
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -1205,13 +1196,7 @@ spec:
     until(&mut child, "the migration Job is created", || {
         plane.get(&job)
     });
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    plane.patch_status(
-        &format!("{job}/status"),
-        serde_json::json!({"status": {"conditions": [{"type": "Failed", "status": "True",
-            "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit",
-            "lastProbeTime": now, "lastTransitionTime": now}]}}),
-    );
+    plane.finish_job(&job, "Failed");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

@@ -84,21 +84,6 @@ fn until<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
-/// Marks the Job at `path` finished: `Complete` or `Failed`.
-fn finish_job(plane: &ControlPlane, path: &str, condition: &str) {
-    plane.patch_status(
-        &format!("{path}/status"),
-        serde_json::json!({"status": {"conditions": [{"type": condition, "status": "True",
-            "reason": if condition == "Failed" { "BackoffLimitExceeded" } else { "Completed" },
-            "message": if condition == "Failed" { "Job has reached the specified backoff limit" } else { "" },
-            "lastProbeTime": now(), "lastTransitionTime": now()}]}}),
-    );
-}
-
 fn uid(object: &serde_json::Value) -> String {
     object["metadata"]["uid"].as_str().unwrap().to_string()
 }
@@ -137,7 +122,7 @@ fn the_migration_job_completes_before_the_rollout_starts() {
     assert!(plane
         .get("/api/v1/namespaces/ordered/configmaps/settings")
         .is_none());
-    finish_job(plane, job, "Complete");
+    plane.finish_job(job, "Complete");
     let completed = plane.get(job).unwrap()["status"]["conditions"][0]["lastTransitionTime"]
         .as_str()
         .unwrap()
@@ -176,7 +161,7 @@ fn a_failing_migration_stops_the_rollout_and_atomic_restores_the_previous_revisi
         std::process::Stdio::piped(),
     );
     until("the Job is created", || plane.get(job));
-    finish_job(plane, job, "Complete");
+    plane.finish_job(job, "Complete");
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -212,7 +197,7 @@ fn a_failing_migration_stops_the_rollout_and_atomic_restores_the_previous_revisi
     let second_job = until("the Job is replaced", || {
         plane.get(job).map(|j| uid(&j)).filter(|u| *u != first_job)
     });
-    finish_job(plane, job, "Failed");
+    plane.finish_job(job, "Failed");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

@@ -4,11 +4,7 @@
 use std::path::Path;
 
 use crate::authoring::object::Object;
-use crate::authoring::repository::Client;
-use crate::cluster::apply;
 use crate::cluster::client::Cluster;
-use crate::cluster::plan;
-use crate::cluster::planned::{Change, Planned};
 use crate::cluster::prune::{classify, prune, Allow, Pruned};
 use crate::cluster::record::{self, Record};
 use crate::release::lock::Format;
@@ -51,7 +47,15 @@ pub async fn delete(
     let (before, after): (Vec<Object>, Vec<Object>) =
         hooks.into_iter().partition(|h| h.lifecycle.phase < 0);
     let ran = before.len() + after.len();
-    run_hooks(cluster, release, namespace, &before, timeout).await?;
+    super::hooks::run(
+        cluster,
+        release,
+        namespace,
+        &before,
+        timeout,
+        "delete hooks",
+    )
+    .await?;
     let allow = Allow {
         definitions: include_crds,
     };
@@ -67,7 +71,7 @@ pub async fn delete(
         pruned.extend(prune(cluster, release, namespace, &deletions, Some(timeout)).await?);
     }
     let records = record::delete_all(cluster, release, namespace).await?;
-    run_hooks(cluster, release, namespace, &after, timeout).await?;
+    super::hooks::run(cluster, release, namespace, &after, timeout, "delete hooks").await?;
     Ok(Deleted {
         pruned,
         records,
@@ -80,8 +84,7 @@ fn delete_hooks(record: &Record, base: &Path) -> Result<Vec<Object>, Diagnostics
     if record.lock.package.format != Some(Format::HelmChart) {
         return Ok(Vec::new());
     }
-    let name = format!("the record of release `{}`", record.release);
-    crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+    super::hooks::rendered(record, base)
         .map(|prepared| prepared.delete_hooks)
         .map_err(|mut errors| {
             errors.0.push(
@@ -93,43 +96,4 @@ fn delete_hooks(record: &Record, base: &Path) -> Result<Vec<Object>, Diagnostics
             );
             errors
         })
-}
-
-/// Applies `hooks` in their phases, each ready before the next and the
-/// last waited for too, as Helm waits for a hook; hooks Helm deletes before
-/// creating them are created anew.
-async fn run_hooks(
-    cluster: &Cluster,
-    release: &str,
-    namespace: &str,
-    hooks: &[Object],
-    timeout: std::time::Duration,
-) -> Result<(), Diagnostics> {
-    if hooks.is_empty() {
-        return Ok(());
-    }
-    let mut plan = plan::plan(
-        cluster,
-        release,
-        namespace,
-        hooks,
-        &plan::Options::new(false, 16),
-    )
-    .await?;
-    plan.rerun_hooks();
-    let options = apply::Options {
-        force: false,
-        concurrency: 16,
-        timeout,
-        wait_steps: true,
-    };
-    apply::apply(cluster, &plan, options).await?;
-    let applied: Vec<&Planned> = plan
-        .objects
-        .iter()
-        .filter(|o| !matches!(o.change, Change::Skip(_)))
-        .filter(|o| !o.lifecycle.hook.is_some_and(|h| h.delete_succeeded))
-        .collect();
-    let what = format!("release {release} (delete hooks)");
-    crate::cluster::wait::wait(cluster, &what, &applied, timeout).await
 }

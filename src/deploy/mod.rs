@@ -16,6 +16,7 @@
 
 pub mod apply;
 pub mod delete;
+pub mod hooks;
 pub mod planned;
 pub mod rollback;
 pub mod status;

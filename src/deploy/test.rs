@@ -1,16 +1,12 @@
-//! A Helm chart release's test hooks run (`helm test`): rendered again from
-//! the release's newest record, applied in their phases (made anew, as
-//! Helm's default `before-hook-creation` asks), and waited for until each
-//! succeeds; a failure names the hook with its status, events and the
-//! last lines of its pod's log.
+//! A Helm chart release's test hooks run (`helm test`) through
+//! [`super::hooks`], each waited for until it succeeds; a failure names
+//! the hook with its status, events and the last lines of its pod's log.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::authoring::repository::Client;
 use crate::cluster::client::Cluster;
-use crate::cluster::planned::{Change, Planned};
-use crate::cluster::{apply, plan, record, wait};
+use crate::cluster::record;
 use crate::release::lock::Format;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
@@ -35,9 +31,7 @@ pub async fn test(
         .hint("`cleat test` runs the `helm.sh/hook: test` objects of a Helm chart release")
         .into());
     }
-    let name = format!("the record of release `{release}`");
-    let prepared =
-        crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))?;
+    let prepared = super::hooks::rendered(record, base)?;
     if prepared.test_hooks.is_empty() {
         return Err(Diagnostic::error(format!(
             "chart {} {} of release `{release}` has no test hooks",
@@ -45,33 +39,13 @@ pub async fn test(
         ))
         .into());
     }
-    let options = plan::Options::new(false, 16);
-    let mut plan = plan::plan(cluster, release, namespace, &prepared.test_hooks, &options).await?;
-    plan.rerun_hooks();
-    let apply_options = apply::Options {
-        force: false,
-        concurrency: 16,
-        timeout,
-        wait_steps: true,
-    };
-    apply::apply(cluster, &plan, apply_options).await?;
-    let ran: Vec<&Planned> = plan
-        .objects
-        .iter()
-        .filter(|o| !matches!(o.change, Change::Skip(_)))
-        .collect();
-    // Those deleted once they succeeded were waited for by the apply.
-    let kept: Vec<&Planned> = ran
-        .iter()
-        .copied()
-        .filter(|o| !o.lifecycle.hook.is_some_and(|h| h.delete_succeeded))
-        .collect();
-    wait::wait(
+    super::hooks::run(
         cluster,
-        &format!("release {release} (tests)"),
-        &kept,
+        release,
+        namespace,
+        &prepared.test_hooks,
         timeout,
+        "tests",
     )
-    .await?;
-    Ok(ran.iter().map(|o| o.id()).collect())
+    .await
 }

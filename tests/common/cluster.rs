@@ -132,6 +132,20 @@ impl ControlPlane {
         })
     }
 
+    /// Marks the Job at `path` finished, as its controller would:
+    /// `Complete` or `Failed`.
+    pub fn finish_job(&self, path: &str, condition: &str) {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let failed = condition == "Failed";
+        self.patch_status(
+            &format!("{path}/status"),
+            serde_json::json!({"status": {"conditions": [{"type": condition, "status": "True",
+                "reason": if failed { "BackoffLimitExceeded" } else { "Completed" },
+                "message": if failed { "Job has reached the specified backoff limit" } else { "" },
+                "lastProbeTime": now, "lastTransitionTime": now}]}}),
+        );
+    }
+
     /// Server-side applies `body` at `path` as field manager `manager`.
     pub fn apply_as(&self, manager: &str, path: &str, body: serde_json::Value) {
         self.with_client(async |client| {
