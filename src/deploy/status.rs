@@ -89,7 +89,10 @@ pub async fn status(
         let locked = &locked;
         let checked = match &newest.complete {
             None => Checked::default(),
-            Some(record) => check(&cluster, record, release, &newest, base, concurrency).await?,
+            Some(record) => {
+                let same = record.lock.digest == locked.digest;
+                check(&cluster, record, release, same, &newest, base, concurrency).await?
+            }
         };
         statuses.push(Status {
             release: locked.name.clone(),
@@ -121,19 +124,19 @@ struct Checked {
 /// labelled as the release's that no record lists (from the plan's own
 /// LISTs of the kinds and namespaces of the revision's objects). The revision
 /// is rendered again from its record, unless `release` (as selected now) has
-/// the same lock digest, whose objects are then the same.
+/// the same lock digest (`same`, its secrets' markers kept), whose objects
+/// are then the same.
 async fn check(
     cluster: &Cluster,
     record: &Record,
     release: &Prepared,
+    same: bool,
     newest: &Newest,
     base: &Path,
     concurrency: usize,
 ) -> Result<Checked, Diagnostics> {
     let rendered;
-    let mut same = release.locked.clone();
-    same.keep_markers(&record.lock, &release.secrets);
-    let revision = if record.lock.digest == same.digest {
+    let revision = if same {
         release
     } else {
         let name = format!("the record of release `{}`", record.release);
