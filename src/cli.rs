@@ -287,7 +287,7 @@ pub struct ReleaseFileArgs {
 /// every rendered object's digest; the same inputs write the same bytes.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cleat lock\n  cleat lock --env production\n  cleat lock --check     # in CI: fail if cleat.lock is out of date\n\nExit codes: 0 locked (or up to date with --check), 1 errors or, with --check, out of date"
+    after_help = "Examples:\n  cleat lock\n  cleat lock --env production\n  cleat lock --check     # in CI: fail if cleat.lock is out of date\n  cleat lock --cluster   # record what charts look up in their clusters\n\nExit codes: 0 locked (or up to date with --check), 1 errors or, with --check, out of date"
 )]
 pub struct LockArgs {
     #[command(flatten)]
@@ -299,6 +299,13 @@ pub struct LockArgs {
     /// Fetch repository indexes again instead of using cached copies
     #[arg(long)]
     pub update: bool,
+    /// Answer Helm charts' `lookup` calls from each release's cluster and
+    /// record the answers (else every lookup finds nothing, as `helm
+    /// template`)
+    #[arg(long)]
+    pub cluster: bool,
+    #[command(flatten)]
+    pub connection: ClusterArgs,
 }
 
 /// Render one release of the release file to stdout.

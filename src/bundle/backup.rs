@@ -64,8 +64,14 @@ pub async fn backup(cluster: &Cluster, options: &Options<'_>) -> Result<Vec<u8>,
             packages.insert(digest, bytes);
         }
         let name = format!("the record of release `{}`", record.release);
-        let prepared =
-            crate::release::prepare::from_lock(&record.lock, Path::new("."), &name, &mut client)?;
+        let prepared = crate::deploy::lookups::from_record(
+            cluster,
+            &record.lock,
+            Path::new("."),
+            &name,
+            &mut client,
+        )
+        .await?;
         let mut objects = crate::authoring::object::list(&prepared.objects);
         if !options.secrets {
             for object in objects["items"].as_array_mut().into_iter().flatten() {

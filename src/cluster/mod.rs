@@ -7,7 +7,8 @@
 //! [`apply`] applies a plan step by step and stage by stage ([`order`]),
 //! [`replace`] deleting what cannot be patched first; [`prune`] decides what may be
 //! deleted and deletes it; [`wait`] waits for readiness and for deletions; [`record`] keeps
-//! release records; [`lease`] holds one lease per release; [`ownership`] is
+//! release records; [`lease`] holds one lease per release; [`lookup`] answers a
+//! chart's lookups; [`ownership`] is
 //! how cleat marks what it applies and reads who owns what exists.
 //!
 //! Invariant: nothing here renders or reads a release file; objects arrive
@@ -19,6 +20,7 @@ pub mod client;
 pub mod definitions;
 pub mod helm;
 pub mod lease;
+pub mod lookup;
 pub mod order;
 pub mod ownership;
 pub mod plan;

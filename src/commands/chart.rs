@@ -62,6 +62,8 @@ pub fn render(
         api_versions: args.api_versions.clone(),
         time: crate::release::prepare::chart::source_date_epoch()?,
         random_key: random_key(args.random_key.as_deref())?,
+        // Offline, as `helm template`: every lookup finds nothing.
+        lookups: Default::default(),
     };
     let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
     if args.no_hooks {

@@ -44,7 +44,15 @@ pub fn run(args: ImportArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         }
         return Err(Diagnostics(problems));
     }
-    let locked = lock(&args.file, None, false, false)?;
+    // Charts' lookups answered by their clusters, as the plan below answers them.
+    let mut clusters = std::collections::HashMap::new();
+    let locked = lock(&args.file, None, false, false, &mut |prepared| {
+        runtime.block_on(crate::deploy::lookups::on_cluster(
+            &connection,
+            &mut clusters,
+            prepared,
+        ))
+    })?;
     locked.lockfile.write(&locked.path)?;
     warnings.extend(locked.warnings);
     text.push_str(&format!("locked {}\n", locked.path.display()));

@@ -10,7 +10,26 @@ use super::Outcome;
 
 pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let file = &args.release_file;
-    let mut locked = lock(&file.file, file.env.as_deref(), args.update, args.check)?;
+    let mut locked = if args.cluster {
+        let runtime = super::runtime()?;
+        let connection = super::connection(&args.connection);
+        let mut clusters = std::collections::HashMap::new();
+        lock(
+            &file.file,
+            file.env.as_deref(),
+            args.update,
+            args.check,
+            &mut |prepared| {
+                runtime.block_on(crate::deploy::lookups::on_cluster(
+                    &connection,
+                    &mut clusters,
+                    prepared,
+                ))
+            },
+        )?
+    } else {
+        lock(&file.file, file.env.as_deref(), args.update, args.check, &mut Ok)?
+    };
     let mut warnings = std::mem::take(&mut locked.warnings);
     let shown = locked.path.display().to_string();
     if args.check {

@@ -1,5 +1,6 @@
 //! `cleat template`: one release of the release file rendered, checked
-//! against the lockfile with `--locked`.
+//! against the lockfile with `--locked`. Offline, as `helm template`: a
+//! chart's lookups find nothing, or what the lockfile records.
 
 use crate::authoring::object;
 use crate::cli::{OutputFormat, TemplateArgs};
@@ -16,6 +17,9 @@ pub fn run(args: TemplateArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
     let mut objects = Vec::new();
     let mut warnings = Vec::new();
     for release in prepared {
+        if let Some(problem) = release.offline_problem() {
+            return Err(problem.into());
+        }
         objects.extend(release.objects);
         warnings.extend(release.warnings);
     }

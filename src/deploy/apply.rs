@@ -317,12 +317,14 @@ async fn roll_back(
         "revision {} of release `{}`",
         previous.revision, plan.release
     );
-    let prepared = crate::release::prepare::from_lock(
+    let prepared = super::lookups::from_record(
+        cluster,
         &previous.lock,
         std::path::Path::new("."),
         &name,
         &mut Client::new(false),
-    )?;
+    )
+    .await?;
     let plan_options = plan::Options::new(true, options.concurrency);
     let back = plan::plan(
         cluster,

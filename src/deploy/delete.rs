@@ -41,7 +41,7 @@ pub async fn delete(
         return Err(record::not_found(release, namespace, &cluster.context).into());
     }
     let hooks = match (hooks, newest.complete.as_ref().or(newest.pending.as_ref())) {
-        (Some(base), Some(record)) => delete_hooks(record, base)?,
+        (Some(base), Some(record)) => delete_hooks(cluster, record, base).await?,
         _ => Vec::new(),
     };
     let (before, after): (Vec<Object>, Vec<Object>) =
@@ -80,11 +80,16 @@ pub async fn delete(
 }
 
 /// The delete hooks of the chart release `record` holds, rendered again.
-fn delete_hooks(record: &Record, base: &Path) -> Result<Vec<Object>, Diagnostics> {
+async fn delete_hooks(
+    cluster: &Cluster,
+    record: &Record,
+    base: &Path,
+) -> Result<Vec<Object>, Diagnostics> {
     if record.lock.package.format != Some(Format::HelmChart) {
         return Ok(Vec::new());
     }
-    super::hooks::rendered(record, base)
+    super::hooks::rendered(cluster, record, base)
+        .await
         .map(|prepared| prepared.delete_hooks)
         .map_err(|mut errors| {
             errors.0.push(

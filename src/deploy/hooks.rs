@@ -18,9 +18,13 @@ use crate::shared::diagnostics::Diagnostics;
 
 /// The revision `record` holds, rendered again (relative sources from
 /// `base`), for its hooks.
-pub fn rendered(record: &Record, base: &Path) -> Result<Prepared, Diagnostics> {
+pub async fn rendered(
+    cluster: &Cluster,
+    record: &Record,
+    base: &Path,
+) -> Result<Prepared, Diagnostics> {
     let name = format!("the record of release `{}`", record.release);
-    crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+    super::lookups::from_record(cluster, &record.lock, base, &name, &mut Client::new(false)).await
 }
 
 /// Runs `hooks` of `release` in `namespace` (`what` names them in progress

@@ -5,7 +5,8 @@
 //! to be applied; [`apply`] deploys a planned release (namespace and lease
 //! first if need be, staged apply, wait, prune, record, `--atomic`
 //! rollback); [`rollback`] deploys a recorded revision again; [`delete`]
-//! removes a release; [`status`] compares each release's record with the
+//! removes a release; [`lookups`] renders a chart release again with its
+//! cluster's answers to its lookups; [`status`] compares each release's record with the
 //! cluster. `cleat apply`, `rollback`, `restore` and the commands to come all
 //! deploy through [`apply::deploy`].
 //!
@@ -17,6 +18,7 @@
 pub mod apply;
 pub mod delete;
 pub mod hooks;
+pub mod lookups;
 pub mod planned;
 pub mod rollback;
 pub mod status;

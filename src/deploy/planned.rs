@@ -105,46 +105,22 @@ pub async fn plan_release(
     options: &plan::Options,
     lock: bool,
 ) -> Result<PlannedRelease, Vec<Diagnostic>> {
-    let Prepared {
-        mut locked,
-        objects,
-        secrets,
-        notes,
-        warnings,
-        delete_hooks: _,
-        test_hooks: _,
-    } = release;
-    let (name, namespace) = (&locked.name, &locked.namespace);
     let lease = if lock {
-        take_lease(&cluster, name, namespace)
+        take_lease(&cluster, &release.locked.name, &release.locked.namespace)
             .await
             .map_err(|problem| vec![problem])?
     } else {
         None
     };
-    let options = &plan::Options {
-        adopt_helm: locked.helm_release.clone(),
-        ..options.clone()
-    };
-    match plan::plan(&cluster, name, namespace, &objects, options).await {
-        Ok(mut plan) => {
-            if let Some(previous) = &plan.previous {
-                locked.keep_markers(&previous.lock, &secrets);
-            }
-            let same_entry = plan
-                .previous
-                .as_ref()
-                .is_some_and(|p| p.lock.digest == locked.digest);
-            plan.hold_upgrades(same_entry);
-            Ok(PlannedRelease {
-                cluster,
-                plan,
-                locked,
-                notes,
-                warnings,
-                lease,
-            })
-        }
+    match planned(&cluster, release, options).await {
+        Ok((plan, locked, notes, warnings)) => Ok(PlannedRelease {
+            cluster,
+            plan,
+            locked,
+            notes,
+            warnings,
+            lease,
+        }),
         Err(errors) => {
             let mut problems = errors.0;
             if let Some(held) = lease {
@@ -153,6 +129,37 @@ pub async fn plan_release(
             Err(problems)
         }
     }
+}
+
+/// The plan of `release`, rendered with the cluster's answers to its
+/// lookups, and its lock entry, NOTES and warnings.
+async fn planned(
+    cluster: &Cluster,
+    release: Prepared,
+    options: &plan::Options,
+) -> Result<(Plan, LockedRelease, Option<String>, Vec<Diagnostic>), Diagnostics> {
+    let Prepared {
+        mut locked,
+        objects,
+        secrets,
+        notes,
+        warnings,
+        ..
+    } = super::lookups::complete(cluster, release).await?;
+    let options = &plan::Options {
+        adopt_helm: locked.helm_release.clone(),
+        ..options.clone()
+    };
+    let mut plan = plan::plan(cluster, &locked.name, &locked.namespace, &objects, options).await?;
+    if let Some(previous) = &plan.previous {
+        locked.keep_markers(&previous.lock, &secrets);
+    }
+    let same_entry = plan
+        .previous
+        .as_ref()
+        .is_some_and(|p| p.lock.digest == locked.digest);
+    plan.hold_upgrades(same_entry);
+    Ok((plan, locked, notes, warnings))
 }
 
 /// The lease of a release, taken before it is planned. A release whose

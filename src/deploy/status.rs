@@ -78,6 +78,8 @@ pub async fn status(
         let cluster = connection
             .connect(release.locked.context.as_deref())
             .await?;
+        // A chart's lookups answered by this cluster, as an apply answers them.
+        let release = &super::lookups::complete(&cluster, release.clone()).await?;
         let newest =
             record::newest(&cluster, &release.locked.name, &release.locked.namespace).await?;
         // Secrets that the record's markers verify keep those markers, as
@@ -140,7 +142,8 @@ async fn check(
         release
     } else {
         let name = format!("the record of release `{}`", record.release);
-        rendered = crate::release::prepare::from_lock(&record.lock, base, &name, &mut Client::new(false))
+        rendered = super::lookups::from_record(cluster, &record.lock, base, &name, &mut Client::new(false))
+            .await
             .map_err(|mut errors| {
                 errors.0.push(Diagnostic::error(format!(
                     "cannot check release `{}` for drift: its recorded revision does not render here",

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::authoring::chart::lookup::LookupKey;
 use crate::authoring::object::Object;
 use crate::release::secret::Unmasked;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
@@ -27,7 +28,9 @@ pub const LOCK_FILE: &str = "cleat.lock";
 ///   still read, and `cleat lock` rewrites it.
 /// - 3: a package may be a Helm chart (`format: helm-chart`), and a chart
 ///   release records what it rendered with besides its values (`chart`).
-pub const VERSION: u64 = 3;
+/// - 4: a chart release records what its templates looked up and the
+///   answers (`chart.lookups`).
+pub const VERSION: u64 = 4;
 /// The oldest lockfile format this cleat reads.
 pub const OLDEST_VERSION: u64 = 1;
 
@@ -78,6 +81,45 @@ pub struct ChartSettings {
     /// The secret marker of the random key (`randomKey`), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_key: Option<serde_json::Value>,
+    /// What the templates looked up, by key, and what they were answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lookups: Vec<LockedLookup>,
+}
+
+/// One key a chart release's templates looked up (`lookup`) and its answer:
+/// the object, the list, or `{}` for nothing found. A Secret's `data` and
+/// `stringData` are a secret marker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LockedLookup {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub answer: serde_json::Value,
+}
+
+impl LockedLookup {
+    /// The key it answers.
+    pub fn key(&self) -> LookupKey {
+        LookupKey {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// `key` answered with `answer`.
+    pub fn new(key: &LookupKey, answer: serde_json::Value) -> LockedLookup {
+        LockedLookup {
+            api_version: key.api_version.clone(),
+            kind: key.kind.clone(),
+            namespace: key.namespace.clone(),
+            name: key.name.clone(),
+            answer,
+        }
+    }
 }
 
 /// Where in [`ChartSettings`] the random key's marker is, as a key of
@@ -160,6 +202,19 @@ impl LockedRelease {
             if crate::release::secret::keep(&mut key, &earlier, secrets) {
                 *ours = key[RANDOM_KEY].clone();
                 changed = true;
+            }
+        }
+        if let (Some(ours), Some(theirs)) = (self.chart.as_mut(), earlier.chart.as_ref()) {
+            for lookup in &mut ours.lookups {
+                let key = lookup.key();
+                if let Some(earlier) = theirs.lookups.iter().find(|l| l.key() == key) {
+                    changed |= crate::release::secret::keep_lookup(
+                        &key.to_string(),
+                        &mut lookup.answer,
+                        &earlier.answer,
+                        secrets,
+                    );
+                }
             }
         }
         if changed {
@@ -277,6 +332,25 @@ impl LockedRelease {
                 shown(key(&self.chart)),
                 shown(key(&now.chart))
             ));
+        }
+        let lookups = |c: &Option<ChartSettings>| -> std::collections::BTreeMap<LookupKey, serde_json::Value> {
+            c.iter()
+                .flat_map(|c| &c.lookups)
+                .map(|l| (l.key(), l.answer.clone()))
+                .collect()
+        };
+        let (was, is) = (lookups(&self.chart), lookups(&now.chart));
+        for (key, answer) in &is {
+            match was.get(key) {
+                None => found.push(format!("lookup {key}: new")),
+                Some(before) if before != answer => {
+                    found.push(format!("lookup {key}: answered differently"))
+                }
+                Some(_) => {}
+            }
+        }
+        for key in was.keys().filter(|k| !is.contains_key(*k)) {
+            found.push(format!("lookup {key}: no longer asked"));
         }
         package_differences(&self.package, &now.package, "package", &mut found);
         value_differences(&self.values, &now.values, "", &mut found);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::authoring::repository::Client;
 use crate::release::file::ReleaseFile;
 use crate::release::lock::{LockedEnvironment, LockedRelease, Lockfile};
-use crate::release::prepare;
+use crate::release::prepare::{self, Prepared};
 use crate::release::select::lock_path;
 use crate::shared::diagnostics::Diagnostics;
 
@@ -43,12 +43,15 @@ impl Locked {
 /// Resolves and renders every release of the release file at `file`, in
 /// environment `env` or in every environment it declares. With `update`,
 /// repository indexes are fetched again. With `check`, nothing is written to
-/// the cache: the result is only compared.
+/// the cache: the result is only compared. A chart release whose templates
+/// look something up is given to `answer`, which may render it again with a
+/// cluster's answers (`cleat lock --cluster`).
 pub fn lock(
     file: &Path,
     env: Option<&str>,
     update: bool,
     check: bool,
+    answer: &mut dyn FnMut(Prepared) -> Result<Prepared, Diagnostics>,
 ) -> Result<Locked, Diagnostics> {
     let release_file = ReleaseFile::load(file)?;
     let path = lock_path(file);
@@ -83,7 +86,10 @@ pub fn lock(
                 .as_ref()
                 .and_then(|e| e.environment(target.as_deref()))
                 .and_then(|e| e.releases.iter().find(|r| r.name == spec.name));
-            match prepare::from_spec(&spec, &mut client, earlier) {
+            let prepared =
+                prepare::from_spec(&spec, &mut client, earlier, prepare::chart::Answering::Live)
+                    .and_then(|p| if p.looks_up() { answer(p) } else { Ok(p) });
+            match prepared {
                 Ok(prepared) => {
                     warnings.extend(prepared.warnings);
                     releases.push(prepared.locked);

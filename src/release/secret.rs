@@ -210,6 +210,158 @@ pub fn keep(
     changed
 }
 
+/// The Secrets a lookup answer holds, by where they are in it: the answer
+/// itself, or the items of a list.
+fn answer_secrets(answer: &serde_json::Value) -> Vec<String> {
+    let is_secret =
+        |o: &serde_json::Value| o["kind"] == "Secret" && o["apiVersion"] == "v1";
+    if is_secret(answer) {
+        return vec![String::new()];
+    }
+    match answer.get("items").and_then(|items| items.as_array()) {
+        Some(items) => (0..items.len())
+            .filter(|i| is_secret(&items[*i]))
+            .map(|i| format!("/items/{i}"))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A Secret's `data` and `stringData`, as the one text its marker hashes.
+fn secret_data(secret: &serde_json::Value) -> String {
+    let data = serde_json::json!({
+        "data": secret.get("data").cloned().unwrap_or(serde_json::Value::Null),
+        "stringData": secret.get("stringData").cloned().unwrap_or(serde_json::Value::Null),
+    });
+    crate::shared::digest::canonical_json(&data)
+}
+
+/// A lookup answer as a lockfile may hold it: each Secret's `data` (and
+/// `stringData`) replaced by one marker from `{"lookup": KEY}`, reusing the
+/// marker at the same place in `earlier` when it verifies; the data join
+/// `secrets`, at `lookup:KEY` and the Secret's place.
+pub fn mask_lookup(
+    key: &str,
+    answer: &serde_json::Value,
+    earlier: Option<&serde_json::Value>,
+    secrets: &mut Vec<Unmasked>,
+) -> serde_json::Value {
+    let mut masked = answer.clone();
+    for place in answer_secrets(answer) {
+        let Some(secret) = masked.pointer_mut(&place) else {
+            continue;
+        };
+        let value = secret_data(secret);
+        let from = serde_json::json!({ "lookup": key });
+        let kept = earlier
+            .and_then(|e| e.pointer(&format!("{place}/data")))
+            .filter(|m| m["secretFrom"] == from && verifies(m, &value) == Ok(true))
+            .cloned();
+        if let Some(map) = secret.as_object_mut() {
+            map.remove("stringData");
+            map.insert(
+                "data".into(),
+                kept.unwrap_or_else(|| marker(from, &value)),
+            );
+        }
+        secrets.push(Unmasked {
+            pointer: format!("lookup:{key}{place}"),
+            value,
+        });
+    }
+    masked
+}
+
+/// Takes into `ours`, a masked answer to the lookup of `key`, the markers of
+/// `theirs` (an earlier one) that verify the Secrets' data in `secrets`.
+/// Says whether any marker changed.
+pub fn keep_lookup(
+    key: &str,
+    ours: &mut serde_json::Value,
+    theirs: &serde_json::Value,
+    secrets: &[Unmasked],
+) -> bool {
+    let mut changed = false;
+    for place in answer_secrets(ours) {
+        let at = format!("{place}/data");
+        let pointer = format!("lookup:{key}{place}");
+        let (Some(secret), Some(mine), Some(earlier)) = (
+            secrets.iter().find(|s| s.pointer == pointer),
+            ours.pointer(&at),
+            theirs.pointer(&at),
+        ) else {
+            continue;
+        };
+        if mine == earlier
+            || mine["secretFrom"] != earlier["secretFrom"]
+            || verifies(earlier, &secret.value) != Ok(true)
+        {
+            continue;
+        }
+        let earlier = earlier.clone();
+        if let Some(mine) = ours.pointer_mut(&at) {
+            *mine = earlier;
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Whether a lookup answer of a lockfile holds a Secret's marker, so that
+/// rendering needs the Secret read again.
+pub fn has_masked_secret(answer: &serde_json::Value) -> bool {
+    answer_secrets(answer)
+        .iter()
+        .any(|place| answer.pointer(&format!("{place}/data")).is_some_and(is_marker))
+}
+
+/// The recorded, masked answer `recorded` with each Secret's data taken from
+/// `live` (the answer now), which must be the same Secret (by name) with
+/// data that verifies the marker; else why not. The data join `secrets`.
+pub fn unmask_lookup(
+    key: &str,
+    recorded: &serde_json::Value,
+    live: &serde_json::Value,
+    secrets: &mut Vec<Unmasked>,
+) -> Result<serde_json::Value, String> {
+    let mut answer = recorded.clone();
+    for place in answer_secrets(recorded) {
+        let name = |v: &serde_json::Value| v.pointer(&format!("{place}/metadata/name")).cloned();
+        let shown = name(recorded)
+            .and_then(|n| n.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let now = live
+            .pointer(&place)
+            .filter(|_| name(live) == name(recorded))
+            .ok_or_else(|| format!("Secret `{shown}` is gone"))?;
+        let Some(marker) = recorded
+            .pointer(&format!("{place}/data"))
+            .filter(|m| is_marker(m))
+        else {
+            continue;
+        };
+        let value = secret_data(now);
+        match verifies(marker, &value) {
+            Ok(true) => {}
+            Ok(false) => return Err(format!("the data of Secret `{shown}` changed")),
+            Err(why) => return Err(format!("its marker cannot be checked: {why}")),
+        }
+        if let Some(secret) = answer.pointer_mut(&place).and_then(|s| s.as_object_mut()) {
+            secret.remove("data");
+            for field in ["data", "stringData"] {
+                if let Some(v) = now.get(field) {
+                    secret.insert(field.into(), v.clone());
+                }
+            }
+        }
+        secrets.push(Unmasked {
+            pointer: format!("lookup:{key}{place}"),
+            value,
+        });
+    }
+    Ok(answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +377,42 @@ mod tests {
         let text = a.to_string();
         assert!(!text.contains(&sha256(b"hunter2")), "{text}");
         assert!(text.contains("$argon2id$v=19$m=19456,t=2,p=1$"), "{text}");
+    }
+
+    #[test]
+    fn lookup_answers_keep_secret_data_as_one_marker() {
+        let secret = serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "web"},
+            "data": {"password": "aHVudGVyMg=="},
+        });
+        let list = serde_json::json!({"kind": "SecretList", "items": [secret.clone()]});
+        let mut secrets = Vec::new();
+        let masked = mask_lookup("v1 Secret web/", &list, None, &mut secrets);
+        let text = masked.to_string();
+        assert!(!text.contains("aHVudGVyMg"), "{text}");
+        assert!(has_masked_secret(&masked));
+        assert_eq!(masked["items"][0]["metadata"]["name"], "db");
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(secrets[0].pointer, "lookup:v1 Secret web//items/0");
+        // The marker stays while the data verifies it.
+        let again = mask_lookup("v1 Secret web/", &list, Some(&masked), &mut Vec::new());
+        assert_eq!(again, masked);
+        let back = unmask_lookup("v1 Secret web/", &masked, &list, &mut Vec::new())
+            .expect("the data verifies");
+        assert_eq!(back, list);
+        let mut changed = list.clone();
+        changed["items"][0]["data"]["password"] = "b3RoZXI=".into();
+        let error = unmask_lookup("v1 Secret web/", &masked, &changed, &mut Vec::new())
+            .expect_err("other data");
+        assert_eq!(error, "the data of Secret `db` changed");
+        let gone = serde_json::json!({"kind": "SecretList", "items": []});
+        let error = unmask_lookup("v1 Secret web/", &masked, &gone, &mut Vec::new())
+            .expect_err("no Secret");
+        assert_eq!(error, "Secret `db` is gone");
+        let config = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
+        assert_eq!(mask_lookup("k", &config, None, &mut Vec::new()), config);
+        assert!(!has_masked_secret(&config));
     }
 
     #[test]

@@ -104,7 +104,12 @@ fn from_release_file(
             .as_ref()
             .and_then(|l| l.environment(env.as_deref()))
             .and_then(|e| e.releases.iter().find(|r| r.name == spec.name));
-        let release = match prepare::from_spec(spec, &mut client, earlier) {
+        let answering = if locked {
+            prepare::chart::Answering::Recorded
+        } else {
+            prepare::chart::Answering::Live
+        };
+        let release = match prepare::from_spec(spec, &mut client, earlier, answering) {
             Ok(release) => release,
             Err(errors) => {
                 problems.extend(errors.0);

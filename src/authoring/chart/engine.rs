@@ -7,13 +7,14 @@
 //!
 //! Errors point at `chart/templates/x.yaml:LINE:COL` with the source line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use base64::Engine as _;
 use gotmpl::{Func, Object, Templates, Value};
 
 use super::files::{File, Files};
+use super::lookup::{self, Answers, LookupKey};
 use super::Chart;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Origin, Source};
 use crate::shared::glob::Glob;
@@ -103,6 +104,8 @@ pub struct Release {
     /// Makes the release's random values its own: without it they follow
     /// from its name and namespace, which anyone can compute.
     pub random_key: Option<RandomKey>,
+    /// What `lookup` finds; every other key finds nothing, as offline.
+    pub lookups: Arc<Answers>,
 }
 
 /// A secret mixed into the seed of a release's random functions.
@@ -123,6 +126,8 @@ pub const RANDOM_KEY_HINT: &str = "pass `--random-key file:PATH` (or `env:NAME`)
 pub struct Executed {
     pub outputs: Vec<Output>,
     pub warnings: Vec<Diagnostic>,
+    /// Every key the templates looked up, answered or not.
+    pub lookups: BTreeSet<LookupKey>,
 }
 
 /// One executed template: its source and what it printed.
@@ -154,6 +159,7 @@ pub fn render(
     let mut set = templates();
     let random = sprig::random::register(&mut set, seed(release));
     sprig::time::register(&mut set, release.time);
+    let asked = lookup::register(&mut set, Arc::clone(&release.lookups));
     let files: Vec<(String, Arc<str>)> = jobs
         .iter()
         .map(|job| (job.name.clone(), Arc::clone(&job.source.text)))
@@ -194,7 +200,14 @@ pub fn render(
         .map(|(function, site)| predictable(function, &site, &jobs))
         .into_iter()
         .collect();
-    Diagnostics::check(problems, Executed { outputs, warnings })
+    Diagnostics::check(
+        problems,
+        Executed {
+            outputs,
+            warnings,
+            lookups: asked.keys(),
+        },
+    )
 }
 
 /// The templates of `chart` and its subcharts to parse and execute, in
@@ -418,6 +431,7 @@ pub fn parser() -> Templates {
     };
     sprig::random::register(&mut set, seed);
     sprig::time::register(&mut set, 0);
+    lookup::register(&mut set, Arc::default());
     set
 }
 
@@ -445,17 +459,6 @@ fn templates() -> Templates {
         }),
         _ => Err(format!("wrong number of args for fromYamlArray: want 1 got {}", a.len())),
     }));
-    // Offline, as `helm template`: every lookup finds nothing.
-    set.func(
-        "lookup",
-        func(|a| match a {
-            [_, _, _, _] => Ok(Value::map([])),
-            _ => Err(format!(
-                "wrong number of args for lookup: want 4 got {}",
-                a.len()
-            )),
-        }),
-    );
     set
 }
 

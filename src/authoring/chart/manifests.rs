@@ -93,6 +93,8 @@ pub struct Manifests {
     pub hooks: Vec<Hook>,
     /// What rendering warns about (see [`super::engine::Executed`]).
     pub warnings: Vec<Diagnostic>,
+    /// Every key the templates looked up.
+    pub lookups: std::collections::BTreeSet<super::lookup::LookupKey>,
 }
 
 /// What a release of a chart applies, and what it runs when deleted.
@@ -283,6 +285,7 @@ pub fn manifests(
         objects,
         hooks,
         warnings: Vec::new(),
+        lookups: Default::default(),
     })
 }
 

@@ -15,6 +15,7 @@
 pub mod engine;
 pub mod files;
 pub mod lint;
+pub mod lookup;
 pub mod manifests;
 pub mod metadata;
 pub mod values;
@@ -357,6 +358,7 @@ pub fn render_computed(
     let rendered = engine::render(&computed.chart, &computed.values, release)?;
     let mut manifests = manifests::manifests(&computed.chart, &rendered.outputs, include_crds)?;
     manifests.warnings = rendered.warnings;
+    manifests.lookups = rendered.lookups;
     Ok(manifests)
 }
 

@@ -11,15 +11,18 @@
 //! and certificates read.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::authoring::chart::engine::{RandomKey, Release};
-use crate::authoring::chart::manifests::ReleaseObjects;
+use crate::authoring::chart::lookup::Answers;
 use crate::authoring::chart::{self, Chart, Given};
 use crate::authoring::repository::{Client, Location};
 use crate::authoring::values::Layer;
 use crate::release::file::{Secret, Spec};
-use crate::release::lock::{ChartSettings, Format, LockedPackage, LockedRelease, RANDOM_KEY};
-use crate::release::secret;
+use crate::release::lock::{
+    ChartSettings, Format, LockedLookup, LockedPackage, LockedRelease, RANDOM_KEY,
+};
+use crate::release::secret::{self, Unmasked};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 use super::Prepared;
@@ -44,14 +47,179 @@ pub fn open(path: &Path) -> Result<Option<(Chart, Vec<u8>)>, Diagnostics> {
     Ok(Some((chart, bytes)))
 }
 
+/// How a chart release's lookups are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answering {
+    /// By the cluster as it is when the release is planned; offline, every
+    /// lookup finds nothing (a release of the release file).
+    Live,
+    /// As the lock entry records, the cluster only reading a Secret's data
+    /// again, which must verify its marker (`--locked`, a lockfile, a
+    /// release's record).
+    Recorded,
+}
+
+/// A chart release and what it takes to render it again with other answers
+/// to its lookups, once a cluster can give them.
+pub struct ChartRun {
+    computed: chart::Computed,
+    release: Release,
+    /// The lock entry's fields besides objects and lookups.
+    entry: LockedRelease,
+    settings: ChartSettings,
+    /// The secrets of the values and the random key.
+    secrets: Vec<Unmasked>,
+    pub answering: Answering,
+    /// The lookups an earlier lock entry records: with [`Answering::Recorded`]
+    /// the answers, else markers to keep and answers to compare with.
+    pub recorded: Vec<LockedLookup>,
+    /// With [`Answering::Recorded`], the entry the render must equal, and
+    /// the lockfile that holds it (for messages).
+    expected: Option<(LockedRelease, String)>,
+}
+
+impl std::fmt::Debug for ChartRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChartRun")
+            .field("release", &self.entry.name)
+            .field("answering", &self.answering)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChartRun {
+    /// The answers the lock entry records, unless one is a Secret whose data
+    /// it keeps as a marker: that one needs the cluster.
+    pub fn recorded_answers(&self) -> Option<Answers> {
+        self.recorded
+            .iter()
+            .map(|l| (!secret::has_masked_secret(&l.answer)).then(|| (l.key(), l.answer.clone())))
+            .collect()
+    }
+
+    /// Renders the release with `answers` to its lookups (every other key
+    /// finds nothing) into its objects and lock entry, the answers of the
+    /// keys asked recorded, a Secret's data as a marker (kept from the
+    /// recorded lookups while it verifies).
+    pub fn prepare(self: &Arc<Self>, answers: Answers) -> Result<Prepared, Diagnostics> {
+        let mut release = self.release.clone();
+        release.lookups = Arc::new(answers);
+        let mut manifests = chart::render_computed(&self.computed, &release, true)?;
+        let warnings = std::mem::take(&mut manifests.warnings);
+        let asked = std::mem::take(&mut manifests.lookups);
+        let rendered = manifests.release_objects();
+        let mut lookup_secrets = Vec::new();
+        let lookups = asked
+            .iter()
+            .map(|key| {
+                let answer = release
+                    .lookups
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({}));
+                let earlier = self
+                    .recorded
+                    .iter()
+                    .find(|l| l.key() == *key)
+                    .map(|l| &l.answer);
+                let masked =
+                    secret::mask_lookup(&key.to_string(), &answer, earlier, &mut lookup_secrets);
+                LockedLookup::new(key, masked)
+            })
+            .collect();
+        let entry = &self.entry;
+        let locked = LockedRelease::new(
+            entry.name.clone(),
+            entry.namespace.clone(),
+            entry.context.clone(),
+            &self.release_version()?,
+            entry.package.clone(),
+            entry.values.clone(),
+            &rendered.objects,
+        )
+        .with_settings(
+            Some(ChartSettings {
+                lookups,
+                ..self.settings.clone()
+            }),
+            entry.helm_release.clone(),
+        );
+        if let Some((expected, lockfile)) = &self.expected {
+            let differences = expected.differences(&locked);
+            if !differences.is_empty() {
+                return Err(Diagnostic::error(format!(
+                    "release `{}` of `{lockfile}` renders differently now:\n  {}",
+                    entry.name,
+                    differences.join("\n  ")
+                ))
+                .hint("lock again and review the change (`cleat lock`, or `cleat lock --cluster` to take the cluster's answers to its lookups)")
+                .into());
+            }
+        }
+        let mut secrets = self.secrets.clone();
+        secrets.extend(lookup_secrets);
+        Ok(Prepared {
+            locked,
+            objects: rendered.objects,
+            secrets,
+            notes: None,
+            warnings,
+            delete_hooks: rendered.delete_hooks,
+            test_hooks: rendered.test_hooks,
+            chart: Some(Arc::clone(self)),
+        })
+    }
+
+    fn release_version(&self) -> Result<semver::Version, Diagnostic> {
+        crate::authoring::render::parse_version(&self.entry.kube_version).map_err(|_| {
+            Diagnostic::error(format!(
+                "release `{}` has kubeVersion `{}`, which is not a version",
+                self.entry.name, self.entry.kube_version
+            ))
+        })
+    }
+
+    /// The release before its first render: with recorded answers that
+    /// need the cluster, not rendered at all (no objects) until
+    /// [`crate::deploy`] answers them.
+    fn start(self) -> Result<Prepared, Diagnostics> {
+        let run = Arc::new(self);
+        match run.answering {
+            Answering::Live => run.prepare(Answers::new()),
+            Answering::Recorded => match run.recorded_answers() {
+                Some(answers) => run.prepare(answers),
+                None => {
+                    let locked = match &run.expected {
+                        Some((expected, _)) => expected.clone(),
+                        None => run.entry.clone(),
+                    };
+                    Ok(Prepared {
+                        locked,
+                        objects: Vec::new(),
+                        secrets: run.secrets.clone(),
+                        notes: None,
+                        warnings: Vec::new(),
+                        delete_hooks: Vec::new(),
+                        test_hooks: Vec::new(),
+                        chart: Some(Arc::clone(&run)),
+                    })
+                }
+            },
+        }
+    }
+}
+
 /// Renders and locks a release of `spec` whose package is `chart`, with
-/// `archive` its archive's bytes (kept in the cache).
+/// `archive` its archive's bytes (kept in the cache). With
+/// [`Answering::Recorded`], `earlier` must be its lock entry, whose lookups
+/// answer the templates and which the render must equal.
 pub fn from_spec(
     spec: &Spec,
     chart: &Chart,
     archive: &[u8],
     client: &mut Client,
     earlier: Option<&LockedRelease>,
+    answering: Answering,
 ) -> Result<Prepared, Diagnostics> {
     client.keep(archive)?;
     let (layers, secrets) = spec.layers()?;
@@ -90,63 +258,59 @@ pub fn from_spec(
     let settings = ChartSettings {
         time: source_date_epoch()?,
         random_key: key_marker,
+        lookups: Vec::new(),
     };
     let computed = chart::computed_values(chart, user, Given::User)?;
-    let (rendered, warnings) = render(
-        &computed,
-        spec.name.clone(),
-        spec.namespace.clone(),
-        spec.kube_version.to_string(),
-        &settings,
-        random_key,
-    )?;
     let (values, mut secrets) =
         secret::mask(&computed.values, &secrets, earlier.map(|e| &e.values));
     secrets.extend(key_secret);
-    let locked = LockedRelease::new(
+    let entry = LockedRelease::new(
         spec.name.clone(),
         spec.namespace.clone(),
         spec.context.clone(),
         &spec.kube_version,
         locked_chart(chart, archive, spec.package.source()),
         values,
-        &rendered.objects,
+        &[],
     )
-    .with_settings(Some(settings), spec.helm_release.clone());
-    Ok(Prepared {
-        locked,
-        objects: rendered.objects,
+    .with_settings(None, spec.helm_release.clone());
+    let recorded = earlier
+        .and_then(|e| e.chart.as_ref())
+        .map(|c| c.lookups.clone())
+        .unwrap_or_default();
+    let expected = match answering {
+        Answering::Recorded => earlier.map(|e| {
+            let lockfile = spec.dir.join(crate::release::lock::LOCK_FILE);
+            (e.clone(), lockfile.display().to_string())
+        }),
+        Answering::Live => None,
+    };
+    ChartRun {
+        release: release(&entry, &settings, random_key),
+        computed,
+        entry,
+        settings,
         secrets,
-        notes: None,
-        warnings,
-        delete_hooks: rendered.delete_hooks,
-        test_hooks: rendered.test_hooks,
-    })
+        answering,
+        recorded,
+        expected,
+    }
+    .start()
 }
 
-/// The objects of a release of the computed chart, and what rendering
-/// warns about.
-fn render(
-    computed: &chart::Computed,
-    name: String,
-    namespace: String,
-    kube_version: String,
-    settings: &ChartSettings,
-    random_key: Option<RandomKey>,
-) -> Result<(ReleaseObjects, Vec<Diagnostic>), Diagnostics> {
-    let release = Release {
-        name,
-        namespace,
+/// The release a lock entry renders for, its lookups not answered yet.
+fn release(entry: &LockedRelease, settings: &ChartSettings, random_key: Option<RandomKey>) -> Release {
+    Release {
+        name: entry.name.clone(),
+        namespace: entry.namespace.clone(),
         revision: 1,
         is_upgrade: false,
-        kube_version,
+        kube_version: entry.kube_version.clone(),
         api_versions: Vec::new(),
         time: settings.time,
         random_key,
-    };
-    let mut manifests = chart::render_computed(computed, &release, true)?;
-    let warnings = std::mem::take(&mut manifests.warnings);
-    Ok((manifests.release_objects(), warnings))
+        lookups: Arc::default(),
+    }
 }
 
 fn locked_chart(chart: &Chart, archive: &[u8], source: String) -> LockedPackage {
@@ -163,16 +327,20 @@ fn locked_chart(chart: &Chart, archive: &[u8], source: String) -> LockedPackage 
 }
 
 /// Renders a chart release's lock entry again: the chart archive from the
-/// cache by digest, else from its recorded path (relative to `base`),
-/// checked against the digest; the locked values, secrets read again
-/// (`values`), used as computed, and the random key read again.
+/// cache by digest, else from its recorded source (a path relative to
+/// `base`, or a repository), checked against the digest; the locked values,
+/// secrets read again (`values`, with `secrets` their values), used as
+/// computed; the random key read again; the lookups answered as recorded.
+/// The objects must be exactly the locked ones (of `lockfile`).
 pub fn from_lock(
     locked: &LockedRelease,
     values: serde_json::Value,
+    secrets: Vec<Unmasked>,
     random_key: Option<RandomKey>,
     base: &Path,
     client: &mut Client,
-) -> Result<(ReleaseObjects, Vec<Diagnostic>), Diagnostics> {
+    lockfile: &str,
+) -> Result<Prepared, Diagnostics> {
     let package = &locked.package;
     let described = format!(
         "chart {} {} ({})",
@@ -242,15 +410,23 @@ pub fn from_lock(
     let settings = locked.chart.clone().unwrap_or(ChartSettings {
         time: 0,
         random_key: None,
+        lookups: Vec::new(),
     });
-    render(
-        &computed,
-        locked.name.clone(),
-        locked.namespace.clone(),
-        locked.kube_version.clone(),
-        &settings,
-        random_key,
-    )
+    let recorded = settings.lookups.clone();
+    ChartRun {
+        release: release(locked, &settings, random_key),
+        computed,
+        entry: locked.clone(),
+        settings: ChartSettings {
+            lookups: Vec::new(),
+            ..settings
+        },
+        secrets,
+        answering: Answering::Recorded,
+        recorded,
+        expected: Some((locked.clone(), lockfile.to_string())),
+    }
+    .start()
 }
 
 /// Shortest random key accepted, in characters.

@@ -36,6 +36,42 @@ pub struct Prepared {
     pub delete_hooks: Vec<Object>,
     /// A Helm chart's `test` hooks, which `cleat test` runs.
     pub test_hooks: Vec<Object>,
+    /// A Helm chart release, to render again once a cluster answers its
+    /// lookups.
+    pub chart: Option<std::sync::Arc<chart::ChartRun>>,
+}
+
+impl Prepared {
+    /// Whether the release's templates looked anything up.
+    pub fn looks_up(&self) -> bool {
+        self.locked
+            .chart
+            .as_ref()
+            .is_some_and(|c| !c.lookups.is_empty())
+    }
+
+    /// Why the release cannot be rendered without its cluster: its lookups
+    /// found a Secret whose data the lock entry keeps only as a marker.
+    pub fn offline_problem(&self) -> Option<Diagnostic> {
+        let run = self.chart.as_ref()?;
+        if run.answering != chart::Answering::Recorded || run.recorded_answers().is_some() {
+            return None;
+        }
+        let secrets: Vec<String> = run
+            .recorded
+            .iter()
+            .filter(|l| secret::has_masked_secret(&l.answer))
+            .map(|l| l.key().to_string())
+            .collect();
+        Some(
+            Diagnostic::error(format!(
+                "release `{}` looked up {}, whose data the lock entry keeps only as a marker: it renders only against its cluster",
+                self.locked.name,
+                secrets.join(", ")
+            ))
+            .hint("use `cleat diff` or `cleat apply`, which read the Secret again and check it against the marker"),
+        )
+    }
 }
 
 /// Resolves, renders and locks one release of the release file. Every
@@ -46,11 +82,12 @@ pub fn from_spec(
     spec: &Spec,
     client: &mut Client,
     earlier: Option<&LockedRelease>,
+    answering: chart::Answering,
 ) -> Result<Prepared, Diagnostics> {
     let package = match &spec.package {
         PackageRef::Path { path, .. } => match chart::open(path)? {
             Some((chart, archive)) => {
-                return chart::from_spec(spec, &chart, &archive, client, earlier)
+                return chart::from_spec(spec, &chart, &archive, client, earlier, answering)
             }
             None => Package::open(path)?,
         },
@@ -78,7 +115,7 @@ pub fn from_spec(
             }
             let (chart, archive) =
                 resolve::chart_from_repository(name, version, repository, client)?;
-            return chart::from_spec(spec, &chart, &archive, client, earlier);
+            return chart::from_spec(spec, &chart, &archive, client, earlier, answering);
         }
     };
     if spec.random_key.is_some() {
@@ -123,6 +160,7 @@ pub fn from_spec(
         warnings: Vec::new(),
         delete_hooks: Vec::new(),
         test_hooks: Vec::new(),
+        chart: None,
     })
 }
 
@@ -188,9 +226,7 @@ pub fn from_lock(
                 locked.name, locked.kube_version
             ))
         })?;
-    let mut warnings = Vec::new();
-    let (mut delete_hooks, mut test_hooks) = (Vec::new(), Vec::new());
-    let (objects, notes) = if locked.package.format == Some(Format::HelmChart) {
+    if locked.package.format == Some(Format::HelmChart) {
         let random_key = match locked.chart.as_ref().and_then(|c| c.random_key.as_ref()) {
             Some(marker) => {
                 let key = serde_json::json!({ RANDOM_KEY: marker });
@@ -199,12 +235,9 @@ pub fn from_lock(
             }
             None => None,
         };
-        let (rendered, found) = chart::from_lock(locked, values, random_key, base, client)?;
-        warnings = found;
-        delete_hooks = rendered.delete_hooks;
-        test_hooks = rendered.test_hooks;
-        (rendered.objects, None)
-    } else {
+        return chart::from_lock(locked, values, secrets, random_key, base, client, lockfile);
+    }
+    let (objects, notes) = {
         let tree = locked_tree(&locked.package, &Location::Dir(base.to_path_buf()), client)?;
         let origin_source = Source::new(format!("{lockfile} (release {})", locked.name), "");
         let origin = crate::shared::diagnostics::Origin::new(&origin_source, 1, 1);
@@ -246,9 +279,10 @@ pub fn from_lock(
         objects,
         secrets,
         notes,
-        warnings,
-        delete_hooks,
-        test_hooks,
+        warnings: Vec::new(),
+        delete_hooks: Vec::new(),
+        test_hooks: Vec::new(),
+        chart: None,
     })
 }
 
