@@ -214,6 +214,7 @@ fn cleat_render(chart_dir: &Path, values: Option<&Path>) -> Result<Vec<Value>, S
         api_versions: Vec::new(),
         time: 0,
         random_key: None,
+        lookups: Default::default(),
     };
     let manifests = chart::render(&chart, user, &release, false).map_err(show)?;
     let mut objects: Vec<Value> = manifests

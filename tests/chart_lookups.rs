@@ -21,7 +21,10 @@ const NAMESPACE: &str = "chart-lookups";
 /// first is answered), lists ConfigMaps, and keeps its generated password
 /// by reading its own Secret back.
 const CHART: &[(&str, &str)] = &[
-    ("Chart.yaml", "apiVersion: v2\nname: keeper\nversion: 0.1.0\n"),
+    (
+        "Chart.yaml",
+        "apiVersion: v2\nname: keeper\nversion: 0.1.0\n",
+    ),
     (
         "templates/settings.yaml",
         r#"{{- $ns := .Release.Namespace }}
@@ -75,7 +78,11 @@ fn answers(dir: &Path) -> std::collections::BTreeMap<String, serde_json::Value> 
         .iter()
         .map(|l| {
             (
-                format!("{} {}", l["kind"].as_str().unwrap(), l["name"].as_str().unwrap()),
+                format!(
+                    "{} {}",
+                    l["kind"].as_str().unwrap(),
+                    l["name"].as_str().unwrap()
+                ),
                 l["answer"].clone(),
             )
         })
@@ -126,7 +133,10 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
             "Secret app-password"
         ]
     );
-    assert!(offline.values().all(|a| *a == serde_json::json!({})), "{offline:?}");
+    assert!(
+        offline.values().all(|a| *a == serde_json::json!({})),
+        "{offline:?}"
+    );
     let template = run(plane, &dir, &["template", "keeper"]).ok();
     assert_eq!(
         settings(&template),
@@ -137,7 +147,10 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     // each one the lockfile records otherwise.
     let diff = run(plane, &dir, &["diff"]);
     assert_eq!(diff.code, 2, "{}", diff.stderr);
-    for key in ["v1 ConfigMap chart-lookups/external", "v1 ConfigMap (every one in chart-lookups)"] {
+    for key in [
+        "v1 ConfigMap chart-lookups/external",
+        "v1 ConfigMap (every one in chart-lookups)",
+    ] {
         assert!(
             diff.stderr.contains(&format!(
                 "warning: release `keeper`: the cluster answers the lookup of {key} differently than the lockfile records"
@@ -146,7 +159,12 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
             diff.stderr
         );
     }
-    assert!(diff.stderr.contains("`cleat lock --cluster` records the cluster's answers"), "{}", diff.stderr);
+    assert!(
+        diff.stderr
+            .contains("`cleat lock --cluster` records the cluster's answers"),
+        "{}",
+        diff.stderr
+    );
     assert!(diff.stdout.contains("colour: blue"), "{}", diff.stdout);
 
     // `lock --cluster` records them, the followed pointer too; rendering
@@ -157,18 +175,36 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     assert_eq!(recorded["ConfigMap aim"]["data"]["value"], "found");
     assert_eq!(recorded["ConfigMap "]["kind"], "ConfigMapList");
     assert!(
-        recorded["ConfigMap external"]["metadata"].get("managedFields").is_none(),
+        recorded["ConfigMap external"]["metadata"]
+            .get("managedFields")
+            .is_none(),
         "{}",
         recorded["ConfigMap external"]
     );
     assert_eq!(recorded["Secret app-password"], serde_json::json!({}));
-    let from_lock = run(plane, &dir, &["template", "keeper", "--lockfile", "cleat.lock"]).ok();
+    let from_lock = run(
+        plane,
+        &dir,
+        &["template", "keeper", "--lockfile", "cleat.lock"],
+    )
+    .ok();
     let by_helm = Command::new(helm())
-        .args(["template", "keeper", chart.to_str().unwrap(), "-n", NAMESPACE, "--dry-run=server"])
+        .args([
+            "template",
+            "keeper",
+            chart.to_str().unwrap(),
+            "-n",
+            NAMESPACE,
+            "--dry-run=server",
+        ])
         .env("KUBECONFIG", &plane.kubeconfig)
         .output()
         .expect("helm runs");
-    assert!(by_helm.status.success(), "{}", String::from_utf8_lossy(&by_helm.stderr));
+    assert!(
+        by_helm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_helm.stderr)
+    );
     let by_helm = settings(&String::from_utf8_lossy(&by_helm.stdout));
     assert_eq!(settings(&from_lock), by_helm);
     assert_eq!(by_helm["target"], "found");
@@ -186,13 +222,19 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     run(plane, &dir, &["lock", "--cluster"]).ok();
     let text = std::fs::read_to_string(dir.join("cleat.lock")).unwrap();
     let shown = password.as_str().unwrap();
-    assert!(!text.contains(shown), "the lockfile holds the Secret's data:\n{text}");
+    assert!(
+        !text.contains(shown),
+        "the lockfile holds the Secret's data:\n{text}"
+    );
     let marker = &answers(&dir)["Secret app-password"]["data"];
     assert_eq!(
         marker["secretFrom"],
         serde_json::json!({"lookup": "v1 Secret chart-lookups/app-password"})
     );
-    assert!(marker["hash"].as_str().unwrap().starts_with("$argon2id$"), "{marker}");
+    assert!(
+        marker["hash"].as_str().unwrap().starts_with("$argon2id$"),
+        "{marker}"
+    );
     // Locking again keeps the marker while the data verifies it.
     let before = std::fs::read(dir.join("cleat.lock")).unwrap();
     run(plane, &dir, &["lock", "--cluster"]).ok();
@@ -201,7 +243,12 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     assert_eq!(plane.get(&secret).unwrap()["data"]["password"], password);
 
     // Offline, the Secret's data is not there to render with.
-    let offline = run(plane, &dir, &["template", "keeper", "--lockfile", "cleat.lock"]).err();
+    let offline = run(
+        plane,
+        &dir,
+        &["template", "keeper", "--lockfile", "cleat.lock"],
+    )
+    .err();
     assert!(
         offline.contains("error: release `keeper` looked up v1 Secret chart-lookups/app-password, whose data the lock entry keeps only as a marker: it renders only against its cluster"),
         "{offline}"
@@ -218,7 +265,11 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     );
     let unlocked = run(plane, &dir, &["diff"]);
     assert_eq!(unlocked.code, 2);
-    assert!(unlocked.stdout.contains("colour: red"), "{}", unlocked.stdout);
+    assert!(
+        unlocked.stdout.contains("colour: red"),
+        "{}",
+        unlocked.stdout
+    );
 
     // A looked-up Secret whose data changed is refused, as a changed
     // secret of the values is.
@@ -232,6 +283,78 @@ fn lookups_are_answered_by_the_cluster_recorded_in_the_lock_and_checked() {
     let refused = run(plane, &dir, &["diff", "--locked"]).err();
     assert!(
         refused.contains("error: release `keeper`: its lock entry answers the lookup of v1 Secret chart-lookups/app-password with a Secret, but the data of Secret `app-password` changed since"),
+        "{refused}"
+    );
+
+    // Locking without the cluster says which recorded answers it drops.
+    let dropped = run(plane, &dir, &["lock"]);
+    assert!(
+        dropped.stderr.contains("warning: locked without a cluster, these lookups find nothing, though the lockfile recorded the cluster's answers:\n  release `keeper`: v1 ConfigMap (every one in chart-lookups)\n  release `keeper`: v1 ConfigMap chart-lookups/aim\n"),
+        "{}",
+        dropped.stderr
+    );
+}
+
+#[test]
+fn lookups_that_lead_to_new_lookups_without_end_are_refused() {
+    let plane = ControlPlane::shared();
+    let namespace = "chart-lookups-chain";
+    let chart = temp_dir("chart-lookups-chain-chart").join("chain");
+    common::write_files(
+        &chart,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chain\nversion: 0.1.0\n",
+            ),
+            (
+                "templates/end.yaml",
+                r#"{{- $name := "link-0" }}
+{{- range until 40 }}
+{{- $link := lookup "v1" "ConfigMap" $.Release.Namespace $name }}
+{{- if $link }}{{ $name = $link.data.next }}{{ end }}
+{{- end }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: end
+data:
+  last: {{ $name | quote }}
+"#,
+            ),
+        ],
+    );
+    plane.apply_as(
+        "someone-else",
+        &format!("/api/v1/namespaces/{namespace}"),
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
+    );
+    let link = |i: usize| {
+        plane.apply_as(
+            "someone-else",
+            &format!("/api/v1/namespaces/{namespace}/configmaps/link-{i}"),
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("link-{i}"), "namespace": namespace},
+                "data": {"next": format!("link-{}", i + 1)}}),
+        )
+    };
+    // Three links are followed in four renders.
+    (0..3).for_each(link);
+    let dir = project(
+        "chart-lookups-chain",
+        &format!(
+            "  - name: chain\n    namespace: {namespace}\n    package: {}\n",
+            chart.display()
+        ),
+    );
+    let diff = run(plane, &dir, &["diff"]);
+    assert_eq!(diff.code, 2, "{}", diff.stderr);
+    assert!(diff.stdout.contains("last: link-3"), "{}", diff.stdout);
+    // Twenty take more renders than cleat makes.
+    (3..20).for_each(link);
+    let refused = run(plane, &dir, &["diff"]).err();
+    assert!(
+        refused.contains("error: release `chain`: after 16 renders its templates still look up keys not asked before\n  hint: a template whose lookups depend on what earlier lookups find must come to an end"),
         "{refused}"
     );
 }

@@ -170,7 +170,7 @@ fn a_chart_release_locks_its_archive_computed_values_and_objects() {
 
     let lock = lockfile(&dir);
     let entry = &lock["environments"][0]["releases"][0];
-    assert_eq!(lock["lockfileVersion"], 3);
+    assert_eq!(lock["lockfileVersion"], 4);
     let package = &entry["package"];
     assert_eq!(package["format"], "helm-chart");
     assert_eq!(package["name"], "web");

@@ -358,7 +358,7 @@ fn corrupt_truncated_and_future_lockfiles_are_refused() {
     let cases = [
         (good[..good.len() / 2].to_string(), "error: lockfile `cleat.lock` is truncated: EOF while parsing"),
         ("{\"lockfileVersion\": 1, \"generatedBy\": \"x\" ] }".to_string(), "error: lockfile `cleat.lock` is not valid JSON: expected `,` or `}` at line 1 column 43"),
-        (good.replace("\"lockfileVersion\": 3", "\"lockfileVersion\": 4"), "error: lockfile `cleat.lock` has format version 4, but this cleat (0.1.0) reads version 3\n"),
+        (good.replace("\"lockfileVersion\": 4", "\"lockfileVersion\": 5"), "error: lockfile `cleat.lock` has format version 5, but this cleat (0.1.0) reads version 4\n"),
         ("{\"releases\": []}".to_string(), "error: lockfile `cleat.lock` has no `lockfileVersion`: it is not a cleat lockfile"),
         (good.replace("\"namespace\": \"web\"", "\"namespace\": \"other\""), "error: lockfile `cleat.lock` has release `web` whose content does not match its digest"),
         (good.replace("\"objects\"", "\"object\""), "error: lockfile `cleat.lock` is not a valid lockfile: unknown field `object`"),
@@ -519,7 +519,7 @@ fn a_lockfile_of_version_1_is_read_and_rewritten_with_salted_markers() {
     assert_eq!(locked.code, 0, "{}", locked.stderr);
     assert!(locked.stderr.contains("warning: `cleat.lock` held 2 secret markers of lockfile version 1 (an unsalted SHA-256, which confirms a guessed secret); they are rewritten as salted argon2id hashes\n"), "{}", locked.stderr);
     let text = fs::read_to_string(dir.join("cleat.lock")).unwrap();
-    assert!(text.contains("\"lockfileVersion\": 3"), "{text}");
+    assert!(text.contains("\"lockfileVersion\": 4"), "{text}");
     assert!(!text.contains("\"sha256\": \"sha256:"), "{text}");
     assert!(
         !text.contains(&cleat::shared::digest::sha256(SECRET.as_bytes())),

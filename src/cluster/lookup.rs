@@ -32,7 +32,10 @@ pub async fn answer(cluster: &Cluster, key: &LookupKey) -> Result<serde_json::Va
             return Ok(nothing);
         }
         return match retry(|| api.get_opt(&key.name)).await {
-            Ok(Some(object)) => Ok(trimmed(serde_json::to_value(object).unwrap_or(nothing), key)),
+            Ok(Some(object)) => Ok(trimmed(
+                serde_json::to_value(object).unwrap_or(nothing),
+                key,
+            )),
             Ok(None) => Ok(nothing),
             Err(e) => Err(failed(&e)),
         };
@@ -43,7 +46,12 @@ pub async fn answer(cluster: &Cluster, key: &LookupKey) -> Result<serde_json::Va
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(nothing),
         Err(e) => return Err(failed(&e)),
     };
-    if list.metadata.continue_.as_deref().is_some_and(|c| !c.is_empty()) {
+    if list
+        .metadata
+        .continue_
+        .as_deref()
+        .is_some_and(|c| !c.is_empty())
+    {
         return Err(Diagnostic::error(format!(
             "the lookup of {key} finds more than {MAX_LISTED} objects, more than cleat holds for one lookup"
         ))

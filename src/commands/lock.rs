@@ -28,9 +28,25 @@ pub fn run(args: LockArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
             },
         )?
     } else {
-        lock(&file.file, file.env.as_deref(), args.update, args.check, &mut Ok)?
+        lock(
+            &file.file,
+            file.env.as_deref(),
+            args.update,
+            args.check,
+            &mut Ok,
+        )?
     };
     let mut warnings = std::mem::take(&mut locked.warnings);
+    let dropped = locked.dropped_answers();
+    if !args.cluster && !dropped.is_empty() {
+        warnings.push(
+            Diagnostic::warning(format!(
+                "locked without a cluster, these lookups find nothing, though the lockfile recorded the cluster's answers:\n  {}",
+                dropped.join("\n  ")
+            ))
+            .hint("lock with `--cluster` to record what the cluster answers"),
+        );
+    }
     let shown = locked.path.display().to_string();
     if args.check {
         let Some(differences) = locked.differences() else {

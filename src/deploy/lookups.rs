@@ -16,7 +16,7 @@ use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
 /// Renders after which a chart still asking new keys is refused: each
 /// render follows answers to new lookups, which must come to an end.
-const MAX_RENDERS: usize = 8;
+const MAX_RENDERS: usize = 16;
 
 /// Largest total size of a release's answers, in bytes of JSON.
 const MAX_ANSWER_BYTES: usize = 8 << 20;
@@ -40,7 +40,12 @@ pub async fn complete(cluster: &Cluster, prepared: Prepared) -> Result<Prepared,
                     .collect();
                 if missing.is_empty() {
                     let changed = changed(&prepared, &run.recorded);
-                    return Ok(warn(prepared, &changed, "the lockfile records", "lock again (`cleat lock --cluster` records the cluster's answers)"));
+                    return Ok(warn(
+                        prepared,
+                        &changed,
+                        "the lockfile records",
+                        "lock again (`cleat lock --cluster` records the cluster's answers)",
+                    ));
                 }
                 for key in missing {
                     let found = answer(cluster, &key).await?;
@@ -70,7 +75,8 @@ pub async fn complete(cluster: &Cluster, prepared: Prepared) -> Result<Prepared,
                 let key = recorded.key();
                 let shown = key.to_string();
                 let live = answer(cluster, &key).await?;
-                let now = secret::mask_lookup(&shown, &live, Some(&recorded.answer), &mut Vec::new());
+                let now =
+                    secret::mask_lookup(&shown, &live, Some(&recorded.answer), &mut Vec::new());
                 if now != recorded.answer {
                     changed.push(key.clone());
                 }
@@ -92,7 +98,12 @@ pub async fn complete(cluster: &Cluster, prepared: Prepared) -> Result<Prepared,
             } else {
                 run.prepare(answers)?
             };
-            Ok(warn(prepared, &changed, "its lock entry records", "rendered with the recorded answer; lock again to take the new one"))
+            Ok(warn(
+                prepared,
+                &changed,
+                "its lock entry records",
+                "rendered with the recorded answer; lock again to take the new one",
+            ))
         }
     }
 }
@@ -109,10 +120,7 @@ fn asked(prepared: &Prepared) -> Vec<LookupKey> {
 }
 
 /// The keys whose answer in `prepared` is not the one `recorded` holds.
-fn changed(
-    prepared: &Prepared,
-    recorded: &[crate::release::lock::LockedLookup],
-) -> Vec<LookupKey> {
+fn changed(prepared: &Prepared, recorded: &[crate::release::lock::LockedLookup]) -> Vec<LookupKey> {
     prepared
         .locked
         .chart

@@ -31,7 +31,7 @@ pub async fn test(
         .hint("`cleat test` runs the `helm.sh/hook: test` objects of a Helm chart release")
         .into());
     }
-    let prepared = super::hooks::rendered(&cluster, record, base).await?;
+    let prepared = super::hooks::rendered(cluster, record, base).await?;
     if prepared.test_hooks.is_empty() {
         return Err(Diagnostic::error(format!(
             "chart {} {} of release `{release}` has no test hooks",

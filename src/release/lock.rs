@@ -666,11 +666,11 @@ mod tests {
             .starts_with("lockfile `cleat.lock` is truncated: EOF while parsing"));
         assert_eq!(
             message(
-                text.replace("\"lockfileVersion\": 3", "\"lockfileVersion\": 7")
+                text.replace("\"lockfileVersion\": 4", "\"lockfileVersion\": 7")
                     .as_bytes()
             ),
             format!(
-                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 3",
+                "lockfile `cleat.lock` has format version 7, but this cleat ({}) reads version 4",
                 env!("CARGO_PKG_VERSION")
             )
         );

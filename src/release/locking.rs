@@ -151,3 +151,40 @@ impl Locked {
         Some(found)
     }
 }
+
+impl Locked {
+    /// The lookups that the lockfile on disk records an answer for and that
+    /// found nothing now: what locking without a cluster drops.
+    pub fn dropped_answers(&self) -> Vec<String> {
+        let Some(existing) = &self.existing else {
+            return Vec::new();
+        };
+        let mut dropped = Vec::new();
+        for environment in &self.lockfile.environments {
+            let Some(before) = existing.environment(environment.name.as_deref()) else {
+                continue;
+            };
+            for release in &environment.releases {
+                let Some(earlier) = before.releases.iter().find(|r| r.name == release.name) else {
+                    continue;
+                };
+                let answered = |r: &LockedRelease| -> Vec<_> {
+                    r.chart
+                        .iter()
+                        .flat_map(|c| &c.lookups)
+                        .filter(|l| l.answer != serde_json::json!({}))
+                        .map(|l| l.key())
+                        .collect()
+                };
+                let now = answered(release);
+                dropped.extend(
+                    answered(earlier)
+                        .into_iter()
+                        .filter(|key| !now.contains(key))
+                        .map(|key| format!("release `{}`: {key}", release.name)),
+                );
+            }
+        }
+        dropped
+    }
+}

@@ -213,8 +213,7 @@ pub fn keep(
 /// The Secrets a lookup answer holds, by where they are in it: the answer
 /// itself, or the items of a list.
 fn answer_secrets(answer: &serde_json::Value) -> Vec<String> {
-    let is_secret =
-        |o: &serde_json::Value| o["kind"] == "Secret" && o["apiVersion"] == "v1";
+    let is_secret = |o: &serde_json::Value| o["kind"] == "Secret" && o["apiVersion"] == "v1";
     if is_secret(answer) {
         return vec![String::new()];
     }
@@ -259,10 +258,7 @@ pub fn mask_lookup(
             .cloned();
         if let Some(map) = secret.as_object_mut() {
             map.remove("stringData");
-            map.insert(
-                "data".into(),
-                kept.unwrap_or_else(|| marker(from, &value)),
-            );
+            map.insert("data".into(), kept.unwrap_or_else(|| marker(from, &value)));
         }
         secrets.push(Unmasked {
             pointer: format!("lookup:{key}{place}"),
@@ -310,9 +306,11 @@ pub fn keep_lookup(
 /// Whether a lookup answer of a lockfile holds a Secret's marker, so that
 /// rendering needs the Secret read again.
 pub fn has_masked_secret(answer: &serde_json::Value) -> bool {
-    answer_secrets(answer)
-        .iter()
-        .any(|place| answer.pointer(&format!("{place}/data")).is_some_and(is_marker))
+    answer_secrets(answer).iter().any(|place| {
+        answer
+            .pointer(&format!("{place}/data"))
+            .is_some_and(is_marker)
+    })
 }
 
 /// The recorded, masked answer `recorded` with each Secret's data taken from
@@ -410,7 +408,8 @@ mod tests {
         let error = unmask_lookup("v1 Secret web/", &masked, &gone, &mut Vec::new())
             .expect_err("no Secret");
         assert_eq!(error, "Secret `db` is gone");
-        let config = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
+        let config =
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "b"}});
         assert_eq!(mask_lookup("k", &config, None, &mut Vec::new()), config);
         assert!(!has_masked_secret(&config));
     }

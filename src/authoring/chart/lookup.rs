@@ -126,7 +126,10 @@ mod tests {
         );
         assert_eq!(
             asked.keys(),
-            BTreeSet::from([key("ConfigMap", "web", "settings"), key("Secret", "web", "")])
+            BTreeSet::from([
+                key("ConfigMap", "web", "settings"),
+                key("Secret", "web", "")
+            ])
         );
         set.parse("u", r#"{{ (lookup "v1" "ConfigMap" "web" "settings").data.colour }}|{{ lookup "v1" "Secret" "web" "" }}|{{ lookup "v1" "Secret" "" 3 }}"#)
             .expect("parses");

@@ -299,7 +299,11 @@ pub fn from_spec(
 }
 
 /// The release a lock entry renders for, its lookups not answered yet.
-fn release(entry: &LockedRelease, settings: &ChartSettings, random_key: Option<RandomKey>) -> Release {
+fn release(
+    entry: &LockedRelease,
+    settings: &ChartSettings,
+    random_key: Option<RandomKey>,
+) -> Release {
     Release {
         name: entry.name.clone(),
         namespace: entry.namespace.clone(),
