@@ -1214,3 +1214,122 @@ spec:
         ))
         .is_none());
 }
+
+#[test]
+fn rollback_runs_the_target_revision_s_rollback_hooks_and_not_its_upgrade_hooks() {
+    let plane = ControlPlane::shared();
+    let root = temp_dir("chart-release-rollback-hooks").join("backward");
+    common::write_files(
+        &root,
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: backward\nversion: 0.1.0\n",
+            ),
+            ("values.yaml", "version: 1\n"),
+            (
+                "templates/settings.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: {version: {{ .Values.version | quote }}}\n",
+            ),
+            (
+                "templates/hooks.yaml",
+                "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: migrated
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+data: {version: {{ .Values.version | quote }}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: prepare-rollback
+  annotations:
+    helm.sh/hook: pre-rollback
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: prepare, image: busybox}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: rolled-back
+  annotations:
+    helm.sh/hook: post-rollback
+data: {to: {{ .Values.version | quote }}}
+",
+            ),
+        ],
+    );
+    let namespace = "chart-release-rollback-hooks";
+    let first = project(
+        "chart-release-rollback-hooks-project",
+        &release(&root, namespace, "      version: 1\n"),
+    );
+    run(plane, &first, &["apply", "--yes"]).ok();
+    let path = |kind: &str, name: &str| match kind {
+        "jobs" => format!("/apis/batch/v1/namespaces/{namespace}/jobs/{name}"),
+        _ => format!("/api/v1/namespaces/{namespace}/{kind}/{name}"),
+    };
+    let (job, note) = (
+        path("jobs", "prepare-rollback"),
+        path("configmaps", "rolled-back"),
+    );
+    assert!(
+        plane.get(&job).is_none() && plane.get(&note).is_none(),
+        "rollback hooks are not applied"
+    );
+    std::fs::write(
+        first.join("cleat.yaml"),
+        format!(
+            "releases:\n{}",
+            release(&root, namespace, "      version: 2\n")
+        ),
+    )
+    .unwrap();
+    run(plane, &first, &["apply", "--yes"]).ok();
+    let migrated = plane.get(&path("configmaps", "migrated")).unwrap();
+    assert_eq!(migrated["data"]["version"], "2");
+
+    let mut child = spawn(
+        plane,
+        &first,
+        &["rollback", "shop", "-n", namespace],
+        std::process::Stdio::piped(),
+    );
+    until(&mut child, "the pre-rollback Job is created", || {
+        plane.get(&job)
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        plane.get(&path("configmaps", "settings")).unwrap()["data"]["version"],
+        "2",
+        "the objects were rolled back before the pre-rollback hook completed"
+    );
+    plane.finish_job(&job, "Complete");
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("rolled back to revision 1\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("  ran 2 rollback hooks\n"), "{stdout}");
+    assert_eq!(
+        plane.get(&path("configmaps", "settings")).unwrap()["data"]["version"],
+        "1"
+    );
+    assert_eq!(plane.get(&note).unwrap()["data"]["to"], "1");
+    // The upgrade hook did not run again, as in `helm rollback`.
+    let after = plane.get(&path("configmaps", "migrated")).unwrap();
+    assert_eq!(after["metadata"]["uid"], migrated["metadata"]["uid"]);
+    assert_eq!(after["data"]["version"], "2");
+}

@@ -147,6 +147,16 @@ impl Plan {
         }
     }
 
+    /// A chart's hooks wait, with `why`: a rollback runs the chart's rollback
+    /// hooks, not those of installs and upgrades, as Helm does.
+    pub fn hold_hooks(&mut self, why: &'static str) {
+        for object in &mut self.objects {
+            if object.lifecycle.hook.is_some() && !matches!(object.change, Change::Skip(_)) {
+                object.change = Change::Skip(why);
+            }
+        }
+    }
+
     /// Hooks Helm deletes before creating them again (`before-hook-creation`)
     /// are replaced even when unchanged, so that they run again.
     pub fn rerun_hooks(&mut self) {

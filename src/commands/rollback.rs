@@ -35,9 +35,13 @@ pub fn run(args: RollbackArgs, out: &mut dyn std::io::Write) -> Result<Outcome, 
     super::write(
         out,
         &format!(
-            "rolled back to revision {}\n{}",
+            "rolled back to revision {}\n{}{}",
             rolled.to,
-            output::deployed(&rolled.deployed)
+            output::deployed(&rolled.deployed),
+            match rolled.hooks {
+                0 => String::new(),
+                n => format!("  ran {n} rollback hooks\n"),
+            }
         ),
     )?;
     Ok(Outcome::default())

@@ -106,6 +106,10 @@ pub struct ReleaseObjects {
     pub delete_hooks: Vec<Object>,
     /// `test` hooks, in phases by weight, which `cleat test` runs.
     pub test_hooks: Vec<Object>,
+    /// `pre-rollback` hooks (negative phases, by weight) and
+    /// `post-rollback` hooks (positive phases), which `cleat rollback` runs
+    /// around the revision it rolls back to.
+    pub rollback_hooks: Vec<Object>,
 }
 
 impl Manifests {
@@ -116,8 +120,8 @@ impl Manifests {
     /// applied on install, upgrade or both as its events say; and, apart,
     /// the hooks of deletes. The phase and when it applies are written into
     /// each hook as cleat's lifecycle annotations, so the cluster reads the
-    /// same from the live object; and, apart, the test hooks. Hooks only
-    /// of rollbacks are left out.
+    /// same from the live object; and, apart, the test hooks and the hooks
+    /// of rollbacks (a hook of an upgrade and a rollback is in both).
     pub fn release_objects(self) -> ReleaseObjects {
         let normal = self
             .crds
@@ -128,8 +132,12 @@ impl Manifests {
         let mut applied: Vec<(bool, Hook)> = Vec::new();
         let mut deleting: Vec<(bool, Hook)> = Vec::new();
         let mut testing: Vec<(bool, Hook)> = Vec::new();
+        let mut rolling: Vec<(bool, Hook)> = Vec::new();
         for hook in self.hooks {
             let has = |events: &[&str]| hook.events.iter().any(|e| events.contains(&e.as_str()));
+            if has(&["pre-rollback", "post-rollback"]) {
+                rolling.push((has(&["pre-rollback"]), hook.clone()));
+            }
             if has(&["pre-install", "post-install", "pre-upgrade", "post-upgrade"]) {
                 applied.push((has(&["pre-install", "pre-upgrade"]), hook));
             } else if has(&["pre-delete", "post-delete"]) {
@@ -158,6 +166,7 @@ impl Manifests {
             objects,
             delete_hooks: phased(deleting, 0, 0),
             test_hooks: phased(testing, 0, 0),
+            rollback_hooks: phased(rolling, 0, 0),
         }
     }
 }

@@ -166,6 +166,7 @@ impl ChartRun {
             warnings,
             delete_hooks: rendered.delete_hooks,
             test_hooks: rendered.test_hooks,
+            rollback_hooks: rendered.rollback_hooks,
             chart: Some(Arc::clone(self)),
         })
     }
@@ -201,6 +202,7 @@ impl ChartRun {
                         warnings: Vec::new(),
                         delete_hooks: Vec::new(),
                         test_hooks: Vec::new(),
+                        rollback_hooks: Vec::new(),
                         chart: Some(Arc::clone(&run)),
                     })
                 }

@@ -36,6 +36,9 @@ pub struct Prepared {
     pub delete_hooks: Vec<Object>,
     /// A Helm chart's `test` hooks, which `cleat test` runs.
     pub test_hooks: Vec<Object>,
+    /// A Helm chart's `pre-rollback` and `post-rollback` hooks, which
+    /// `cleat rollback` runs.
+    pub rollback_hooks: Vec<Object>,
     /// A Helm chart release, to render again once a cluster answers its
     /// lookups.
     pub chart: Option<std::sync::Arc<chart::ChartRun>>,
@@ -160,6 +163,7 @@ pub fn from_spec(
         warnings: Vec::new(),
         delete_hooks: Vec::new(),
         test_hooks: Vec::new(),
+        rollback_hooks: Vec::new(),
         chart: None,
     })
 }
@@ -282,6 +286,7 @@ pub fn from_lock(
         warnings: Vec::new(),
         delete_hooks: Vec::new(),
         test_hooks: Vec::new(),
+        rollback_hooks: Vec::new(),
         chart: None,
     })
 }
