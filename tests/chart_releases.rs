@@ -518,11 +518,13 @@ fn a_chart_release_applies_crds_then_hooks_then_objects_and_upgrades() {
     assert_eq!(run_with(plane, &dir, &["diff"], &env).code, 0);
 
     // Revision 1 again, from its record (as revision 4): the chart archive
-    // comes from the cache by digest.
+    // comes from the cache by digest. As `helm rollback`, it runs no
+    // upgrade hook: the migration Job is left as it is.
     let second_job = plane.get(job).unwrap()["metadata"]["uid"].clone();
     let rollback = ["rollback", "shop", "-n", "chart-release", "--revision", "1"];
-    completing(plane, &dir, &rollback, job, &second_job);
+    run_with(plane, &dir, &rollback, &env).ok();
     assert_eq!(plane.get(settings).unwrap()["data"]["replicas"], "3");
+    assert_eq!(plane.get(job).unwrap()["metadata"]["uid"], second_job);
 
     // A backup carries the chart archive, and verifies.
     let backup = ["backup", "-n", "chart-release", "-o", "backup.tgz"];
