@@ -144,8 +144,10 @@ pub struct RenderArgs {
 
 /// Check a package: manifest, schema, templates, values and rendered objects.
 ///
-/// Reports every problem at once as file:line messages; exits 1 if there is
-/// any error (warnings alone do not fail).
+/// Reports every problem at once as file:line messages, and what cleat's
+/// built-in checks (pin, limit, harden, availability; `docs/policy.md`) find
+/// in the objects; exits 1 if there is any error (warnings alone do not
+/// fail).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  cleat lint packages-example/webapp\n  cleat lint packages-example/cronjob -f packages-example/cronjob/values-production.yaml\n  cleat lint ./my-helm-chart -f values-prod.yaml"
@@ -160,6 +162,10 @@ pub struct LintArgs {
     pub release: ReleaseArgs,
     #[command(flatten)]
     pub chart: ChartArgs,
+    /// How to print the report: text, or JSON with every finding of the
+    /// built-in checks
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: ReportFormat,
 }
 
 /// Print a package's values schema, or the release file's schema, as JSON Schema.
@@ -399,11 +405,12 @@ pub struct DiffArgs {
     pub plan: PlanArgs,
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
-    pub output: DiffFormat,
+    pub output: ReportFormat,
 }
 
+/// How a report prints: for people, or as JSON for tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
+pub enum ReportFormat {
     Text,
     Json,
 }
@@ -500,7 +507,7 @@ pub struct StatusArgs {
     pub cluster: ClusterArgs,
     /// Output format
     #[arg(short, long, value_enum, default_value = "text")]
-    pub output: DiffFormat,
+    pub output: ReportFormat,
     /// Exit 2 when any release has drifted
     #[arg(long)]
     pub exit_code: bool,

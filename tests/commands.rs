@@ -14,10 +14,10 @@ fn new_scaffolds_a_package_that_lints_and_renders() {
     );
     let lint = cleat_in(&dir, &["lint", "api"]);
     assert_eq!(lint.stderr, "", "the scaffold has no warnings");
-    assert_eq!(lint.ok(), "api 0.1.0: 3 objects, 0 warnings, no errors\n");
-    let rendered = cleat_in(&dir, &["render", "api", "--set", "replicas=2"]).ok();
+    assert_eq!(lint.ok(), "api 0.1.0: 4 objects, 0 warnings, no errors\n");
+    let rendered = cleat_in(&dir, &["render", "api", "--set", "replicas=3"]).ok();
     assert!(
-        rendered.contains("kind: Deployment\n") && rendered.contains("  replicas: 2\n"),
+        rendered.contains("kind: Deployment\n") && rendered.contains("  replicas: 3\n"),
         "{rendered}"
     );
     let again = cleat_in(&dir, &["new", "api"]).err();

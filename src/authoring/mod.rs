@@ -7,7 +7,7 @@
 //! and rendered ([`render`]); and the output is parsed into checked Kubernetes
 //! objects ([`object`]), each with its [`lifecycle`] (phase, dependencies, when
 //! it is applied). [`render_objects`] runs the whole stage; [`lint`] adds
-//! style warnings. A Helm [`chart`] is the other input this stage takes;
+//! style warnings, and [`policy`] cleat's built-in checks of the objects. A Helm [`chart`] is the other input this stage takes;
 //! [`Input::open`] tells the two apart.
 //!
 //! Invariant: nothing here knows a release file, a lockfile or a cluster
@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod lint;
 pub mod object;
 pub mod package;
+pub mod policy;
 pub mod render;
 pub mod repository;
 pub mod resolve;

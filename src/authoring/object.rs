@@ -29,6 +29,19 @@ pub struct Object {
     pub source: String,
     /// Its phase, dependencies and when it is applied, from its annotations.
     pub lifecycle: Lifecycle,
+    /// Where it was rendered, to point a problem found later at the
+    /// template line of a field ([`Object::diagnostic_at`]).
+    pub rendered: Option<Rendering>,
+}
+
+/// Where an object was rendered: the template, its output, and the object's
+/// document in that output (the `index`th document of `part`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendering {
+    pub template: Arc<Source>,
+    pub output: Arc<Source>,
+    pub part: yaml::Part,
+    pub index: usize,
 }
 
 /// `apps/v1 Deployment web/api`: how messages name an object, wherever it
@@ -41,6 +54,33 @@ pub fn id(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) ->
 }
 
 impl Object {
+    /// `diagnostic` pointed at the template line that rendered the field at
+    /// JSON `pointer` (or the nearest field above it that was rendered),
+    /// else about the object in its file.
+    pub fn diagnostic_at(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
+        let found = self.rendered.as_ref().and_then(|r| {
+            let documents = yaml::parse_part_as(&r.output, &r.part, yaml::Dialect::Core).ok()?;
+            let mut node = &documents.get(r.index)?.root;
+            for key in pointer.split('/').skip(1) {
+                let key = key.replace("~1", "/").replace("~0", "~");
+                let next = match &node.value {
+                    Value::Map(_) => node.get(&key),
+                    Value::List(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => None,
+                };
+                match next {
+                    Some(next) => node = next,
+                    None => break,
+                }
+            }
+            Some((node.origin.clone(), r))
+        });
+        match found {
+            Some((origin, r)) => locate(diagnostic.at(origin), &r.template, &r.output),
+            None => diagnostic.about(format!("{} ({})", self.id(), self.source)),
+        }
+    }
+
     /// This object's [`id`].
     pub fn id(&self) -> String {
         id(
@@ -128,14 +168,24 @@ pub fn objects_as(
         }
     }
     let parse = |(index, part): &(usize, yaml::Part)| {
-        let (output, _) = sources[*index];
+        let (output, template) = sources[*index];
         yaml::parse_part_as(output, part, dialect).map(|documents| {
             documents
                 .into_iter()
-                .filter(|document| document.root.value != Value::Null)
-                .map(|document| {
+                .enumerate()
+                .filter(|(_, document)| document.root.value != Value::Null)
+                .map(|(at, document)| {
                     let origin = document.root.origin.clone();
-                    (origin, object(document.root, &output.name, dialect))
+                    let object = object(document.root, &output.name, dialect).map(|mut o| {
+                        o.rendered = Some(Rendering {
+                            template: Arc::clone(template),
+                            output: Arc::clone(output),
+                            part: part.clone(),
+                            index: at,
+                        });
+                        o
+                    });
+                    (origin, object)
                 })
                 .collect::<Vec<_>>()
         })
@@ -508,6 +558,7 @@ fn object(root: Node, source: &str, dialect: yaml::Dialect) -> Result<Object, Ve
             body: root.into_json(),
             source: source.to_string(),
             lifecycle,
+            rendered: None,
         }),
         _ => Err(problems),
     }

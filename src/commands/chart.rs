@@ -102,26 +102,20 @@ pub fn lint(
     values: &ValuesArgs,
     release: &ReleaseArgs,
     args: &ChartArgs,
-    out: &mut dyn std::io::Write,
-) -> Result<super::Outcome, Diagnostics> {
+) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
     let mut warnings = chart::lint::undeclared_values(chart);
     let manifests = render(chart, values, release, args).map_err(|mut errors| {
         errors.0.extend(warnings.iter().cloned());
         errors
     })?;
     warnings.extend(manifests.warnings.iter().cloned());
-    let objects = manifests.crds.len() + manifests.objects.len() + manifests.hooks.len();
-    let summary = format!(
-        "{} {} (Helm chart): {objects} objects, {} warnings, no errors\n",
-        chart.name(),
-        chart.metadata.version,
-        warnings.len()
-    );
-    super::write(out, &summary)?;
-    Ok(super::Outcome {
-        warnings,
-        ..super::Outcome::default()
-    })
+    let objects = manifests
+        .crds
+        .into_iter()
+        .chain(manifests.objects)
+        .chain(manifests.hooks.into_iter().map(|h| h.object))
+        .collect();
+    Ok((objects, warnings))
 }
 
 /// Refuses Helm's flags for what is not a chart.

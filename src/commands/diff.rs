@@ -1,6 +1,6 @@
 //! `cleat diff`: what applying would change, object by object.
 
-use crate::cli::{DiffArgs, DiffFormat};
+use crate::cli::{DiffArgs, ReportFormat};
 use crate::cluster::plan::Plan;
 use crate::deploy::planned::plan_releases;
 use crate::release::select::select;
@@ -22,8 +22,8 @@ pub fn run(args: DiffArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
         .collect();
     let plans: Vec<&Plan> = plans.iter().map(|p| &p.plan).collect();
     let text = match args.output {
-        DiffFormat::Text => show::describe(&plans, super::stdout_color(), true),
-        DiffFormat::Json => {
+        ReportFormat::Text => show::describe(&plans, super::stdout_color(), true),
+        ReportFormat::Json => {
             serde_json::to_string_pretty(&plan_json::json(&plans)).unwrap_or_default() + "\n"
         }
     };

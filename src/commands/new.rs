@@ -10,7 +10,7 @@ use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 use super::Outcome;
 
 /// The scaffold's files; `NAME` is replaced by the package name.
-const FILES: [(&str, &str); 7] = [
+const FILES: [(&str, &str); 8] = [
     ("package.yaml", include_str!("scaffold/package.yaml")),
     (
         "values.schema.yaml",
@@ -24,6 +24,10 @@ const FILES: [(&str, &str); 7] = [
     (
         "templates/deployment.yaml",
         include_str!("scaffold/templates/deployment.yaml"),
+    ),
+    (
+        "templates/disruptionbudget.yaml",
+        include_str!("scaffold/templates/disruptionbudget.yaml"),
     ),
     (
         "templates/service.yaml",

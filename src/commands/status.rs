@@ -1,6 +1,6 @@
 //! `cleat status`: each release's newest record, and drift from it.
 
-use crate::cli::{DiffFormat, StatusArgs};
+use crate::cli::{ReportFormat, StatusArgs};
 use crate::deploy::status::{status, Status};
 use crate::release::select::select;
 use crate::shared::diagnostics::Diagnostics;
@@ -17,12 +17,12 @@ pub fn run(args: StatusArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
         args.cluster.concurrency,
     ))?;
     let text = match args.output {
-        DiffFormat::Text if args.notes => statuses
+        ReportFormat::Text if args.notes => statuses
             .iter()
             .filter_map(|s| Some(super::output::notes(&s.release, s.notes.as_deref()?)))
             .collect(),
-        DiffFormat::Text => text(&statuses),
-        DiffFormat::Json => {
+        ReportFormat::Text => text(&statuses),
+        ReportFormat::Json => {
             serde_json::to_string_pretty(&json(&statuses)).unwrap_or_default() + "\n"
         }
     };

@@ -21,6 +21,9 @@ pub struct Manifest {
     pub kube_version: Option<semver::VersionReq>,
     pub dependencies: Vec<Dependency>,
     pub metadata: Metadata,
+    /// Severities of the built-in checks for the package's objects, over
+    /// their defaults (`policy:`).
+    pub policy: crate::authoring::policy::Settings,
 }
 
 /// What a package says about itself, for people and tools; rendering sees
@@ -68,7 +71,7 @@ impl Dependency {
     }
 }
 
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 14] = [
     "name",
     "version",
     "description",
@@ -82,6 +85,7 @@ const FIELDS: [&str; 13] = [
     "icon",
     "annotations",
     "deprecated",
+    "policy",
 ];
 const MAINTAINER_FIELDS: [&str; 3] = ["name", "email", "url"];
 const DEPENDENCY_FIELDS: [&str; 5] = ["name", "version", "repository", "alias", "condition"];
@@ -165,6 +169,13 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
         }
     };
     let metadata = metadata(&root, &source.name, &mut problems);
+    let policy = match root.get("policy") {
+        None => Default::default(),
+        Some(node) => crate::authoring::policy::settings(node).unwrap_or_else(|found| {
+            problems.extend(found);
+            Default::default()
+        }),
+    };
     match (name, version, description) {
         (Some((name, _)), Some(version), Some((description, _))) if problems.is_empty() => {
             Ok(Manifest {
@@ -174,6 +185,7 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
                 kube_version,
                 dependencies,
                 metadata,
+                policy,
             })
         }
         _ => Err(problems),

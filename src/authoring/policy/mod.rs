@@ -1,0 +1,283 @@
+//! Policy: cleat's built-in checks of rendered objects, what operators
+//! learn the hard way (pin, limit, harden, keep available), each with an
+//! id, a default severity, why it matters and the fix. Severities may be
+//! changed per check ([`Settings`]); an object is exempted from a check by
+//! an annotation that must say why (`cleat.dev/exempt-CHECK: "reason"`).
+//! The checks read only the objects, so they run wherever objects are
+//! rendered; a finding points at the template line of its field.
+
+pub mod checks;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::authoring::object::Object;
+use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::shared::yaml::{Node, Value};
+
+/// The prefix of the annotation that exempts an object from a check.
+pub const EXEMPT_ANNOTATION: &str = "cleat.dev/exempt-";
+
+/// How much a check's findings matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Not checked.
+    Off,
+    /// Reported; nothing is refused.
+    Warning,
+    /// Reported; `cleat lint` exits 1.
+    Error,
+}
+
+impl Severity {
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "off" => Some(Severity::Off),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Off => "off",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One built-in check.
+pub struct Check {
+    /// `image-tag`: what settings and exemptions name it by.
+    pub id: &'static str,
+    /// `pin`, `limit`, `harden` or `availability`.
+    pub group: &'static str,
+    pub severity: Severity,
+    /// Why it matters, in one line.
+    pub why: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// The findings among the release's objects.
+    pub run: fn(&[Object]) -> Vec<Found>,
+}
+
+/// What a check found: an object (its index), the JSON pointer of the
+/// field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub object: usize,
+    pub pointer: String,
+    pub message: String,
+}
+
+/// A finding with its check and severity, or the reason it is exempted.
+pub struct Finding {
+    pub check: &'static Check,
+    pub severity: Severity,
+    pub found: Found,
+    /// The reason the object's exemption gives, when it has one.
+    pub exempt: Option<String>,
+}
+
+/// Severities that differ from the checks' defaults, by check id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings(pub BTreeMap<String, Severity>);
+
+impl Settings {
+    /// `other`'s severities over these (a release's over its package's).
+    pub fn with(&self, other: &Settings) -> Settings {
+        let mut merged = self.0.clone();
+        merged.extend(other.0.iter().map(|(k, v)| (k.clone(), *v)));
+        Settings(merged)
+    }
+
+    fn severity(&self, check: &Check) -> Severity {
+        self.0.get(check.id).copied().unwrap_or(check.severity)
+    }
+}
+
+/// The severities a `policy:` map sets (`CHECK: error|warning|off`), every
+/// problem at its line.
+pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
+    let Value::Map(entries) = &node.value else {
+        return Err(vec![Diagnostic::error(format!(
+            "`policy` must be a map of check to severity, found {}",
+            node.value.type_name()
+        ))
+        .at(node.origin.clone())
+        .hint("write `policy: {memory-limits: error, image-digest: warning}`")]);
+    };
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    for (key, value) in entries {
+        if let Err(message) = check(&key.name) {
+            problems.push(Diagnostic::error(message).at(key.origin.clone()));
+            continue;
+        }
+        let severity = match &value.value {
+            Value::String(text) => Severity::parse(text),
+            _ => None,
+        };
+        match (severity, &value.value) {
+            (Some(severity), _) => {
+                settings.0.insert(key.name.clone(), severity);
+            }
+            (None, other) => problems.push(
+                Diagnostic::error(format!(
+                    "the severity of `{}` must be `error`, `warning` or `off`, found {}",
+                    key.name,
+                    match other {
+                        Value::String(text) => format!("`{text}`"),
+                        other => other.type_name().to_string(),
+                    }
+                ))
+                .at(value.origin.clone()),
+            ),
+        }
+    }
+    Diagnostics::check(problems, settings).map_err(|d| d.0)
+}
+
+/// The check named `id`, or an error with the closest name.
+pub fn check(id: &str) -> Result<&'static Check, String> {
+    checks::ALL.iter().find(|c| c.id == id).ok_or_else(|| {
+        let hint = did_you_mean(id, checks::ALL.iter().map(|c| c.id))
+            .map_or(String::new(), |m| format!(" ({m})"));
+        format!("there is no check `{id}`{hint}")
+    })
+}
+
+/// What checking the objects found.
+#[derive(Default)]
+pub struct Report {
+    /// Findings of every check that is not off, exempted ones included.
+    pub findings: Vec<Finding>,
+    /// Exemptions that are themselves wrong (no reason, no such check).
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Runs every check that `settings` leaves on over `objects`.
+pub fn run(objects: &[Object], settings: &Settings) -> Report {
+    let mut report = Report::default();
+    // Exemptions by object: check id → reason.
+    let mut exempt: Vec<BTreeMap<&str, String>> = Vec::with_capacity(objects.len());
+    for object in objects {
+        let mut mine = BTreeMap::new();
+        let annotations = object.body["metadata"]["annotations"].as_object();
+        for (key, value) in annotations.into_iter().flatten() {
+            let Some(id) = key.strip_prefix(EXEMPT_ANNOTATION) else {
+                continue;
+            };
+            let pointer = format!("/metadata/annotations/{}", key.replace('/', "~1"));
+            let reason = value.as_str().unwrap_or_default().trim();
+            match check(id) {
+                Err(message) => report.problems.push(
+                    object.diagnostic_at(
+                        Diagnostic::error(format!("`{key}` exempts from no check: {message}")),
+                        &pointer,
+                    ),
+                ),
+                Ok(_) if reason.is_empty() => report.problems.push(
+                    object.diagnostic_at(
+                        Diagnostic::error(format!("`{key}` gives no reason"))
+                            .hint("say why the object is exempt, as `cleat.dev/exempt-CHECK: \"the reason\"`: the report lists it"),
+                        &pointer,
+                    ),
+                ),
+                Ok(check) => {
+                    mine.insert(check.id, reason.to_string());
+                }
+            }
+        }
+        exempt.push(mine);
+    }
+    for check in checks::ALL {
+        let severity = settings.severity(check);
+        if severity == Severity::Off {
+            continue;
+        }
+        for found in (check.run)(objects) {
+            let exempt = exempt
+                .get(found.object)
+                .and_then(|e| e.get(check.id))
+                .cloned();
+            report.findings.push(Finding {
+                check,
+                severity,
+                found,
+                exempt,
+            });
+        }
+    }
+    report
+}
+
+impl Report {
+    /// The findings not exempted, as diagnostics at their template lines,
+    /// then the problems of the exemptions.
+    pub fn diagnostics(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        let mut found: Vec<Diagnostic> = self
+            .located(objects)
+            .into_iter()
+            .filter(|(f, _)| f.exempt.is_none())
+            .map(|(_, d)| d)
+            .collect();
+        found.extend(self.problems.iter().cloned());
+        found
+    }
+
+    /// Every finding, exempted ones too, with its diagnostic at its
+    /// template line.
+    pub fn located(&self, objects: &[Object]) -> Vec<(&Finding, Diagnostic)> {
+        self.findings
+            .iter()
+            .map(|f| (f, finding_diagnostic(f, objects)))
+            .collect()
+    }
+
+    /// The exemptions, a line each: `CHECK on OBJECT: REASON`.
+    pub fn exemptions(&self, objects: &[Object]) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let reason = f.exempt.as_ref()?;
+                let object = objects.get(f.found.object)?;
+                Some(format!("{} on {}: {reason}", f.check.id, object.id()))
+            })
+            .collect();
+        lines.dedup();
+        lines
+    }
+
+    /// Whether a finding that is not exempted, or an exemption, is an error.
+    pub fn has_errors(&self) -> bool {
+        !self.problems.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| f.exempt.is_none() && f.severity == Severity::Error)
+    }
+}
+
+fn finding_diagnostic(finding: &Finding, objects: &[Object]) -> Diagnostic {
+    let check = finding.check;
+    let message = format!("{} [{}]: {}", check.id, check.group, finding.found.message);
+    let diagnostic = match finding.severity {
+        Severity::Error => Diagnostic::error(message),
+        _ => Diagnostic::warning(message),
+    }
+    .hint(format!("{} {}", check.why, check.fix))
+    .hint(format!(
+        "if the object must be as it is, annotate it `{EXEMPT_ANNOTATION}{}: \"why\"`",
+        check.id
+    ));
+    match objects.get(finding.found.object) {
+        Some(object) => object.diagnostic_at(diagnostic, &finding.found.pointer),
+        None => diagnostic,
+    }
+}

@@ -1,0 +1,363 @@
+//! cleat's built-in checks of rendered objects (pin, limit, harden,
+//! availability) in `cleat lint`: every check finds its failing object at
+//! the template line of the field and leaves its passing object alone;
+//! severities set in `package.yaml`; exemptions that must give a reason;
+//! the same for a Helm chart.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{cleat, package};
+
+/// Objects that fail every check that is on by default.
+const FAILING: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: batch
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web, tier: front}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      hostNetwork: true
+      volumes:
+        - name: logs
+          hostPath: {path: /var/log}
+      initContainers:
+        - name: setup
+          image: busybox
+      containers:
+        - name: web
+          image: nginx:latest
+          imagePullPolicy: Always
+          securityContext:
+            privileged: true
+            runAsUser: 0
+            capabilities: {add: [NET_ADMIN]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: \"@daily\"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: report
+              image: registry.example.com/report:2.1.0
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+";
+
+/// The same objects made to pass: every check is satisfied.
+const PASSING: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: batch
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: batch, namespace: batch}
+spec: {hard: {requests.cpu: \"4\"}}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: batch, namespace: batch}
+spec: {limits: [{type: Container, default: {memory: 256Mi}}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      serviceAccountName: web
+      securityContext: {runAsNonRoot: true, runAsUser: 10001}
+      containers:
+        - name: web
+          image: nginx:1.27.3
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+          livenessProbe: {httpGet: {path: /, port: 80}}
+          readinessProbe: {httpGet: {path: /, port: 80}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: \"@daily\"
+  concurrencyPolicy: Forbid
+  successfulJobsHistoryLimit: 3
+  failedJobsHistoryLimit: 1
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          automountServiceAccountToken: false
+          nodeSelector: {pool: batch}
+          securityContext: {runAsNonRoot: true, runAsUser: 10001}
+          containers:
+            - name: report
+              image: registry.example.com/report:2.1.0
+              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+              resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+";
+
+/// `cleat lint -o json` of a package with `template` as its one template.
+fn lint_json(name: &str, manifest: &str, template: &str) -> (i32, serde_json::Value) {
+    let dir = package(
+        name,
+        &[
+            ("package.yaml", manifest.as_bytes()),
+            ("templates/objects.yaml", template.as_bytes()),
+        ],
+    );
+    let run = cleat(&["lint", dir.to_str().unwrap(), "-o", "json"]);
+    let report = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    (run.code, report)
+}
+
+/// Each finding as `CHECK line: MESSAGE`, by check.
+fn findings(report: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in report["findings"].as_array().unwrap() {
+        assert_eq!(f["at"]["file"], "templates/objects.yaml", "{f}");
+        found
+            .entry(f["check"].as_str().unwrap().to_string())
+            .or_default()
+            .push(format!(
+                "{}: {}",
+                f["at"]["line"],
+                f["message"].as_str().unwrap()
+            ));
+    }
+    found
+}
+
+const MANIFEST: &str = "name: checked\nversion: 0.1.0\ndescription: Checked\n";
+
+#[test]
+fn every_check_finds_its_failing_object_at_the_template_line_and_passes_the_fixed_one() {
+    let (code, report) = lint_json("policy-failing", MANIFEST, FAILING);
+    assert_eq!(
+        code, 1,
+        "privileged, host-namespaces and selector-matches are errors"
+    );
+    let found = findings(&report);
+    let expected: &[(&str, &[&str])] = &[
+        ("image-tag", &[
+            "23: container `setup` of apps/v1 Deployment web runs image `busybox`, which has no tag",
+            "26: container `web` of apps/v1 Deployment web runs image `nginx:latest`, whose tag `latest` moves",
+        ]),
+        ("pull-policy-always", &["27: container `web` of apps/v1 Deployment web pulls its image on every start (`imagePullPolicy: Always`)"]),
+        ("cpu-requests", &[
+            "22: container `setup` of apps/v1 Deployment web has no cpu request (`resources.requests.cpu`)",
+            "25: container `web` of apps/v1 Deployment web has no cpu request (`resources.requests.cpu`)",
+            "45: container `report` of batch/v1 CronJob report has no cpu request (`resources.requests.cpu`)",
+        ]),
+        ("memory-limits", &[
+            "22: container `setup` of apps/v1 Deployment web has no memory limit (`resources.limits.memory`)",
+            "25: container `web` of apps/v1 Deployment web has no memory limit (`resources.limits.memory`)",
+            "45: container `report` of batch/v1 CronJob report has no memory limit (`resources.limits.memory`)",
+        ]),
+        ("cronjob-concurrency", &["37: batch/v1 CronJob report lets its runs overlap (`concurrencyPolicy` is `Allow`)"]),
+        ("cronjob-history", &["37: batch/v1 CronJob report does not say how many finished Jobs to keep (`successfulJobsHistoryLimit`, `failedJobsHistoryLimit`)"]),
+        ("job-placement", &["42: batch/v1 CronJob report may run on any node: its pod has no `nodeSelector`, `affinity` or `tolerations`"]),
+        ("namespace-quota", &["4: v1 Namespace batch has no ResourceQuota or LimitRange of the release"]),
+        ("run-as-non-root", &[
+            "22: container `setup` of apps/v1 Deployment web may run as root: neither it nor its pod sets `runAsNonRoot: true` or a non-zero `runAsUser`",
+            "25: container `web` of apps/v1 Deployment web runs as root (`runAsUser: 0`)",
+            "45: container `report` of batch/v1 CronJob report may run as root: neither it nor its pod sets `runAsNonRoot: true` or a non-zero `runAsUser`",
+        ]),
+        ("privileged", &["29: container `web` of apps/v1 Deployment web is privileged"]),
+        ("capabilities-added", &["31: container `web` of apps/v1 Deployment web adds the capabilities NET_ADMIN"]),
+        ("host-namespaces", &["17: apps/v1 Deployment web shares the node's network (`hostNetwork: true`)"]),
+        ("host-path", &["20: apps/v1 Deployment web mounts the node's `/var/log` (volume `logs`)"]),
+        ("service-account-token", &[
+            "16: apps/v1 Deployment web mounts the token of the `default` service account",
+            "42: batch/v1 CronJob report mounts the token of the `default` service account",
+        ]),
+        ("liveness-probe", &["25: container `web` of apps/v1 Deployment web has no `livenessProbe`"]),
+        ("readiness-probe", &["25: container `web` of apps/v1 Deployment web has no `readinessProbe`"]),
+        ("replicas", &["10: apps/v1 Deployment web has 1 replica and no HorizontalPodAutoscaler"]),
+        ("selector-matches", &["12: apps/v1 Deployment web selects pods labelled tier=front, which its template does not label"]),
+        ("service-selector", &["53: v1 Service api selects no pod of the release"]),
+    ];
+    for (check, messages) in expected {
+        assert_eq!(
+            found.get(*check).map(Vec::as_slice).unwrap_or_default(),
+            *messages,
+            "{check}"
+        );
+    }
+    // Counted, not listed above: the same containers without a memory
+    // request, escalation or a read-only root.
+    for check in [
+        "memory-requests",
+        "privilege-escalation",
+        "read-only-root-filesystem",
+    ] {
+        assert_eq!(found[check].len(), 3, "{check}: {:?}", found[check]);
+    }
+    assert!(!found.contains_key("image-digest"), "off by default");
+    assert!(
+        !found.contains_key("disruption-budget"),
+        "one replica needs none"
+    );
+    let severity = |check: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check)
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+    };
+    assert_eq!(severity("privileged").as_deref(), Some("error"));
+    assert_eq!(severity("image-tag").as_deref(), Some("warning"));
+    assert_eq!(report["errors"], 3);
+
+    let (code, report) = lint_json("policy-passing", MANIFEST, PASSING);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(findings(&report), BTreeMap::new());
+}
+
+#[test]
+fn text_reports_point_at_the_template_line_with_why_and_fix() {
+    let dir = package(
+        "policy-text",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", FAILING.as_bytes()),
+        ],
+    );
+    let run = cleat(&["lint", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "checked 0.1.0: 4 objects, 34 warnings, 3 errors\n"
+    );
+    assert!(
+        run.stderr.contains(
+            "error: privileged [harden]: container `web` of apps/v1 Deployment web is privileged
+  --> templates/objects.yaml:29:13
+    |
+ 29 |             privileged: true
+    |             ^^^^^^^^^^^^^^^^
+  hint: A privileged container has every device and capability of the node: it is the node. Remove `securityContext.privileged`, adding only the capabilities it needs.
+  hint: if the object must be as it is, annotate it `cleat.dev/exempt-privileged: \"why\"`"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn severities_come_from_package_yaml_and_exemptions_must_say_why() {
+    let manifest = format!(
+        "{MANIFEST}policy:\n  image-tag: error\n  replicas: off\n  image-digest: warning\n"
+    );
+    let template = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    cleat.dev/exempt-run-as-non-root: \"the vendor image needs root to bind port 80\"
+    cleat.dev/exempt-read-only-root-filesystem: \"\"
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx
+";
+    let dir = package(
+        "policy-settings",
+        &[
+            ("package.yaml", manifest.as_bytes()),
+            ("templates/objects.yaml", template.as_bytes()),
+        ],
+    );
+    let run = cleat(&["lint", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error: image-tag [pin]: container `web` of apps/v1 Deployment web runs image `nginx`, which has no tag\n  --> templates/objects.yaml:15:11"), "{}", run.stderr);
+    assert!(run.stderr.contains("warning: image-digest [pin]: container `web` of apps/v1 Deployment web runs image `nginx` without a digest"), "{}", run.stderr);
+    assert!(!run.stderr.contains("replicas ["), "{}", run.stderr);
+    assert!(!run.stderr.contains("run-as-non-root ["), "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("  exempt: run-as-non-root on apps/v1 Deployment web: the vendor image needs root to bind port 80\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("error: `cleat.dev/exempt-read-only-root-filesystem` gives no reason\n  --> templates/objects.yaml:7:5"),
+        "{}",
+        run.stderr
+    );
+
+    // A check the policy does not know, a severity it does not know, and
+    // an exemption from no check.
+    let manifest = format!("{MANIFEST}policy:\n  image-tags: error\n  replicas: never\n");
+    let dir = package(
+        "policy-bad-settings",
+        &[
+            ("package.yaml", manifest.as_bytes()),
+            ("templates/objects.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {cleat.dev/exempt-memory-limit: \"x\"}\n"),
+        ],
+    );
+    let refused = cleat(&["lint", dir.to_str().unwrap()]).err();
+    assert!(refused.contains("error: there is no check `image-tags` (did you mean `image-tag`?)\n  --> package.yaml:5:3"), "{refused}");
+    assert!(refused.contains("error: the severity of `replicas` must be `error`, `warning` or `off`, found `never`\n  --> package.yaml:6:13"), "{refused}");
+    let dir = package(
+        "policy-bad-exemption",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {cleat.dev/exempt-memory-limit: \"x\"}\n"),
+        ],
+    );
+    let refused = cleat(&["lint", dir.to_str().unwrap()]).err();
+    assert!(refused.contains("error: `cleat.dev/exempt-memory-limit` exempts from no check: there is no check `memory-limit` (did you mean `memory-limits`?)"), "{refused}");
+}
