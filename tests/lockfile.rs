@@ -436,7 +436,7 @@ fn release_file_errors_point_at_the_line() {
  4 |     valuesFiles: [x.yaml]
    |     ^^^^^^^^^^^
   hint: did you mean `valueFiles`?
-  hint: known fields: name, namespace, package, helmRelease, randomKey, context, kubeVersion, valueFiles, values
+  hint: known fields: name, namespace, package, helmRelease, randomKey, context, kubeVersion, valueFiles, values, policy
 
 error: release name `Web` is not a valid name
   --> cleat.yaml:2:11

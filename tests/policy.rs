@@ -361,3 +361,93 @@ spec:
     let refused = cleat(&["lint", dir.to_str().unwrap()]).err();
     assert!(refused.contains("error: `cleat.dev/exempt-memory-limit` exempts from no check: there is no check `memory-limit` (did you mean `memory-limits`?)"), "{refused}");
 }
+
+#[test]
+fn lock_refuses_errors_prints_warnings_and_records_the_policy() {
+    let template = "apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true, runAsUser: 10001}
+  containers:
+    - name: shell
+      image: busybox:1.36.1
+      securityContext: {privileged: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+";
+    let dir = package(
+        "policy-lock",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/pod.yaml", template.as_bytes()),
+        ],
+    );
+    let project = common::temp_dir("policy-lock-project");
+    let release = |policy: &str| {
+        format!(
+            "releases:\n  - name: debug\n    package: {}\n{policy}",
+            dir.display()
+        )
+    };
+    std::fs::write(project.join("cleat.yaml"), release("")).unwrap();
+    let refused = common::cleat_in(&project, &["lock"]).err();
+    assert!(
+        refused.contains("error: privileged [harden]: container `shell` of v1 Pod debug is privileged\n  --> templates/pod.yaml:11:"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("error: release `debug`: cleat's built-in checks found 1 error in its objects\n  hint: fix them, exempt an object with `cleat.dev/exempt-CHECK: \"why\"`, or set the check's severity in `policy:` of the release file (docs/policy.md)"),
+        "{refused}"
+    );
+    assert!(!project.join("cleat.lock").exists(), "nothing is locked");
+
+    // The release file lowers it to a warning: locked, with a summary.
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release("    policy: {privileged: warning}\n"),
+    )
+    .unwrap();
+    let locked = common::cleat_in(&project, &["lock"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    assert!(
+        locked.stderr.contains("warning: release `debug`: cleat's built-in checks found 3 warnings: liveness-probe (1), privileged (1), readiness-probe (1)\n"),
+        "{}",
+        locked.stderr
+    );
+    let lockfile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("cleat.lock")).unwrap()).unwrap();
+    let digest = lockfile["environments"][0]["releases"][0]["policy"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(digest.starts_with("sha256:"), "{digest}");
+
+    // A changed policy is a change of the lock; a file-wide policy counts.
+    std::fs::write(
+        project.join("cleat.yaml"),
+        format!(
+            "policy: {{liveness-probe: off}}\n{}",
+            release("    policy: {privileged: warning}\n")
+        ),
+    )
+    .unwrap();
+    let check = common::cleat_in(&project, &["lock", "--check"]).err();
+    assert!(
+        check.contains(&format!("release `debug`: policy: {digest} → sha256:")),
+        "{check}"
+    );
+
+    // A check the release file names wrong is an error at its line.
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release("    policy: {privilegd: warning}\n"),
+    )
+    .unwrap();
+    let wrong = common::cleat_in(&project, &["lock"]).err();
+    assert!(
+        wrong.contains("error: there is no check `privilegd` (did you mean `privileged`?)\n  --> cleat.yaml:4:14"),
+        "{wrong}"
+    );
+}

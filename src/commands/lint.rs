@@ -6,7 +6,7 @@ use crate::authoring::object::Object;
 use crate::authoring::policy::{self, Settings};
 use crate::authoring::{lint, Input};
 use crate::cli::{LintArgs, ReportFormat};
-use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{counted, Diagnostic, Diagnostics};
 
 use super::Outcome;
 
@@ -68,13 +68,12 @@ fn report(
     match format {
         ReportFormat::Text => {
             let mut text = format!(
-                "{what}: {} objects, {} warnings, {}\n",
+                "{what}: {} objects, {}, {}\n",
                 objects.len(),
-                diagnostics.len() - errors,
+                counted(diagnostics.len() - errors, "warning"),
                 match errors {
                     0 => "no errors".to_string(),
-                    1 => "1 error".to_string(),
-                    n => format!("{n} errors"),
+                    n => counted(n, "error"),
                 }
             );
             for line in &exempted {

@@ -14,6 +14,7 @@ use crate::authoring::package::manifest::{
     check_fields, is_dns_label, optional_string, required_string, version_req,
 };
 use crate::authoring::package::read_file;
+use crate::authoring::policy::Settings as PolicySettings;
 use crate::authoring::repository::Location;
 use crate::authoring::values::{join, Layer};
 use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Origin, Source};
@@ -34,6 +35,8 @@ pub struct ReleaseFile {
     pub releases: Vec<Declared>,
     pub environments: Vec<Environment>,
     pub default_environment: Option<String>,
+    /// Severities of the built-in checks for every release (`policy:`).
+    pub policy: PolicySettings,
 }
 
 /// A release as declared, before any environment applies.
@@ -57,6 +60,8 @@ pub struct Settings {
     pub random_key: Option<SecretFrom>,
     pub value_files: Vec<(PathBuf, Origin)>,
     pub values: Option<Node>,
+    /// Severities of the built-in checks (`policy:`).
+    pub policy: PolicySettings,
 }
 
 /// An environment: settings for every release, and per release.
@@ -129,6 +134,10 @@ pub struct Spec {
     pub package: PackageRef,
     /// The Helm release of the same namespace this release takes over.
     pub helm_release: Option<String>,
+    /// Severities of the built-in checks: the file's, the release's, the
+    /// environment's and the override's, each over the one before, all over
+    /// the package's own.
+    pub policy: PolicySettings,
     /// Values files and inline values, in the order they layer.
     pub values: Vec<ValuesRef>,
     /// The release file's directory, which secret files are relative to.
@@ -196,8 +205,8 @@ impl SecretFrom {
     }
 }
 
-const FIELDS: [&str; 3] = ["releases", "environments", "defaultEnvironment"];
-const RELEASE_FIELDS: [&str; 9] = [
+const FIELDS: [&str; 4] = ["releases", "environments", "defaultEnvironment", "policy"];
+const RELEASE_FIELDS: [&str; 10] = [
     "name",
     "namespace",
     "package",
@@ -207,15 +216,17 @@ const RELEASE_FIELDS: [&str; 9] = [
     "kubeVersion",
     "valueFiles",
     "values",
+    "policy",
 ];
-const ENVIRONMENT_FIELDS: [&str; 4] = ["context", "kubeVersion", "randomKey", "releases"];
-const OVERRIDE_FIELDS: [&str; 6] = [
+const ENVIRONMENT_FIELDS: [&str; 5] = ["context", "kubeVersion", "randomKey", "releases", "policy"];
+const OVERRIDE_FIELDS: [&str; 7] = [
     "namespace",
     "randomKey",
     "context",
     "kubeVersion",
     "valueFiles",
     "values",
+    "policy",
 ];
 const PACKAGE_FIELDS: [&str; 5] = ["name", "chart", "version", "repository", "credentials"];
 
@@ -302,6 +313,7 @@ impl ReleaseFile {
                 .at(other.origin.clone()),
             ),
         }
+        let policy = policy_settings(&root, &mut problems);
         let default_environment = optional_string(&root, "defaultEnvironment", &mut problems);
         if let Some((name, origin)) = &default_environment {
             if !environments.iter().any(|e| &e.name == name) {
@@ -316,6 +328,7 @@ impl ReleaseFile {
                 releases,
                 environments,
                 default_environment: default_environment.map(|(name, _)| name),
+                policy,
             },
         )
     }
@@ -389,6 +402,10 @@ impl ReleaseFile {
                         .find_map(|s| s.random_key.clone()),
                     package: release.package.clone(),
                     helm_release: release.helm_release.clone(),
+                    policy: layered
+                        .iter()
+                        .flatten()
+                        .fold(self.policy.clone(), |policy, s| policy.with(&s.policy)),
                     values,
                     dir: self.dir.clone(),
                 }
@@ -817,6 +834,18 @@ fn settings(node: &Node, dir: &Path, problems: &mut Vec<Diagnostic>) -> Settings
         random_key,
         value_files,
         values,
+        policy: policy_settings(node, problems),
+    }
+}
+
+/// The severities `node`'s `policy:` sets, if it has one.
+fn policy_settings(node: &Node, problems: &mut Vec<Diagnostic>) -> PolicySettings {
+    match node.get("policy") {
+        None => PolicySettings::default(),
+        Some(policy) => crate::authoring::policy::settings(policy).unwrap_or_else(|found| {
+            problems.extend(found);
+            PolicySettings::default()
+        }),
     }
 }
 
@@ -852,6 +881,7 @@ pub fn json_schema() -> serde_json::Value {
             "randomKey": {"type": "object", "description": "Helm charts: the secret (at least 32 characters) their random functions are seeded with, `{env: NAME}` or `{file: PATH}`", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false},
             "valueFiles": {"type": "array", "items": {"type": "string"}, "description": "Values files, relative to the release file, layered in order"},
             "values": {"type": "object", "description": "Values, layered after the files; `{secretFrom: {env: NAME}}` or `{secretFrom: {file: PATH}}` reads a secret at render time"},
+            "policy": policy_schema(),
         });
         if let (Some(map), serde_json::Value::Object(extra)) = (properties.as_object_mut(), extra) {
             map.extend(extra);
@@ -914,6 +944,7 @@ pub fn json_schema() -> serde_json::Value {
                         "context": {"type": "string"},
                         "kubeVersion": {"type": "string"},
                         "randomKey": {"type": "object", "properties": {"env": {"type": "string"}, "file": {"type": "string"}}, "minProperties": 1, "maxProperties": 1, "additionalProperties": false},
+                        "policy": policy_schema(),
                         "releases": {
                             "type": "object",
                             "additionalProperties": {"type": "object", "properties": overrides, "additionalProperties": false}
@@ -922,9 +953,29 @@ pub fn json_schema() -> serde_json::Value {
                     "additionalProperties": false
                 }
             },
-            "defaultEnvironment": {"type": "string"}
+            "defaultEnvironment": {"type": "string"},
+            "policy": policy_schema()
         },
         "required": ["releases"],
+        "additionalProperties": false
+    })
+}
+
+/// The JSON Schema of a `policy:` map: each built-in check to a severity.
+fn policy_schema() -> serde_json::Value {
+    let checks: serde_json::Map<String, serde_json::Value> = crate::authoring::policy::checks::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.id.to_string(),
+                serde_json::json!({"enum": ["error", "warning", "off"], "description": c.why}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "type": "object",
+        "description": "Severities of cleat's built-in checks (docs/policy.md), over the package's own",
+        "properties": checks,
         "additionalProperties": false
     })
 }

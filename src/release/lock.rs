@@ -66,6 +66,10 @@ pub struct LockedRelease {
     /// For a Helm chart release: what it rendered with besides its values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<ChartSettings>,
+    /// The digest of the built-in checks' severities the objects were
+    /// checked with (`authoring::policy::Settings::digest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     pub values: serde_json::Value,
     pub objects: Vec<LockedObject>,
     pub digest: String,
@@ -256,6 +260,7 @@ impl LockedRelease {
             package,
             helm_release: None,
             chart: None,
+            policy: None,
             values,
             objects,
             digest: String::new(),
@@ -273,6 +278,13 @@ impl LockedRelease {
     ) -> LockedRelease {
         self.chart = chart;
         self.helm_release = helm_release;
+        self.digest = self.compute_digest();
+        self
+    }
+
+    /// The entry with the digest of the policy its objects were checked with.
+    pub fn with_policy(mut self, policy: Option<String>) -> LockedRelease {
+        self.policy = policy;
         self.digest = self.compute_digest();
         self
     }
@@ -305,6 +317,14 @@ impl LockedRelease {
                     current.map_or("(none)", |s| s.as_str())
                 ));
             }
+        }
+        if self.policy != now.policy {
+            let shown = |p: &Option<String>| p.clone().unwrap_or_else(|| "(none)".into());
+            found.push(format!(
+                "policy: {} → {}",
+                shown(&self.policy),
+                shown(&now.policy)
+            ));
         }
         if self.helm_release != now.helm_release {
             let name = |h: &Option<String>| h.clone().unwrap_or_else(|| "(none)".into());

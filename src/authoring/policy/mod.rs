@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::authoring::object::Object;
-use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{counted, did_you_mean, Diagnostic, Diagnostics};
 use crate::shared::yaml::{Node, Value};
 
 /// The prefix of the annotation that exempts an object from a check.
@@ -97,6 +97,60 @@ impl Settings {
 
     fn severity(&self, check: &Check) -> Severity {
         self.0.get(check.id).copied().unwrap_or(check.severity)
+    }
+
+    /// SHA-256 of every check's severity under these settings, as
+    /// canonical JSON: what a lock entry records, so that a changed policy
+    /// (or a check this cleat added) is a change of the lock.
+    pub fn digest(&self) -> String {
+        let severities: serde_json::Map<String, serde_json::Value> = checks::ALL
+            .iter()
+            .map(|c| (c.id.to_string(), self.severity(c).name().into()))
+            .collect();
+        let json = serde_json::Value::Object(severities);
+        crate::shared::digest::sha256(crate::shared::digest::canonical_json(&json).as_bytes())
+    }
+
+    /// The findings in `objects` that are errors, or a summary of the
+    /// warnings (`release` names the release for messages).
+    pub fn enforce(
+        &self,
+        objects: &[Object],
+        release: &str,
+    ) -> Result<Option<Diagnostic>, Diagnostics> {
+        let report = run(objects, self);
+        if report.has_errors() {
+            let mut errors: Vec<Diagnostic> = report
+                .diagnostics(objects)
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect();
+            errors.push(
+                Diagnostic::error(format!(
+                    "release `{release}`: cleat's built-in checks found {} in its objects",
+                    counted(errors.len(), "error")
+                ))
+                .hint("fix them, exempt an object with `cleat.dev/exempt-CHECK: \"why\"`, or set the check's severity in `policy:` of the release file (docs/policy.md)"),
+            );
+            return Err(Diagnostics(errors));
+        }
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for finding in report.findings.iter().filter(|f| f.exempt.is_none()) {
+            *counts.entry(finding.check.id).or_default() += 1;
+        }
+        if counts.is_empty() {
+            return Ok(None);
+        }
+        let total: usize = counts.values().sum();
+        let listed: Vec<String> = counts.iter().map(|(id, n)| format!("{id} ({n})")).collect();
+        Ok(Some(
+            Diagnostic::warning(format!(
+                "release `{release}`: cleat's built-in checks found {}: {}",
+                counted(total, "warning"),
+                listed.join(", ")
+            ))
+            .hint("`cleat lint` on the package shows each at its template line; `policy:` in the release file sets a check's severity (docs/policy.md)"),
+        ))
     }
 }
 
@@ -279,5 +333,39 @@ fn finding_diagnostic(finding: &Finding, objects: &[Object]) -> Diagnostic {
     match objects.get(finding.found.object) {
         Some(object) => object.diagnostic_at(diagnostic, &finding.found.pointer),
         None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_list_every_check_with_its_group_and_default() {
+        let docs = include_str!("../../../docs/policy.md");
+        for check in checks::ALL {
+            let row = format!(
+                "| `{}` | {} | {} | {} | {} |",
+                check.id,
+                check.group,
+                check.severity.name(),
+                check.why,
+                check.fix
+            );
+            assert!(docs.contains(&row), "docs/policy.md lacks: {row}");
+        }
+    }
+
+    #[test]
+    fn severities_layer_and_the_digest_follows_them() {
+        let package = Settings([("image-digest".to_string(), Severity::Warning)].into());
+        let release = Settings([("image-digest".to_string(), Severity::Error)].into());
+        let both = package.with(&release);
+        assert_eq!(both.0["image-digest"], Severity::Error);
+        assert_ne!(both.digest(), package.digest());
+        assert_eq!(Settings::default().digest(), Settings::default().digest());
+        // Setting a check to its default changes nothing.
+        let same = Settings([("image-tag".to_string(), Severity::Warning)].into());
+        assert_eq!(same.digest(), Settings::default().digest());
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crate::authoring::chart::engine::{RandomKey, Release};
 use crate::authoring::chart::lookup::Answers;
 use crate::authoring::chart::{self, Chart, Given};
+use crate::authoring::policy::Settings as PolicySettings;
 use crate::authoring::repository::{Client, Location};
 use crate::authoring::values::Layer;
 use crate::release::file::{Secret, Spec};
@@ -76,6 +77,9 @@ pub struct ChartRun {
     /// With [`Answering::Recorded`], the entry the render must equal, and
     /// the lockfile that holds it (for messages).
     expected: Option<(LockedRelease, String)>,
+    /// The severities the objects are checked with, when they are checked
+    /// (a release of the release file; a lock entry was checked when locked).
+    policy: Option<PolicySettings>,
 }
 
 impl std::fmt::Debug for ChartRun {
@@ -108,6 +112,10 @@ impl ChartRun {
         let warnings = std::mem::take(&mut manifests.warnings);
         let asked = std::mem::take(&mut manifests.lookups);
         let rendered = manifests.release_objects();
+        let mut warnings = warnings;
+        if let Some(policy) = &self.policy {
+            warnings.extend(policy.enforce(&rendered.objects, &self.entry.name)?);
+        }
         let mut lookup_secrets = Vec::new();
         let lookups = asked
             .iter()
@@ -143,7 +151,8 @@ impl ChartRun {
                 ..self.settings.clone()
             }),
             entry.helm_release.clone(),
-        );
+        )
+        .with_policy(entry.policy.clone());
         if let Some((expected, lockfile)) = &self.expected {
             let differences = expected.differences(&locked);
             if !differences.is_empty() {
@@ -275,7 +284,8 @@ pub fn from_spec(
         values,
         &[],
     )
-    .with_settings(None, spec.helm_release.clone());
+    .with_settings(None, spec.helm_release.clone())
+    .with_policy(Some(spec.policy.digest()));
     let recorded = earlier
         .and_then(|e| e.chart.as_ref())
         .map(|c| c.lookups.clone())
@@ -296,6 +306,7 @@ pub fn from_spec(
         answering,
         recorded,
         expected,
+        policy: Some(spec.policy.clone()),
     }
     .start()
 }
@@ -431,6 +442,7 @@ pub fn from_lock(
         answering: Answering::Recorded,
         recorded,
         expected: Some((locked.clone(), lockfile.to_string())),
+        policy: None,
     }
     .start()
 }

@@ -139,6 +139,8 @@ pub fn from_spec(
         kube_version: spec.kube_version.clone(),
     };
     let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
+    let policy = tree.package.manifest.policy.with(&spec.policy);
+    let warnings: Vec<Diagnostic> = policy.enforce(&objects, &spec.name)?.into_iter().collect();
     let notes = crate::authoring::render::notes(&tree.package, &values, &release)?;
     let (values, secrets) = secret::mask(&values, &secrets, earlier.map(|e| &e.values));
     let notes = notes.map(|text| secret::redact(&text, &secrets));
@@ -151,16 +153,15 @@ pub fn from_spec(
         values,
         &objects,
     );
-    let locked = match &spec.helm_release {
-        Some(helm) => locked.with_settings(None, Some(helm.clone())),
-        None => locked,
-    };
+    let locked = locked
+        .with_settings(None, spec.helm_release.clone())
+        .with_policy(Some(policy.digest()));
     Ok(Prepared {
         locked,
         objects,
         secrets,
         notes,
-        warnings: Vec::new(),
+        warnings,
         delete_hooks: Vec::new(),
         test_hooks: Vec::new(),
         rollback_hooks: Vec::new(),
@@ -267,7 +268,8 @@ pub fn from_lock(
         locked.values.clone(),
         &objects,
     )
-    .with_settings(locked.chart.clone(), locked.helm_release.clone());
+    .with_settings(locked.chart.clone(), locked.helm_release.clone())
+    .with_policy(locked.policy.clone());
     let differences = locked.differences(&again);
     if !differences.is_empty() {
         return Err(Diagnostic::error(format!(

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::shared::diagnostics::{Diagnostic, Origin, Source};
+use crate::shared::diagnostics::{counted, Diagnostic, Origin, Source};
 
 /// Deepest nesting of maps and lists accepted in one document.
 pub const MAX_DEPTH: usize = 200;
@@ -170,19 +170,11 @@ impl Node {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
-            Value::List(items) => format!("a list of {} item{}", items.len(), plural(items.len())),
+            Value::List(items) => format!("a list of {}", counted(items.len(), "item")),
             Value::Map(entries) => {
-                format!("a map of {} key{}", entries.len(), plural(entries.len()))
+                format!("a map of {}", counted(entries.len(), "key"))
             }
         }
-    }
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 
