@@ -53,3 +53,46 @@ fn values_map_80000_keys(bencher: divan::Bencher) {
         cleat::shared::yaml::parse_document(&source).expect("parses")
     });
 }
+
+/// 1,000 services of 3 objects each: 3,000 objects, rendered.
+fn objects_3000() -> Vec<cleat::authoring::object::Object> {
+    let package =
+        Package::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/packages/objects"))
+            .expect("package loads");
+    let tree = cleat::authoring::resolve::Tree::leaf(package);
+    cleat::authoring::render_objects(&tree, &[], &["count=1000".to_string()], &release())
+        .expect("package renders")
+        .1
+}
+
+/// Rendering 3,000 objects, to compare the checks below with.
+#[divan::bench(sample_count = 20)]
+fn render_3000_objects() -> String {
+    render("bench/packages/objects", &["count=1000".to_string()])
+}
+
+/// The built-in checks of 3,000 objects, as `lock` and `apply` run them
+/// (findings counted, not located).
+#[divan::bench(sample_count = 20)]
+fn policy_3000_objects(bencher: divan::Bencher) {
+    let objects = objects_3000();
+    let settings = cleat::authoring::policy::Settings::default();
+    bencher.bench(|| {
+        cleat::authoring::policy::run(&objects, &settings)
+            .findings
+            .len()
+    });
+}
+
+/// The same checks with every finding located at its template line, as
+/// `cleat lint` reports them.
+#[divan::bench(sample_count = 5)]
+fn policy_3000_objects_located(bencher: divan::Bencher) {
+    let objects = objects_3000();
+    let settings = cleat::authoring::policy::Settings::default();
+    bencher.bench(|| {
+        cleat::authoring::policy::run(&objects, &settings)
+            .diagnostics(&objects)
+            .len()
+    });
+}

@@ -53,13 +53,32 @@ pub fn id(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) ->
     }
 }
 
-impl Object {
-    /// `diagnostic` pointed at the template line that rendered the field at
-    /// JSON `pointer` (or the nearest field above it that was rendered),
-    /// else about the object in its file.
-    pub fn diagnostic_at(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
-        let found = self.rendered.as_ref().and_then(|r| {
-            let documents = yaml::parse_part_as(&r.output, &r.part, yaml::Dialect::Core).ok()?;
+/// Rendered output parsed again to point diagnostics at template lines,
+/// each part once however many diagnostics point into it.
+#[derive(Default)]
+pub struct Locator {
+    parsed: HashMap<(usize, usize), Option<Vec<yaml::Document>>>,
+    /// Where each line of an output starts, by output.
+    lines: HashMap<usize, Vec<usize>>,
+}
+
+impl Locator {
+    /// [`Object::diagnostic_at`], parsing each part at most once.
+    pub fn diagnostic_at(
+        &mut self,
+        object: &Object,
+        diagnostic: Diagnostic,
+        pointer: &str,
+    ) -> Diagnostic {
+        let found = object.rendered.as_ref().and_then(|r| {
+            let key = (output_key(&r.output), r.part.bytes.start);
+            let documents = self
+                .parsed
+                .entry(key)
+                .or_insert_with(|| {
+                    yaml::parse_part_as(&r.output, &r.part, yaml::Dialect::Core).ok()
+                })
+                .as_ref()?;
             let mut node = &documents.get(r.index)?.root;
             for key in pointer.split('/').skip(1) {
                 let key = key.replace("~1", "/").replace("~0", "~");
@@ -75,10 +94,35 @@ impl Object {
             }
             Some((node.origin.clone(), r))
         });
-        match found {
-            Some((origin, r)) => locate(diagnostic.at(origin), &r.template, &r.output),
-            None => diagnostic.about(format!("{} ({})", self.id(), self.source)),
-        }
+        let Some((origin, r)) = found else {
+            return diagnostic.about(format!("{} ({})", object.id(), object.source));
+        };
+        let text = &r.output.text;
+        let starts = self.lines.entry(output_key(&r.output)).or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = |n: usize| {
+            let start = starts.get(n.wrapping_sub(1)).copied().unwrap_or(text.len());
+            let end = starts.get(n).copied().unwrap_or(text.len());
+            text[start..end].trim_end_matches(['\n', '\r']).to_string()
+        };
+        locate_with(diagnostic.at(origin), &r.template, &r.output, line)
+    }
+}
+
+/// An output's identity while it is held.
+fn output_key(output: &Arc<Source>) -> usize {
+    Arc::as_ptr(output) as *const u8 as usize
+}
+
+impl Object {
+    /// `diagnostic` pointed at the template line that rendered the field at
+    /// JSON `pointer` (or the nearest field above it that was rendered),
+    /// else about the object in its file.
+    pub fn diagnostic_at(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
+        Locator::default().diagnostic_at(self, diagnostic, pointer)
     }
 
     /// This object's [`id`].
@@ -257,17 +301,25 @@ pub fn objects_as(
 
 /// Moves a diagnostic about rendered output onto the template line that most
 /// likely produced it, and shows the rendered line as a hint.
-fn locate(mut diagnostic: Diagnostic, template: &Arc<Source>, output: &Arc<Source>) -> Diagnostic {
+fn locate(diagnostic: Diagnostic, template: &Arc<Source>, output: &Arc<Source>) -> Diagnostic {
+    let line = |n: usize| output.line_text(n).unwrap_or_default().to_string();
+    locate_with(diagnostic, template, output, line)
+}
+
+/// [`locate`], with `line` giving the text of a line of the output.
+fn locate_with(
+    mut diagnostic: Diagnostic,
+    template: &Arc<Source>,
+    output: &Arc<Source>,
+    line: impl FnOnce(usize) -> String,
+) -> Diagnostic {
     let Some(origin) = diagnostic.origin.clone() else {
         return diagnostic;
     };
     if Arc::ptr_eq(template, output) {
         return diagnostic;
     }
-    let rendered = output
-        .line_text(origin.line)
-        .unwrap_or_default()
-        .to_string();
+    let rendered = line(origin.line);
     match source_line(template, &rendered, origin.line) {
         Some(line) => {
             let col = template

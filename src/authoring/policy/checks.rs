@@ -1,5 +1,7 @@
 //! The built-in checks, each a function of the release's objects.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use super::{Check, Found, Severity};
@@ -228,22 +230,6 @@ impl Pod<'_> {
         matches!(self.object.kind.as_str(), "Job" | "CronJob")
     }
 
-    /// The pod's containers, init containers too (`init` says which).
-    fn containers(&self) -> Vec<(String, &Value, bool)> {
-        let mut all = Vec::new();
-        for (field, init) in [("initContainers", true), ("containers", false)] {
-            for (i, container) in self.spec[field]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                all.push((format!("{}/{field}/{i}", self.at), container, init));
-            }
-        }
-        all
-    }
-
     /// What a finding about container `c` (or the pod, when `None`) says
     /// first.
     fn subject(&self, c: Option<&Value>) -> String {
@@ -262,21 +248,40 @@ impl Pod<'_> {
     }
 }
 
+/// The release's objects, and the pod specs of those that hold one,
+/// found once for every check.
+pub struct Objects<'a> {
+    pub all: &'a [Object],
+    pods: Vec<Pod<'a>>,
+}
+
+impl<'a> Objects<'a> {
+    pub fn new(all: &'a [Object]) -> Objects<'a> {
+        Objects {
+            all,
+            pods: pods(all),
+        }
+    }
+}
+
 /// The pod specs of the objects that hold one.
 fn pods(objects: &[Object]) -> Vec<Pod<'_>> {
     objects
         .iter()
         .enumerate()
         .filter_map(|(index, object)| {
-            let at = match object.kind.as_str() {
-                "Pod" => "/spec",
+            let body = &object.body;
+            let (at, spec) = match object.kind.as_str() {
+                "Pod" => ("/spec", &body["spec"]),
                 "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {
-                    "/spec/template/spec"
+                    ("/spec/template/spec", &body["spec"]["template"]["spec"])
                 }
-                "CronJob" => "/spec/jobTemplate/spec/template/spec",
+                "CronJob" => (
+                    "/spec/jobTemplate/spec/template/spec",
+                    &body["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+                ),
                 _ => return None,
             };
-            let spec = object.body.pointer(at)?;
             spec.is_object().then_some(Pod {
                 index,
                 object,
@@ -291,27 +296,28 @@ fn pods(objects: &[Object]) -> Vec<Pod<'_>> {
 /// `wrong` gives a problem for: the field's pointer below the container and
 /// the message after its subject.
 fn each_container(
-    objects: &[Object],
+    objects: &Objects,
     init: bool,
     pick: fn(&Pod) -> bool,
     wrong: impl Fn(&Pod, &Value) -> Option<(&'static str, String)>,
 ) -> Vec<Found> {
     let mut found = Vec::new();
-    for pod in pods(objects).iter().filter(|p| pick(p)) {
-        for (at, container, is_init) in pod.containers() {
+    for pod in objects.pods.iter().filter(|p| pick(p)) {
+        for (list, is_init) in [("initContainers", true), ("containers", false)] {
             if is_init && !init {
                 continue;
             }
-            if let Some((field, message)) = wrong(pod, container) {
-                let pointer = if field.is_empty() {
-                    at
-                } else {
-                    format!("{at}/{field}")
-                };
-                found.push(pod.found(
-                    pointer,
-                    format!("{} {message}", pod.subject(Some(container))),
-                ));
+            for (i, container) in pod.spec[list].as_array().into_iter().flatten().enumerate() {
+                if let Some((field, message)) = wrong(pod, container) {
+                    let at = format!("{}/{list}/{i}", pod.at);
+                    let pointer = if field.is_empty() {
+                        at
+                    } else {
+                        format!("{at}/{field}")
+                    };
+                    let message = format!("{} {message}", pod.subject(Some(container)));
+                    found.push(pod.found(pointer, message));
+                }
             }
         }
     }
@@ -338,7 +344,7 @@ fn tag(image: &str) -> (Option<&str>, bool) {
 
 const FLOATING: &[&str] = &["latest", "stable", "edge", "nightly", "main", "master"];
 
-fn image_tag(objects: &[Object]) -> Vec<Found> {
+fn image_tag(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         let image = c["image"].as_str()?;
         match tag(image) {
@@ -353,14 +359,14 @@ fn image_tag(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn image_digest(objects: &[Object]) -> Vec<Found> {
+fn image_digest(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         let image = c["image"].as_str()?;
         (!tag(image).1).then(|| ("image", format!("runs image `{image}` without a digest")))
     })
 }
 
-fn pull_policy_always(objects: &[Object]) -> Vec<Found> {
+fn pull_policy_always(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         (c["imagePullPolicy"] == "Always").then(|| {
             (
@@ -372,7 +378,7 @@ fn pull_policy_always(objects: &[Object]) -> Vec<Found> {
 }
 
 /// A finding for each container without `resources.KIND.RESOURCE`.
-fn resource(objects: &[Object], kind: &'static str, resource: &'static str) -> Vec<Found> {
+fn resource(objects: &Objects, kind: &'static str, resource: &'static str) -> Vec<Found> {
     each_container(objects, true, any, move |_, c| {
         c["resources"][kind][resource].is_null().then(|| {
             let what = if kind == "limits" { "limit" } else { "request" };
@@ -384,25 +390,26 @@ fn resource(objects: &[Object], kind: &'static str, resource: &'static str) -> V
     })
 }
 
-fn cpu_requests(objects: &[Object]) -> Vec<Found> {
+fn cpu_requests(objects: &Objects) -> Vec<Found> {
     resource(objects, "requests", "cpu")
 }
 
-fn memory_requests(objects: &[Object]) -> Vec<Found> {
+fn memory_requests(objects: &Objects) -> Vec<Found> {
     resource(objects, "requests", "memory")
 }
 
-fn memory_limits(objects: &[Object]) -> Vec<Found> {
+fn memory_limits(objects: &Objects) -> Vec<Found> {
     resource(objects, "limits", "memory")
 }
 
 /// A finding for each object of `kind` that `wrong` gives a problem for.
 fn each_of(
-    objects: &[Object],
+    objects: &Objects,
     kind: &str,
     wrong: impl Fn(&Object) -> Option<(&'static str, String)>,
 ) -> Vec<Found> {
     objects
+        .all
         .iter()
         .enumerate()
         .filter(|(_, o)| o.kind == kind)
@@ -417,7 +424,7 @@ fn each_of(
         .collect()
 }
 
-fn cronjob_concurrency(objects: &[Object]) -> Vec<Found> {
+fn cronjob_concurrency(objects: &Objects) -> Vec<Found> {
     each_of(objects, "CronJob", |o| {
         match o.body["spec"]["concurrencyPolicy"].as_str() {
             Some("Forbid" | "Replace") => None,
@@ -429,7 +436,7 @@ fn cronjob_concurrency(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn cronjob_history(objects: &[Object]) -> Vec<Found> {
+fn cronjob_history(objects: &Objects) -> Vec<Found> {
     each_of(objects, "CronJob", |o| {
         let spec = &o.body["spec"];
         let missing: Vec<&str> = ["successfulJobsHistoryLimit", "failedJobsHistoryLimit"]
@@ -448,8 +455,9 @@ fn cronjob_history(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn job_placement(objects: &[Object]) -> Vec<Found> {
-    pods(objects)
+fn job_placement(objects: &Objects) -> Vec<Found> {
+    objects
+        .pods
         .iter()
         .filter(|p| p.batch())
         .filter(|p| ["nodeSelector", "affinity", "tolerations"].iter().all(|f| p.spec[*f].is_null()))
@@ -462,9 +470,10 @@ fn job_placement(objects: &[Object]) -> Vec<Found> {
         .collect()
 }
 
-fn namespace_quota(objects: &[Object]) -> Vec<Found> {
+fn namespace_quota(objects: &Objects) -> Vec<Found> {
     let has = |kind: &str, namespace: &str| {
         objects
+            .all
             .iter()
             .any(|o| o.kind == kind && o.namespace.as_deref() == Some(namespace))
     };
@@ -490,7 +499,7 @@ fn security<'a>(pod: &'a Pod, container: &'a Value, field: &str) -> &'a Value {
     }
 }
 
-fn run_as_non_root(objects: &[Object]) -> Vec<Found> {
+fn run_as_non_root(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |pod, c| {
         if security(pod, c, "runAsUser") == 0 {
             return Some(("", "runs as root (`runAsUser: 0`)".to_string()));
@@ -503,14 +512,14 @@ fn run_as_non_root(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn privileged(objects: &[Object]) -> Vec<Found> {
+fn privileged(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         (c["securityContext"]["privileged"] == true)
             .then(|| ("securityContext/privileged", "is privileged".to_string()))
     })
 }
 
-fn privilege_escalation(objects: &[Object]) -> Vec<Found> {
+fn privilege_escalation(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         (c["securityContext"]["allowPrivilegeEscalation"] != false).then(|| {
             (
@@ -521,7 +530,7 @@ fn privilege_escalation(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn capabilities_added(objects: &[Object]) -> Vec<Found> {
+fn capabilities_added(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         let added: Vec<&str> = c["securityContext"]["capabilities"]["add"]
             .as_array()
@@ -538,9 +547,9 @@ fn capabilities_added(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn host_namespaces(objects: &[Object]) -> Vec<Found> {
+fn host_namespaces(objects: &Objects) -> Vec<Found> {
     let mut found = Vec::new();
-    for pod in pods(objects) {
+    for pod in &objects.pods {
         for field in ["hostNetwork", "hostPID", "hostIPC"] {
             if pod.spec[field] == true {
                 found.push(pod.found(
@@ -561,9 +570,9 @@ fn host_namespaces(objects: &[Object]) -> Vec<Found> {
     found
 }
 
-fn host_path(objects: &[Object]) -> Vec<Found> {
+fn host_path(objects: &Objects) -> Vec<Found> {
     let mut found = Vec::new();
-    for pod in pods(objects) {
+    for pod in &objects.pods {
         for (i, volume) in pod.spec["volumes"]
             .as_array()
             .into_iter()
@@ -585,7 +594,7 @@ fn host_path(objects: &[Object]) -> Vec<Found> {
     found
 }
 
-fn read_only_root_filesystem(objects: &[Object]) -> Vec<Found> {
+fn read_only_root_filesystem(objects: &Objects) -> Vec<Found> {
     each_container(objects, true, any, |_, c| {
         (c["securityContext"]["readOnlyRootFilesystem"] != true).then(|| {
             (
@@ -597,8 +606,9 @@ fn read_only_root_filesystem(objects: &[Object]) -> Vec<Found> {
     })
 }
 
-fn service_account_token(objects: &[Object]) -> Vec<Found> {
-    pods(objects)
+fn service_account_token(objects: &Objects) -> Vec<Found> {
+    objects
+        .pods
         .iter()
         .filter(|p| {
             let account = p.spec["serviceAccountName"].as_str().unwrap_or("default");
@@ -616,7 +626,7 @@ fn service_account_token(objects: &[Object]) -> Vec<Found> {
         .collect()
 }
 
-fn probe(objects: &[Object], field: &'static str) -> Vec<Found> {
+fn probe(objects: &Objects, field: &'static str) -> Vec<Found> {
     each_container(objects, false, long_running, move |_, c| {
         c[field]
             .is_null()
@@ -624,30 +634,48 @@ fn probe(objects: &[Object], field: &'static str) -> Vec<Found> {
     })
 }
 
-fn liveness_probe(objects: &[Object]) -> Vec<Found> {
+fn liveness_probe(objects: &Objects) -> Vec<Found> {
     probe(objects, "livenessProbe")
 }
 
-fn readiness_probe(objects: &[Object]) -> Vec<Found> {
+fn readiness_probe(objects: &Objects) -> Vec<Found> {
     probe(objects, "readinessProbe")
 }
 
-/// Whether a HorizontalPodAutoscaler of the release scales `object`.
-fn autoscaled(objects: &[Object], object: &Object) -> bool {
-    objects.iter().any(|o| {
-        o.kind == "HorizontalPodAutoscaler"
-            && o.namespace == object.namespace
-            && o.body["spec"]["scaleTargetRef"]["kind"] == object.kind.as_str()
-            && o.body["spec"]["scaleTargetRef"]["name"] == object.name.as_str()
-    })
+/// What the release's HorizontalPodAutoscalers scale: namespace, kind and
+/// name of each target.
+fn autoscaled<'a>(objects: &Objects<'a>) -> HashSet<(Option<&'a str>, &'a str, &'a str)> {
+    objects
+        .all
+        .iter()
+        .filter(|o| o.kind == "HorizontalPodAutoscaler")
+        .filter_map(|o| {
+            let target = &o.body["spec"]["scaleTargetRef"];
+            Some((
+                o.namespace.as_deref(),
+                target["kind"].as_str()?,
+                target["name"].as_str()?,
+            ))
+        })
+        .collect()
 }
 
-fn replicas(objects: &[Object]) -> Vec<Found> {
+/// Whether `object` is among the `scaled` targets.
+fn scaled(scaled: &HashSet<(Option<&str>, &str, &str)>, object: &Object) -> bool {
+    scaled.contains(&(
+        object.namespace.as_deref(),
+        object.kind.as_str(),
+        object.name.as_str(),
+    ))
+}
+
+fn replicas(objects: &Objects) -> Vec<Found> {
+    let targets = autoscaled(objects);
     let mut found = Vec::new();
     for kind in ["Deployment", "StatefulSet"] {
         found.extend(each_of(objects, kind, |o| {
             let count = o.body["spec"]["replicas"].as_i64().unwrap_or(1);
-            (count < 2 && !autoscaled(objects, o)).then(|| {
+            (count < 2 && !scaled(&targets, o)).then(|| {
                 let noun = if count == 1 { "replica" } else { "replicas" };
                 (
                     "/spec",
@@ -666,18 +694,23 @@ fn selects(selector: &Value, labels: &Value) -> bool {
         .is_some_and(|s| !s.is_empty() && s.iter().all(|(k, v)| labels[k] == *v))
 }
 
-fn disruption_budget(objects: &[Object]) -> Vec<Found> {
+fn disruption_budget(objects: &Objects) -> Vec<Found> {
+    let targets = autoscaled(objects);
+    let budgets: Vec<&Object> = objects
+        .all
+        .iter()
+        .filter(|o| o.kind == "PodDisruptionBudget")
+        .collect();
     let mut found = Vec::new();
     for kind in ["Deployment", "StatefulSet"] {
         found.extend(each_of(objects, kind, |o| {
             let count = o.body["spec"]["replicas"].as_i64().unwrap_or(1);
-            if count < 2 && !autoscaled(objects, o) {
+            if count < 2 && !scaled(&targets, o) {
                 return None;
             }
             let labels = &o.body["spec"]["template"]["metadata"]["labels"];
-            let covered = objects.iter().any(|b| {
-                b.kind == "PodDisruptionBudget"
-                    && b.namespace == o.namespace
+            let covered = budgets.iter().any(|b| {
+                b.namespace == o.namespace
                     && selects(&b.body["spec"]["selector"]["matchLabels"], labels)
             });
             (!covered).then(|| {
@@ -691,7 +724,7 @@ fn disruption_budget(objects: &[Object]) -> Vec<Found> {
     found
 }
 
-fn selector_matches(objects: &[Object]) -> Vec<Found> {
+fn selector_matches(objects: &Objects) -> Vec<Found> {
     let mut found = Vec::new();
     for kind in ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] {
         found.extend(each_of(objects, kind, |o| {
@@ -718,10 +751,11 @@ fn selector_matches(objects: &[Object]) -> Vec<Found> {
     found
 }
 
-fn service_selector(objects: &[Object]) -> Vec<Found> {
+fn service_selector(objects: &Objects) -> Vec<Found> {
     // A pod's labels are beside its spec.
-    let templates: Vec<(&Object, &Value)> = pods(objects)
-        .into_iter()
+    let templates: Vec<(&Object, &Value)> = objects
+        .pods
+        .iter()
         .filter_map(|p| {
             let at = p.at.strip_suffix("/spec")?;
             Some((
@@ -733,14 +767,23 @@ fn service_selector(objects: &[Object]) -> Vec<Found> {
     if templates.is_empty() {
         return Vec::new();
     }
+    // The pod templates by namespace and one of their labels, so that a
+    // Service is compared only with those that carry its first pair.
+    let mut by_label: HashMap<(Option<&str>, &str, &Value), Vec<&Value>> = HashMap::new();
+    for (workload, labels) in &templates {
+        for (key, value) in labels.as_object().into_iter().flatten() {
+            by_label
+                .entry((workload.namespace.as_deref(), key.as_str(), value))
+                .or_default()
+                .push(labels);
+        }
+    }
     each_of(objects, "Service", |o| {
         let selector = &o.body["spec"]["selector"];
-        if selector.as_object().is_none_or(|s| s.is_empty()) {
-            return None;
-        }
-        let matched = templates
-            .iter()
-            .any(|(w, labels)| w.namespace == o.namespace && selects(selector, labels));
+        let (key, value) = selector.as_object()?.iter().next()?;
+        let matched = by_label
+            .get(&(o.namespace.as_deref(), key.as_str(), value))
+            .is_some_and(|candidates| candidates.iter().any(|labels| selects(selector, labels)));
         (!matched).then(|| {
             (
                 "/spec/selector",

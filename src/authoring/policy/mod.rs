@@ -12,9 +12,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::authoring::object::Object;
+use crate::authoring::object::{Locator, Object};
 use crate::shared::diagnostics::{counted, did_you_mean, Diagnostic, Diagnostics};
 use crate::shared::yaml::{Node, Value};
+
+/// Objects from which the checks run side by side.
+const PARALLEL_OBJECTS: usize = 500;
 
 /// The prefix of the annotation that exempts an object from a check.
 pub const EXEMPT_ANNOTATION: &str = "cleat.dev/exempt-";
@@ -62,7 +65,7 @@ pub struct Check {
     /// How to fix a finding.
     pub fix: &'static str,
     /// The findings among the release's objects.
-    pub run: fn(&[Object]) -> Vec<Found>,
+    pub run: fn(&checks::Objects) -> Vec<Found>,
 }
 
 /// What a check found: an object (its index), the JSON pointer of the
@@ -249,12 +252,21 @@ pub fn run(objects: &[Object], settings: &Settings) -> Report {
         }
         exempt.push(mine);
     }
-    for check in checks::ALL {
-        let severity = settings.severity(check);
-        if severity == Severity::Off {
-            continue;
-        }
-        for found in (check.run)(objects) {
+    let release = checks::Objects::new(objects);
+    let on: Vec<(&'static Check, Severity)> = checks::ALL
+        .iter()
+        .map(|c| (c, settings.severity(c)))
+        .filter(|(_, severity)| *severity != Severity::Off)
+        .collect();
+    let run = |(check, _): &(&'static Check, Severity)| (check.run)(&release);
+    // The checks are independent: a large release runs them on every core.
+    let found = if objects.len() < PARALLEL_OBJECTS {
+        on.iter().map(run).collect()
+    } else {
+        crate::shared::parallel::map(&on, run)
+    };
+    for ((check, severity), found) in on.into_iter().zip(found) {
+        for found in found {
             let exempt = exempt
                 .get(found.object)
                 .and_then(|e| e.get(check.id))
@@ -287,9 +299,10 @@ impl Report {
     /// Every finding, exempted ones too, with its diagnostic at its
     /// template line.
     pub fn located(&self, objects: &[Object]) -> Vec<(&Finding, Diagnostic)> {
+        let mut locator = Locator::default();
         self.findings
             .iter()
-            .map(|f| (f, finding_diagnostic(f, objects)))
+            .map(|f| (f, finding_diagnostic(f, objects, &mut locator)))
             .collect()
     }
 
@@ -318,7 +331,7 @@ impl Report {
     }
 }
 
-fn finding_diagnostic(finding: &Finding, objects: &[Object]) -> Diagnostic {
+fn finding_diagnostic(finding: &Finding, objects: &[Object], locator: &mut Locator) -> Diagnostic {
     let check = finding.check;
     let message = format!("{} [{}]: {}", check.id, check.group, finding.found.message);
     let diagnostic = match finding.severity {
@@ -331,7 +344,7 @@ fn finding_diagnostic(finding: &Finding, objects: &[Object]) -> Diagnostic {
         check.id
     ));
     match objects.get(finding.found.object) {
-        Some(object) => object.diagnostic_at(diagnostic, &finding.found.pointer),
+        Some(object) => locator.diagnostic_at(object, diagnostic, &finding.found.pointer),
         None => diagnostic,
     }
 }
