@@ -374,10 +374,16 @@ fn completing(
     until(&mut child, "the migration Job is created", || {
         plane.get(job).filter(|j| j["metadata"]["uid"] != *before)
     });
+    finish_and_wait(plane, child, job);
+}
+
+/// Completes Job `job`, then waits for `child` to succeed; gives its stdout.
+fn finish_and_wait(plane: &ControlPlane, child: Child, job: &str) -> String {
     plane.finish_job(job, "Complete");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
@@ -934,14 +940,7 @@ data: {said: goodbye}
         plane.get(&settings).is_some(),
         "the objects were deleted before the pre-delete hook completed"
     );
-    plane.finish_job(&job, "Complete");
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = finish_and_wait(plane, child, &job);
     assert!(
         stdout
             .contains("release shop: 1 objects deleted, 1 records deleted\n  ran 2 delete hooks\n"),
@@ -1312,14 +1311,7 @@ data: {to: {{ .Values.version | quote }}}
         "2",
         "the objects were rolled back before the pre-rollback hook completed"
     );
-    plane.finish_job(&job, "Complete");
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = finish_and_wait(plane, child, &job);
     assert!(
         stdout.starts_with("rolled back to revision 1\n"),
         "{stdout}"
