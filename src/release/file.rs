@@ -963,7 +963,7 @@ pub fn json_schema() -> serde_json::Value {
 
 /// The JSON Schema of a `policy:` map: each built-in check to a severity.
 fn policy_schema() -> serde_json::Value {
-    let checks: serde_json::Map<String, serde_json::Value> = crate::authoring::policy::checks::ALL
+    let checks: serde_json::Map<String, serde_json::Value> = crate::authoring::policy::catalog::ALL
         .iter()
         .map(|c| {
             (

@@ -6,67 +6,21 @@
 //! The checks read only the objects, so they run wherever objects are
 //! rendered; a finding points at the template line of its field.
 
+pub mod catalog;
 pub mod checks;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+pub use catalog::{check, settings, Check, Settings, Severity};
 
 use crate::authoring::object::{Locator, Object};
-use crate::shared::diagnostics::{counted, did_you_mean, Diagnostic, Diagnostics};
-use crate::shared::yaml::{Node, Value};
+use crate::shared::diagnostics::{counted, Diagnostic, Diagnostics};
 
 /// Objects from which the checks run side by side.
 const PARALLEL_OBJECTS: usize = 500;
 
 /// The prefix of the annotation that exempts an object from a check.
 pub const EXEMPT_ANNOTATION: &str = "cleat.dev/exempt-";
-
-/// How much a check's findings matter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Not checked.
-    Off,
-    /// Reported; nothing is refused.
-    Warning,
-    /// Reported; `cleat lint` exits 1.
-    Error,
-}
-
-impl Severity {
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "off" => Some(Severity::Off),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Off => "off",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// One built-in check.
-pub struct Check {
-    /// `image-tag`: what settings and exemptions name it by.
-    pub id: &'static str,
-    /// `pin`, `limit`, `harden` or `availability`.
-    pub group: &'static str,
-    pub severity: Severity,
-    /// Why it matters, in one line.
-    pub why: &'static str,
-    /// How to fix a finding.
-    pub fix: &'static str,
-    /// The findings among the release's objects.
-    pub run: fn(&checks::Objects) -> Vec<Found>,
-}
 
 /// What a check found: an object (its index), the JSON pointer of the
 /// field, and what is wrong with it.
@@ -86,126 +40,46 @@ pub struct Finding {
     pub exempt: Option<String>,
 }
 
-/// Severities that differ from the checks' defaults, by check id.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings(pub BTreeMap<String, Severity>);
-
-impl Settings {
-    /// `other`'s severities over these (a release's over its package's).
-    pub fn with(&self, other: &Settings) -> Settings {
-        let mut merged = self.0.clone();
-        merged.extend(other.0.iter().map(|(k, v)| (k.clone(), *v)));
-        Settings(merged)
-    }
-
-    fn severity(&self, check: &Check) -> Severity {
-        self.0.get(check.id).copied().unwrap_or(check.severity)
-    }
-
-    /// SHA-256 of every check's severity under these settings, as
-    /// canonical JSON: what a lock entry records, so that a changed policy
-    /// (or a check this cleat added) is a change of the lock.
-    pub fn digest(&self) -> String {
-        let severities: serde_json::Map<String, serde_json::Value> = checks::ALL
-            .iter()
-            .map(|c| (c.id.to_string(), self.severity(c).name().into()))
+/// The findings in `objects` under `settings` that are errors, or a
+/// summary of the warnings (`release` names the release for messages).
+pub fn enforce(
+    settings: &Settings,
+    objects: &[Object],
+    release: &str,
+) -> Result<Option<Diagnostic>, Diagnostics> {
+    let report = run(objects, settings);
+    if report.has_errors() {
+        let mut errors: Vec<Diagnostic> = report
+            .diagnostics(objects)
+            .into_iter()
+            .filter(Diagnostic::is_error)
             .collect();
-        let json = serde_json::Value::Object(severities);
-        crate::shared::digest::sha256(crate::shared::digest::canonical_json(&json).as_bytes())
-    }
-
-    /// The findings in `objects` that are errors, or a summary of the
-    /// warnings (`release` names the release for messages).
-    pub fn enforce(
-        &self,
-        objects: &[Object],
-        release: &str,
-    ) -> Result<Option<Diagnostic>, Diagnostics> {
-        let report = run(objects, self);
-        if report.has_errors() {
-            let mut errors: Vec<Diagnostic> = report
-                .diagnostics(objects)
-                .into_iter()
-                .filter(Diagnostic::is_error)
-                .collect();
-            errors.push(
-                Diagnostic::error(format!(
-                    "release `{release}`: cleat's built-in checks found {} in its objects",
-                    counted(errors.len(), "error")
-                ))
-                .hint("fix them, exempt an object with `cleat.dev/exempt-CHECK: \"why\"`, or set the check's severity in `policy:` of the release file (docs/policy.md)"),
-            );
-            return Err(Diagnostics(errors));
-        }
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for finding in report.findings.iter().filter(|f| f.exempt.is_none()) {
-            *counts.entry(finding.check.id).or_default() += 1;
-        }
-        if counts.is_empty() {
-            return Ok(None);
-        }
-        let total: usize = counts.values().sum();
-        let listed: Vec<String> = counts.iter().map(|(id, n)| format!("{id} ({n})")).collect();
-        Ok(Some(
-            Diagnostic::warning(format!(
-                "release `{release}`: cleat's built-in checks found {}: {}",
-                counted(total, "warning"),
-                listed.join(", ")
+        errors.push(
+            Diagnostic::error(format!(
+                "release `{release}`: cleat's built-in checks found {} in its objects",
+                counted(errors.len(), "error")
             ))
-            .hint("`cleat lint` on the package shows each at its template line; `policy:` in the release file sets a check's severity (docs/policy.md)"),
-        ))
+            .hint("fix them, exempt an object with `cleat.dev/exempt-CHECK: \"why\"`, or set the check's severity in `policy:` of the release file (docs/policy.md)"),
+        );
+        return Err(Diagnostics(errors));
     }
-}
-
-/// The severities a `policy:` map sets (`CHECK: error|warning|off`), every
-/// problem at its line.
-pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
-    let Value::Map(entries) = &node.value else {
-        return Err(vec![Diagnostic::error(format!(
-            "`policy` must be a map of check to severity, found {}",
-            node.value.type_name()
-        ))
-        .at(node.origin.clone())
-        .hint("write `policy: {memory-limits: error, image-digest: warning}`")]);
-    };
-    let mut settings = Settings::default();
-    let mut problems = Vec::new();
-    for (key, value) in entries {
-        if let Err(message) = check(&key.name) {
-            problems.push(Diagnostic::error(message).at(key.origin.clone()));
-            continue;
-        }
-        let severity = match &value.value {
-            Value::String(text) => Severity::parse(text),
-            _ => None,
-        };
-        match (severity, &value.value) {
-            (Some(severity), _) => {
-                settings.0.insert(key.name.clone(), severity);
-            }
-            (None, other) => problems.push(
-                Diagnostic::error(format!(
-                    "the severity of `{}` must be `error`, `warning` or `off`, found {}",
-                    key.name,
-                    match other {
-                        Value::String(text) => format!("`{text}`"),
-                        other => other.type_name().to_string(),
-                    }
-                ))
-                .at(value.origin.clone()),
-            ),
-        }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for finding in report.findings.iter().filter(|f| f.exempt.is_none()) {
+        *counts.entry(finding.check.id).or_default() += 1;
     }
-    Diagnostics::check(problems, settings).map_err(|d| d.0)
-}
-
-/// The check named `id`, or an error with the closest name.
-pub fn check(id: &str) -> Result<&'static Check, String> {
-    checks::ALL.iter().find(|c| c.id == id).ok_or_else(|| {
-        let hint = did_you_mean(id, checks::ALL.iter().map(|c| c.id))
-            .map_or(String::new(), |m| format!(" ({m})"));
-        format!("there is no check `{id}`{hint}")
-    })
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    let total: usize = counts.values().sum();
+    let listed: Vec<String> = counts.iter().map(|(id, n)| format!("{id} ({n})")).collect();
+    Ok(Some(
+        Diagnostic::warning(format!(
+            "release `{release}`: cleat's built-in checks found {}: {}",
+            counted(total, "warning"),
+            listed.join(", ")
+        ))
+        .hint("`cleat lint` on the package shows each at its template line; `policy:` in the release file sets a check's severity (docs/policy.md)"),
+    ))
 }
 
 /// What checking the objects found.
@@ -253,19 +127,19 @@ pub fn run(objects: &[Object], settings: &Settings) -> Report {
         exempt.push(mine);
     }
     let release = checks::Objects::new(objects);
-    let on: Vec<(&'static Check, Severity)> = checks::ALL
+    let on: Vec<(&'static Check, checks::Run, Severity)> = checks::ALL
         .iter()
-        .map(|c| (c, settings.severity(c)))
-        .filter(|(_, severity)| *severity != Severity::Off)
+        .map(|&(c, run)| (c, run, settings.severity(c)))
+        .filter(|(_, _, severity)| *severity != Severity::Off)
         .collect();
-    let run = |(check, _): &(&'static Check, Severity)| (check.run)(&release);
+    let run = |(_, run, _): &(&'static Check, checks::Run, Severity)| run(&release);
     // The checks are independent: a large release runs them on every core.
     let found = if objects.len() < PARALLEL_OBJECTS {
         on.iter().map(run).collect()
     } else {
         crate::shared::parallel::map(&on, run)
     };
-    for ((check, severity), found) in on.into_iter().zip(found) {
+    for ((check, _, severity), found) in on.into_iter().zip(found) {
         for found in found {
             let exempt = exempt
                 .get(found.object)
@@ -354,9 +228,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_check_of_the_catalog_runs_in_its_order() {
+        let catalog: Vec<&str> = catalog::ALL.iter().map(|c| c.id).collect();
+        let run: Vec<&str> = checks::ALL.iter().map(|(c, _)| c.id).collect();
+        assert_eq!(run, catalog);
+    }
+
+    #[test]
     fn docs_list_every_check_with_its_group_and_default() {
         let docs = include_str!("../../../docs/policy.md");
-        for check in checks::ALL {
+        for check in catalog::ALL {
             let row = format!(
                 "| `{}` | {} | {} | {} | {} |",
                 check.id,

@@ -114,7 +114,11 @@ impl ChartRun {
         let rendered = manifests.release_objects();
         let mut warnings = warnings;
         if let Some(policy) = &self.policy {
-            warnings.extend(policy.enforce(&rendered.objects, &self.entry.name)?);
+            warnings.extend(crate::authoring::policy::enforce(
+                policy,
+                &rendered.objects,
+                &self.entry.name,
+            )?);
         }
         let mut lookup_secrets = Vec::new();
         let lookups = asked
