@@ -73,15 +73,9 @@ pub async fn complete(cluster: &Cluster, prepared: Prepared) -> Result<Prepared,
             let mut changed = Vec::new();
             for recorded in &run.recorded {
                 let key = recorded.key();
-                let shown = key.to_string();
                 let live = answer(cluster, &key).await?;
-                let now =
-                    secret::mask_lookup(&shown, &live, Some(&recorded.answer), &mut Vec::new());
-                if now != recorded.answer {
-                    changed.push(key.clone());
-                }
                 let used = if secret::has_masked_secret(&recorded.answer) {
-                    secret::unmask_lookup(&shown, &recorded.answer, &live, &mut Vec::new())
+                    secret::unmask_lookup(&recorded.answer, &live)
                         .map_err(|why| {
                             Diagnostic::error(format!(
                                 "release `{name}`: its lock entry answers the lookup of {key} with a Secret, but {why} since"
@@ -91,6 +85,11 @@ pub async fn complete(cluster: &Cluster, prepared: Prepared) -> Result<Prepared,
                 } else {
                     recorded.answer.clone()
                 };
+                // A Secret's data is the cluster's once it verifies; what
+                // else differs is a changed answer.
+                if used != live {
+                    changed.push(key.clone());
+                }
                 answers.insert(key, used);
             }
             let prepared = if run.recorded_answers().is_some() {
