@@ -517,7 +517,7 @@ fn crd_changes_that_would_lose_data_are_refused_with_the_reason() {
         "crd-safety-package",
         &[
             ("crds/widget.yaml", &widget_crd(group, "Namespaced", &both)),
-            ("templates/widget.yaml", &widget(group, "v1", "{size: 8}")),
+            ("templates/widget.yaml", &widget(group, "v1", "{size: 3}")),
         ],
     );
     let dir = project("crd-safety", &release(&pkg, "widgets", "crd-safety"));
@@ -527,7 +527,7 @@ fn crd_changes_that_would_lose_data_are_refused_with_the_reason() {
         "old-client",
         &format!("/apis/{group}/v1beta1/namespaces/crd-safety/widgets/legacy"),
         serde_json::json!({"apiVersion": format!("{group}/v1beta1"), "kind": "Widget",
-            "metadata": {"name": "legacy", "namespace": "crd-safety"}, "spec": {"size": 1}}),
+            "metadata": {"name": "legacy", "namespace": "crd-safety"}, "spec": {"size": 8}}),
     );
     let crd = format!("apiextensions.k8s.io/v1 CustomResourceDefinition widgets.{group} (from `crds/widget.yaml`)");
     let refused = |versions: &str, scope: &str| {
@@ -566,8 +566,9 @@ fn crd_changes_that_would_lose_data_are_refused_with_the_reason() {
         widget_version("v1beta1", false, true, 10, false),
         widget_version("v1", true, true, 5, false)
     );
+    // The release's own Widget fits the narrower schema; the old client's does not.
     let err = refused(&narrower, "Namespaced");
-    assert!(err.starts_with(&format!("error: {crd}: 1 existing objects do not fit its new schema of `v1`\n  hint: crd-safety/small: .spec.size: must be at most 5, found 8\n")), "{err}");
+    assert!(err.starts_with(&format!("error: {crd}: 1 existing objects do not fit its new schema of `v1`\n  hint: crd-safety/legacy: .spec.size: must be at most 5, found 8\n")), "{err}");
 
     // Widening is safe and goes through.
     let wider = format!(

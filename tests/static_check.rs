@@ -130,7 +130,7 @@ fn a_boolean_concatenated_with_tilde_is_refused() {
 
 #[test]
 fn names_whose_schema_cannot_be_known_are_left_alone() {
-    let template = format!("{HEAD}{{% set built = values.routes | map(attribute=\"path\") | list %}}\n{{% set any = values.extra %}}\n  a: {{{{ built.whatever is defined }}}}\n  b: {{{{ any.whatever is defined }}}}\n{{% set m = {{\"k\": 1}} %}}\n  c: {{{{ m.nothing is defined }}}}\n");
+    let template = format!("{HEAD}{{% set built = values.routes | map(attribute=\"path\") | list %}}\n{{% set any = values.extra %}}\n  a: \"{{{{ built.whatever is defined }}}}\"\n  b: \"{{{{ any.whatever is defined }}}}\"\n{{% set m = {{\"k\": 1}} %}}\n  c: \"{{{{ m.nothing is defined }}}}\"\n");
     let pkg = package(
         "flow-unknown",
         &[

@@ -10,7 +10,7 @@ use kube::api::ListParams;
 use crate::cluster::client::{retry, Cluster, Resource};
 use crate::cluster::planned::Planned;
 use crate::shared::diagnostics::Diagnostic;
-use crate::shared::openapi::Validator;
+use crate::shared::openapi::{Dialect, Schemas};
 
 /// Objects shown by name in a refusal.
 const EXAMPLES: usize = 3;
@@ -143,7 +143,7 @@ pub async fn check(cluster: &Cluster, crd: &Planned, live: &serde_json::Value) -
         }
         schema
     });
-    let mut validator = Validator::default();
+    let schema = schema.map(|schema| Schemas::single(&schema, Dialect::Structural));
     let mut written_in: Vec<(String, Vec<String>)> = dropped
         .iter()
         .map(|v| (v.to_string(), Vec::new()))
@@ -178,14 +178,10 @@ pub async fn check(cluster: &Cluster, crd: &Planned, live: &serde_json::Value) -
                     objects.push(name.clone());
                 }
             }
-            if let Some(schema) = &schema {
-                let mut value = serde_json::to_value(object).unwrap_or_default();
-                if let Some(fields) = value.as_object_mut() {
-                    for field in ["apiVersion", "kind", "metadata", "status"] {
-                        fields.shift_remove(field);
-                    }
-                }
-                let found = validator.validate(&value, schema);
+            if let Some((schemas, root)) = &schema {
+                let value = serde_json::to_value(object).unwrap_or_default();
+                let skip = ["apiVersion", "kind", "metadata", "status"];
+                let found = schemas.validate(&value, *root, &skip);
                 if let Some(first) = found.first() {
                     invalid_count += 1;
                     if invalid.len() < EXAMPLES {

@@ -95,8 +95,9 @@ pub fn render(
     Ok(manifests)
 }
 
-/// `cleat lint CHART`: the chart rendered as `render` would (every error
-/// at once), then the warnings of [`chart::lint`]; a summary line.
+/// `cleat lint CHART`: the chart rendered as `render` would, its CRDs
+/// included (every error at once), then the warnings of [`chart::lint`];
+/// a summary line.
 pub fn lint(
     chart: &Chart,
     values: &ValuesArgs,
@@ -104,7 +105,12 @@ pub fn lint(
     args: &ChartArgs,
 ) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
     let mut warnings = chart::lint::undeclared_values(chart);
-    let manifests = render(chart, values, release, args).map_err(|mut errors| {
+    // The chart's CRDs are checked too, and define the kinds of its objects.
+    let args = ChartArgs {
+        include_crds: true,
+        ..args.clone()
+    };
+    let manifests = render(chart, values, release, &args).map_err(|mut errors| {
         errors.0.extend(warnings.iter().cloned());
         errors
     })?;

@@ -16,9 +16,11 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
             let (objects, warnings) =
                 super::chart::lint(&chart, &args.values, &args.release, &args.chart)?;
             let what = format!("{} {} (Helm chart)", chart.name(), chart.metadata.version);
+            let kube_version = super::kube_version(&args.release)?;
             return report(
                 &what,
                 &objects,
+                &kube_version,
                 &Settings::default(),
                 warnings,
                 args.output,
@@ -42,6 +44,7 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
     report(
         &what,
         &objects,
+        &release.kube_version,
         &package.manifest.policy,
         warnings,
         args.output,
@@ -54,12 +57,13 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
 fn report(
     what: &str,
     objects: &[Object],
+    kube_version: &semver::Version,
     settings: &Settings,
     warnings: Vec<Diagnostic>,
     format: ReportFormat,
     out: &mut dyn std::io::Write,
 ) -> Result<Outcome, Diagnostics> {
-    let checked = policy::run(objects, settings);
+    let checked = policy::run(objects, settings, kube_version);
     let mut diagnostics = warnings.clone();
     diagnostics.extend(checked.diagnostics(objects));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -100,16 +100,21 @@ fn text_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::sync::Arc<Source>
     Diagnostics::check(problems, files)
 }
 
-/// The release to render `package` for.
-fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics> {
-    let kube_version = parse_version(&args.kube_version).map_err(|e| {
+/// The Kubernetes version `--kube-version` names.
+fn kube_version(args: &ReleaseArgs) -> Result<semver::Version, Diagnostic> {
+    parse_version(&args.kube_version).map_err(|e| {
         Diagnostic::error(format!(
             "`--kube-version {}`: {}",
             args.kube_version,
             e.detail().unwrap_or_default()
         ))
         .hint("write a Kubernetes version such as `1.20.2` or `v1.31`")
-    })?;
+    })
+}
+
+/// The release to render `package` for.
+fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics> {
+    let kube_version = kube_version(args)?;
     let name = args
         .release
         .clone()

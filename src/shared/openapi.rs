@@ -1,42 +1,53 @@
-//! Values checked against an OpenAPI v3 schema as Kubernetes writes them: the
-//! structural schemas of CustomResourceDefinitions (`openAPIV3Schema`).
+//! Values checked against OpenAPI v3 schemas as Kubernetes writes them: the
+//! structural schemas of CustomResourceDefinitions (`openAPIV3Schema`), and
+//! the definitions of the built-in kinds, which name one another by `$ref`.
+//! A schema is compiled once into [`Schemas`], then checks any number of
+//! values without looking a keyword up again.
 //!
 //! Covered: `type`, `nullable`, `properties`, `additionalProperties`,
 //! `required`, `items`, `enum`, `minimum`/`maximum` (with `exclusiveMinimum`/
 //! `exclusiveMaximum` as booleans), `multipleOf`, `minLength`/`maxLength`,
 //! `pattern`, `minItems`/`maxItems`, `minProperties`/`maxProperties`,
-//! `allOf`/`anyOf`/`oneOf`/`not`, `x-kubernetes-int-or-string` and
-//! `x-kubernetes-preserve-unknown-fields`. A field that no schema declares
-//! is reported as pruned: the API server drops it on the next write. Other
-//! keywords (`format`, `x-kubernetes-validations`) are not checked.
+//! `allOf`/`anyOf`/`oneOf`/`not`, `$ref` (a definition's name),
+//! `x-kubernetes-int-or-string`, `x-kubernetes-preserve-unknown-fields` and
+//! `format: quantity`. Other keywords (other formats,
+//! `x-kubernetes-validations`) are not checked.
 
 use std::collections::HashMap;
 
 use regex::Regex;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::shared::diagnostics::did_you_mean;
 
 /// Most problems reported for one value.
 const MAX_PROBLEMS: usize = 20;
 /// Deepest nesting checked; deeper values are not looked into.
 const MAX_DEPTH: usize = 64;
+/// A resource quantity written as a string (`500m`, `1Gi`, `1e3`).
+const QUANTITY: &str =
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
+
+/// How a schema reads what it does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// A CRD's structural schema: `null` only where `nullable`, and a field
+    /// no schema declares is pruned by the API server.
+    Structural,
+    /// The built-in kinds: `null` means unset, and a field no schema
+    /// declares is refused (server-side apply: "field not declared in
+    /// schema").
+    BuiltIn,
+}
 
 /// What is wrong with a value at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// `.spec.replicas`, `.spec.ports[0].name`.
+    /// `.spec.replicas`, `.spec.ports[0].name` (`.` for the value itself).
     pub path: String,
+    /// The same place as a JSON pointer: `/spec/ports/0/name`.
+    pub pointer: String,
     pub message: String,
-}
-
-impl Problem {
-    /// A problem at `path` (`.` for the value itself).
-    fn at(path: &str, message: impl Into<String>) -> Problem {
-        let path = if path.is_empty() { "." } else { path };
-        Problem {
-            path: path.to_string(),
-            message: message.into(),
-        }
-    }
 }
 
 impl std::fmt::Display for Problem {
@@ -45,134 +56,342 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Checks values against schemas, compiling each pattern once.
-#[derive(Default)]
-pub struct Validator {
-    patterns: HashMap<String, Option<Regex>>,
+/// A compiled schema in [`Schemas`].
+pub type Id = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Type {
+    Object,
+    Array,
+    String,
+    Integer,
+    Number,
+    Boolean,
 }
 
-impl Validator {
-    /// What is wrong with `value` under `schema` (at most [`MAX_PROBLEMS`]).
-    pub fn validate(&mut self, value: &Value, schema: &Value) -> Vec<Problem> {
+impl Type {
+    fn parse(name: &str) -> Option<Type> {
+        Some(match name {
+            "object" => Type::Object,
+            "array" => Type::Array,
+            "string" => Type::String,
+            "integer" => Type::Integer,
+            "number" => Type::Number,
+            "boolean" => Type::Boolean,
+            _ => return None,
+        })
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            Type::Object => "an object",
+            Type::Array => "a list",
+            Type::String => "a string",
+            Type::Integer => "an integer",
+            Type::Number => "a number",
+            Type::Boolean => "a boolean",
+        }
+    }
+}
+
+/// Fields an object schema does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    /// Nothing says: the object's shape is not declared at all.
+    Undeclared,
+    /// Refused, or pruned ([`Dialect`]).
+    Closed,
+    Any,
+    Schema(Id),
+}
+
+/// One schema, its keywords read once.
+#[derive(Debug)]
+struct Node {
+    kind: Option<Type>,
+    nullable: bool,
+    int_or_string: bool,
+    quantity: bool,
+    choices: Vec<Value>,
+    minimum: Option<(f64, bool)>,
+    maximum: Option<(f64, bool)>,
+    multiple_of: Option<f64>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<(String, Option<Regex>)>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    min_properties: Option<u64>,
+    max_properties: Option<u64>,
+    all_of: Vec<Id>,
+    any_of: Vec<Id>,
+    one_of: Vec<Id>,
+    not: Option<Id>,
+    properties: HashMap<String, Id>,
+    extra: Extra,
+    required: Vec<String>,
+    items: Option<Id>,
+}
+
+/// Compiled schemas, and the definitions among them by name.
+#[derive(Debug)]
+pub struct Schemas {
+    dialect: Dialect,
+    nodes: Vec<Node>,
+    names: HashMap<String, Id>,
+}
+
+/// A step of the path to a value.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Field(&'v str),
+    Index(usize),
+}
+
+impl Schemas {
+    /// `definitions` (name → schema, naming each other by `$ref`).
+    pub fn definitions(definitions: &Map<String, Value>, dialect: Dialect) -> Schemas {
+        let mut schemas = Schemas {
+            dialect,
+            nodes: Vec::new(),
+            names: HashMap::new(),
+        };
+        // Every name first, so that a `$ref` can point at a later definition.
+        for (index, name) in definitions.keys().enumerate() {
+            schemas.names.insert(name.clone(), index);
+            schemas.nodes.push(Node::empty());
+        }
+        for (index, schema) in definitions.values().enumerate() {
+            schemas.nodes[index] = schemas.node(schema);
+        }
+        schemas
+    }
+
+    /// One schema (a CRD version's `openAPIV3Schema`), and its id.
+    pub fn single(schema: &Value, dialect: Dialect) -> (Schemas, Id) {
+        let mut schemas = Schemas {
+            dialect,
+            nodes: Vec::new(),
+            names: HashMap::new(),
+        };
+        let id = schemas.compile(schema);
+        (schemas, id)
+    }
+
+    /// The definition named `name`.
+    pub fn id(&self, name: &str) -> Option<Id> {
+        self.names.get(name).copied()
+    }
+
+    /// What is wrong with `value` under schema `id` (at most
+    /// [`MAX_PROBLEMS`]), leaving out the top-level fields `skip` (which the
+    /// API server checks apart, such as a custom object's `metadata`).
+    pub fn validate(&self, value: &Value, id: Id, skip: &[&str]) -> Vec<Problem> {
         let mut problems = Vec::new();
-        self.check(value, schema, &mut String::new(), 0, &mut problems);
+        self.check(value, id, &mut Vec::new(), skip, &mut problems);
         problems.truncate(MAX_PROBLEMS);
         problems
     }
 
-    fn check(
-        &mut self,
-        value: &Value,
-        schema: &Value,
-        path: &mut String,
-        depth: usize,
+    fn compile(&mut self, schema: &Value) -> Id {
+        if let Some(id) = schema["$ref"].as_str().and_then(|name| self.id(name)) {
+            return id;
+        }
+        let node = self.node(schema);
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    fn node(&mut self, schema: &Value) -> Node {
+        let count = |keyword: &str| schema[keyword].as_u64();
+        let bound = |keyword: &str, exclusive: &str| {
+            Some((schema[keyword].as_f64()?, schema[exclusive] == true))
+        };
+        let mut list = |keyword: &str| -> Vec<Id> {
+            let schemas = schema[keyword].as_array().cloned().unwrap_or_default();
+            schemas.iter().map(|s| self.compile(s)).collect()
+        };
+        let all_of = list("allOf");
+        let any_of = list("anyOf");
+        let one_of = list("oneOf");
+        let not = schema.get("not").map(|s| self.compile(s));
+        let properties = schema["properties"].as_object();
+        let extra = match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => Extra::Any,
+            Some(Value::Bool(false)) => Extra::Closed,
+            Some(extra) if extra.is_object() => Extra::Schema(self.compile(extra)),
+            _ if schema["x-kubernetes-preserve-unknown-fields"] == true => Extra::Any,
+            _ if properties.is_some() => Extra::Closed,
+            _ => Extra::Undeclared,
+        };
+        let properties = properties
+            .into_iter()
+            .flatten()
+            .map(|(name, field)| (name.clone(), self.compile(field)))
+            .collect();
+        Node {
+            kind: schema["type"].as_str().and_then(Type::parse),
+            nullable: schema["nullable"] == true,
+            int_or_string: schema["x-kubernetes-int-or-string"] == true,
+            quantity: schema["format"] == "quantity",
+            choices: schema["enum"].as_array().cloned().unwrap_or_default(),
+            minimum: bound("minimum", "exclusiveMinimum"),
+            maximum: bound("maximum", "exclusiveMaximum"),
+            multiple_of: schema["multipleOf"].as_f64().filter(|s| *s > 0.0),
+            min_length: count("minLength"),
+            max_length: count("maxLength"),
+            pattern: schema["pattern"]
+                .as_str()
+                .map(|p| (p.to_string(), Regex::new(p).ok())),
+            min_items: count("minItems"),
+            max_items: count("maxItems"),
+            min_properties: count("minProperties"),
+            max_properties: count("maxProperties"),
+            all_of,
+            any_of,
+            one_of,
+            not,
+            properties,
+            extra,
+            required: schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some(r.as_str()?.to_string()))
+                .collect(),
+            items: schema.get("items").map(|s| self.compile(s)),
+        }
+    }
+
+    fn check<'v>(
+        &self,
+        value: &'v Value,
+        id: Id,
+        path: &mut Vec<Step<'v>>,
+        skip: &[&str],
         problems: &mut Vec<Problem>,
     ) {
-        if depth > MAX_DEPTH || problems.len() >= MAX_PROBLEMS {
+        if path.len() > MAX_DEPTH || problems.len() >= MAX_PROBLEMS {
             return;
         }
-        let mut problem = |message: String| problems.push(Problem::at(path, message));
+        let node = &self.nodes[id];
+        let problem = |problems: &mut Vec<Problem>, path: &[Step], message: String| {
+            problems.push(problem_at(path, message));
+        };
         if value.is_null() {
-            if schema["nullable"] != true && schema.get("type").is_some() {
-                problem("must not be null".into());
+            let allowed = node.nullable || self.dialect == Dialect::BuiltIn;
+            if !allowed && (node.kind.is_some() || node.quantity || node.int_or_string) {
+                problem(problems, path, "must not be null".into());
             }
             return;
         }
-        let int_or_string = schema["x-kubernetes-int-or-string"] == true;
-        if let Some(wanted) = schema["type"].as_str() {
-            let fits = match wanted {
-                "object" => value.is_object(),
-                "array" => value.is_array(),
-                "string" => value.is_string() || (int_or_string && is_integer(value)),
-                "integer" => is_integer(value) || (int_or_string && value.is_string()),
-                "number" => value.is_number(),
-                "boolean" => value.is_boolean(),
-                _ => true,
+        let fits = match node.kind {
+            _ if node.quantity => match value {
+                Value::Number(_) => true,
+                Value::String(text) => quantity().is_match(text),
+                _ => false,
+            },
+            Some(Type::Object) => value.is_object(),
+            Some(Type::Array) => value.is_array(),
+            Some(Type::String) => value.is_string() || (node.int_or_string && is_integer(value)),
+            Some(Type::Integer) => is_integer(value) || (node.int_or_string && value.is_string()),
+            Some(Type::Number) => value.is_number(),
+            Some(Type::Boolean) => value.is_boolean(),
+            None if node.int_or_string => is_integer(value) || value.is_string(),
+            None => true,
+        };
+        if !fits {
+            let wanted = match node.kind {
+                _ if node.quantity => "a quantity (a number, or a string such as `500m` or `1Gi`)",
+                None => "an integer or a string",
+                Some(kind) => kind.article(),
             };
-            if !fits {
-                problem(format!(
-                    "must be {}, found {}",
-                    article(wanted),
-                    describe(value)
-                ));
-                return;
-            }
-        } else if int_or_string && !(is_integer(value) || value.is_string()) {
-            problem(format!(
-                "must be an integer or a string, found {}",
-                describe(value)
-            ));
+            problem(
+                problems,
+                path,
+                format!("must be {wanted}, found {}", describe(value)),
+            );
             return;
         }
-        if let Some(choices) = schema["enum"].as_array() {
-            if !choices.contains(value) {
-                let names: Vec<String> = choices.iter().map(Value::to_string).collect();
-                problem(format!(
-                    "must be one of {}, found {value}",
-                    names.join(", ")
-                ));
-            }
+        if !node.choices.is_empty() && !node.choices.contains(value) {
+            let names: Vec<String> = node.choices.iter().map(Value::to_string).collect();
+            problem(
+                problems,
+                path,
+                format!("must be one of {}, found {value}", names.join(", ")),
+            );
         }
         match value {
             Value::Number(number) => {
                 if let Some(n) = number.as_f64() {
-                    bounds(schema, n, &mut problem);
+                    for message in bounds(node, n) {
+                        problem(problems, path, message);
+                    }
                 }
             }
             Value::String(text) => {
                 let length = text.chars().count() as u64;
-                if let Some(min) = schema["minLength"].as_u64().filter(|&m| length < m) {
-                    problem(format!("must be at least {min} characters long"));
+                if let Some(min) = node.min_length.filter(|&m| length < m) {
+                    problem(
+                        problems,
+                        path,
+                        format!("must be at least {min} characters long"),
+                    );
                 }
-                if let Some(max) = schema["maxLength"].as_u64().filter(|&m| length > m) {
-                    problem(format!("must be at most {max} characters long"));
+                if let Some(max) = node.max_length.filter(|&m| length > m) {
+                    problem(
+                        problems,
+                        path,
+                        format!("must be at most {max} characters long"),
+                    );
                 }
-                if let Some(pattern) = schema["pattern"].as_str() {
-                    let compiled = self
-                        .patterns
-                        .entry(pattern.to_string())
-                        .or_insert_with(|| Regex::new(pattern).ok());
-                    if compiled.as_ref().is_some_and(|re| !re.is_match(text)) {
-                        problem(format!("must match the pattern `{pattern}`"));
+                if let Some((pattern, Some(re))) = &node.pattern {
+                    if !re.is_match(text) {
+                        problem(
+                            problems,
+                            path,
+                            format!("must match the pattern `{pattern}`"),
+                        );
                     }
                 }
             }
             _ => {}
         }
-        for (keyword, compare) in [("allOf", 0), ("anyOf", 1), ("oneOf", 2)] {
-            let Some(schemas) = schema[keyword].as_array() else {
+        for (keyword, schemas, wanted) in [
+            ("allOf", &node.all_of, Some(node.all_of.len())),
+            ("anyOf", &node.any_of, None),
+            ("oneOf", &node.one_of, Some(1)),
+        ] {
+            if schemas.is_empty() {
                 continue;
-            };
-            let passing = schemas.iter().filter(|s| self.passes(value, s)).count();
-            let ok = match compare {
-                0 => passing == schemas.len(),
-                1 => passing >= 1,
-                _ => passing == 1,
+            }
+            let passing = schemas.iter().filter(|&&s| self.passes(value, s)).count();
+            let ok = match wanted {
+                Some(n) => passing == n,
+                None => passing >= 1,
             };
             if !ok {
-                problems.push(Problem::at(path, format!("does not satisfy `{keyword}`")));
+                problem(problems, path, format!("does not satisfy `{keyword}`"));
             }
         }
-        if schema.get("not").is_some_and(|not| self.passes(value, not)) {
-            problems.push(Problem::at(path, "matches the schema under `not`"));
+        if node.not.is_some_and(|not| self.passes(value, not)) {
+            problem(problems, path, "matches the schema under `not`".into());
         }
         match value {
-            Value::Object(fields) => self.check_object(fields, schema, path, depth, problems),
+            Value::Object(fields) => self.check_object(fields, node, path, skip, problems),
             Value::Array(items) => {
                 let count = items.len() as u64;
-                let mut at = |message: String| problems.push(Problem::at(path, message));
-                if let Some(min) = schema["minItems"].as_u64().filter(|&m| count < m) {
-                    at(format!("must have at least {min} items"));
+                if let Some(min) = node.min_items.filter(|&m| count < m) {
+                    problem(problems, path, format!("must have at least {min} items"));
                 }
-                if let Some(max) = schema["maxItems"].as_u64().filter(|&m| count > m) {
-                    at(format!("must have at most {max} items"));
+                if let Some(max) = node.max_items.filter(|&m| count > m) {
+                    problem(problems, path, format!("must have at most {max} items"));
                 }
-                if let Some(item_schema) = schema.get("items") {
-                    for (index, item) in items.iter().enumerate() {
-                        let length = path.len();
-                        path.push_str(&format!("[{index}]"));
-                        self.check(item, item_schema, path, depth + 1, problems);
-                        path.truncate(length);
+                if let Some(item) = node.items {
+                    for (index, value) in items.iter().enumerate() {
+                        path.push(Step::Index(index));
+                        self.check(value, item, path, &[], problems);
+                        path.pop();
                     }
                 }
             }
@@ -180,105 +399,154 @@ impl Validator {
         }
     }
 
-    fn check_object(
-        &mut self,
-        fields: &serde_json::Map<String, Value>,
-        schema: &Value,
-        path: &mut String,
-        depth: usize,
+    fn check_object<'v>(
+        &self,
+        fields: &'v Map<String, Value>,
+        node: &Node,
+        path: &mut Vec<Step<'v>>,
+        skip: &[&str],
         problems: &mut Vec<Problem>,
     ) {
         let count = fields.len() as u64;
-        if let Some(min) = schema["minProperties"].as_u64().filter(|&m| count < m) {
-            problems.push(Problem::at(
-                path,
-                format!("must have at least {min} fields"),
-            ));
+        if let Some(min) = node.min_properties.filter(|&m| count < m) {
+            problems.push(problem_at(path, format!("must have at least {min} fields")));
         }
-        if let Some(max) = schema["maxProperties"].as_u64().filter(|&m| count > m) {
-            problems.push(Problem::at(path, format!("must have at most {max} fields")));
+        if let Some(max) = node.max_properties.filter(|&m| count > m) {
+            problems.push(problem_at(path, format!("must have at most {max} fields")));
         }
-        for required in schema["required"].as_array().into_iter().flatten() {
-            if let Some(name) = required.as_str().filter(|n| !fields.contains_key(*n)) {
-                problems.push(Problem::at(
+        for name in &node.required {
+            if !fields.contains_key(name) && !skip.contains(&name.as_str()) {
+                problems.push(problem_at(
                     path,
                     format!("is missing the required field `{name}`"),
                 ));
             }
         }
-        let properties = schema["properties"].as_object();
-        let additional = schema.get("additionalProperties");
-        let preserve = schema["x-kubernetes-preserve-unknown-fields"] == true
-            || additional == Some(&Value::Bool(true));
-        // An object without a declared shape (only `type: object`) at the
-        // root of `metadata` and the like is checked by the API server.
-        let declared = properties.is_some() || additional.is_some();
-        for (name, field) in fields {
-            let length = path.len();
-            path.push('.');
-            path.push_str(name);
-            match (properties.and_then(|p| p.get(name)), additional) {
-                (Some(field_schema), _) => {
-                    self.check(field, field_schema, path, depth + 1, problems)
-                }
-                (None, Some(extra)) if extra.is_object() => {
-                    self.check(field, extra, path, depth + 1, problems)
-                }
-                _ if preserve || !declared => {}
-                _ => problems.push(Problem::at(
-                    path,
-                    "is not in the schema: the API server drops it on the next write",
-                )),
+        for (name, value) in fields {
+            if skip.contains(&name.as_str()) {
+                continue;
             }
-            path.truncate(length);
+            path.push(Step::Field(name));
+            match (node.properties.get(name), node.extra) {
+                (Some(&field), _) => self.check(value, field, path, &[], problems),
+                (None, Extra::Schema(extra)) => self.check(value, extra, path, &[], problems),
+                (None, Extra::Any | Extra::Undeclared) => {}
+                (None, Extra::Closed) => {
+                    let near = did_you_mean(name, node.properties.keys().map(String::as_str))
+                        .map_or(String::new(), |m| format!(" ({m})"));
+                    let message = match self.dialect {
+                        Dialect::Structural => format!(
+                            "is not in the schema{near}: the API server drops it on the next write"
+                        ),
+                        Dialect::BuiltIn => {
+                            format!("is not a field of this kind's schema{near}")
+                        }
+                    };
+                    problems.push(problem_at(path, message));
+                }
+            }
+            path.pop();
         }
     }
 
-    /// Whether `value` passes `schema`, for the combinators.
-    fn passes(&mut self, value: &Value, schema: &Value) -> bool {
+    /// Whether `value` passes schema `id`, for the combinators.
+    fn passes(&self, value: &Value, id: Id) -> bool {
         let mut found = Vec::new();
-        self.check(value, schema, &mut String::new(), 0, &mut found);
+        self.check(value, id, &mut Vec::new(), &[], &mut found);
         found.is_empty()
     }
 }
 
-fn bounds(schema: &Value, n: f64, problem: &mut impl FnMut(String)) {
-    if let Some(min) = schema["minimum"].as_f64() {
-        let exclusive = schema["exclusiveMinimum"] == true;
+impl Node {
+    fn empty() -> Node {
+        Node {
+            kind: None,
+            nullable: false,
+            int_or_string: false,
+            quantity: false,
+            choices: Vec::new(),
+            minimum: None,
+            maximum: None,
+            multiple_of: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            min_items: None,
+            max_items: None,
+            min_properties: None,
+            max_properties: None,
+            all_of: Vec::new(),
+            any_of: Vec::new(),
+            one_of: Vec::new(),
+            not: None,
+            properties: HashMap::new(),
+            extra: Extra::Undeclared,
+            required: Vec::new(),
+            items: None,
+        }
+    }
+}
+
+fn quantity() -> &'static Regex {
+    static QUANTITY_RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    QUANTITY_RE.get_or_init(|| Regex::new(QUANTITY).expect("the quantity pattern compiles"))
+}
+
+fn problem_at(path: &[Step], message: String) -> Problem {
+    let mut dotted = String::new();
+    let mut pointer = String::new();
+    for step in path {
+        match step {
+            Step::Field(name) => {
+                dotted.push('.');
+                dotted.push_str(name);
+                pointer.push('/');
+                pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            }
+            Step::Index(index) => {
+                dotted.push_str(&format!("[{index}]"));
+                pointer.push_str(&format!("/{index}"));
+            }
+        }
+    }
+    if dotted.is_empty() {
+        dotted.push('.');
+    }
+    Problem {
+        path: dotted,
+        pointer,
+        message,
+    }
+}
+
+fn bounds(node: &Node, n: f64) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((min, exclusive)) = node.minimum {
         if n < min || (exclusive && n == min) {
             let than = if exclusive {
                 "greater than"
             } else {
                 "at least"
             };
-            problem(format!("must be {than} {}, found {n}", schema["minimum"]));
+            found.push(format!("must be {than} {min}, found {n}"));
         }
     }
-    if let Some(max) = schema["maximum"].as_f64() {
-        let exclusive = schema["exclusiveMaximum"] == true;
+    if let Some((max, exclusive)) = node.maximum {
         if n > max || (exclusive && n == max) {
             let than = if exclusive { "less than" } else { "at most" };
-            problem(format!("must be {than} {}, found {n}", schema["maximum"]));
+            found.push(format!("must be {than} {max}, found {n}"));
         }
     }
-    if let Some(step) = schema["multipleOf"].as_f64().filter(|s| *s > 0.0) {
+    if let Some(step) = node.multiple_of {
         if (n / step).fract() != 0.0 {
-            problem(format!("must be a multiple of {}", schema["multipleOf"]));
+            found.push(format!("must be a multiple of {step}"));
         }
     }
+    found
 }
 
 fn is_integer(value: &Value) -> bool {
     value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
-}
-
-fn article(kind: &str) -> String {
-    match kind {
-        "object" => "an object".into(),
-        "array" => "a list".into(),
-        "integer" => "an integer".into(),
-        other => format!("a {other}"),
-    }
 }
 
 fn describe(value: &Value) -> String {
@@ -298,8 +566,9 @@ mod tests {
     use serde_json::json;
 
     fn problems(value: Value, schema: Value) -> Vec<String> {
-        Validator::default()
-            .validate(&value, &schema)
+        let (schemas, id) = Schemas::single(&schema, Dialect::Structural);
+        schemas
+            .validate(&value, id, &[])
             .iter()
             .map(Problem::to_string)
             .collect()
@@ -317,7 +586,7 @@ mod tests {
         }}}});
         let valid = json!({"spec": {"size": 3, "mode": "safe", "port": "http", "tags": ["a"], "extra": {"any": 1}, "note": null}});
         assert!(problems(valid, schema.clone()).is_empty());
-        let invalid = json!({"spec": {"size": 10, "mode": "slow", "port": true, "tags": ["A", "b"], "color": "red"}});
+        let invalid = json!({"spec": {"size": 10, "mode": "slow", "port": true, "tags": ["A", "b"], "sizes": 1}});
         assert_eq!(
             problems(invalid, schema.clone()),
             [
@@ -326,7 +595,7 @@ mod tests {
                 ".spec.port: must be an integer or a string, found the boolean true",
                 ".spec.tags: must have at most 1 items",
                 ".spec.tags[0]: must match the pattern `^[a-z]+$`",
-                ".spec.color: is not in the schema: the API server drops it on the next write",
+                ".spec.sizes: is not in the schema (did you mean `size`?): the API server drops it on the next write",
             ]
         );
         assert_eq!(
@@ -355,5 +624,50 @@ mod tests {
             problems(json!(0), exclusive),
             [".: must be greater than 0, found 0"]
         );
+    }
+
+    #[test]
+    fn definitions_name_each_other_and_built_in_kinds_take_null_as_unset() {
+        let definitions = json!({
+            "Pod": {"type": "object", "properties": {"spec": {"$ref": "PodSpec"}}},
+            "PodSpec": {"type": "object", "required": ["containers"], "properties": {
+                "containers": {"type": "array", "items": {"$ref": "Container"}},
+                "priority": {"type": "integer"}
+            }},
+            "Container": {"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string"},
+                "port": {"x-kubernetes-int-or-string": true},
+                "cpu": {"format": "quantity"}
+            }}
+        });
+        let schemas = Schemas::definitions(definitions.as_object().unwrap(), Dialect::BuiltIn);
+        let pod = schemas.id("Pod").unwrap();
+        let valid = json!({"spec": {"priority": null, "containers": [{"name": "a", "port": 80, "cpu": "500m"}, {"name": "b", "cpu": 0.5}]}});
+        assert!(schemas.validate(&valid, pod, &[]).is_empty());
+        let invalid = json!({"spec": {"contianers": [], "priority": "1"}});
+        let found = schemas.validate(&invalid, pod, &[]);
+        let shown: Vec<String> = found.iter().map(Problem::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                ".spec: is missing the required field `containers`",
+                ".spec.contianers: is not a field of this kind's schema (did you mean `containers`?)",
+                ".spec.priority: must be an integer, found the string \"1\"",
+            ]
+        );
+        assert_eq!(found[1].pointer, "/spec/contianers");
+        let quantities = json!({"spec": {"containers": [{"name": "a", "cpu": "half"}]}});
+        assert_eq!(
+            schemas.validate(&quantities, pod, &[])[0].to_string(),
+            ".spec.containers[0].cpu: must be a quantity (a number, or a string such as `500m` or `1Gi`), found the string \"half\""
+        );
+        // Fields the caller checks apart are left out.
+        assert!(schemas
+            .validate(
+                &json!({"spec": {"containers": []}, "metadata": 1}),
+                pod,
+                &["metadata"]
+            )
+            .is_empty());
     }
 }

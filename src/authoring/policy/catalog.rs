@@ -45,7 +45,7 @@ impl Severity {
 pub struct Check {
     /// `image-tag`: what settings and exemptions name it by.
     pub id: &'static str,
-    /// `pin`, `limit`, `harden` or `availability`.
+    /// `validate`, `pin`, `limit`, `harden` or `availability`.
     pub group: &'static str,
     pub severity: Severity,
     /// Why it matters, in one line.
@@ -133,6 +133,22 @@ pub fn check(id: &str) -> Result<&'static Check, String> {
         format!("there is no check `{id}`{hint}")
     })
 }
+
+pub const SCHEMA: Check = Check {
+    id: "schema",
+    group: "validate",
+    severity: Severity::Error,
+    why: "A field the kind does not have, of the wrong type, or missing is refused by the API server, or silently dropped, only when the release is applied.",
+    fix: "Write the field as the Kubernetes schema of the kind at the release's version has it (`kubectl explain KIND.FIELD`).",
+};
+
+pub const UNKNOWN_KIND: Check = Check {
+    id: "unknown-kind",
+    group: "validate",
+    severity: Severity::Warning,
+    why: "A kind that neither Kubernetes nor a CRD of the release defines is not validated, and fails at apply if the cluster does not serve it.",
+    fix: "Check the `apiVersion` and `kind`, or ship the CRD in the package's `crds/`; against a cluster, its CRDs are known.",
+};
 
 pub const IMAGE_TAG: Check = Check {
     id: "image-tag",
@@ -329,6 +345,8 @@ pub const SERVICE_SELECTOR: Check = Check {
 
 /// Every built-in check, in the order reports list them.
 pub const ALL: &[Check] = &[
+    SCHEMA,
+    UNKNOWN_KIND,
     IMAGE_TAG,
     IMAGE_DIGEST,
     PULL_POLICY_ALWAYS,

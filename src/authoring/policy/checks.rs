@@ -5,12 +5,15 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::catalog::{self, Check};
+use super::kubernetes::{Custom, Kubernetes};
 use super::Found;
 use crate::authoring::object::Object;
 
 /// Every built-in check with the function that runs it, in the order of
 /// [`catalog::ALL`].
 pub const ALL: &[(&Check, Run)] = &[
+    (&catalog::SCHEMA, schema),
+    (&catalog::UNKNOWN_KIND, unknown_kind),
     (&catalog::IMAGE_TAG, image_tag),
     (&catalog::IMAGE_DIGEST, image_digest),
     (&catalog::PULL_POLICY_ALWAYS, pull_policy_always),
@@ -89,18 +92,31 @@ impl Pod<'_> {
 }
 
 /// The release's objects, and the pod specs of those that hold one,
-/// found once for every check.
+/// found once for every check; the schemas of the Kubernetes version they
+/// are for, and of the kinds their CRDs define, compiled when first asked.
 pub struct Objects<'a> {
     pub all: &'a [Object],
     pods: Vec<Pod<'a>>,
+    kube_version: &'a semver::Version,
+    custom: std::sync::OnceLock<Custom>,
 }
 
 impl<'a> Objects<'a> {
-    pub fn new(all: &'a [Object]) -> Objects<'a> {
+    pub fn new(all: &'a [Object], kube_version: &'a semver::Version) -> Objects<'a> {
         Objects {
             all,
             pods: pods(all),
+            kube_version,
+            custom: std::sync::OnceLock::new(),
         }
+    }
+
+    fn kubernetes(&self) -> &'static Kubernetes {
+        Kubernetes::at(self.kube_version)
+    }
+
+    fn custom(&self) -> &Custom {
+        self.custom.get_or_init(|| Custom::new(self.all))
     }
 }
 
@@ -180,6 +196,74 @@ fn tag(image: &str) -> (Option<&str>, bool) {
     };
     let last = name.rsplit('/').next().unwrap_or(name);
     (last.split_once(':').map(|(_, tag)| tag), digest)
+}
+
+fn schema(objects: &Objects) -> Vec<Found> {
+    let kubernetes = objects.kubernetes();
+    let mut found = Vec::new();
+    for (index, object) in objects.all.iter().enumerate() {
+        let at = |pointer: String, message: String| Found {
+            object: index,
+            pointer,
+            message,
+        };
+        let problems = objects
+            .custom()
+            .validate(object, kubernetes)
+            .or_else(|| kubernetes.validate(object));
+        match problems {
+            Some(problems) => found.extend(problems.into_iter().map(|p| {
+                let message = format!("{}: `{}` {}", object.id(), p.path, p.message);
+                at(p.pointer, message)
+            })),
+            None => {
+                // A kind Kubernetes has, at an apiVersion it does not serve.
+                let served = kubernetes.api_versions(&object.kind);
+                if !served.is_empty() {
+                    found.push(at(
+                        "/apiVersion".into(),
+                        format!(
+                            "{}: Kubernetes 1.{} has no `{}` in `{}`; it has {}",
+                            object.id(),
+                            kubernetes.minor,
+                            object.kind,
+                            object.api_version,
+                            served
+                                .iter()
+                                .map(|v| format!("`{v}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn unknown_kind(objects: &Objects) -> Vec<Found> {
+    let kubernetes = objects.kubernetes();
+    let mut found = Vec::new();
+    for (index, object) in objects.all.iter().enumerate() {
+        let known = kubernetes.knows(&object.api_version, &object.kind)
+            || !kubernetes.api_versions(&object.kind).is_empty()
+            || objects.custom().defines(object);
+        if !known {
+            found.push(Found {
+                object: index,
+                pointer: "/kind".into(),
+                message: format!(
+                    "{}: no schema for `{}` `{}`: neither Kubernetes 1.{} nor a CRD of the release defines it, so it is not validated",
+                    object.id(),
+                    object.api_version,
+                    object.kind,
+                    kubernetes.minor
+                ),
+            });
+        }
+    }
+    found
 }
 
 const FLOATING: &[&str] = &["latest", "stable", "edge", "nightly", "main", "master"];

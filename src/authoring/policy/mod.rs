@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod kubernetes;
 
 use std::collections::BTreeMap;
 
@@ -40,14 +41,16 @@ pub struct Finding {
     pub exempt: Option<String>,
 }
 
-/// The findings in `objects` under `settings` that are errors, or a
-/// summary of the warnings (`release` names the release for messages).
+/// The findings in `objects` (for Kubernetes `kube_version`) under
+/// `settings` that are errors, or a summary of the warnings (`release`
+/// names the release for messages).
 pub fn enforce(
     settings: &Settings,
     objects: &[Object],
+    kube_version: &semver::Version,
     release: &str,
 ) -> Result<Option<Diagnostic>, Diagnostics> {
-    let report = run(objects, settings);
+    let report = run(objects, settings, kube_version);
     if report.has_errors() {
         let mut errors: Vec<Diagnostic> = report
             .diagnostics(objects)
@@ -91,8 +94,9 @@ pub struct Report {
     pub problems: Vec<Diagnostic>,
 }
 
-/// Runs every check that `settings` leaves on over `objects`.
-pub fn run(objects: &[Object], settings: &Settings) -> Report {
+/// Runs every check that `settings` leaves on over `objects`, rendered for
+/// Kubernetes `kube_version`.
+pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Version) -> Report {
     let mut report = Report::default();
     // Exemptions by object: check id → reason.
     let mut exempt: Vec<BTreeMap<&str, String>> = Vec::with_capacity(objects.len());
@@ -126,7 +130,7 @@ pub fn run(objects: &[Object], settings: &Settings) -> Report {
         }
         exempt.push(mine);
     }
-    let release = checks::Objects::new(objects);
+    let release = checks::Objects::new(objects, kube_version);
     let on: Vec<(&'static Check, checks::Run, Severity)> = checks::ALL
         .iter()
         .map(|&(c, run)| (c, run, settings.severity(c)))

@@ -117,6 +117,7 @@ impl ChartRun {
             warnings.extend(crate::authoring::policy::enforce(
                 policy,
                 &rendered.objects,
+                &self.release_version()?,
                 &self.entry.name,
             )?);
         }

@@ -141,7 +141,7 @@ pub fn from_spec(
     let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
     let policy = tree.package.manifest.policy.with(&spec.policy);
     let warnings: Vec<Diagnostic> =
-        crate::authoring::policy::enforce(&policy, &objects, &spec.name)?
+        crate::authoring::policy::enforce(&policy, &objects, &release.kube_version, &spec.name)?
             .into_iter()
             .collect();
     let notes = crate::authoring::render::notes(&tree.package, &values, &release)?;
