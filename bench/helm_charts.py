@@ -40,8 +40,14 @@ def main():
         for _ in range(runs):
             times["cleat"].append(wall(cleat_argv))
             times["helm"].append(wall(helm_argv))
-        if None in times["cleat"] or None in times["helm"]:
+        if None in times["helm"]:
             rows.append(f"| {chart} | fails with its defaults | | |")
+            continue
+        if None in times["cleat"]:
+            # Helm renders it, cleat refuses it: an object its schema refuses.
+            refused = subprocess.run(cleat_argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            first = next((l for l in refused.stderr.splitlines() if l.startswith("error")), "error")
+            rows.append(f"| {chart} | refused by cleat: `{first.replace('|', '/')[:160]}` | | |")
             continue
         c, h = statistics.median(times["cleat"]), statistics.median(times["helm"])
         ratios.append(h / c)

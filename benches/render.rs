@@ -54,6 +54,17 @@ fn values_map_80000_keys(bencher: divan::Bencher) {
     });
 }
 
+/// What the checks know of the release besides its objects.
+fn checked(kube_version: &semver::Version) -> cleat::authoring::policy::Release<'_> {
+    static NO_VALUES: serde_json::Value = serde_json::Value::Null;
+    cleat::authoring::policy::Release {
+        name: "bench",
+        namespace: "default",
+        kube_version,
+        values: &NO_VALUES,
+    }
+}
+
 /// 1,000 services of 3 objects each: 3,000 objects, rendered.
 fn objects_3000() -> Vec<cleat::authoring::object::Object> {
     let package =
@@ -78,7 +89,7 @@ fn policy_3000_objects(bencher: divan::Bencher) {
     let objects = objects_3000();
     let settings = cleat::authoring::policy::Settings::default();
     bencher.bench(|| {
-        cleat::authoring::policy::run(&objects, &settings, &release().kube_version)
+        cleat::authoring::policy::run(&objects, &settings, &checked(&release().kube_version))
             .findings
             .len()
     });
@@ -94,9 +105,12 @@ fn schema_3000_objects(bencher: divan::Bencher) {
         .filter(|c| c.id != "schema")
         .map(|c| (c.id.to_string(), cleat::authoring::policy::Severity::Off))
         .collect();
-    let settings = cleat::authoring::policy::Settings(only_schema);
+    let settings = cleat::authoring::policy::Settings {
+        severities: only_schema,
+        rules: Vec::new(),
+    };
     bencher.bench(|| {
-        cleat::authoring::policy::run(&objects, &settings, &release().kube_version)
+        cleat::authoring::policy::run(&objects, &settings, &checked(&release().kube_version))
             .findings
             .len()
     });
@@ -109,7 +123,7 @@ fn policy_3000_objects_located(bencher: divan::Bencher) {
     let objects = objects_3000();
     let settings = cleat::authoring::policy::Settings::default();
     bencher.bench(|| {
-        cleat::authoring::policy::run(&objects, &settings, &release().kube_version)
+        cleat::authoring::policy::run(&objects, &settings, &checked(&release().kube_version))
             .diagnostics(&objects)
             .len()
     });

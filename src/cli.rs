@@ -123,6 +123,10 @@ pub enum OutputFormat {
 ///
 /// Values are checked against the package schema and templates are checked
 /// statically before anything renders; every problem is reported at once.
+/// The objects are then checked against their kinds' Kubernetes schemas
+/// (`docs/policy.md`): an object the API server would refuse is an error; a
+/// kind nothing defines, a warning. `--policy` turns other checks on (`cleat
+/// lint` runs them all).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  cleat render packages-example/webapp\n  cleat render packages-example/webapp -f packages-example/webapp/values-production.yaml\n  cleat render ./mypkg --set replicas=3 --set image.tag=1.25.3 --release api -n web\n  cleat render ./mypkg --kube-version 1.20.2 --output json"
@@ -137,6 +141,8 @@ pub struct RenderArgs {
     pub release: ReleaseArgs,
     #[command(flatten)]
     pub chart: ChartArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Output format: a YAML stream, or a JSON `List`
     #[arg(short, long, value_enum, default_value = "yaml")]
     pub output: OutputFormat,
@@ -162,10 +168,34 @@ pub struct LintArgs {
     pub release: ReleaseArgs,
     #[command(flatten)]
     pub chart: ChartArgs,
-    /// How to print the report: text, or JSON with every finding of the
-    /// built-in checks
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// How to print the report: text, JSON with every finding of the
+    /// built-in checks, or SARIF 2.1.0 for code-scanning UIs
     #[arg(short, long, value_enum, default_value = "text")]
-    pub output: ReportFormat,
+    pub output: LintFormat,
+}
+
+/// How `cleat lint` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// Severities of the built-in checks, over the package's (`docs/policy.md`).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Policy")]
+pub struct PolicyArgs {
+    /// A check's severity for this run, over the package's `policy:`
+    /// (`--policy schema=warning`, `--policy image-digest=error`; repeatable)
+    #[arg(long = "policy", value_name = "CHECK=SEVERITY")]
+    pub policy: Vec<String>,
+    /// A YAML file of custom rules in CEL, run with the package's
+    /// (`docs/policy.md`; repeatable)
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Print a package's values schema, or the release file's schema, as JSON Schema.

@@ -5,7 +5,7 @@ mod common;
 
 use common::{cleat, cleat_in, package, redact};
 
-const DEPLOYMENT: &[u8] = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ release.name }}\nspec:\n  replicas: {{ values.replicas }}\n";
+const DEPLOYMENT: &[u8] = b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ release.name }}\nspec:\n  replicas: {{ values.replicas }}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: \"nginx:1.27.3\"}]}\n";
 
 fn with_template(name: &str) -> std::path::PathBuf {
     package(name, &[("templates/deployment.yaml", DEPLOYMENT)])

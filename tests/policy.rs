@@ -350,7 +350,7 @@ spec:
     );
     let refused = cleat(&["lint", dir.to_str().unwrap()]).err();
     assert!(refused.contains("error: there is no check `image-tags` (did you mean `image-tag`?)\n  --> package.yaml:5:3"), "{refused}");
-    assert!(refused.contains("error: the severity of `replicas` must be `error`, `warning` or `off`, found `never`\n  --> package.yaml:6:13"), "{refused}");
+    assert!(refused.contains("error: the severity of `replicas` must be `error`, `warning`, `info` or `off`, found `never`\n  --> package.yaml:6:13"), "{refused}");
     let dir = package(
         "policy-bad-exemption",
         &[
@@ -450,4 +450,236 @@ spec:
         wrong.contains("error: there is no check `privilegd` (did you mean `privileged`?)\n  --> cleat.yaml:4:14"),
         "{wrong}"
     );
+}
+
+#[test]
+fn ndots_is_information_about_pods_that_resolve_external_names() {
+    let pod = |dns: &str| {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+spec:
+{dns}  containers:
+    - name: client
+      image: client:1.0.0
+      env:
+        - {{name: CACHE, value: \"redis.cache.svc.cluster.local:6379\"}}
+        - {{name: API, value: \"https://api.payments.example.com/v2\"}}
+"
+        )
+    };
+    let (code, report) = lint_json("policy-ndots", MANIFEST, &pod(""));
+    assert_eq!(code, 0, "information never fails: {report}");
+    let ndots: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "ndots")
+        .collect();
+    assert_eq!(ndots.len(), 1, "{report}");
+    assert_eq!(ndots[0]["severity"], "info");
+    assert_eq!(ndots[0]["path"], "/spec/containers/0/env/1/value");
+    assert_eq!(ndots[0]["at"]["line"], 11);
+    assert_eq!(
+        ndots[0]["message"],
+        "container `client` of v1 Pod client resolves `api.payments.example.com` with the default `ndots: 5`"
+    );
+    let dir = package(
+        "policy-ndots-text",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", pod("").as_bytes()),
+        ],
+    );
+    let run = cleat(&["lint", dir.to_str().unwrap(), "--policy", "ndots=info"]);
+    assert!(
+        run.stdout.ends_with(", no errors, 1 for information\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("info: ndots [availability]: container `client` of v1 Pod client resolves `api.payments.example.com` with the default `ndots: 5`\n  --> templates/objects.yaml:11:9\n"),
+        "{}",
+        run.stderr
+    );
+    let fixed = pod("  dnsConfig:\n    options: [{name: ndots, value: \"2\"}]\n");
+    let (_, report) = lint_json("policy-ndots-fixed", MANIFEST, &fixed);
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "ndots"),
+        "{report}"
+    );
+}
+
+/// Two Deployments for the CEL rules: `web` (one replica, tier web) and
+/// `worker` (three replicas, no labels but its app).
+const DEPLOYMENTS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {tier: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: \"nginx:1.27.3\"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: worker, image: \"worker:2.0.1\"}]
+";
+
+#[test]
+fn cel_rules_find_false_expressions_and_refuse_invalid_ones() {
+    let dir = package(
+        "policy-cel",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", DEPLOYMENTS.as_bytes()),
+        ],
+    );
+    let rules = common::temp_dir("policy-cel-rules").join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- name: two-replicas
+  match: {kinds: [Deployment]}
+  expression: \"object.spec.replicas >= 2\"
+  message: Deployments run at least two replicas
+- name: web-tier
+  match: {labels: {tier: web}}
+  expression: \"object.metadata.name.startsWith('web') && release.name == 'checked'\"
+- name: team-label
+  severity: warning
+  expression: \"object.metadata.labels.team == 'shop'\"
+",
+    )
+    .unwrap();
+    let run = cleat(&[
+        "lint",
+        dir.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["group"] == "rule")
+        .map(|f| {
+            format!(
+                "{} {} {}: {}",
+                f["check"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["at"]["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // False: the message, at the object.
+            "two-replicas error 1: apps/v1 Deployment web: Deployments run at least two replicas",
+            // web-tier is true for web and does not match worker: no finding.
+            // The expression fails on an object without the label: an error that says why.
+            "team-label error 1: apps/v1 Deployment web: the expression `object.metadata.labels.team == 'shop'` cannot be evaluated: No such key: team",
+            "team-label error 14: apps/v1 Deployment worker: the expression `object.metadata.labels.team == 'shop'` cannot be evaluated: No such key: labels",
+        ]
+    );
+
+    // In the release file, under `policy.rules`: lock refuses the error,
+    // and an invalid expression is an error at its line of cleat.yaml.
+    let project = common::temp_dir("policy-cel-project");
+    let release = |rules: &str| {
+        format!(
+            "releases:\n  - name: checked\n    package: {}\n    policy:\n      replicas: off\n      rules:\n{rules}",
+            dir.display()
+        )
+    };
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release(
+            "        - name: two-replicas\n          expression: \"object.spec.replicas >= 2\"\n",
+        ),
+    )
+    .unwrap();
+    let refused = common::cleat_in(&project, &["lock"]).err();
+    assert!(
+        refused.contains("error: two-replicas [rule]: apps/v1 Deployment web: `object.spec.replicas >= 2` is false\n"),
+        "{refused}"
+    );
+    assert!(!refused.contains("Deployment worker"), "{refused}");
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release(
+            "        - name: two-replicas\n          expression: \"object.spec.replicas >=\"\n",
+        ),
+    )
+    .unwrap();
+    let invalid = common::cleat_in(&project, &["lock"]).err();
+    assert!(
+        invalid.starts_with("error: the expression of rule `two-replicas` is not valid CEL: Syntax error: mismatched input '<EOF>'"),
+        "{invalid}"
+    );
+    assert!(invalid.contains("  --> cleat.yaml:8:"), "{invalid}");
+
+    // A true rule locks; its digest is in the lock entry, and a changed
+    // rule is a changed lock.
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release(
+            "        - name: some-replicas\n          expression: \"object.spec.replicas >= 1\"\n",
+        ),
+    )
+    .unwrap();
+    let locked = common::cleat_in(&project, &["lock"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release(
+            "        - name: some-replicas\n          expression: \"object.spec.replicas >= 0\"\n",
+        ),
+    )
+    .unwrap();
+    let check = common::cleat_in(&project, &["lock", "--check"]).err();
+    assert!(
+        check.contains("release `checked`: policy: sha256:"),
+        "{check}"
+    );
+
+    // An exemption may name a rule.
+    let exempt = DEPLOYMENTS.replacen(
+        "  labels: {tier: web}\n",
+        "  labels: {tier: web}\n  annotations: {cleat.dev/exempt-two-replicas: \"a singleton by design\"}\n",
+        1,
+    );
+    std::fs::write(dir.join("templates/objects.yaml"), exempt).unwrap();
+    std::fs::write(
+        project.join("cleat.yaml"),
+        release(
+            "        - name: two-replicas\n          expression: \"object.spec.replicas >= 2\"\n",
+        ),
+    )
+    .unwrap();
+    let locked = common::cleat_in(&project, &["lock"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
 }

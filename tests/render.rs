@@ -240,7 +240,7 @@ fn interpolation_keeps_types_and_cannot_break_yaml() {
 
 #[test]
 fn crds_come_first_and_are_not_templated() {
-    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  note: \"{{ not a template }}\"\n";
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n  annotations:\n    note: \"{{ not a template }}\"\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Widget, plural: widgets}\n  versions: [{name: v1, served: true, storage: true}]\n";
     let pkg = package(
         "crds",
         &[

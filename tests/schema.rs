@@ -233,3 +233,257 @@ fn lock_refuses_an_object_the_schema_refuses() {
     );
     assert!(!dir.join("cleat.lock").exists());
 }
+
+#[test]
+fn render_refuses_what_the_schema_refuses_and_policy_flags_set_severities() {
+    let dir = package(
+        "schema-render",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", INVALID.as_bytes()),
+        ],
+    );
+    let path = dir.to_str().unwrap();
+    let run = cleat(&["render", path]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "", "nothing is printed");
+    assert!(
+        run.stderr.contains("error: schema [validate]: apps/v1 Deployment web: `.spec.replicas` must be an integer, found the string \"3\"\n  --> templates/objects.yaml:6:3\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "error: release `checked`: cleat's built-in checks found 11 errors in its objects"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Only the schema checks: the Deployment's missing probes are lint's.
+    assert!(!run.stderr.contains("liveness-probe"), "{}", run.stderr);
+
+    let run = cleat(&["render", path, "--policy", "schema=warning"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: Deployment"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("warning: release `checked`: cleat's built-in checks found 12 warnings: schema (11), unknown-kind (1)"),
+        "{}",
+        run.stderr
+    );
+    // A flag may turn on what render leaves to lint.
+    let run = cleat(&[
+        "render",
+        path,
+        "--policy",
+        "schema=off",
+        "--policy",
+        "liveness-probe=error",
+    ]);
+    assert!(
+        run.stderr.contains("error: liveness-probe [availability]: container `web` of apps/v1 Deployment web has no `livenessProbe`"),
+        "{}",
+        run.stderr
+    );
+
+    let run = cleat(&[
+        "render",
+        path,
+        "--policy",
+        "shema=off",
+        "--policy",
+        "schema",
+        "--policy",
+        "schema=loud",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "error: `--policy shema=off`: there is no check `shema` (did you mean `schema`?)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error: `--policy schema` names no severity\n  hint: write `--policy CHECK=SEVERITY`, as `--policy schema=warning`\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error: `--policy schema=loud`: the severity must be `error`, `warning`, `info` or `off`, found `loud`\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sarif_reports_validate_against_the_sarif_schema() {
+    let exempt = INVALID.replacen(
+        "  name: web\nspec:\n  type:",
+        "  name: web\n  annotations: {cleat.dev/exempt-schema: \"rewritten by a webhook\"}\nspec:\n  type:",
+        1,
+    );
+    let dir = package(
+        "schema-sarif",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/objects.yaml", exempt.as_bytes()),
+        ],
+    );
+    let run = cleat(&["lint", dir.to_str().unwrap(), "-o", "sarif"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+
+    let schema_file = common::helm::tools().join("sarif/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&schema_file).unwrap()).unwrap();
+    let mut compiler = boon::Compiler::new();
+    let url = "https://json.schemastore.org/sarif-2.1.0.json";
+    compiler.add_resource(url, schema).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let index = compiler.compile(url, &mut schemas).unwrap();
+    if let Err(error) = schemas.validate(&sarif, index) {
+        panic!("{error:#}\n{}", run.stdout);
+    }
+    // The schema does catch a report that breaks it.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(schemas.validate(&broken, index).is_err());
+
+    let run0 = &sarif["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    let replicas = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains(".spec.replicas")
+        })
+        .unwrap();
+    assert_eq!(replicas["ruleId"], "schema");
+    assert_eq!(replicas["level"], "error");
+    assert_eq!(
+        rules[replicas["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "schema"
+    );
+    assert_eq!(
+        replicas["locations"][0]["physicalLocation"],
+        serde_json::json!({"artifactLocation": {"uri": "templates/objects.yaml"}, "region": {"startLine": 6, "startColumn": 3}})
+    );
+    let suppressed = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Service web")
+        })
+        .unwrap();
+    assert_eq!(
+        suppressed["suppressions"],
+        serde_json::json!([{"kind": "inSource", "justification": "rewritten by a webhook"}])
+    );
+    let unknown = results
+        .iter()
+        .find(|r| r["ruleId"] == "unknown-kind")
+        .unwrap();
+    assert_eq!(unknown["level"], "warning");
+}
+
+#[test]
+fn a_custom_resource_is_checked_against_the_crd_the_cluster_serves() {
+    use common::cluster::{project, run, ControlPlane};
+    let plane = ControlPlane::shared();
+    let crd = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.served.example.com
+spec:
+  group: served.example.com
+  scope: Namespaced
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer, maximum: 5}
+";
+    let definitions = package(
+        "schema-served-crd",
+        &[
+            (
+                "package.yaml",
+                b"name: gadget-crd\nversion: 0.1.0\ndescription: The Gadget CRD\n",
+            ),
+            ("templates/gadget-crd.yaml", crd.as_bytes()),
+        ],
+    );
+    let gadget = "apiVersion: served.example.com/v1
+kind: Gadget
+metadata:
+  name: big
+spec:
+  size: 8
+  colour: red
+";
+    let gadgets = package(
+        "schema-served-gadgets",
+        &[
+            ("package.yaml", MANIFEST.as_bytes()),
+            ("templates/gadget.yaml", gadget.as_bytes()),
+        ],
+    );
+    let release = |name: &str, pkg: &std::path::Path| {
+        format!(
+            "  - name: {name}\n    namespace: served-schema\n    package: {}\n",
+            pkg.display()
+        )
+    };
+    let dir = project(
+        "schema-served",
+        &format!(
+            "{}{}",
+            release("gadget-crd", &definitions),
+            release("gadgets", &gadgets)
+        ),
+    );
+    run(plane, &dir, &["apply", "gadget-crd", "--yes"]).ok();
+
+    // Offline the kind is unknown: a warning, and the lock is written.
+    let locked = run(plane, &dir, &["lock"]);
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    assert!(
+        locked
+            .stderr
+            .contains("warning: release `gadgets`: cleat's built-in checks found"),
+        "{}",
+        locked.stderr
+    );
+    assert!(
+        locked.stderr.contains("unknown-kind (1)"),
+        "{}",
+        locked.stderr
+    );
+    // Against the cluster, its CRD is: each problem at the template line.
+    let err = run(plane, &dir, &["diff", "gadgets"]).err();
+    assert!(
+        err.contains("error: schema [validate]: served.example.com/v1 Gadget big: `.spec.size` must be at most 5, found 8 (under the CRD `gadgets.served.example.com` the cluster serves)\n  --> templates/gadget.yaml:6:3\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`.spec.colour` is not in the schema: the API server drops it on the next write (under the CRD `gadgets.served.example.com` the cluster serves)\n  --> templates/gadget.yaml:7:3\n"),
+        "{err}"
+    );
+    let fixed = gadget.replace("  size: 8\n  colour: red\n", "  size: 3\n");
+    std::fs::write(gadgets.join("templates/gadget.yaml"), fixed).unwrap();
+    let diff = run(plane, &dir, &["diff", "gadgets"]);
+    assert_eq!(diff.code, 2, "changes, no errors: {}", diff.stderr);
+}

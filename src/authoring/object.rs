@@ -536,9 +536,7 @@ fn object(root: Node, source: &str, dialect: yaml::Dialect) -> Result<Object, Ve
     let mut namespace = metadata
         .and_then(|m| m.get("namespace"))
         .and_then(|ns| match &ns.value {
-            Value::String(s) if crate::authoring::package::manifest::is_dns_label(s) => {
-                Some(s.clone())
-            }
+            Value::String(s) if crate::shared::yaml::fields::is_dns_label(s) => Some(s.clone()),
             _ => {
                 problems.push(
                     Diagnostic::error(format!(

@@ -3,14 +3,17 @@
 //! is refused, with the reason and what to do, when it removes a version
 //! objects may be stored in (`status.storedVersions`), changes `scope`,
 //! stops serving a version that live objects were written in, or narrows
-//! the schema so that live objects become invalid or lose fields.
+//! the schema so that live objects become invalid or lose fields. And
+//! custom resources checked against the CRDs the cluster serves, when
+//! their CRD is not in the release.
 
 use kube::api::ListParams;
 
+use crate::authoring::object::Object;
 use crate::cluster::client::{retry, Cluster, Resource};
 use crate::cluster::planned::Planned;
 use crate::shared::diagnostics::Diagnostic;
-use crate::shared::openapi::{Dialect, Schemas};
+use crate::shared::openapi::{Dialect, Id, Schemas};
 
 /// Objects shown by name in a refusal.
 const EXAMPLES: usize = 3;
@@ -222,4 +225,79 @@ pub async fn check(cluster: &Cluster, crd: &Planned, live: &serde_json::Value) -
         ));
     }
     problems
+}
+
+/// The served CRDs of custom kinds, compiled per version, by CRD name and
+/// version (`None`: no such CRD, or no schema to check against).
+pub type Served = std::collections::HashMap<(String, String), Option<(Schemas, Id)>>;
+
+/// What is wrong with `object`, of a kind the cluster serves through a CRD
+/// that is not in the release, under the schema of that CRD's version, each
+/// problem at its template line; nothing when the kind is built in (its
+/// group has no dot, or no CRD defines it), or the object is exempted from
+/// `schema`.
+pub async fn served_problems(
+    cluster: &Cluster,
+    object: &Object,
+    resource: &Resource,
+    served: &mut Served,
+) -> Vec<Diagnostic> {
+    let Some((group, version)) = object.api_version.split_once('/') else {
+        return Vec::new();
+    };
+    let exempt = format!(
+        "{}{}",
+        crate::authoring::policy::EXEMPT_ANNOTATION,
+        "schema"
+    );
+    if !group.contains('.') || object.body["metadata"]["annotations"][&exempt].is_string() {
+        return Vec::new();
+    }
+    let name = format!("{}.{group}", resource.api.plural);
+    let key = (name.clone(), version.to_string());
+    if !served.contains_key(&key) {
+        let compiled = served_schema(cluster, &name, version).await;
+        served.insert(key.clone(), compiled);
+    }
+    let Some((schemas, root)) = &served[&key] else {
+        return Vec::new();
+    };
+    let skip = ["apiVersion", "kind", "metadata"];
+    schemas
+        .validate(&object.body, *root, &skip)
+        .into_iter()
+        .map(|problem| {
+            let message = format!(
+                "schema [validate]: {}: `{}` {} (under the CRD `{name}` the cluster serves)",
+                object.id(),
+                problem.path,
+                problem.message
+            );
+            object.diagnostic_at(
+                Diagnostic::error(message).hint(format!(
+                    "fix the field, or annotate the object `{exempt}: \"why\"`"
+                )),
+                &problem.pointer,
+            )
+        })
+        .collect()
+}
+
+/// The compiled schema of `version` of the CRD `name`, if the cluster has
+/// that CRD (and the client may read it).
+async fn served_schema(cluster: &Cluster, name: &str, version: &str) -> Option<(Schemas, Id)> {
+    let definitions = cluster
+        .served("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        .await
+        .ok()?;
+    let api = cluster.api(&definitions, None);
+    let crd = retry(|| api.get_opt(name)).await.ok()??;
+    let crd = serde_json::to_value(crd).ok()?;
+    let schema = versions(&crd)
+        .into_iter()
+        .find(|(n, _)| *n == version)
+        .map(|(_, v)| v["schema"]["openAPIV3Schema"].clone())?;
+    schema
+        .is_object()
+        .then(|| Schemas::single(&schema, Dialect::Structural))
 }

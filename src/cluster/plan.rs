@@ -3,7 +3,8 @@
 //! Each rendered object is prepared for the cluster (the release's namespace
 //! where it set none, labels that tie it to its release, known API quirks
 //! normalised), its resource found by discovery (an unknown kind stops the
-//! plan before anything is applied), and compared with the live object
+//! plan before anything is applied; a custom kind whose CRD is the
+//! cluster's is checked against that CRD's schema), and compared with the live object
 //! through a server-side dry-run apply as field manager `cleat`, with
 //! server-managed fields removed from both sides.
 
@@ -194,12 +195,20 @@ pub async fn plan(
     let mut estimated = false;
     let mut planned = Vec::new();
     let identities = crate::authoring::object::identities(objects);
+    let mut served = definitions::Served::new();
     for object in objects {
         let key = (object.api_version.clone(), object.kind.clone());
         let resource = match cluster.resource(&object.api_version, &object.kind).await {
             Err(problem) => {
                 problems.push(problem);
                 None
+            }
+            // A custom kind whose CRD is the cluster's: checked against it.
+            Ok(Some(resource)) if !crds.contains_key(&key) => {
+                let found =
+                    definitions::served_problems(cluster, object, &resource, &mut served).await;
+                problems.extend(found);
+                Some(resource)
             }
             Ok(Some(resource)) => Some(resource),
             // A kind whose CRD is in this release and not yet served.

@@ -12,13 +12,21 @@ use crate::cli::{ChartArgs, OutputFormat, ReleaseArgs, ValuesArgs};
 use crate::release::file::SecretFrom;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
 
+/// A chart rendered for the command line: its manifests, the values they
+/// were rendered with, and the release.
+pub struct Rendered {
+    pub manifests: Manifests,
+    pub values: serde_json::Value,
+    pub release: Release,
+}
+
 /// Renders `chart` with the values and release of the command line.
 pub fn render(
     chart: &Chart,
     values: &ValuesArgs,
     release: &ReleaseArgs,
     args: &ChartArgs,
-) -> Result<Manifests, Diagnostics> {
+) -> Result<Rendered, Diagnostics> {
     let files = super::text_files(&values.files)?;
     // Helm's order: JSON, then --set, --set-string, --set-file, --set-literal.
     let mut sets: Vec<(Typing, String)> = Vec::new();
@@ -65,7 +73,8 @@ pub fn render(
         // Offline, as `helm template`: every lookup finds nothing.
         lookups: Default::default(),
     };
-    let mut manifests = chart::render(chart, user, &release, args.include_crds)?;
+    let computed = chart::computed_values(chart, user, chart::Given::User)?;
+    let mut manifests = chart::render_computed(&computed, &release, args.include_crds)?;
     if args.no_hooks {
         manifests.hooks.clear();
     }
@@ -92,7 +101,11 @@ pub fn render(
             .into());
         }
     }
-    Ok(manifests)
+    Ok(Rendered {
+        manifests,
+        values: computed.values,
+        release,
+    })
 }
 
 /// `cleat lint CHART`: the chart rendered as `render` would, its CRDs
@@ -103,25 +116,31 @@ pub fn lint(
     values: &ValuesArgs,
     release: &ReleaseArgs,
     args: &ChartArgs,
-) -> Result<(Vec<Object>, Vec<Diagnostic>), Diagnostics> {
+) -> Result<(Rendered, Vec<Diagnostic>), Diagnostics> {
     let mut warnings = chart::lint::undeclared_values(chart);
     // The chart's CRDs are checked too, and define the kinds of its objects.
     let args = ChartArgs {
         include_crds: true,
         ..args.clone()
     };
-    let manifests = render(chart, values, release, &args).map_err(|mut errors| {
+    let rendered = render(chart, values, release, &args).map_err(|mut errors| {
         errors.0.extend(warnings.iter().cloned());
         errors
     })?;
-    warnings.extend(manifests.warnings.iter().cloned());
-    let objects = manifests
+    warnings.extend(rendered.manifests.warnings.iter().cloned());
+    Ok((rendered, warnings))
+}
+
+/// Every object the chart renders, to be checked: its CRDs, objects and hooks.
+pub fn objects(manifests: &Manifests) -> Vec<Object> {
+    let hooks = manifests.hooks.iter().map(|h| &h.object);
+    manifests
         .crds
-        .into_iter()
-        .chain(manifests.objects)
-        .chain(manifests.hooks.into_iter().map(|h| h.object))
-        .collect();
-    Ok((objects, warnings))
+        .iter()
+        .chain(&manifests.objects)
+        .chain(hooks)
+        .cloned()
+        .collect()
 }
 
 /// Refuses Helm's flags for what is not a chart.

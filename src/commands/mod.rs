@@ -30,6 +30,7 @@ mod test;
 mod verify;
 
 use crate::authoring::package::{self, Package};
+use crate::authoring::policy::{check, Settings, Severity};
 use crate::authoring::render::{parse_version, Release};
 use crate::authoring::repository::Client;
 use crate::authoring::resolve::{self, Tree};
@@ -100,6 +101,57 @@ fn text_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::sync::Arc<Source>
     Diagnostics::check(problems, files)
 }
 
+/// The severities `--policy CHECK=SEVERITY` sets and the rules of each
+/// `--rules FILE`, every wrong one named.
+fn policy_flags(args: &crate::cli::PolicyArgs) -> Result<Settings, Diagnostics> {
+    let mut settings = Settings::default();
+    let mut problems = Vec::new();
+    for flag in &args.policy {
+        let Some((id, severity)) = flag.split_once('=') else {
+            problems.push(
+                Diagnostic::error(format!("`--policy {flag}` names no severity"))
+                    .hint("write `--policy CHECK=SEVERITY`, as `--policy schema=warning`"),
+            );
+            continue;
+        };
+        match (check(id.trim()), Severity::parse(severity.trim())) {
+            (Err(message), _) => {
+                problems.push(Diagnostic::error(format!("`--policy {flag}`: {message}")))
+            }
+            (Ok(_), None) => problems.push(Diagnostic::error(format!(
+                "`--policy {flag}`: the severity must be `error`, `warning`, `info` or `off`, found `{}`",
+                severity.trim()
+            ))),
+            (Ok(check), Some(severity)) => {
+                settings.severities.insert(check.id.to_string(), severity);
+            }
+        }
+    }
+    for path in &args.rules {
+        let ids: Vec<&str> = crate::authoring::policy::catalog::ALL
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let name = path.display().to_string();
+        let parsed = package::read_file(path)
+            .and_then(|bytes| package::source(&name, &bytes))
+            .and_then(|source| crate::shared::yaml::parse_document(&source));
+        match parsed {
+            Ok(node) => {
+                let taken: Vec<&str> = ids
+                    .iter()
+                    .copied()
+                    .chain(settings.rules.iter().map(|r| r.check.id))
+                    .collect();
+                let rules = crate::authoring::policy::rules::parse(&node, &taken, &mut problems);
+                settings.rules.extend(rules);
+            }
+            Err(diagnostic) => problems.push(diagnostic),
+        }
+    }
+    Diagnostics::check(problems, settings)
+}
+
 /// The Kubernetes version `--kube-version` names.
 fn kube_version(args: &ReleaseArgs) -> Result<semver::Version, Diagnostic> {
     parse_version(&args.kube_version).map_err(|e| {
@@ -132,7 +184,7 @@ fn release(args: &ReleaseArgs, package: &Package) -> Result<Release, Diagnostics
 /// Refuses `value` of `flag` (a `what`: name or namespace) unless it is a
 /// DNS label.
 fn check_name(flag: &str, value: &str, what: &str) -> Result<(), Diagnostic> {
-    if package::manifest::is_dns_label(value) {
+    if crate::shared::yaml::fields::is_dns_label(value) {
         return Ok(());
     }
     Err(

@@ -3,9 +3,9 @@
 use std::fs;
 use std::path::Path;
 
-use crate::authoring::package::manifest::is_dns_label;
 use crate::cli::NewArgs;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::yaml::fields::is_dns_label;
 
 use super::Outcome;
 

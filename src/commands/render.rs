@@ -1,19 +1,49 @@
-//! `cleat render`: a package or Helm chart and values in, Kubernetes YAML or JSON out.
+//! `cleat render`: a package or Helm chart and values in, Kubernetes YAML or
+//! JSON out, once its objects pass the schema checks.
 
+use crate::authoring::policy::{self, Settings};
 use crate::authoring::{object, Input};
-use crate::cli::{OutputFormat, RenderArgs};
+use crate::cli::{ChartArgs, OutputFormat, RenderArgs};
 use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
 
+/// The group of checks `render` runs by default: objects the API server
+/// refuses (the others are for `lint`, `lock` and `apply`).
+const VALIDATE: &str = "validate";
+
 pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
+    let flags = super::policy_flags(&args.policy)?;
     let package = match Input::open(&args.package)? {
         Input::Chart(chart) => {
-            let mut manifests =
-                super::chart::render(&chart, &args.values, &args.release, &args.chart)?;
+            // The chart's CRDs are checked, and define its kinds, printed or not.
+            let with_crds = ChartArgs {
+                include_crds: true,
+                ..args.chart.clone()
+            };
+            let mut rendered =
+                super::chart::render(&chart, &args.values, &args.release, &with_crds)?;
+            let kube_version = super::kube_version(&args.release)?;
+            let mut warnings = std::mem::take(&mut rendered.manifests.warnings);
+            let checked = super::chart::objects(&rendered.manifests);
+            let release = policy::Release {
+                name: &rendered.release.name,
+                namespace: &rendered.release.namespace,
+                kube_version: &kube_version,
+                values: &rendered.values,
+            };
+            warnings.extend(policy::enforce(
+                &Settings::default().only(VALIDATE).with(&flags),
+                &checked,
+                &release,
+            )?);
+            let mut manifests = rendered.manifests;
+            if !args.chart.include_crds {
+                manifests.crds.clear();
+            }
             super::write(out, &super::chart::print(&manifests, args.output))?;
             return Ok(Outcome {
-                warnings: std::mem::take(&mut manifests.warnings),
+                warnings,
                 ..Outcome::default()
             });
         }
@@ -24,12 +54,23 @@ pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     let package = &tree.package;
     let files = super::value_files(&args.values)?;
     let release = super::release(&args.release, package)?;
-    let (_, objects) =
+    let (values, objects) =
         crate::authoring::render_objects(&tree, &files, &args.values.sets, &release)?;
+    let settings = package.manifest.policy.only(VALIDATE).with(&flags);
+    let checked = policy::Release {
+        name: &release.name,
+        namespace: &release.namespace,
+        kube_version: &release.kube_version,
+        values: &values,
+    };
+    let warnings = policy::enforce(&settings, &objects, &checked)?;
     let text = match args.output {
         OutputFormat::Yaml => object::to_yaml_stream(&objects),
         OutputFormat::Json => object::to_json_list(&objects),
     };
     super::write(out, &text)?;
-    Ok(Outcome::default())
+    Ok(Outcome {
+        warnings: warnings.into_iter().collect(),
+        ..Outcome::default()
+    })
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::authoring::package::manifest::is_dns_label;
 use crate::bundle::restore::restore;
 use crate::cli::RestoreArgs;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::yaml::fields::is_dns_label;
 
 use super::{show, Outcome};
 

@@ -10,15 +10,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::authoring::package::manifest::{
-    check_fields, is_dns_label, optional_string, required_string, version_req,
-};
+use crate::authoring::package::manifest::version_req;
 use crate::authoring::package::read_file;
 use crate::authoring::policy::Settings as PolicySettings;
 use crate::authoring::repository::Location;
 use crate::authoring::values::{join, Layer};
 use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Origin, Source};
 use crate::shared::files::read_within;
+use crate::shared::yaml::fields::{check_fields, is_dns_label, optional_string, required_string};
 use crate::shared::yaml::{self, Node, Value};
 
 /// The file name commands look for in the current directory.
@@ -968,13 +967,41 @@ fn policy_schema() -> serde_json::Value {
         .map(|c| {
             (
                 c.id.to_string(),
-                serde_json::json!({"enum": ["error", "warning", "off"], "description": c.why}),
+                serde_json::json!({"enum": ["error", "warning", "info", "off"], "description": c.why}),
             )
         })
         .collect();
+    let mut checks = checks;
+    checks.insert(
+        crate::authoring::policy::catalog::RULES.to_string(),
+        serde_json::json!({
+            "type": "array",
+            "description": "Custom rules in CEL (docs/policy.md): each true for every object it matches",
+            "items": {
+                "type": "object",
+                "required": ["name", "expression"],
+                "additionalProperties": false,
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$"},
+                    "match": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": {
+                            "kinds": {"type": "array", "items": {"type": "string"}},
+                            "namespaces": {"type": "array", "items": {"type": "string"}},
+                            "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+                        }
+                    },
+                    "expression": {"type": "string", "description": "CEL over `object`, `release` and `values`"},
+                    "message": {"type": "string"},
+                    "severity": {"enum": ["error", "warning", "info", "off"]}
+                }
+            }
+        }),
+    );
     serde_json::json!({
         "type": "object",
-        "description": "Severities of cleat's built-in checks (docs/policy.md), over the package's own",
+        "description": "Severities of cleat's built-in checks (docs/policy.md), and custom rules, over the package's own",
         "properties": checks,
         "additionalProperties": false
     })

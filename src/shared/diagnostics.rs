@@ -89,6 +89,8 @@ impl Origin {
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing; nothing is wrong.
+    Info,
 }
 
 /// One problem: what is wrong, where, and how to fix it.
@@ -116,6 +118,13 @@ impl Diagnostic {
     pub fn warning(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    pub fn info(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Info,
             ..Diagnostic::error(message)
         }
     }
@@ -168,6 +177,7 @@ impl Diagnostic {
         let (label, code) = match self.severity {
             Severity::Error => ("error", "1;31"),
             Severity::Warning => ("warning", "1;33"),
+            Severity::Info => ("info", "1;36"),
         };
         let mut out = format!("{}: {}\n", paint(code, label), self.message);
         if let Some(origin) = &self.origin {

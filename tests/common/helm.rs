@@ -7,6 +7,11 @@ use std::process::Command;
 
 /// The helm binary.
 pub fn helm() -> PathBuf {
+    tools().join("helm/helm")
+}
+
+/// The directory bench/fetch-tools fills: helm, kubectl, the SARIF schema.
+pub fn tools() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let output = Command::new(root.join("bench/fetch-tools"))
         .output()
@@ -16,7 +21,7 @@ pub fn helm() -> PathBuf {
         "bench/fetch-tools failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("helm/helm")
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
 }
 
 /// Objects of a YAML stream, as JSON, sorted by kind and name.

@@ -1,12 +1,15 @@
 //! The built-in checks by name: what each one is (id, group, default
-//! severity, why, fix), and the severities a policy sets. Knows nothing of
-//! objects, so that a manifest or release file can name checks; the
-//! checks themselves run in [`super::checks`].
+//! severity, why, fix), and what a policy sets: severities and custom rules
+//! ([`super::rules`]). Knows nothing of objects, so that a manifest or
+//! release file can name checks; the checks themselves run in
+//! [`super::checks`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{self, Rule};
 use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
 use crate::shared::yaml::{Node, Value};
 
@@ -16,6 +19,8 @@ use crate::shared::yaml::{Node, Value};
 pub enum Severity {
     /// Not checked.
     Off,
+    /// Reported by `cleat lint` for information; never counted as a warning.
+    Info,
     /// Reported; nothing is refused.
     Warning,
     /// Reported; `cleat lint` exits 1.
@@ -26,6 +31,7 @@ impl Severity {
     pub fn parse(text: &str) -> Option<Severity> {
         match text {
             "off" => Some(Severity::Off),
+            "info" => Some(Severity::Info),
             "warning" => Some(Severity::Warning),
             "error" => Some(Severity::Error),
             _ => None,
@@ -35,6 +41,7 @@ impl Severity {
     pub fn name(self) -> &'static str {
         match self {
             Severity::Off => "off",
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -54,37 +61,92 @@ pub struct Check {
     pub fix: &'static str,
 }
 
-/// Severities that differ from the checks' defaults, by check id.
+/// What a policy sets: severities that differ from the checks' defaults,
+/// and custom rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings(pub BTreeMap<String, Severity>);
+pub struct Settings {
+    /// By check (or rule) id.
+    pub severities: BTreeMap<String, Severity>,
+    /// In the order they were given.
+    pub rules: Vec<Arc<Rule>>,
+}
 
 impl Settings {
-    /// `other`'s severities over these (a release's over its package's).
+    /// `other`'s severities over these (a release's over its package's),
+    /// and its rules after these, a rule of the same name in its place.
     pub fn with(&self, other: &Settings) -> Settings {
-        let mut merged = self.0.clone();
-        merged.extend(other.0.iter().map(|(k, v)| (k.clone(), *v)));
-        Settings(merged)
+        let mut severities = self.severities.clone();
+        severities.extend(other.severities.iter().map(|(k, v)| (k.clone(), *v)));
+        let mut rules: Vec<Arc<Rule>> = self
+            .rules
+            .iter()
+            .filter(|r| !other.rules.iter().any(|o| o.check.id == r.check.id))
+            .cloned()
+            .collect();
+        rules.extend(other.rules.iter().cloned());
+        Settings { severities, rules }
+    }
+
+    /// Every built-in check outside `group` off, and no rules: what `cleat
+    /// render` applies over a package's settings, so that it refuses only
+    /// objects the API server would (`validate`), and leaves practice to
+    /// lint, lock and apply.
+    pub fn only(&self, group: &str) -> Settings {
+        let mut severities = self.severities.clone();
+        severities.extend(
+            ALL.iter()
+                .filter(|c| c.group != group)
+                .map(|c| (c.id.to_string(), Severity::Off)),
+        );
+        Settings {
+            severities,
+            rules: Vec::new(),
+        }
     }
 
     pub fn severity(&self, check: &Check) -> Severity {
-        self.0.get(check.id).copied().unwrap_or(check.severity)
+        self.severities
+            .get(check.id)
+            .copied()
+            .unwrap_or(check.severity)
     }
 
-    /// SHA-256 of every check's severity under these settings, as
-    /// canonical JSON: what a lock entry records, so that a changed policy
-    /// (or a check this cleat added) is a change of the lock.
+    /// The check or rule named `id`, or an error with the closest name.
+    pub fn check(&self, id: &str) -> Result<&'static Check, String> {
+        match self.rules.iter().find(|r| r.check.id == id) {
+            Some(rule) => Ok(rule.check),
+            None => check(id),
+        }
+    }
+
+    /// SHA-256 of every check's severity under these settings (and of the
+    /// rules, when there are any), as canonical JSON: what a lock entry
+    /// records, so that a changed policy (or a check this cleat added) is
+    /// a change of the lock.
     pub fn digest(&self) -> String {
         let severities: serde_json::Map<String, serde_json::Value> = ALL
             .iter()
             .map(|c| (c.id.to_string(), self.severity(c).name().into()))
             .collect();
-        let json = serde_json::Value::Object(severities);
+        let mut json = serde_json::Value::Object(severities);
+        if !self.rules.is_empty() {
+            let rules: Vec<serde_json::Value> = self
+                .rules
+                .iter()
+                .map(|r| {
+                    let mut rule = r.canonical();
+                    rule["severity"] = self.severity(r.check).name().into();
+                    rule
+                })
+                .collect();
+            json = serde_json::json!({"checks": json, "rules": rules});
+        }
         crate::shared::digest::sha256(crate::shared::digest::canonical_json(&json).as_bytes())
     }
 }
 
-/// The severities a `policy:` map sets (`CHECK: error|warning|off`), every
-/// problem at its line.
+/// The severities a `policy:` map sets (`CHECK: error|warning|info|off`),
+/// and its `rules:` (custom rules in CEL), every problem at its line.
 pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
     let Value::Map(entries) = &node.value else {
         return Err(vec![Diagnostic::error(format!(
@@ -96,8 +158,15 @@ pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
     };
     let mut settings = Settings::default();
     let mut problems = Vec::new();
+    if let Some(rules) = node.get(RULES) {
+        let ids: Vec<&str> = ALL.iter().map(|c| c.id).collect();
+        settings.rules = rules::parse(rules, &ids, &mut problems);
+    }
     for (key, value) in entries {
-        if let Err(message) = check(&key.name) {
+        if key.name == RULES {
+            continue;
+        }
+        if let Err(message) = settings.check(&key.name) {
             problems.push(Diagnostic::error(message).at(key.origin.clone()));
             continue;
         }
@@ -107,11 +176,11 @@ pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
         };
         match (severity, &value.value) {
             (Some(severity), _) => {
-                settings.0.insert(key.name.clone(), severity);
+                settings.severities.insert(key.name.clone(), severity);
             }
             (None, other) => problems.push(
                 Diagnostic::error(format!(
-                    "the severity of `{}` must be `error`, `warning` or `off`, found {}",
+                    "the severity of `{}` must be `error`, `warning`, `info` or `off`, found {}",
                     key.name,
                     match other {
                         Value::String(text) => format!("`{text}`"),
@@ -124,6 +193,9 @@ pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
     }
     Diagnostics::check(problems, settings).map_err(|d| d.0)
 }
+
+/// The key of a `policy:` map that holds custom rules.
+pub const RULES: &str = "rules";
 
 /// The check named `id`, or an error with the closest name.
 pub fn check(id: &str) -> Result<&'static Check, String> {
@@ -344,6 +416,14 @@ pub const SERVICE_SELECTOR: Check = Check {
 };
 
 /// Every built-in check, in the order reports list them.
+pub const NDOTS: Check = Check {
+    id: "ndots",
+    group: "availability",
+    severity: Severity::Info,
+    why: "With Kubernetes' default `ndots: 5`, a name with fewer than five dots is first tried in each of the pod's search domains: an external name costs up to four failed lookups before the real one.",
+    fix: "Set `dnsConfig.options: [{name: ndots, value: \"2\"}]` on the pod, or write the name fully qualified, with a trailing dot (`api.example.com.`).",
+};
+
 pub const ALL: &[Check] = &[
     SCHEMA,
     UNKNOWN_KIND,
@@ -371,4 +451,5 @@ pub const ALL: &[Check] = &[
     DISRUPTION_BUDGET,
     SELECTOR_MATCHES,
     SERVICE_SELECTOR,
+    NDOTS,
 ];

@@ -41,6 +41,7 @@ pub const ALL: &[(&Check, Run)] = &[
     (&catalog::DISRUPTION_BUDGET, disruption_budget),
     (&catalog::SELECTOR_MATCHES, selector_matches),
     (&catalog::SERVICE_SELECTOR, service_selector),
+    (&catalog::NDOTS, ndots),
 ];
 
 /// A check's function: its findings among the release's objects.
@@ -264,6 +265,88 @@ fn unknown_kind(objects: &Objects) -> Vec<Found> {
         }
     }
     found
+}
+
+/// Containers' environment values, arguments and commands naming an
+/// external host (a URL's, or `host:port`), in pods whose DNS keeps the
+/// default `ndots: 5`: the first such name of each pod.
+fn ndots(objects: &Objects) -> Vec<Found> {
+    let mut found = Vec::new();
+    for pod in &objects.pods {
+        let spec = pod.spec;
+        let options = spec["dnsConfig"]["options"].as_array();
+        let set = options.into_iter().flatten().any(|o| o["name"] == "ndots");
+        let own_dns = matches!(spec["dnsPolicy"].as_str(), Some("Default" | "None"));
+        if set || own_dns {
+            continue;
+        }
+        let external = ["initContainers", "containers"].iter().find_map(|list| {
+            spec[list]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .find_map(|(i, c)| {
+                    let env = c["env"].as_array().into_iter().flatten().enumerate();
+                    let env = env.map(|(j, e)| (format!("env/{j}/value"), &e["value"]));
+                    let args = ["args", "command"].into_iter().flat_map(|field| {
+                        let items = c[field].as_array().into_iter().flatten().enumerate();
+                        items.map(move |(j, a)| (format!("{field}/{j}"), a))
+                    });
+                    env.chain(args).find_map(|(at, value)| {
+                        let host = external_host(value.as_str()?)?;
+                        Some((format!("{}/{list}/{i}/{at}", pod.at), host.to_string(), c))
+                    })
+                })
+        });
+        if let Some((pointer, host, container)) = external {
+            let message = format!(
+                "{} resolves `{host}` with the default `ndots: 5`",
+                pod.subject(Some(container))
+            );
+            found.push(pod.found(pointer, message));
+        }
+    }
+    found
+}
+
+/// The host `text` names outside the cluster, if it is a URL or
+/// `host:port` whose host has a dot, fewer than five, no trailing dot, and
+/// is not an IP address or a cluster name (`.svc`, `.local`).
+fn external_host(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let rest = match text.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+        {
+            rest
+        }
+        Some(_) => return None,
+        None if text.contains(':') && !text.contains(char::is_whitespace) => text,
+        None => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = authority.split(':').next()?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let valid = labels.len() >= 2
+        && labels.len() <= 5
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()));
+    let internal = host.ends_with(".svc")
+        || host.contains(".svc.")
+        || host.ends_with(".local")
+        || host.ends_with(".internal");
+    (valid && !internal).then_some(host)
 }
 
 const FLOATING: &[&str] = &["latest", "stable", "edge", "nightly", "main", "master"];
@@ -715,4 +798,32 @@ fn service_selector(objects: &Objects) -> Vec<Found> {
             )
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_host;
+
+    #[test]
+    fn external_hosts_are_urls_and_host_ports_outside_the_cluster() {
+        let cases = [
+            ("https://api.stripe.com/v1", Some("api.stripe.com")),
+            (
+                "postgres://app:secret@db.example.com:5432/app",
+                Some("db.example.com"),
+            ),
+            ("db.example.com:5432", Some("db.example.com")),
+            ("http://redis.cache.svc.cluster.local:6379", None),
+            ("http://api.shop.svc:80", None),
+            ("http://localhost:8080", None),
+            ("http://10.0.0.1:8080", None),
+            ("https://api.example.com./x", None),
+            ("redis:6379", None),
+            ("--config=/etc/app/config.yaml", None),
+            ("a.b.c.d.e.example.com:443", None),
+        ];
+        for (text, host) in cases {
+            assert_eq!(external_host(text), host, "{text}");
+        }
+    }
 }

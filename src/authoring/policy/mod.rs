@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod kubernetes;
+pub mod rules;
 
 use std::collections::BTreeMap;
 
@@ -41,16 +42,26 @@ pub struct Finding {
     pub exempt: Option<String>,
 }
 
-/// The findings in `objects` (for Kubernetes `kube_version`) under
-/// `settings` that are errors, or a summary of the warnings (`release`
-/// names the release for messages).
+/// The release whose objects are checked: what the schemas and the rules
+/// read besides the objects.
+pub struct Release<'a> {
+    pub name: &'a str,
+    pub namespace: &'a str,
+    /// The Kubernetes version the objects are for.
+    pub kube_version: &'a semver::Version,
+    /// The release's values, as rules see them (`values`).
+    pub values: &'a serde_json::Value,
+}
+
+/// The findings in `objects` of `release` under `settings` that are
+/// errors, or a summary of the warnings.
 pub fn enforce(
     settings: &Settings,
     objects: &[Object],
-    kube_version: &semver::Version,
-    release: &str,
+    release: &Release,
 ) -> Result<Option<Diagnostic>, Diagnostics> {
-    let report = run(objects, settings, kube_version);
+    let report = run(objects, settings, release);
+    let release = release.name;
     if report.has_errors() {
         let mut errors: Vec<Diagnostic> = report
             .diagnostics(objects)
@@ -67,7 +78,8 @@ pub fn enforce(
         return Err(Diagnostics(errors));
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for finding in report.findings.iter().filter(|f| f.exempt.is_none()) {
+    let warning = |f: &&Finding| f.exempt.is_none() && f.severity == Severity::Warning;
+    for finding in report.findings.iter().filter(warning) {
         *counts.entry(finding.check.id).or_default() += 1;
     }
     if counts.is_empty() {
@@ -94,9 +106,9 @@ pub struct Report {
     pub problems: Vec<Diagnostic>,
 }
 
-/// Runs every check that `settings` leaves on over `objects`, rendered for
-/// Kubernetes `kube_version`.
-pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Version) -> Report {
+/// Runs every check and rule that `settings` leaves on over the objects of
+/// `release`.
+pub fn run(objects: &[Object], settings: &Settings, release: &Release) -> Report {
     let mut report = Report::default();
     // Exemptions by object: check id → reason.
     let mut exempt: Vec<BTreeMap<&str, String>> = Vec::with_capacity(objects.len());
@@ -109,7 +121,7 @@ pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Versi
             };
             let pointer = format!("/metadata/annotations/{}", key.replace('/', "~1"));
             let reason = value.as_str().unwrap_or_default().trim();
-            match check(id) {
+            match settings.check(id) {
                 Err(message) => report.problems.push(
                     object.diagnostic_at(
                         Diagnostic::error(format!("`{key}` exempts from no check: {message}")),
@@ -130,7 +142,8 @@ pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Versi
         }
         exempt.push(mine);
     }
-    let release = checks::Objects::new(objects, kube_version);
+    let target = release;
+    let release = checks::Objects::new(objects, release.kube_version);
     let on: Vec<(&'static Check, checks::Run, Severity)> = checks::ALL
         .iter()
         .map(|&(c, run)| (c, run, settings.severity(c)))
@@ -143,7 +156,13 @@ pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Versi
     } else {
         crate::shared::parallel::map(&on, run)
     };
-    for ((check, _, severity), found) in on.into_iter().zip(found) {
+    let mut found: Vec<(&'static Check, Severity, Vec<Found>)> = on
+        .into_iter()
+        .zip(found)
+        .map(|((check, _, severity), found)| (check, severity, found))
+        .collect();
+    found.extend(run_rules(objects, settings, target));
+    for (check, severity, found) in found {
         for found in found {
             let exempt = exempt
                 .get(found.object)
@@ -158,6 +177,69 @@ pub fn run(objects: &[Object], settings: &Settings, kube_version: &semver::Versi
         }
     }
     report
+}
+
+/// The findings of each rule `settings` leaves on, and of each that
+/// cannot be evaluated (under the rule, as errors).
+fn run_rules(
+    objects: &[Object],
+    settings: &Settings,
+    release: &Release,
+) -> Vec<(&'static Check, Severity, Vec<Found>)> {
+    let on: Vec<(&rules::Rule, Severity)> = settings
+        .rules
+        .iter()
+        .map(|r| (r.as_ref(), settings.severity(r.check)))
+        .filter(|(_, severity)| *severity != Severity::Off)
+        .collect();
+    if on.is_empty() {
+        return Vec::new();
+    }
+    let about = serde_json::json!({"name": release.name, "namespace": release.namespace});
+    let scope = match rules::scope(&about, release.values) {
+        Ok(scope) => scope,
+        Err(error) => {
+            let found = Found {
+                object: usize::MAX,
+                pointer: String::new(),
+                message: format!("the release's values cannot be given to rules: {error}"),
+            };
+            return vec![(on[0].0.check, Severity::Error, vec![found])];
+        }
+    };
+    let mut all = Vec::new();
+    for (rule, severity) in on {
+        let (mut failed, mut broken) = (Vec::new(), Vec::new());
+        for (index, object) in objects.iter().enumerate() {
+            let namespace = object.namespace.as_deref().or(Some(release.namespace));
+            let labels = &object.body["metadata"]["labels"];
+            if !rule.matches(&object.kind, namespace, labels) {
+                continue;
+            }
+            match rule.passes(&scope, &object.body) {
+                Ok(true) => {}
+                Ok(false) => failed.push(Found {
+                    object: index,
+                    pointer: String::new(),
+                    message: format!("{}: {}", object.id(), rule.check.why),
+                }),
+                Err(error) => broken.push(Found {
+                    object: index,
+                    pointer: String::new(),
+                    message: format!(
+                        "{}: the expression `{}` cannot be evaluated: {error}",
+                        object.id(),
+                        rule.expression
+                    ),
+                }),
+            }
+        }
+        all.push((rule.check, severity, failed));
+        if !broken.is_empty() {
+            all.push((rule.check, Severity::Error, broken));
+        }
+    }
+    all
 }
 
 impl Report {
@@ -214,6 +296,7 @@ fn finding_diagnostic(finding: &Finding, objects: &[Object], locator: &mut Locat
     let message = format!("{} [{}]: {}", check.id, check.group, finding.found.message);
     let diagnostic = match finding.severity {
         Severity::Error => Diagnostic::error(message),
+        Severity::Info => Diagnostic::info(message),
         _ => Diagnostic::warning(message),
     }
     .hint(format!("{} {}", check.why, check.fix))
@@ -256,14 +339,18 @@ mod tests {
 
     #[test]
     fn severities_layer_and_the_digest_follows_them() {
-        let package = Settings([("image-digest".to_string(), Severity::Warning)].into());
-        let release = Settings([("image-digest".to_string(), Severity::Error)].into());
+        let severities = |id: &str, severity| Settings {
+            severities: [(id.to_string(), severity)].into(),
+            rules: Vec::new(),
+        };
+        let package = severities("image-digest", Severity::Warning);
+        let release = severities("image-digest", Severity::Error);
         let both = package.with(&release);
-        assert_eq!(both.0["image-digest"], Severity::Error);
+        assert_eq!(both.severities["image-digest"], Severity::Error);
         assert_ne!(both.digest(), package.digest());
         assert_eq!(Settings::default().digest(), Settings::default().digest());
         // Setting a check to its default changes nothing.
-        let same = Settings([("image-tag".to_string(), Severity::Warning)].into());
+        let same = severities("image-tag", Severity::Warning);
         assert_eq!(same.digest(), Settings::default().digest());
     }
 }

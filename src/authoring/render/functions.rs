@@ -352,7 +352,7 @@ mod tests {
         let long_b = dns_name(&format!("{}-b", "x".repeat(80)), None).unwrap();
         assert_eq!(long_a.len(), 63);
         assert_ne!(long_a, long_b);
-        assert!(crate::authoring::package::manifest::is_dns_label(&long_a));
+        assert!(crate::shared::yaml::fields::is_dns_label(&long_a));
         assert_eq!(
             dns_name("__", None).unwrap_err().detail(),
             Some("dns_name: \"__\" has no letters or digits to make a name from")

@@ -8,6 +8,7 @@ use crate::authoring::package::manifest::{self, Dependency};
 use crate::authoring::package::{archive, Package};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::files::io_error;
+use crate::shared::yaml::fields;
 use crate::shared::yaml::{self, Node, Value};
 
 /// The file name of a repository index.
@@ -162,7 +163,7 @@ impl Index {
             .at(root.origin.clone())
             .into());
         };
-        manifest::check_fields(
+        fields::check_fields(
             fields,
             &["formatVersion", "packages"],
             &source.name,
@@ -233,30 +234,27 @@ fn entry(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Entr
         problems.push(Diagnostic::error("a package entry must be a map").at(node.origin.clone()));
         return None;
     };
-    manifest::check_fields(fields, &ENTRY_FIELDS, file, problems);
-    let name = manifest::required_string(node, "name", problems);
+    fields::check_fields(fields, &ENTRY_FIELDS, file, problems);
+    let name = fields::required_string(node, "name", problems);
     if let Some((name, origin)) = &name {
-        if !manifest::is_dns_label(name) {
+        if !fields::is_dns_label(name) {
             problems.push(
                 Diagnostic::error(format!("package name `{name}` is not a valid name"))
                     .at(origin.clone()),
             );
         }
     }
-    let version =
-        manifest::required_string(node, "version", problems).and_then(|(text, origin)| {
-            semver::Version::parse(&text)
-                .map_err(|e| {
-                    problems.push(
-                        Diagnostic::error(format!(
-                            "version `{text}` is not a semantic version: {e}"
-                        ))
+    let version = fields::required_string(node, "version", problems).and_then(|(text, origin)| {
+        semver::Version::parse(&text)
+            .map_err(|e| {
+                problems.push(
+                    Diagnostic::error(format!("version `{text}` is not a semantic version: {e}"))
                         .at(origin),
-                    )
-                })
-                .ok()
-        });
-    let digest = manifest::required_string(node, "digest", problems);
+                )
+            })
+            .ok()
+    });
+    let digest = fields::required_string(node, "digest", problems);
     if let Some((digest, origin)) = &digest {
         if !crate::shared::digest::is_digest(digest) {
             problems.push(
@@ -266,9 +264,9 @@ fn entry(node: &Node, file: &str, problems: &mut Vec<Diagnostic>) -> Option<Entr
             );
         }
     }
-    let created = manifest::required_string(node, "created", problems);
-    let description = manifest::required_string(node, "description", problems);
-    let app_version = manifest::optional_string(node, "appVersion", problems).map(|(a, _)| a);
+    let created = fields::required_string(node, "created", problems);
+    let description = fields::required_string(node, "description", problems);
+    let app_version = fields::optional_string(node, "appVersion", problems).map(|(a, _)| a);
     let keywords = manifest::strings(node, "keywords", problems);
     let deprecated = match node.get("deprecated").map(|n| &n.value) {
         None => false,

@@ -114,11 +114,16 @@ impl ChartRun {
         let rendered = manifests.release_objects();
         let mut warnings = warnings;
         if let Some(policy) = &self.policy {
+            let checked = crate::authoring::policy::Release {
+                name: &self.entry.name,
+                namespace: &self.release.namespace,
+                kube_version: &self.release_version()?,
+                values: &self.computed.values,
+            };
             warnings.extend(crate::authoring::policy::enforce(
                 policy,
                 &rendered.objects,
-                &self.release_version()?,
-                &self.entry.name,
+                &checked,
             )?);
         }
         let mut lookup_secrets = Vec::new();

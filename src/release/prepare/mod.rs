@@ -140,10 +140,18 @@ pub fn from_spec(
     };
     let (values, objects) = crate::authoring::render_objects(&tree, &layers, &[], &release)?;
     let policy = tree.package.manifest.policy.with(&spec.policy);
-    let warnings: Vec<Diagnostic> =
-        crate::authoring::policy::enforce(&policy, &objects, &release.kube_version, &spec.name)?
-            .into_iter()
-            .collect();
+    let warnings: Vec<Diagnostic> = crate::authoring::policy::enforce(
+        &policy,
+        &objects,
+        &crate::authoring::policy::Release {
+            name: &spec.name,
+            namespace: &spec.namespace,
+            kube_version: &release.kube_version,
+            values: &values,
+        },
+    )?
+    .into_iter()
+    .collect();
     let notes = crate::authoring::render::notes(&tree.package, &values, &release)?;
     let (values, secrets) = secret::mask(&values, &secrets, earlier.map(|e| &e.values));
     let notes = notes.map(|text| secret::redact(&text, &secrets));

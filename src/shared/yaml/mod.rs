@@ -12,6 +12,7 @@
 //! YAML parser (YAML 1.1 included) reads with the same types.
 
 mod emit;
+pub mod fields;
 
 pub use emit::{emit, emit_document, write_document};
 
