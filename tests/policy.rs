@@ -100,7 +100,7 @@ spec:
       containers:
         - name: web
           image: nginx:1.27.3
-          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
           resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
           livenessProbe: {httpGet: {path: /, port: 80}}
           readinessProbe: {httpGet: {path: /, port: 80}}
@@ -132,7 +132,7 @@ spec:
           containers:
             - name: report
               image: registry.example.com/report:2.1.0
-              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [NET_RAW]}}
               resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
 ---
 apiVersion: v1
@@ -233,11 +233,12 @@ fn every_check_finds_its_failing_object_at_the_template_line_and_passes_the_fixe
         );
     }
     // Counted, not listed above: the same containers without a memory
-    // request, escalation or a read-only root.
+    // request, escalation, a read-only root or dropped capabilities.
     for check in [
         "memory-requests",
         "privilege-escalation",
         "read-only-root-filesystem",
+        "capabilities-dropped",
     ] {
         assert_eq!(found[check].len(), 3, "{check}: {:?}", found[check]);
     }
@@ -276,7 +277,7 @@ fn text_reports_point_at_the_template_line_with_why_and_fix() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stdout,
-        "checked 0.1.0: 4 objects, 34 warnings, 3 errors\n"
+        "checked 0.1.0: 4 objects, 37 warnings, 3 errors\n"
     );
     assert!(
         run.stderr.contains(
@@ -374,7 +375,7 @@ spec:
   containers:
     - name: shell
       image: busybox:1.36.1
-      securityContext: {privileged: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}
+      securityContext: {privileged: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
       resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
 ";
     let dir = package(
@@ -682,4 +683,36 @@ fn cel_rules_find_false_expressions_and_refuse_invalid_ones() {
     .unwrap();
     let locked = common::cleat_in(&project, &["lock"]);
     assert_eq!(locked.code, 0, "{}", locked.stderr);
+}
+
+#[test]
+fn env_secret_finds_secrets_written_as_values() {
+    let pod = |db: &str| {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: app
+spec:
+  containers:
+    - name: app
+      image: app:1.0.0
+      env:
+        - name: LOG_LEVEL
+          value: debug
+{db}"
+        )
+    };
+    let literal = pod("        - name: DB_PASSWORD\n          value: hunter2\n");
+    let (_, report) = lint_json("policy-env-secret", MANIFEST, &literal);
+    assert_eq!(
+        findings(&report)
+            .get("env-secret")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+        ["13: container `app` of v1 Pod app writes the secret `DB_PASSWORD` as a value"]
+    );
+    let referenced = pod("        - name: DB_PASSWORD\n          valueFrom: {secretKeyRef: {name: db, key: password}}\n");
+    let (_, report) = lint_json("policy-env-secret-ref", MANIFEST, &referenced);
+    assert!(!findings(&report).contains_key("env-secret"), "{report}");
 }

@@ -335,6 +335,22 @@ pub const CAPABILITIES_ADDED: Check = Check {
     fix: "Drop `securityContext.capabilities.add`, or exempt the object and say why it needs them.",
 };
 
+pub const CAPABILITIES_DROPPED: Check = Check {
+    id: "capabilities-dropped",
+    group: "harden",
+    severity: Severity::Warning,
+    why: "A container keeps the runtime's default capabilities (NET_RAW among them, which lets it forge packets on the pod network) unless it drops them.",
+    fix: "Set `securityContext.capabilities.drop: [ALL]` (or at least `NET_RAW`), adding back only what it needs.",
+};
+
+pub const ENV_SECRET: Check = Check {
+    id: "env-secret",
+    group: "harden",
+    severity: Severity::Warning,
+    why: "A secret written as an environment variable's value is in the object, the lockfile's history and anyone's `kubectl get -o yaml`.",
+    fix: "Keep it in a Secret and read it with `valueFrom.secretKeyRef`.",
+};
+
 pub const HOST_NAMESPACES: Check = Check {
     id: "host-namespaces",
     group: "harden",
@@ -441,6 +457,8 @@ pub const ALL: &[Check] = &[
     PRIVILEGED,
     PRIVILEGE_ESCALATION,
     CAPABILITIES_ADDED,
+    CAPABILITIES_DROPPED,
+    ENV_SECRET,
     HOST_NAMESPACES,
     HOST_PATH,
     READ_ONLY_ROOT_FILESYSTEM,

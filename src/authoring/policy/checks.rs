@@ -28,6 +28,8 @@ pub const ALL: &[(&Check, Run)] = &[
     (&catalog::PRIVILEGED, privileged),
     (&catalog::PRIVILEGE_ESCALATION, privilege_escalation),
     (&catalog::CAPABILITIES_ADDED, capabilities_added),
+    (&catalog::CAPABILITIES_DROPPED, capabilities_dropped),
+    (&catalog::ENV_SECRET, env_secret),
     (&catalog::HOST_NAMESPACES, host_namespaces),
     (&catalog::HOST_PATH, host_path),
     (
@@ -552,6 +554,64 @@ fn capabilities_added(objects: &Objects) -> Vec<Found> {
             )
         })
     })
+}
+
+fn capabilities_dropped(objects: &Objects) -> Vec<Found> {
+    each_container(objects, true, any, |_, c| {
+        let dropped = c["securityContext"]["capabilities"]["drop"].as_array();
+        let drops = |name: &str| {
+            dropped
+                .into_iter()
+                .flatten()
+                .any(|d| d.as_str().is_some_and(|d| d.eq_ignore_ascii_case(name)))
+        };
+        (!drops("ALL") && !drops("NET_RAW")).then(|| {
+            (
+                "securityContext",
+                "keeps the default capabilities (it drops neither `ALL` nor `NET_RAW`)".to_string(),
+            )
+        })
+    })
+}
+
+/// Parts of an environment variable's name that say it holds a secret.
+const SECRET_NAMES: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
+fn env_secret(objects: &Objects) -> Vec<Found> {
+    let mut found = Vec::new();
+    for pod in &objects.pods {
+        for list in ["initContainers", "containers"] {
+            for (i, c) in pod.spec[list].as_array().into_iter().flatten().enumerate() {
+                for (j, env) in c["env"].as_array().into_iter().flatten().enumerate() {
+                    let (Some(name), Some(value)) = (env["name"].as_str(), env["value"].as_str())
+                    else {
+                        continue;
+                    };
+                    let upper = name.to_ascii_uppercase();
+                    if value.is_empty() || !SECRET_NAMES.iter().any(|s| upper.contains(s)) {
+                        continue;
+                    }
+                    found.push(pod.found(
+                        format!("{}/{list}/{i}/env/{j}/value", pod.at),
+                        format!(
+                            "{} writes the secret `{name}` as a value",
+                            pod.subject(Some(c))
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    found
 }
 
 fn host_namespaces(objects: &Objects) -> Vec<Found> {
