@@ -131,16 +131,20 @@ pub fn lint(
     Ok((rendered, warnings))
 }
 
-/// Every object the chart renders, to be checked: its CRDs, objects and hooks.
-pub fn objects(manifests: &Manifests) -> Vec<Object> {
-    let hooks = manifests.hooks.iter().map(|h| &h.object);
-    manifests
-        .crds
-        .iter()
-        .chain(&manifests.objects)
-        .chain(hooks)
-        .cloned()
-        .collect()
+/// `f` of every object the chart renders, to be checked: its CRDs,
+/// objects and hooks, in one slice (the CRDs and objects moved into it and
+/// back, not copied: a chart's dashboards and CRDs run to megabytes).
+pub fn with_objects<R>(manifests: &mut Manifests, f: impl FnOnce(&[Object]) -> R) -> R {
+    let crds = manifests.crds.len();
+    let mut all = std::mem::take(&mut manifests.crds);
+    all.append(&mut manifests.objects);
+    let kept = all.len();
+    all.extend(manifests.hooks.iter().map(|h| h.object.clone()));
+    let result = f(&all);
+    all.truncate(kept);
+    manifests.objects = all.split_off(crds);
+    manifests.crds = all;
+    result
 }
 
 /// Refuses Helm's flags for what is not a chart.

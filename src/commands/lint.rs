@@ -13,10 +13,10 @@ use super::Outcome;
 pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diagnostics> {
     let package = match Input::open(&args.package)? {
         Input::Chart(chart) => {
-            let (rendered, warnings) =
+            let kube_version = super::kube_version(&args.release)?;
+            let (mut rendered, warnings) =
                 super::chart::lint(&chart, &args.values, &args.release, &args.chart)?;
             let what = format!("{} {} (Helm chart)", chart.name(), chart.metadata.version);
-            let kube_version = super::kube_version(&args.release)?;
             let settings = Settings::default().with(&super::policy_flags(&args.policy)?);
             let release = policy::Release {
                 name: &rendered.release.name,
@@ -24,16 +24,17 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
                 kube_version: &kube_version,
                 values: &rendered.values,
             };
-            let objects = super::chart::objects(&rendered.manifests);
-            return report(
-                &what,
-                &objects,
-                &release,
-                &settings,
-                warnings,
-                args.output,
-                out,
-            );
+            return super::chart::with_objects(&mut rendered.manifests, |objects| {
+                report(
+                    &what,
+                    objects,
+                    &release,
+                    &settings,
+                    warnings,
+                    args.output,
+                    out,
+                )
+            });
         }
         Input::Package(package) => package,
     };

@@ -3,7 +3,7 @@
 
 use crate::authoring::policy::{self, Settings};
 use crate::authoring::{object, Input};
-use crate::cli::{ChartArgs, OutputFormat, RenderArgs};
+use crate::cli::{OutputFormat, RenderArgs};
 use crate::shared::diagnostics::Diagnostics;
 
 use super::Outcome;
@@ -16,32 +16,24 @@ pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
     let flags = super::policy_flags(&args.policy)?;
     let package = match Input::open(&args.package)? {
         Input::Chart(chart) => {
-            // The chart's CRDs are checked, and define its kinds, printed or not.
-            let with_crds = ChartArgs {
-                include_crds: true,
-                ..args.chart.clone()
-            };
-            let mut rendered =
-                super::chart::render(&chart, &args.values, &args.release, &with_crds)?;
+            // Only what is printed is read: the chart's CRDs (which define its
+            // custom kinds) with `--include-crds`, as `helm template` reads them.
             let kube_version = super::kube_version(&args.release)?;
+            let mut rendered =
+                super::chart::render(&chart, &args.values, &args.release, &args.chart)?;
             let mut warnings = std::mem::take(&mut rendered.manifests.warnings);
-            let checked = super::chart::objects(&rendered.manifests);
             let release = policy::Release {
                 name: &rendered.release.name,
                 namespace: &rendered.release.namespace,
                 kube_version: &kube_version,
                 values: &rendered.values,
             };
-            warnings.extend(policy::enforce(
-                &Settings::default().only(VALIDATE).with(&flags),
-                &checked,
-                &release,
-            )?);
-            let mut manifests = rendered.manifests;
-            if !args.chart.include_crds {
-                manifests.crds.clear();
-            }
-            super::write(out, &super::chart::print(&manifests, args.output))?;
+            let settings = Settings::default().only(VALIDATE).with(&flags);
+            let checked = super::chart::with_objects(&mut rendered.manifests, |objects| {
+                policy::enforce(&settings, objects, &release)
+            });
+            warnings.extend(checked?);
+            super::write(out, &super::chart::print(&rendered.manifests, args.output))?;
             return Ok(Outcome {
                 warnings,
                 ..Outcome::default()

@@ -1,13 +1,15 @@
 //! The schemas of Kubernetes' built-in kinds for every minor version from
 //! 1.20 to 1.37, shipped inside cleat (`schemas/kubernetes/`, written by
 //! `scripts/kube-schemas` from the kinds' OpenAPI definitions), and the
-//! custom kinds a release's CustomResourceDefinitions define. Each
-//! version is compiled once per process, when a release targets it.
+//! custom kinds a release's CustomResourceDefinitions define. A version is
+//! indexed once per process, when a release targets it, and only the
+//! definitions a release's objects need are compiled.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Mutex;
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::authoring::object::Object;
@@ -93,17 +95,31 @@ const VERSIONS: &[(u64, &[u8])] = &[
     ),
 ];
 
-/// The built-in kinds of one minor version.
+/// The built-in kinds of one minor version, indexed: each definition's
+/// JSON is parsed and compiled only when a release's objects need it
+/// ([`Kubernetes::compile`]), so that a small release pays for a few
+/// definitions, not for all 700.
 pub struct Kubernetes {
     /// The minor version of the schemas: `1.MINOR`.
     pub minor: u64,
-    schemas: Schemas,
-    /// `apps/v1/Deployment` → its schema.
-    kinds: HashMap<String, Id>,
+    /// `apps/v1/Deployment` → the name of its definition.
+    kinds: HashMap<String, String>,
     /// `Deployment` → `apps/v1` and the other apiVersions that have it.
     api_versions: HashMap<String, Vec<String>>,
-    object_meta: Option<Id>,
+    /// Each definition's JSON, by name.
+    definitions: HashMap<&'static str, &'static RawValue>,
 }
+
+/// The shipped file of one version, its definitions left unparsed.
+#[derive(serde::Deserialize)]
+struct Shipped {
+    kinds: HashMap<String, String>,
+    #[serde(borrow)]
+    definitions: HashMap<&'static str, &'static RawValue>,
+}
+
+/// The definition of every object's `metadata`.
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 impl Kubernetes {
     /// The schemas for `version`: its minor version's, else the nearest
@@ -118,9 +134,9 @@ impl Kubernetes {
             return found;
         }
         // At most one per shipped version, for the life of the process.
-        let compiled: &'static Kubernetes = Box::leak(Box::new(Kubernetes::load(minor)));
-        loaded.push(compiled);
-        compiled
+        let indexed: &'static Kubernetes = Box::leak(Box::new(Kubernetes::load(minor)));
+        loaded.push(indexed);
+        indexed
     }
 
     fn load(minor: u64) -> Kubernetes {
@@ -132,33 +148,23 @@ impl Kubernetes {
         flate2::read::GzDecoder::new(*compressed)
             .read_to_end(&mut json)
             .expect("the shipped schemas decompress");
-        let shipped: Value = serde_json::from_slice(&json).expect("the shipped schemas are JSON");
-        let definitions = shipped["definitions"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let schemas = Schemas::definitions(&definitions, Dialect::BuiltIn);
-        let kinds: HashMap<String, Id> = shipped["kinds"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter_map(|(kind, name)| Some((kind.clone(), schemas.id(name.as_str()?)?)))
-            .collect();
+        // The definitions borrow from the text, kept for the process.
+        let json: &'static [u8] = Box::leak(json.into_boxed_slice());
+        let shipped: Shipped = serde_json::from_slice(json)
+            .expect("the shipped schemas are what scripts/kube-schemas writes");
         let mut api_versions: HashMap<String, Vec<String>> = HashMap::new();
-        for key in kinds.keys() {
+        for key in shipped.kinds.keys() {
             if let Some((api_version, kind)) = key.rsplit_once('/') {
                 let versions = api_versions.entry(kind.to_string()).or_default();
                 versions.push(api_version.to_string());
                 versions.sort_unstable();
             }
         }
-        let object_meta = schemas.id("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
         Kubernetes {
             minor,
-            schemas,
-            kinds,
+            kinds: shipped.kinds,
             api_versions,
-            object_meta,
+            definitions: shipped.definitions,
         }
     }
 
@@ -172,8 +178,74 @@ impl Kubernetes {
         self.api_versions.get(kind).map_or(&[], Vec::as_slice)
     }
 
+    /// The schemas of `objects`' kinds (and of `metadata`, for custom
+    /// resources), compiled with every definition they name.
+    pub fn compile(&self, objects: &[Object]) -> Compiled {
+        let mut wanted: Vec<&str> = vec![OBJECT_META];
+        for object in objects {
+            let key = format!("{}/{}", object.api_version, object.kind);
+            if let Some(name) = self.kinds.get(&key) {
+                wanted.push(name);
+            }
+        }
+        // The definitions reachable from those, each parsed once.
+        let mut parsed: serde_json::Map<String, Value> = serde_json::Map::new();
+        while let Some(name) = wanted.pop() {
+            if parsed.contains_key(name) {
+                continue;
+            }
+            let Some(raw) = self.definitions.get(name) else {
+                continue;
+            };
+            let definition: Value = serde_json::from_str(raw.get()).unwrap_or_default();
+            references(&definition, &mut |target| {
+                if let Some((known, _)) = self.definitions.get_key_value(target) {
+                    wanted.push(known);
+                }
+            });
+            parsed.insert(name.to_string(), definition);
+        }
+        let schemas = Schemas::definitions(&parsed, Dialect::BuiltIn);
+        let kinds = self
+            .kinds
+            .iter()
+            .filter_map(|(kind, name)| Some((kind.clone(), schemas.id(name)?)))
+            .collect();
+        Compiled {
+            object_meta: schemas.id(OBJECT_META),
+            schemas,
+            kinds,
+        }
+    }
+}
+
+/// Calls `found` with every `$ref` in `schema`.
+fn references(schema: &Value, found: &mut impl FnMut(&str)) {
+    match schema {
+        Value::Object(fields) => {
+            for (key, value) in fields {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => found(target),
+                    _ => references(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+/// The compiled schemas of some built-in kinds.
+pub struct Compiled {
+    schemas: Schemas,
+    /// `apps/v1/Deployment` → its schema, for the kinds compiled.
+    kinds: HashMap<String, Id>,
+    object_meta: Option<Id>,
+}
+
+impl Compiled {
     /// What is wrong with `object` under its kind's schema, or `None` when
-    /// this version has no such kind.
+    /// its kind was not compiled (this version has no such kind).
     pub fn validate(&self, object: &Object) -> Option<Vec<Problem>> {
         let id = *self
             .kinds
@@ -259,7 +331,7 @@ impl Custom {
     /// What is wrong with `object` under the schema its CRD gives its
     /// version (its `metadata` under Kubernetes' own), or `None` when no
     /// CRD here defines it.
-    pub fn validate(&self, object: &Object, kubernetes: &Kubernetes) -> Option<Vec<Problem>> {
+    pub fn validate(&self, object: &Object, kubernetes: &Compiled) -> Option<Vec<Problem>> {
         let (schemas, id) = self
             .kinds
             .get(&format!("{}/{}", object.api_version, object.kind))?;
