@@ -182,10 +182,11 @@ impl Kubernetes {
     /// resources), compiled with every definition they name.
     pub fn compile(&self, objects: &[Object]) -> Compiled {
         let mut wanted: Vec<&str> = vec![OBJECT_META];
+        let mut seen = std::collections::HashSet::new();
         for object in objects {
-            let key = format!("{}/{}", object.api_version, object.kind);
-            if let Some(name) = self.kinds.get(&key) {
-                wanted.push(name);
+            if seen.insert((object.api_version.as_str(), object.kind.as_str())) {
+                let key = format!("{}/{}", object.api_version, object.kind);
+                wanted.extend(self.kinds.get(&key).map(String::as_str));
             }
         }
         // The definitions reachable from those, each parsed once.
