@@ -643,6 +643,39 @@ fn cel_rules_find_false_expressions_and_refuse_invalid_ones() {
     );
     assert!(invalid.contains("  --> cleat.yaml:8:"), "{invalid}");
 
+    // A rules file the release file names, read relative to it: its
+    // problems at their lines there.
+    std::fs::write(
+        project.join("rules.yaml"),
+        "- name: two-replicas\n  expression: \"object.spec.replicas >= 2\"\n- name: broken\n  expression: \"object.spec.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("cleat.yaml"),
+        format!(
+            "releases:\n  - name: checked\n    package: {}\n    policy: {{replicas: off, rules: rules.yaml}}\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let from_file = common::cleat_in(&project, &["lock"]).err();
+    assert!(
+        from_file.starts_with("error: the expression of rule `broken` is not valid CEL:"),
+        "{from_file}"
+    );
+    assert!(from_file.contains("  --> rules.yaml:4:"), "{from_file}");
+    std::fs::write(
+        project.join("cleat.yaml"),
+        format!(
+            "releases:\n  - name: checked\n    package: {}\n    policy: {{rules: no-such.yaml}}\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let missing = common::cleat_in(&project, &["lock"]).err();
+    assert!(missing.contains("no-such.yaml"), "{missing}");
+    assert!(missing.contains("  --> cleat.yaml:4:"), "{missing}");
+
     // A true rule locks; its digest is in the lock entry, and a changed
     // rule is a changed lock.
     std::fs::write(

@@ -312,7 +312,7 @@ impl ReleaseFile {
                 .at(other.origin.clone()),
             ),
         }
-        let policy = policy_settings(&root, &mut problems);
+        let policy = policy_settings(&root, &dir, &mut problems);
         let default_environment = optional_string(&root, "defaultEnvironment", &mut problems);
         if let Some((name, origin)) = &default_environment {
             if !environments.iter().any(|e| &e.name == name) {
@@ -833,18 +833,24 @@ fn settings(node: &Node, dir: &Path, problems: &mut Vec<Diagnostic>) -> Settings
         random_key,
         value_files,
         values,
-        policy: policy_settings(node, problems),
+        policy: policy_settings(node, dir, problems),
     }
 }
 
-/// The severities `node`'s `policy:` sets, if it has one.
-fn policy_settings(node: &Node, problems: &mut Vec<Diagnostic>) -> PolicySettings {
+/// The severities and rules `node`'s `policy:` sets, if it has one; a
+/// rules file it names is read relative to the release file's directory.
+fn policy_settings(node: &Node, dir: &Path, problems: &mut Vec<Diagnostic>) -> PolicySettings {
+    let read = |path: &str| {
+        let bytes = read_file(&dir.join(path))?;
+        crate::authoring::package::source(path, &bytes)
+    };
     match node.get("policy") {
         None => PolicySettings::default(),
-        Some(policy) => crate::authoring::policy::settings(policy).unwrap_or_else(|found| {
-            problems.extend(found);
-            PolicySettings::default()
-        }),
+        Some(policy) => crate::authoring::policy::catalog::settings_reading(policy, &read)
+            .unwrap_or_else(|found| {
+                problems.extend(found);
+                PolicySettings::default()
+            }),
     }
 }
 
@@ -974,7 +980,9 @@ fn policy_schema() -> serde_json::Value {
     let mut checks = checks;
     checks.insert(
         crate::authoring::policy::catalog::RULES.to_string(),
-        serde_json::json!({
+        serde_json::json!({"anyOf": [
+            {"type": "string", "description": "A YAML file of custom rules, relative to the release file"},
+            {
             "type": "array",
             "description": "Custom rules in CEL (docs/policy.md): each true for every object it matches",
             "items": {
@@ -997,7 +1005,7 @@ fn policy_schema() -> serde_json::Value {
                     "severity": {"enum": ["error", "warning", "info", "off"]}
                 }
             }
-        }),
+        }]}),
     );
     serde_json::json!({
         "type": "object",

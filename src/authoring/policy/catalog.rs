@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::rules::{self, Rule};
-use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics};
+use crate::shared::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Source};
 use crate::shared::yaml::{Node, Value};
 
 /// How much a check's findings matter.
@@ -145,9 +145,26 @@ impl Settings {
     }
 }
 
+/// Reads a rules file that a `policy:` map names (`rules: FILE`): its
+/// text, named as the user wrote it.
+pub type ReadRules<'a> = &'a dyn Fn(&str) -> Result<Arc<Source>, Diagnostic>;
+
 /// The severities a `policy:` map sets (`CHECK: error|warning|info|off`),
-/// and its `rules:` (custom rules in CEL), every problem at its line.
+/// and its `rules:` (custom rules in CEL), every problem at its line; a
+/// rules file it names is refused (only the release file reads them).
 pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
+    settings_reading(node, &|_| {
+        Err(
+            Diagnostic::error("`rules` of a package is a list: a package reads no rules files")
+                .hint(
+                "write the rules inline, or name the file from the release file's `policy.rules`",
+            ),
+        )
+    })
+}
+
+/// [`settings`], reading a file that `rules: FILE` names with `read`.
+pub fn settings_reading(node: &Node, read: ReadRules) -> Result<Settings, Vec<Diagnostic>> {
     let Value::Map(entries) = &node.value else {
         return Err(vec![Diagnostic::error(format!(
             "`policy` must be a map of check to severity, found {}",
@@ -160,7 +177,22 @@ pub fn settings(node: &Node) -> Result<Settings, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     if let Some(rules) = node.get(RULES) {
         let ids: Vec<&str> = ALL.iter().map(|c| c.id).collect();
-        settings.rules = rules::parse(rules, &ids, &mut problems);
+        let file = match &rules.value {
+            Value::String(path) => Some(
+                read(path)
+                    .and_then(|source| crate::shared::yaml::parse_document(&source))
+                    .map_err(|d| match d.origin {
+                        Some(_) => d,
+                        None => d.at(rules.origin.clone()),
+                    }),
+            ),
+            _ => None,
+        };
+        match file {
+            None => settings.rules = rules::parse(rules, &ids, &mut problems),
+            Some(Ok(listed)) => settings.rules = rules::parse(&listed, &ids, &mut problems),
+            Some(Err(problem)) => problems.push(problem),
+        }
     }
     for (key, value) in entries {
         if key.name == RULES {
