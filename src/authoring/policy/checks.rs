@@ -67,7 +67,23 @@ struct Pod<'a> {
     spec: &'a Value,
 }
 
-impl Pod<'_> {
+impl<'a> Pod<'a> {
+    /// The pod's containers, its init containers first when `init`, each
+    /// with its JSON pointer.
+    fn containers(&self, init: bool) -> impl Iterator<Item = (String, &'a Value)> + '_ {
+        let lists: &[&str] = if init {
+            &["initContainers", "containers"]
+        } else {
+            &["containers"]
+        };
+        lists.iter().flat_map(move |list| {
+            let containers = self.spec[*list].as_array().into_iter().flatten();
+            containers
+                .enumerate()
+                .map(move |(i, c)| (format!("{}/{list}/{i}", self.at), c))
+        })
+    }
+
     fn long_running(&self) -> bool {
         LONG_RUNNING.contains(&self.object.kind.as_str())
     }
@@ -162,21 +178,15 @@ fn each_container(
 ) -> Vec<Found> {
     let mut found = Vec::new();
     for pod in objects.pods.iter().filter(|p| pick(p)) {
-        for (list, is_init) in [("initContainers", true), ("containers", false)] {
-            if is_init && !init {
-                continue;
-            }
-            for (i, container) in pod.spec[list].as_array().into_iter().flatten().enumerate() {
-                if let Some((field, message)) = wrong(pod, container) {
-                    let at = format!("{}/{list}/{i}", pod.at);
-                    let pointer = if field.is_empty() {
-                        at
-                    } else {
-                        format!("{at}/{field}")
-                    };
-                    let message = format!("{} {message}", pod.subject(Some(container)));
-                    found.push(pod.found(pointer, message));
-                }
+        for (at, container) in pod.containers(init) {
+            if let Some((field, message)) = wrong(pod, container) {
+                let pointer = if field.is_empty() {
+                    at
+                } else {
+                    format!("{at}/{field}")
+                };
+                let message = format!("{} {message}", pod.subject(Some(container)));
+                found.push(pod.found(pointer, message));
             }
         }
     }
@@ -283,24 +293,17 @@ fn ndots(objects: &Objects) -> Vec<Found> {
         if set || own_dns {
             continue;
         }
-        let external = ["initContainers", "containers"].iter().find_map(|list| {
-            spec[list]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .find_map(|(i, c)| {
-                    let env = c["env"].as_array().into_iter().flatten().enumerate();
-                    let env = env.map(|(j, e)| (format!("env/{j}/value"), &e["value"]));
-                    let args = ["args", "command"].into_iter().flat_map(|field| {
-                        let items = c[field].as_array().into_iter().flatten().enumerate();
-                        items.map(move |(j, a)| (format!("{field}/{j}"), a))
-                    });
-                    env.chain(args).find_map(|(at, value)| {
-                        let host = external_host(value.as_str()?)?;
-                        Some((format!("{}/{list}/{i}/{at}", pod.at), host.to_string(), c))
-                    })
-                })
+        let external = pod.containers(true).find_map(|(container_at, c)| {
+            let env = c["env"].as_array().into_iter().flatten().enumerate();
+            let env = env.map(|(j, e)| (format!("env/{j}/value"), &e["value"]));
+            let args = ["args", "command"].into_iter().flat_map(|field| {
+                let items = c[field].as_array().into_iter().flatten().enumerate();
+                items.map(move |(j, a)| (format!("{field}/{j}"), a))
+            });
+            env.chain(args).find_map(|(at, value)| {
+                let host = external_host(value.as_str()?)?;
+                Some((format!("{container_at}/{at}"), host.to_string(), c))
+            })
         });
         if let Some((pointer, host, container)) = external {
             let message = format!(
@@ -590,25 +593,23 @@ const SECRET_NAMES: &[&str] = &[
 fn env_secret(objects: &Objects) -> Vec<Found> {
     let mut found = Vec::new();
     for pod in &objects.pods {
-        for list in ["initContainers", "containers"] {
-            for (i, c) in pod.spec[list].as_array().into_iter().flatten().enumerate() {
-                for (j, env) in c["env"].as_array().into_iter().flatten().enumerate() {
-                    let (Some(name), Some(value)) = (env["name"].as_str(), env["value"].as_str())
-                    else {
-                        continue;
-                    };
-                    let upper = name.to_ascii_uppercase();
-                    if value.is_empty() || !SECRET_NAMES.iter().any(|s| upper.contains(s)) {
-                        continue;
-                    }
-                    found.push(pod.found(
-                        format!("{}/{list}/{i}/env/{j}/value", pod.at),
-                        format!(
-                            "{} writes the secret `{name}` as a value",
-                            pod.subject(Some(c))
-                        ),
-                    ));
+        for (at, c) in pod.containers(true) {
+            for (j, env) in c["env"].as_array().into_iter().flatten().enumerate() {
+                let (Some(name), Some(value)) = (env["name"].as_str(), env["value"].as_str())
+                else {
+                    continue;
+                };
+                let upper = name.to_ascii_uppercase();
+                if value.is_empty() || !SECRET_NAMES.iter().any(|s| upper.contains(s)) {
+                    continue;
                 }
+                found.push(pod.found(
+                    format!("{at}/env/{j}/value"),
+                    format!(
+                        "{} writes the secret `{name}` as a value",
+                        pod.subject(Some(c))
+                    ),
+                ));
             }
         }
     }
