@@ -119,8 +119,8 @@ fn policy_flags(args: &crate::cli::PolicyArgs) -> Result<Settings, Diagnostics> 
                 problems.push(Diagnostic::error(format!("`--policy {flag}`: {message}")))
             }
             (Ok(_), None) => problems.push(Diagnostic::error(format!(
-                "`--policy {flag}`: the severity must be `error`, `warning`, `info` or `off`, found `{}`",
-                severity.trim()
+                "`--policy {flag}`: the severity {}",
+                Severity::expected(&format!("`{}`", severity.trim()))
             ))),
             (Ok(check), Some(severity)) => {
                 settings.severities.insert(check.id.to_string(), severity);
@@ -128,22 +128,14 @@ fn policy_flags(args: &crate::cli::PolicyArgs) -> Result<Settings, Diagnostics> 
         }
     }
     for path in &args.rules {
-        let ids: Vec<&str> = crate::authoring::policy::catalog::ALL
-            .iter()
-            .map(|c| c.id)
-            .collect();
         let name = path.display().to_string();
         let parsed = package::read_file(path)
             .and_then(|bytes| package::source(&name, &bytes))
             .and_then(|source| crate::shared::yaml::parse_document(&source));
         match parsed {
             Ok(node) => {
-                let taken: Vec<&str> = ids
-                    .iter()
-                    .copied()
-                    .chain(settings.rules.iter().map(|r| r.check.id))
-                    .collect();
-                let rules = crate::authoring::policy::rules::parse(&node, &taken, &mut problems);
+                let rules =
+                    crate::authoring::policy::rules::parse(&node, &settings.rules, &mut problems);
                 settings.rules.extend(rules);
             }
             Err(diagnostic) => problems.push(diagnostic),

@@ -846,7 +846,7 @@ fn policy_settings(node: &Node, dir: &Path, problems: &mut Vec<Diagnostic>) -> P
     };
     match node.get("policy") {
         None => PolicySettings::default(),
-        Some(policy) => crate::authoring::policy::catalog::settings_reading(policy, &read)
+        Some(policy) => crate::authoring::policy::settings::settings_reading(policy, &read)
             .unwrap_or_else(|found| {
                 problems.extend(found);
                 PolicySettings::default()
@@ -979,7 +979,7 @@ fn policy_schema() -> serde_json::Value {
         .collect();
     let mut checks = checks;
     checks.insert(
-        crate::authoring::policy::catalog::RULES.to_string(),
+        crate::authoring::policy::settings::RULES.to_string(),
         serde_json::json!({"anyOf": [
             {"type": "string", "description": "A YAML file of custom rules, relative to the release file"},
             {

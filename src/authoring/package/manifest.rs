@@ -24,7 +24,7 @@ pub struct Manifest {
     pub metadata: Metadata,
     /// Severities of the built-in checks for the package's objects, over
     /// their defaults (`policy:`).
-    pub policy: crate::authoring::policy::catalog::Settings,
+    pub policy: crate::authoring::policy::settings::Settings,
 }
 
 /// What a package says about itself, for people and tools; rendering sees
@@ -172,7 +172,7 @@ pub fn parse(source: &Arc<Source>) -> Result<Manifest, Vec<Diagnostic>> {
     let metadata = metadata(&root, &source.name, &mut problems);
     let policy = match root.get("policy") {
         None => Default::default(),
-        Some(node) => crate::authoring::policy::catalog::settings(node).unwrap_or_else(|found| {
+        Some(node) => crate::authoring::policy::settings::settings(node).unwrap_or_else(|found| {
             problems.extend(found);
             Default::default()
         }),

@@ -10,10 +10,12 @@ pub mod catalog;
 pub mod checks;
 pub mod kubernetes;
 pub mod rules;
+pub mod settings;
 
 use std::collections::BTreeMap;
 
-pub use catalog::{check, settings, Check, Settings, Severity};
+pub use catalog::{check, Check, Severity};
+pub use settings::{settings, Settings};
 
 use crate::authoring::object::{Locator, Object};
 use crate::shared::diagnostics::{counted, Diagnostic, Diagnostics};

@@ -111,9 +111,11 @@ pub fn scope(
     Ok(context)
 }
 
-/// The rules a `rules:` list holds, every problem at its line; `taken`
-/// names the ids already in use (the built-in checks).
-pub fn parse(node: &Node, taken: &[&str], problems: &mut Vec<Diagnostic>) -> Vec<Arc<Rule>> {
+/// The rules a `rules:` list holds, every problem at its line; a rule may
+/// not take the name of a built-in check or of one of `others`.
+pub fn parse(node: &Node, others: &[Arc<Rule>], problems: &mut Vec<Diagnostic>) -> Vec<Arc<Rule>> {
+    let builtin = |id: &str| super::catalog::ALL.iter().any(|c| c.id == id);
+    let taken = |id: &str| builtin(id) || others.iter().any(|r| r.check.id == id);
     let Value::List(items) = &node.value else {
         problems.push(
             Diagnostic::error(format!(
@@ -129,8 +131,8 @@ pub fn parse(node: &Node, taken: &[&str], problems: &mut Vec<Diagnostic>) -> Vec
     for item in items {
         if let Some(rule) = rule(item, problems) {
             let id = rule.check.id;
-            if taken.contains(&id) || rules.iter().any(|r| r.check.id == id) {
-                let what = if taken.contains(&id) {
+            if taken(id) || rules.iter().any(|r| r.check.id == id) {
+                let what = if builtin(id) {
                     "a built-in check"
                 } else {
                     "another rule"
@@ -194,7 +196,8 @@ fn rule(node: &Node, problems: &mut Vec<Diagnostic>) -> Option<Rule> {
         Some((text, origin)) => Severity::parse(&text).unwrap_or_else(|| {
             problems.push(
                 Diagnostic::error(format!(
-                    "the severity of a rule must be `error`, `warning`, `info` or `off`, found `{text}`"
+                    "the severity of a rule {}",
+                    Severity::expected(&format!("`{text}`"))
                 ))
                 .at(origin),
             );
@@ -333,7 +336,7 @@ mod tests {
         let source = Source::new("rules.yaml", text);
         let node = crate::shared::yaml::parse_document(&source).unwrap();
         let mut problems = Vec::new();
-        let rules = parse(&node, &["schema"], &mut problems);
+        let rules = parse(&node, &[], &mut problems);
         let shown = problems
             .iter()
             .map(|p| {
