@@ -28,7 +28,50 @@ enum Token {
 /// A compiled pattern: one token list per `{...}` alternative.
 #[derive(Debug, Clone)]
 pub struct Glob {
-    alternatives: Vec<Vec<Token>>,
+    alternatives: Vec<Alternative>,
+}
+
+/// One alternative's tokens, and the literal text they start and end with:
+/// a name without both cannot match, which rejects most names (`*.bak`
+/// against `values.yaml`) without building the table.
+#[derive(Debug, Clone)]
+struct Alternative {
+    tokens: Vec<Token>,
+    prefix: String,
+    suffix: String,
+}
+
+impl Alternative {
+    fn new(tokens: Vec<Token>) -> Alternative {
+        let literal = |token: &Token| match token {
+            Token::Char(c) => Some(*c),
+            _ => None,
+        };
+        let prefix: String = tokens.iter().map_while(literal).collect();
+        let suffix: String = if prefix.chars().count() == tokens.len() {
+            String::new()
+        } else {
+            let mut tail: Vec<char> = tokens.iter().rev().map_while(literal).collect();
+            tail.reverse();
+            tail.into_iter().collect()
+        };
+        Alternative {
+            tokens,
+            prefix,
+            suffix,
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        let literal = self.prefix.chars().count() == self.tokens.len();
+        if literal {
+            return name == self.prefix;
+        }
+        name.len() >= self.prefix.len() + self.suffix.len()
+            && name.starts_with(&self.prefix)
+            && name.ends_with(&self.suffix)
+            && matches(&self.tokens, &name.chars().collect::<Vec<_>>())
+    }
 }
 
 impl Glob {
@@ -38,17 +81,18 @@ impl Glob {
         let alternatives = expand(pattern)?;
         let alternatives = alternatives
             .iter()
-            .map(|text| tokens(text).ok_or_else(|| format!("malformed glob pattern `{pattern}`")))
+            .map(|text| {
+                tokens(text)
+                    .map(Alternative::new)
+                    .ok_or_else(|| format!("malformed glob pattern `{pattern}`"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Glob { alternatives })
     }
 
     /// Whether the whole of `name` matches.
     pub fn matches(&self, name: &str) -> bool {
-        let name: Vec<char> = name.chars().collect();
-        self.alternatives
-            .iter()
-            .any(|tokens| matches(tokens, &name))
+        self.alternatives.iter().any(|a| a.matches(name))
     }
 }
 
@@ -228,6 +272,13 @@ mod tests {
         assert!(glob("\\*", "*"));
         assert!(!glob("\\*", "x"));
         assert!(glob("*", ""));
+        assert!(glob("OWNERS", "OWNERS"));
+        assert!(!glob("OWNERS", "OWNERS.md"));
+        // The literal ends may not overlap.
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("ab*ba", "abba"));
+        assert!(glob("a*", "a"));
+        assert!(!glob("a*/", "a"));
     }
 
     #[test]

@@ -3,13 +3,12 @@
 //! `range` over lists, maps (in key order) and integers, `<no value>` for a
 //! missing value, and Go's built-in functions.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::lex::Name;
 use crate::parse::{Arg, Call, Command, Control, Node, Pipe, Tree};
 use crate::value::{Func, Site, SiteFunc, Value};
-use crate::Error;
+use crate::{ByName, Error};
 
 /// Deepest nesting of `template` calls.
 const MAX_DEPTH: usize = 1000;
@@ -37,25 +36,25 @@ const STACK_GROWTH: usize = 4 * 1024 * 1024;
 pub const MAX_TEXT: usize = 32 << 20;
 
 struct Exec<'a> {
-    trees: &'a HashMap<String, Arc<Tree>>,
-    funcs: &'a HashMap<String, Func>,
-    sited: &'a HashMap<String, SiteFunc>,
+    trees: &'a ByName<Arc<Tree>>,
+    funcs: &'a ByName<Func>,
+    sited: &'a ByName<SiteFunc>,
     /// The template executed: where every call of this execution is.
     root: &'a str,
     out: String,
     depth: usize,
     /// Templates that `tpl` texts defined, innermost last.
-    local: Vec<HashMap<String, Arc<Tree>>>,
+    local: Vec<ByName<Arc<Tree>>>,
     /// How deep each template is included in itself now.
-    including: HashMap<String, usize>,
+    including: ByName<usize>,
     /// Nodes and loop passes run so far, against [`MAX_STEPS`].
     steps: u64,
 }
 
 pub fn execute(
-    trees: &HashMap<String, Arc<Tree>>,
-    funcs: &HashMap<String, Func>,
-    sited: &HashMap<String, SiteFunc>,
+    trees: &ByName<Arc<Tree>>,
+    funcs: &ByName<Func>,
+    sited: &ByName<SiteFunc>,
     name: &str,
     data: &Value,
 ) -> Result<String, Error> {
@@ -75,7 +74,7 @@ pub fn execute(
         out: String::new(),
         depth: 0,
         local: Vec::new(),
-        including: HashMap::new(),
+        including: ByName::default(),
         steps: 0,
     };
     let mut vars = vec![(Name::from(""), data.clone())];
@@ -146,8 +145,7 @@ impl Exec<'_> {
         };
         let parsed =
             crate::parse::parse(&tree.name, text.into(), self.funcs).map_err(|e| e.to_string())?;
-        let set: HashMap<String, Arc<Tree>> =
-            parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
+        let set: ByName<Arc<Tree>> = parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
         let Some(main) = set.get(&tree.name).cloned() else {
             return Ok(Value::String(String::new()));
         };
@@ -620,8 +618,8 @@ fn print(out: &mut String, value: &Value) {
 }
 
 /// Go's built-in template functions.
-pub fn builtins() -> HashMap<String, Func> {
-    let mut funcs: HashMap<String, Func> = HashMap::new();
+pub fn builtins() -> ByName<Func> {
+    let mut funcs: ByName<Func> = ByName::default();
     let mut add = |name: &str, f: Func| {
         funcs.insert(name.to_string(), f);
     };

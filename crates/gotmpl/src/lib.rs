@@ -23,7 +23,9 @@ pub use exec::{MAX_STEPS, MAX_TEXT};
 pub use parse::{Base, Reference};
 pub use value::{Dict, Func, Object, Site, SiteFunc, Value};
 
-use std::collections::HashMap;
+/// A map by name (templates, functions): hashed with foldhash, as every
+/// action looks names up.
+type ByName<V> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
 
 /// An error with the template's name, line and column (1-based; Go prints
 /// the column 0-based, and so does `Display`).
@@ -57,18 +59,18 @@ const PARALLEL_BYTES: usize = 256 * 1024;
 /// they may call.
 #[derive(Default)]
 pub struct Templates {
-    trees: HashMap<String, std::sync::Arc<parse::Tree>>,
-    funcs: HashMap<String, Func>,
-    sited: HashMap<String, SiteFunc>,
+    trees: ByName<std::sync::Arc<parse::Tree>>,
+    funcs: ByName<Func>,
+    sited: ByName<SiteFunc>,
 }
 
 impl Templates {
     /// An empty set with Go's built-in functions.
     pub fn new() -> Templates {
         Templates {
-            trees: HashMap::new(),
+            trees: ByName::default(),
             funcs: exec::builtins(),
-            sited: HashMap::new(),
+            sited: ByName::default(),
         }
     }
 

@@ -1,11 +1,10 @@
 //! The template tree: text, actions, control structures and pipelines,
 //! parsed from the tokens, with `define`s split out as templates of their own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::lex::{self, Kind, Name, Token};
-use crate::{Error, Func};
+use crate::{ByName, Error, Func};
 
 /// A parsed template: its nodes, and the text they point into.
 #[derive(Debug, Clone)]
@@ -199,8 +198,12 @@ struct Parser<'a> {
     pos: usize,
     file: Arc<(String, Arc<str>)>,
     /// The functions a template may call, by name.
-    funcs: &'a HashMap<String, Func>,
+    funcs: &'a ByName<Func>,
     defines: Vec<(String, Box<[Node]>)>,
+    /// Nodes, commands and operands being parsed, innermost last.
+    nodes: Vec<Node>,
+    commands: Vec<Command>,
+    args: Vec<Arg>,
     /// Variables in scope, for "undefined variable" errors.
     vars: Vec<Name>,
     /// How many ranges enclose the current node.
@@ -217,7 +220,7 @@ const MAX_NESTING: usize = 500;
 pub fn parse(
     name: &str,
     text: Arc<str>,
-    funcs: &HashMap<String, Func>,
+    funcs: &ByName<Func>,
 ) -> Result<Vec<(String, Tree)>, Error> {
     let tokens = lex::lex(&text).map_err(|(at, m)| error_at(name, &text, at, m))?;
     let file = Arc::new((name.to_string(), text));
@@ -227,6 +230,9 @@ pub fn parse(
         file: Arc::clone(&file),
         funcs,
         defines: Vec::new(),
+        nodes: Vec::new(),
+        commands: Vec::new(),
+        args: Vec::new(),
         vars: vec![Name::from("")],
         ranges: 0,
         nesting: 0,
@@ -282,23 +288,27 @@ impl Parser<'_> {
     /// nodes, and the word that ended them with its position. After `else`,
     /// the tokens of the rest of that action are left to read.
     fn list(&mut self) -> Result<(Box<[Node]>, Option<Ending>), Error> {
-        let mut nodes = Vec::new();
+        // Nodes gather on the parser's stack (a nested list's above them),
+        // then move into one exact allocation.
+        let start = self.nodes.len();
         while let Some(token) = self.next() {
             match token.kind {
-                Kind::Text(text) => nodes.push(Node::Text(text)),
+                Kind::Text(text) => self.nodes.push(Node::Text(text)),
                 Kind::Open => {
                     let at = self.at();
-                    match self.peek().map(|t| t.kind.clone()) {
-                        Some(Kind::Ident(word)) if matches!(&*word, "end" | "else") => {
+                    match self.peek().map(|t| &t.kind) {
+                        Some(Kind::Ident(word)) if matches!(&**word, "end" | "else") => {
+                            let word = word.to_string();
                             self.pos += 1;
-                            if &*word == "end" {
+                            if word == "end" {
                                 self.close()?;
                             }
-                            return Ok((nodes.into(), Some((word.to_string(), at))));
+                            let nodes = self.nodes.drain(start..).collect();
+                            return Ok((nodes, Some((word, at))));
                         }
                         _ => {
                             if let Some(node) = self.action()? {
-                                nodes.push(node);
+                                self.nodes.push(node);
                             }
                         }
                     }
@@ -306,7 +316,7 @@ impl Parser<'_> {
                 _ => return Err(self.error(token.at, "unexpected token")),
             }
         }
-        Ok((nodes.into(), None))
+        Ok((self.nodes.drain(start..).collect(), None))
     }
 
     fn close(&mut self) -> Result<(), Error> {
@@ -524,9 +534,10 @@ impl Parser<'_> {
                 }
             }
         }
-        let mut commands = Vec::new();
+        let start = self.commands.len();
         loop {
-            commands.push(self.command()?);
+            let command = self.command()?;
+            self.commands.push(command);
             match self.peek().map(|t| &t.kind) {
                 Some(Kind::Pipe) => {
                     self.pos += 1;
@@ -546,69 +557,31 @@ impl Parser<'_> {
         Ok(Pipe {
             vars: vars.into(),
             assign,
-            commands: commands.into(),
+            commands: self.commands.drain(start..).collect(),
         })
     }
 
     fn command(&mut self) -> Result<Command, Error> {
         let at = self.at();
         let mut pos = None;
-        let mut args = Vec::new();
-        while let Some(token) = self.peek().cloned() {
-            let arg = match token.kind {
+        // Operands gather on the parser's stack (a parenthesised pipeline's
+        // above them), then move into one exact allocation.
+        let start = self.args.len();
+        while let Some(Token { kind, at }) = self.peek() {
+            let at = *at;
+            let arg = match kind {
                 Kind::Close | Kind::Pipe | Kind::RightParen => break,
-                Kind::Dot => {
-                    self.pos += 1;
-                    Arg::Dot
-                }
-                Kind::Nil => {
-                    self.pos += 1;
-                    Arg::Nil
-                }
-                Kind::Bool(b) => {
-                    self.pos += 1;
-                    Arg::Bool(b)
-                }
-                Kind::Int(i) => {
-                    self.pos += 1;
-                    Arg::Int(i)
-                }
-                Kind::Float(f) => {
-                    self.pos += 1;
-                    Arg::Float(f)
-                }
-                Kind::String(s) => {
-                    self.pos += 1;
-                    Arg::String(s)
-                }
                 Kind::Field(_) => {
-                    let fields = self.fields(token.at);
-                    if fields.len() > 1 && args.is_empty() {
+                    let fields = self.fields(at);
+                    if fields.len() > 1 && self.args.len() == start {
                         let second = self.tokens[self.pos - fields.len() + 1].at;
                         pos.get_or_insert(second);
                     }
                     Arg::Field(fields)
                 }
-                Kind::Variable(name) => {
-                    self.pos += 1;
-                    if !self.vars.contains(&name) {
-                        return Err(self.error(token.at, format!("undefined variable \"${name}\"")));
-                    }
-                    let end = token.at + 1 + name.len();
-                    Arg::Variable(name, self.fields(end))
-                }
-                Kind::Ident(name) => {
-                    self.pos += 1;
-                    if !self.funcs.contains_key(&*name) {
-                        return Err(
-                            self.error(token.at, format!("function \"{name}\" not defined"))
-                        );
-                    }
-                    Arg::Func(name)
-                }
                 Kind::LeftParen => {
                     self.pos += 1;
-                    self.nest(token.at)?;
+                    self.nest(at)?;
                     let inner = self.pipe(false);
                     self.nesting -= 1;
                     let inner = inner?;
@@ -617,15 +590,36 @@ impl Parser<'_> {
                             kind: Kind::RightParen,
                             at,
                         }) => at + 1,
-                        _ => return Err(self.error(token.at, "unclosed left paren")),
+                        _ => return Err(self.error(at, "unclosed left paren")),
                     };
                     Arg::Pipe(Box::new(inner), self.fields(end))
                 }
-                _ => return Err(self.error(token.at, "unexpected token in operand")),
+                _ => match self.next().map(|t| t.kind) {
+                    Some(Kind::Dot) => Arg::Dot,
+                    Some(Kind::Nil) => Arg::Nil,
+                    Some(Kind::Bool(b)) => Arg::Bool(b),
+                    Some(Kind::Int(i)) => Arg::Int(i),
+                    Some(Kind::Float(f)) => Arg::Float(f),
+                    Some(Kind::String(s)) => Arg::String(s),
+                    Some(Kind::Variable(name)) => {
+                        if !self.vars.contains(&name) {
+                            return Err(self.error(at, format!("undefined variable \"${name}\"")));
+                        }
+                        let end = at + 1 + name.len();
+                        Arg::Variable(name, self.fields(end))
+                    }
+                    Some(Kind::Ident(name)) => {
+                        if !self.funcs.contains_key(&*name) {
+                            return Err(self.error(at, format!("function \"{name}\" not defined")));
+                        }
+                        Arg::Func(name)
+                    }
+                    _ => return Err(self.error(at, "unexpected token in operand")),
+                },
             };
-            args.push(arg);
+            self.args.push(arg);
         }
-        if args.is_empty() {
+        if self.args.len() == start {
             return Err(self.error(at, "missing value for command"));
         }
         let end = self.at();
@@ -633,26 +627,31 @@ impl Parser<'_> {
             at,
             pos: pos.unwrap_or(at),
             end,
-            args: args.into(),
+            args: self.args.drain(start..).collect(),
         })
     }
 
     /// The `.a.b` tokens written right after byte `end` (no space between),
     /// as names.
     fn fields(&mut self, mut end: usize) -> Box<[Name]> {
-        let mut fields = Vec::new();
+        let start = self.pos;
         while let Some(Token {
             kind: Kind::Field(name),
             at,
-        }) = self.peek()
+        }) = self.tokens.get(self.pos)
         {
             if *at != end {
                 break;
             }
             end = at + 1 + name.len();
-            fields.push(name.clone());
             self.pos += 1;
         }
-        fields.into()
+        self.tokens[start..self.pos]
+            .iter_mut()
+            .filter_map(|t| match std::mem::replace(&mut t.kind, Kind::Comma) {
+                Kind::Field(name) => Some(name),
+                _ => None,
+            })
+            .collect()
     }
 }

@@ -45,6 +45,9 @@ fn actions_fields_variables_and_printing() {
         ("{{ `raw\\n` }}|{{ \"esc\\n\" }}", "raw\\n|esc\n"),
         ("{{ 'a' }} {{ 0x1F }} {{ 1_000 }} {{ -2 }} {{ 1.5 }} {{ 1e3 }}", "97 31 1000 -2 1.5 1000"),
         ("{{ (.nested.inner).v }}", "deep"),
+        ("{{ \"plain\" }}|{{ \"a\\tb\" }}|{{ \"tail\\\"\" }}", "plain|a\tb|tail\""),
+        // Names are Unicode letters, digits and `_`, as in Go.
+        ("{{ $ünï := 1 }}{{ $ünï }} {{ $aü_b2 := 2 }}{{ $aü_b2 }}", "1 2"),
     ];
     for (text, expected) in cases {
         assert_eq!(render(text, &data()), expected, "{text}");
@@ -142,6 +145,11 @@ fn errors_name_the_template_line_and_column() {
     assert_eq!(
         err.to_string(),
         "template: t:1:3: function \"nope\" not defined"
+    );
+    let err = set.parse("t", "{{ \"ab\ncd\" }}").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "template: t:1:3: unterminated quoted string"
     );
     let err = set.parse("t", "{{ $y }}").unwrap_err();
     assert_eq!(
