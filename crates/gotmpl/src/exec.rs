@@ -78,7 +78,7 @@ pub fn execute(
         steps: 0,
     };
     let mut vars = vec![(Name::from(""), data.clone())];
-    exec.list(tree, &tree.root, data, &mut vars)?;
+    exec.list(tree, tree.nodes(), data, &mut vars)?;
     Ok(exec.out)
 }
 
@@ -116,7 +116,7 @@ impl Exec<'_> {
         *count += 1;
         let saved = std::mem::take(&mut self.out);
         let mut vars = vec![(Name::from(""), data.clone())];
-        let result = self.list(&called, &called.root, &data, &mut vars);
+        let result = self.list(&called, called.nodes(), &data, &mut vars);
         let text = std::mem::replace(&mut self.out, saved);
         if let Some(count) = self.including.get_mut(&name) {
             *count -= 1;
@@ -156,7 +156,7 @@ impl Exec<'_> {
         self.local.push(set);
         let saved = std::mem::take(&mut self.out);
         let mut vars = vec![(Name::from(""), data.clone())];
-        let result = self.list(&main, &main.root, &data, &mut vars);
+        let result = self.list(&main, main.nodes(), &data, &mut vars);
         let output = std::mem::replace(&mut self.out, saved);
         self.local.pop();
         self.depth -= 1;
@@ -172,7 +172,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         for node in nodes {
-            self.step(tree, node_offset(node))?;
+            self.step(tree, tree.body.offset(node))?;
             // Templates recurse through include and tpl: grow the stack
             // rather than overflow it.
             let flow = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
@@ -220,7 +220,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         match node {
-            Node::Text(range) => self.out.push_str(&tree.file.1[range.clone()]),
+            Node::Text(span) => self.out.push_str(&tree.file.1[span.range()]),
             Node::Action(pipe) => {
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 if pipe.vars.is_empty() {
@@ -228,7 +228,7 @@ impl Exec<'_> {
                 }
                 if self.out.len() > MAX_TEXT {
                     return Err(tree.error(
-                        node_offset(node),
+                        tree.body.offset(node),
                         format!("template output exceeds {} MiB", MAX_TEXT >> 20),
                     ));
                 }
@@ -238,7 +238,8 @@ impl Exec<'_> {
                     pipe,
                     body,
                     otherwise,
-                } = &**control;
+                } = tree.body.control(*control);
+                let (body, otherwise) = (tree.body.nodes(*body), tree.body.nodes(*otherwise));
                 let mark = vars.len();
                 let value = self.pipe(tree, pipe, dot, vars)?;
                 // `with` runs its body with the value as dot; `if` keeps dot.
@@ -260,7 +261,9 @@ impl Exec<'_> {
                     pipe,
                     body,
                     otherwise,
-                } = &**control;
+                } = tree.body.control(*control);
+                let (body, otherwise) = (tree.body.nodes(*body), tree.body.nodes(*otherwise));
+                let first = &tree.body.commands(pipe.commands)[0];
                 let mark = vars.len();
                 // The variables are set per element, not to the pipeline's value.
                 let value = self.evaluate(tree, pipe, dot, vars)?;
@@ -277,16 +280,15 @@ impl Exec<'_> {
                         .collect(),
                     Value::Int(n) if *n > MAX_STEPS as i64 => {
                         return Err(tree.exec_error(
-                            &pipe.commands[0],
+                            first,
                             format!("range over {n}: more than {MAX_STEPS} passes"),
                         ));
                     }
                     Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
                     Value::Nil => Vec::new(),
                     other => {
-                        let command = &pipe.commands[0];
                         return Err(tree.exec_error(
-                            command,
+                            first,
                             format!("range can't iterate over {}", other.go_string()),
                         ));
                     }
@@ -297,9 +299,9 @@ impl Exec<'_> {
                     return Ok(flow);
                 }
                 for (key, item) in items {
-                    self.step(tree, pipe.commands[0].at)?;
+                    self.step(tree, first.at)?;
                     let inner = vars.len();
-                    match &*pipe.vars {
+                    match tree.body.names(pipe.vars) {
                         [element] => vars.push((element.clone(), item.clone())),
                         [index, element] => {
                             vars.push((index.clone(), key));
@@ -316,7 +318,7 @@ impl Exec<'_> {
                 vars.truncate(mark);
             }
             Node::Template(call) => {
-                let Call { at, name, pipe } = &**call;
+                let Call { at, name, pipe } = tree.body.call(*call);
                 let value = match pipe {
                     Some(pipe) => self.pipe(tree, pipe, dot, vars)?,
                     None => Value::Nil,
@@ -332,7 +334,7 @@ impl Exec<'_> {
                 }
                 self.depth += 1;
                 let mut inner = vec![(Name::from(""), value.clone())];
-                let result = self.list(&called, &called.root, &value, &mut inner);
+                let result = self.list(&called, called.nodes(), &value, &mut inner);
                 self.depth -= 1;
                 result?;
             }
@@ -350,7 +352,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Value, Error> {
         let value = self.evaluate(tree, pipe, dot, vars)?;
-        for name in &pipe.vars {
+        for name in tree.body.names(pipe.vars) {
             if pipe.assign {
                 if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
                     slot.1 = value.clone();
@@ -371,7 +373,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Value, Error> {
         let mut value: Option<Value> = None;
-        for command in &pipe.commands {
+        for command in tree.body.commands(pipe.commands) {
             value = Some(self.command(tree, command, dot, vars, value)?);
         }
         Ok(value.unwrap_or_default())
@@ -385,7 +387,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
         piped: Option<Value>,
     ) -> Result<Value, Error> {
-        let Some((first, rest)) = command.args.split_first() else {
+        let Some((first, rest)) = tree.body.args(command.args).split_first() else {
             return Err(tree.error(command.at, "missing value for command"));
         };
         if let Arg::Func(name) = first {
@@ -416,10 +418,13 @@ impl Exec<'_> {
         if !rest.is_empty() || piped.is_some() {
             // `.Files.Get "x"`: the last field of a chain may be a method.
             let chain = match first {
-                Arg::Field(fields) => Some((dot.clone(), fields)),
-                Arg::Variable(name, fields) => Some((self.variable(vars, name), fields)),
+                Arg::Field(fields) => Some((dot.clone(), tree.body.names(*fields))),
+                Arg::Variable(name, fields) => {
+                    Some((self.variable(vars, name), tree.body.names(*fields)))
+                }
                 Arg::Pipe(pipe, fields) if !fields.is_empty() => {
-                    Some((self.evaluate(tree, pipe, dot, vars)?, fields))
+                    let value = self.evaluate(tree, tree.body.pipe(*pipe), dot, vars)?;
+                    Some((value, tree.body.names(*fields)))
                 }
                 _ => None,
             };
@@ -441,7 +446,7 @@ impl Exec<'_> {
                 }
             }
             let what = match first {
-                Arg::Field(fields) => format!(".{}", fields.join(".")),
+                Arg::Field(fields) => format!(".{}", tree.body.names(*fields).join(".")),
                 _ => "a value".into(),
             };
             return Err(tree.exec_error(
@@ -538,33 +543,22 @@ impl Exec<'_> {
             Arg::Bool(b) => Value::Bool(*b),
             Arg::Int(i) => Value::Int(*i),
             Arg::Float(f) => Value::Float(*f),
-            Arg::String(s) => Value::String(s.clone()),
+            Arg::String(s) => Value::String(tree.body.string(*s).to_string()),
             Arg::Field(fields) => {
-                fields_of(dot, fields).map_err(|m| tree.exec_error(command, m))?
+                fields_of(dot, tree.body.names(*fields)).map_err(|m| tree.exec_error(command, m))?
             }
             Arg::Variable(name, fields) => {
                 let value = self.variable(vars, name);
-                fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
+                fields_of(&value, tree.body.names(*fields))
+                    .map_err(|m| tree.exec_error(command, m))?
             }
             Arg::Func(name) => self.call(tree, command, name, &[])?,
             Arg::Pipe(pipe, fields) => {
-                let value = self.pipe(tree, pipe, dot, vars)?;
-                fields_of(&value, fields).map_err(|m| tree.exec_error(command, m))?
+                let value = self.pipe(tree, tree.body.pipe(*pipe), dot, vars)?;
+                fields_of(&value, tree.body.names(*fields))
+                    .map_err(|m| tree.exec_error(command, m))?
             }
         })
-    }
-}
-
-/// Where `node` starts, for a message about it.
-fn node_offset(node: &Node) -> usize {
-    match node {
-        Node::Action(pipe) => pipe.commands.first().map_or(0, |c| c.at),
-        Node::If(control) | Node::Range(control) | Node::With(control) => {
-            control.pipe.commands.first().map_or(0, |c| c.at)
-        }
-        Node::Template(call) => call.at,
-        Node::Text(range) => range.start,
-        Node::Break | Node::Continue => 0,
     }
 }
 

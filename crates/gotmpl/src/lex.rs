@@ -8,6 +8,33 @@ use std::sync::Arc;
 /// writes it: templates repeat a handful of names thousands of times.
 pub type Name = Arc<str>;
 
+/// A run of a list: bytes of a text, or entries of one of a parsed file's
+/// lists (see `parse::Body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    /// The span from `start` to `end` (a parsed file's lists and texts are
+    /// far below 4 GiB: files and `tpl` texts are bounded).
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
 /// One token and where it starts in the template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
@@ -17,8 +44,8 @@ pub struct Token {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// Text outside actions, after trimming: its byte range in the template.
-    Text(std::ops::Range<usize>),
+    /// Text outside actions, after trimming: its bytes in the template.
+    Text(Span),
     /// `{{`; the action runs to the matching [`Kind::Close`].
     Open,
     Close,
@@ -30,7 +57,8 @@ pub enum Kind {
     Variable(Name),
     /// A name: a function or a keyword.
     Ident(Name),
-    String(String),
+    /// A string literal, unquoted: its bytes in the strings of the lexer.
+    String(Span),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -43,9 +71,9 @@ pub enum Kind {
     Comma,
 }
 
-/// The tokens of `text`, or the byte offset and message of the first
-/// problem.
-pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
+/// The tokens of `text`, its string literals unquoted into `strings`, or
+/// the byte offset and message of the first problem.
+pub fn lex(text: &str, strings: &mut String) -> Result<Vec<Token>, (usize, String)> {
     let bytes = text.as_bytes();
     // About one token per 8 bytes in Helm's charts: sized once, not grown.
     let mut tokens: Vec<Token> = Vec::with_capacity(text.len() / 8);
@@ -77,7 +105,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
             tokens.push(Token {
                 kind: Kind::Text({
                     let start = chunk.as_ptr() as usize - text.as_ptr() as usize;
-                    start..start + chunk.len()
+                    Span::new(start, start + chunk.len())
                 }),
                 at,
             });
@@ -139,7 +167,8 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (usize, String)> {
                 at = inside + 2;
                 break;
             }
-            let (kind, length) = token(&text[inside..], &mut intern).map_err(|m| (inside, m))?;
+            let (kind, length) =
+                token(&text[inside..], &mut intern, strings).map_err(|m| (inside, m))?;
             tokens.push(Token { kind, at: inside });
             inside += length;
         }
@@ -157,7 +186,12 @@ fn is_trim(after: Option<&[u8]>) -> bool {
 }
 
 /// The token at the start of `text` and its length in bytes.
-fn token(text: &str, intern: &mut impl FnMut(&str) -> Name) -> Result<(Kind, usize), String> {
+fn token(
+    text: &str,
+    intern: &mut impl FnMut(&str) -> Name,
+    strings: &mut String,
+) -> Result<(Kind, usize), String> {
+    let start = strings.len();
     let first = text.chars().next().unwrap_or(' ');
     // Letters, digits and `_` (Unicode ones too, as Go's): ASCII bytes
     // are checked as bytes, the rest as characters.
@@ -199,16 +233,17 @@ fn token(text: &str, intern: &mut impl FnMut(&str) -> Name) -> Result<(Kind, usi
             // Most strings have no escape: copied in one piece.
             let plain = text[1..].find(['"', '\\', '\n']).map(|i| i + 1);
             if let Some(end) = plain.filter(|&end| text.as_bytes()[end] == b'"') {
-                return Ok((Kind::String(text[1..end].to_string()), end + 1));
+                strings.push_str(&text[1..end]);
+                return Ok((Kind::String(Span::new(start, strings.len())), end + 1));
             }
-            let mut value = String::new();
+            let value = strings;
             let mut chars = text.char_indices().skip(1);
             loop {
                 let Some((i, c)) = chars.next() else {
                     return Err("unterminated quoted string".into());
                 };
                 match c {
-                    '"' => return Ok((Kind::String(value), i + 1)),
+                    '"' => return Ok((Kind::String(Span::new(start, value.len())), i + 1)),
                     '\n' => return Err("unterminated quoted string".into()),
                     '\\' => {
                         let Some((_, escaped)) = chars.next() else {
@@ -246,7 +281,10 @@ fn token(text: &str, intern: &mut impl FnMut(&str) -> Name) -> Result<(Kind, usi
             }
         }
         '`' => match text[1..].find('`') {
-            Some(end) => (Kind::String(text[1..1 + end].to_string()), end + 2),
+            Some(end) => {
+                strings.push_str(&text[1..1 + end]);
+                (Kind::String(Span::new(start, strings.len())), end + 2)
+            }
             None => return Err("unterminated raw quoted string".into()),
         },
         '\'' => {
@@ -312,6 +350,15 @@ fn number(text: &str) -> Result<(Kind, usize), String> {
         }
     }
     let literal = &text[..end];
+    // Most numbers are plain decimals (`8080`, `0`).
+    if literal.len() < 19
+        && literal.bytes().all(|b| b.is_ascii_digit())
+        && (literal.len() == 1 || !literal.starts_with('0'))
+    {
+        if let Ok(i) = literal.parse::<i64>() {
+            return Ok((Kind::Int(i), literal.len()));
+        }
+    }
     let clean = literal.replace('_', "");
     let (negative, digits) = match clean.strip_prefix('-') {
         Some(rest) => (true, rest.to_string()),

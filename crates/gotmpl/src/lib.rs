@@ -162,7 +162,7 @@ impl Templates {
         let trees = parse::parse(name, text.into(), &self.funcs)?;
         let mut found = Vec::new();
         for (_, tree) in &trees {
-            parse::references(&tree.root, &mut found);
+            parse::references(&tree.body, tree.nodes(), &mut found);
         }
         Ok(found)
     }

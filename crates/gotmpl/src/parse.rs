@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::lex::{self, Kind, Name, Token};
+use crate::lex::{self, Kind, Name, Span, Token};
 use crate::{ByName, Error, Func};
 
 /// A parsed template: its nodes, and the text they point into.
@@ -11,17 +11,25 @@ use crate::{ByName, Error, Func};
 pub struct Tree {
     /// Its name: the file's, or the `define`'s.
     pub name: String,
-    pub root: Box<[Node]>,
+    /// Its top-level nodes, in `body`.
+    pub root: Span,
+    /// Everything parsed from its file, shared by the file's templates.
+    pub body: Arc<Body>,
     /// The file it was parsed from, and its text, for positions in errors.
     pub file: Arc<(String, Arc<str>)>,
 }
 
 impl Tree {
+    /// The template's top-level nodes.
+    pub fn nodes(&self) -> &[Node] {
+        self.body.nodes(self.root)
+    }
+
     /// Whether the template has nothing but blank text.
     pub fn is_empty(&self) -> bool {
-        self.root
+        self.nodes()
             .iter()
-            .all(|n| matches!(n, Node::Text(t) if self.file.1[t.clone()].trim().is_empty()))
+            .all(|n| matches!(n, Node::Text(t) if self.file.1[t.range()].trim().is_empty()))
     }
 
     /// The error at byte offset `at` of the tree's file.
@@ -57,17 +65,85 @@ pub fn error_at(file: &str, text: &str, at: usize, message: impl Into<String>) -
     }
 }
 
-/// A node of a template. Trees are kept small (control structures boxed,
-/// lists as exact-size slices): a chart's templates can be megabytes.
+/// Everything parsed from one file, in flat lists that nodes point into
+/// by [`Span`] or index: a chart's templates run to megabytes and tens of
+/// thousands of actions, which are a handful of allocations this way, made
+/// and freed at once, rather than several per action.
+#[derive(Debug, Default)]
+pub struct Body {
+    nodes: Vec<Node>,
+    controls: Vec<Control>,
+    calls: Vec<Call>,
+    /// Parenthesised pipelines.
+    pipes: Vec<Pipe>,
+    commands: Vec<Command>,
+    args: Vec<Arg>,
+    /// Field chains and declared variables.
+    names: Vec<Name>,
+    /// String literals, unquoted.
+    strings: String,
+}
+
+impl Body {
+    pub fn nodes(&self, span: Span) -> &[Node] {
+        &self.nodes[span.range()]
+    }
+
+    pub fn commands(&self, span: Span) -> &[Command] {
+        &self.commands[span.range()]
+    }
+
+    pub fn args(&self, span: Span) -> &[Arg] {
+        &self.args[span.range()]
+    }
+
+    pub fn names(&self, span: Span) -> &[Name] {
+        &self.names[span.range()]
+    }
+
+    pub fn string(&self, span: Span) -> &str {
+        &self.strings[span.range()]
+    }
+
+    pub fn control(&self, index: u32) -> &Control {
+        &self.controls[index as usize]
+    }
+
+    pub fn call(&self, index: u32) -> &Call {
+        &self.calls[index as usize]
+    }
+
+    pub fn pipe(&self, index: u32) -> &Pipe {
+        &self.pipes[index as usize]
+    }
+
+    /// Where `node` starts, for a message about it.
+    pub fn offset(&self, node: &Node) -> usize {
+        let first = |pipe: &Pipe| self.commands(pipe.commands).first().map_or(0, |c| c.at);
+        match node {
+            Node::Action(pipe) => first(pipe),
+            Node::If(control) | Node::Range(control) | Node::With(control) => {
+                first(&self.control(*control).pipe)
+            }
+            Node::Template(call) => self.call(*call).at,
+            Node::Text(span) => span.start as usize,
+            Node::Break | Node::Continue => 0,
+        }
+    }
+}
+
+/// A node of a template; what it holds is in its file's [`Body`].
 #[derive(Debug, Clone)]
 pub enum Node {
-    /// Text outside actions: a byte range of the tree's file text.
-    Text(std::ops::Range<usize>),
+    /// Text outside actions: bytes of the tree's file text.
+    Text(Span),
     Action(Pipe),
-    If(Box<Control>),
-    Range(Box<Control>),
-    With(Box<Control>),
-    Template(Box<Call>),
+    /// A [`Control`], by index.
+    If(u32),
+    Range(u32),
+    With(u32),
+    /// A [`Call`], by index.
+    Template(u32),
     Break,
     Continue,
 }
@@ -76,8 +152,8 @@ pub enum Node {
 #[derive(Debug, Clone)]
 pub struct Control {
     pub pipe: Pipe,
-    pub body: Box<[Node]>,
-    pub otherwise: Box<[Node]>,
+    pub body: Span,
+    pub otherwise: Span,
 }
 
 /// `{{template "name" pipe}}` (or a `block`) at byte `at`.
@@ -89,12 +165,13 @@ pub struct Call {
 }
 
 /// `$x := cmd | cmd`: declared (or assigned) variables, then commands.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Pipe {
-    pub vars: Box<[Name]>,
+    /// In the names.
+    pub vars: Span,
     /// `=` rather than `:=`.
     pub assign: bool,
-    pub commands: Box<[Command]>,
+    pub commands: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -106,9 +183,10 @@ pub struct Command {
     pub pos: usize,
     /// Where its text ends, for messages (`at <.Values.a.b>`).
     pub end: usize,
-    pub args: Box<[Arg]>,
+    pub args: Span,
 }
 
+/// An operand; chains of fields are spans of the names.
 #[derive(Debug, Clone)]
 pub enum Arg {
     Dot,
@@ -116,15 +194,16 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(String),
+    /// In the strings.
+    String(Span),
     /// `.a.b`, from dot.
-    Field(Box<[Name]>),
+    Field(Span),
     /// `$x.a.b` (`$` is the empty name).
-    Variable(Name, Box<[Name]>),
+    Variable(Name, Span),
     /// A function name.
     Func(Name),
-    /// `(pipeline)`, then `.a.b` if any.
-    Pipe(Box<Pipe>, Box<[Name]>),
+    /// `(pipeline)` (by index), then `.a.b` if any.
+    Pipe(u32, Span),
 }
 
 /// A chain of fields a template writes, and where.
@@ -147,19 +226,20 @@ pub enum Base {
     Pipe,
 }
 
-/// The field chains of `nodes`, and of everything nested in them.
-pub fn references(nodes: &[Node], found: &mut Vec<Reference>) {
+/// The field chains of `nodes` of `body`, and of everything nested in them.
+pub fn references(body: &Body, nodes: &[Node], found: &mut Vec<Reference>) {
     for node in nodes {
         match node {
-            Node::Action(pipe) => pipe_references(pipe, found),
+            Node::Action(pipe) => pipe_references(body, pipe, found),
             Node::If(control) | Node::Range(control) | Node::With(control) => {
-                pipe_references(&control.pipe, found);
-                references(&control.body, found);
-                references(&control.otherwise, found);
+                let control = body.control(*control);
+                pipe_references(body, &control.pipe, found);
+                references(body, body.nodes(control.body), found);
+                references(body, body.nodes(control.otherwise), found);
             }
             Node::Template(call) => {
-                if let Some(pipe) = &call.pipe {
-                    pipe_references(pipe, found);
+                if let Some(pipe) = &body.call(*call).pipe {
+                    pipe_references(body, pipe, found);
                 }
             }
             Node::Text(_) | Node::Break | Node::Continue => {}
@@ -167,14 +247,14 @@ pub fn references(nodes: &[Node], found: &mut Vec<Reference>) {
     }
 }
 
-fn pipe_references(pipe: &Pipe, found: &mut Vec<Reference>) {
-    for command in &pipe.commands {
-        for arg in &command.args {
+fn pipe_references(body: &Body, pipe: &Pipe, found: &mut Vec<Reference>) {
+    for command in body.commands(pipe.commands) {
+        for arg in body.args(command.args) {
             let (base, fields) = match arg {
                 Arg::Field(fields) => (Base::Dot, fields),
                 Arg::Variable(name, fields) => (Base::Variable(name.to_string()), fields),
                 Arg::Pipe(inner, fields) => {
-                    pipe_references(inner, found);
+                    pipe_references(body, body.pipe(*inner), found);
                     (Base::Pipe, fields)
                 }
                 _ => continue,
@@ -183,7 +263,7 @@ fn pipe_references(pipe: &Pipe, found: &mut Vec<Reference>) {
                 found.push(Reference {
                     at: command.at,
                     base,
-                    fields: fields.iter().map(|f| f.to_string()).collect(),
+                    fields: body.names(*fields).iter().map(|f| f.to_string()).collect(),
                 });
             }
         }
@@ -199,8 +279,12 @@ struct Parser<'a> {
     file: Arc<(String, Arc<str>)>,
     /// The functions a template may call, by name.
     funcs: &'a ByName<Func>,
-    defines: Vec<(String, Box<[Node]>)>,
-    /// Nodes, commands and operands being parsed, innermost last.
+    defines: Vec<(String, Span)>,
+    /// What is parsed, and ends in the trees.
+    body: Body,
+    /// Nodes, commands and operands being parsed, innermost last: a run
+    /// moves into the body's lists when its list, pipeline or command ends,
+    /// so that each run is contiguous there.
     nodes: Vec<Node>,
     commands: Vec<Command>,
     args: Vec<Arg>,
@@ -222,7 +306,8 @@ pub fn parse(
     text: Arc<str>,
     funcs: &ByName<Func>,
 ) -> Result<Vec<(String, Tree)>, Error> {
-    let tokens = lex::lex(&text).map_err(|(at, m)| error_at(name, &text, at, m))?;
+    let mut strings = String::new();
+    let tokens = lex::lex(&text, &mut strings).map_err(|(at, m)| error_at(name, &text, at, m))?;
     let file = Arc::new((name.to_string(), text));
     let mut parser = Parser {
         tokens,
@@ -230,6 +315,10 @@ pub fn parse(
         file: Arc::clone(&file),
         funcs,
         defines: Vec::new(),
+        body: Body {
+            strings,
+            ..Body::default()
+        },
         nodes: Vec::new(),
         commands: Vec::new(),
         args: Vec::new(),
@@ -241,11 +330,13 @@ pub fn parse(
     if let Some((word, at)) = end {
         return Err(parser.error(at, format!("unexpected {{{{{word}}}}}")));
     }
+    let body = Arc::new(parser.body);
     let mut trees = vec![(
         name.to_string(),
         Tree {
             name: name.to_string(),
             root,
+            body: Arc::clone(&body),
             file: Arc::clone(&file),
         },
     )];
@@ -253,6 +344,7 @@ pub fn parse(
         let tree = Tree {
             name: defined.clone(),
             root,
+            body: Arc::clone(&body),
             file: Arc::clone(&file),
         };
         trees.push((defined, tree));
@@ -287,9 +379,7 @@ impl Parser<'_> {
     /// Nodes up to `{{end}}` or `{{else ...}}` (or the end of input): the
     /// nodes, and the word that ended them with its position. After `else`,
     /// the tokens of the rest of that action are left to read.
-    fn list(&mut self) -> Result<(Box<[Node]>, Option<Ending>), Error> {
-        // Nodes gather on the parser's stack (a nested list's above them),
-        // then move into one exact allocation.
+    fn list(&mut self) -> Result<(Span, Option<Ending>), Error> {
         let start = self.nodes.len();
         while let Some(token) = self.next() {
             match token.kind {
@@ -303,8 +393,7 @@ impl Parser<'_> {
                             if word == "end" {
                                 self.close()?;
                             }
-                            let nodes = self.nodes.drain(start..).collect();
-                            return Ok((nodes, Some((word, at))));
+                            return Ok((self.end_list(start), Some((word, at))));
                         }
                         _ => {
                             if let Some(node) = self.action()? {
@@ -316,7 +405,14 @@ impl Parser<'_> {
                 _ => return Err(self.error(token.at, "unexpected token")),
             }
         }
-        Ok((self.nodes.drain(start..).collect(), None))
+        Ok((self.end_list(start), None))
+    }
+
+    /// Moves the nodes from `start` of the stack into the body.
+    fn end_list(&mut self, start: usize) -> Span {
+        let from = self.body.nodes.len();
+        self.body.nodes.extend(self.nodes.drain(start..));
+        Span::new(from, self.body.nodes.len())
     }
 
     fn close(&mut self) -> Result<(), Error> {
@@ -333,17 +429,18 @@ impl Parser<'_> {
     fn action(&mut self) -> Result<Option<Node>, Error> {
         let at = self.at();
         let keyword = match self.peek().map(|t| &t.kind) {
-            Some(Kind::Ident(word)) => word.to_string(),
-            _ => String::new(),
+            Some(Kind::Ident(word)) => Some(Name::clone(word)),
+            _ => None,
         };
-        Ok(Some(match keyword.as_str() {
+        let keyword = keyword.as_deref().unwrap_or_default();
+        Ok(Some(match keyword {
             "if" | "with" | "range" => {
                 self.pos += 1;
-                self.control(&keyword, at)?
+                self.control(keyword, at)?
             }
             "define" | "block" => {
                 self.pos += 1;
-                let name = self.template_name(&keyword)?;
+                let name = self.template_name(keyword)?;
                 let pipe = if keyword == "block" {
                     Some(self.pipe(false)?)
                 } else {
@@ -373,7 +470,7 @@ impl Parser<'_> {
                 if keyword == "define" {
                     return Ok(None);
                 }
-                Node::Template(Box::new(Call { at, name, pipe }))
+                self.call(Call { at, name, pipe })
             }
             "template" => {
                 self.pos += 1;
@@ -387,7 +484,7 @@ impl Parser<'_> {
                     }
                     _ => Some(self.pipe(false)?),
                 };
-                Node::Template(Box::new(Call { at, name, pipe }))
+                self.call(Call { at, name, pipe })
             }
             "break" | "continue" => {
                 self.pos += 1;
@@ -405,12 +502,17 @@ impl Parser<'_> {
         }))
     }
 
+    fn call(&mut self, call: Call) -> Node {
+        self.body.calls.push(call);
+        Node::Template(self.body.calls.len() as u32 - 1)
+    }
+
     fn template_name(&mut self, keyword: &str) -> Result<String, Error> {
         match self.next() {
             Some(Token {
                 kind: Kind::String(name),
                 ..
-            }) => Ok(name),
+            }) => Ok(self.body.string(name).to_string()),
             Some(token) => Err(self.error(
                 token.at,
                 format!("unexpected token in {keyword} clause, expected a quoted name"),
@@ -451,12 +553,15 @@ impl Parser<'_> {
             self.ranges -= 1;
         }
         let otherwise = match end {
-            Some((word, _)) if word == "end" => Box::default(),
+            Some((word, _)) if word == "end" => Span::default(),
             Some((_, else_at)) => match self.peek().map(|t| t.kind.clone()) {
                 // `{{else if ...}}`: an `if` in the else branch, ending with this `end`.
                 Some(Kind::Ident(next)) if &*next == keyword && keyword != "range" => {
                     self.pos += 1;
-                    Box::new([self.control(&next, else_at)?])
+                    let node = self.control(&next, else_at)?;
+                    let from = self.body.nodes.len();
+                    self.body.nodes.push(node);
+                    Span::new(from, from + 1)
                 }
                 _ => {
                     self.close()?;
@@ -486,11 +591,12 @@ impl Parser<'_> {
             }
         };
         self.vars.truncate(scope);
-        let control = Box::new(Control {
+        self.body.controls.push(Control {
             pipe,
             body,
             otherwise,
         });
+        let control = self.body.controls.len() as u32 - 1;
         Ok(match keyword {
             "if" => Node::If(control),
             "with" => Node::With(control),
@@ -554,10 +660,15 @@ impl Parser<'_> {
         if !assign {
             self.vars.extend(vars.iter().cloned());
         }
+        let from = self.body.names.len();
+        self.body.names.extend(vars);
+        let vars = Span::new(from, self.body.names.len());
+        let from = self.body.commands.len();
+        self.body.commands.extend(self.commands.drain(start..));
         Ok(Pipe {
-            vars: vars.into(),
+            vars,
             assign,
-            commands: self.commands.drain(start..).collect(),
+            commands: Span::new(from, self.body.commands.len()),
         })
     }
 
@@ -573,8 +684,9 @@ impl Parser<'_> {
                 Kind::Close | Kind::Pipe | Kind::RightParen => break,
                 Kind::Field(_) => {
                     let fields = self.fields(at);
-                    if fields.len() > 1 && self.args.len() == start {
-                        let second = self.tokens[self.pos - fields.len() + 1].at;
+                    let count = fields.range().len();
+                    if count > 1 && self.args.len() == start {
+                        let second = self.tokens[self.pos - count + 1].at;
                         pos.get_or_insert(second);
                     }
                     Arg::Field(fields)
@@ -592,7 +704,8 @@ impl Parser<'_> {
                         }) => at + 1,
                         _ => return Err(self.error(at, "unclosed left paren")),
                     };
-                    Arg::Pipe(Box::new(inner), self.fields(end))
+                    self.body.pipes.push(inner);
+                    Arg::Pipe(self.body.pipes.len() as u32 - 1, self.fields(end))
                 }
                 _ => match self.next().map(|t| t.kind) {
                     Some(Kind::Dot) => Arg::Dot,
@@ -623,18 +736,20 @@ impl Parser<'_> {
             return Err(self.error(at, "missing value for command"));
         }
         let end = self.at();
+        let from = self.body.args.len();
+        self.body.args.extend(self.args.drain(start..));
         Ok(Command {
             at,
             pos: pos.unwrap_or(at),
             end,
-            args: self.args.drain(start..).collect(),
+            args: Span::new(from, self.body.args.len()),
         })
     }
 
     /// The `.a.b` tokens written right after byte `end` (no space between),
     /// as names.
-    fn fields(&mut self, mut end: usize) -> Box<[Name]> {
-        let start = self.pos;
+    fn fields(&mut self, mut end: usize) -> Span {
+        let (from, start) = (self.body.names.len(), self.pos);
         while let Some(Token {
             kind: Kind::Field(name),
             at,
@@ -643,15 +758,14 @@ impl Parser<'_> {
             if *at != end {
                 break;
             }
-            end = at + 1 + name.len();
+            end = *at + 1 + name.len();
             self.pos += 1;
         }
-        self.tokens[start..self.pos]
-            .iter_mut()
-            .filter_map(|t| match std::mem::replace(&mut t.kind, Kind::Comma) {
-                Kind::Field(name) => Some(name),
-                _ => None,
-            })
-            .collect()
+        for token in &mut self.tokens[start..self.pos] {
+            if let Kind::Field(name) = std::mem::replace(&mut token.kind, Kind::Comma) {
+                self.body.names.push(name);
+            }
+        }
+        Span::new(from, self.body.names.len())
     }
 }
