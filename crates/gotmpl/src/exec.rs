@@ -71,7 +71,8 @@ pub fn execute(
         funcs,
         sited,
         root: name,
-        out: String::new(),
+        // A template prints about as much as it is long.
+        out: String::with_capacity(tree.file.1.len()),
         depth: 0,
         local: Vec::new(),
         including: ByName::default(),
@@ -172,7 +173,7 @@ impl Exec<'_> {
         vars: &mut Vec<(Name, Value)>,
     ) -> Result<Flow, Error> {
         for node in nodes {
-            self.step(tree, tree.body.offset(node))?;
+            self.step(tree, || tree.body.offset(node))?;
             // Templates recurse through include and tpl: grow the stack
             // rather than overflow it.
             let flow = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
@@ -187,11 +188,11 @@ impl Exec<'_> {
     }
 
     /// Counts one step against [`MAX_STEPS`] (`at`: where, for the message).
-    fn step(&mut self, tree: &Tree, at: usize) -> Result<(), Error> {
+    fn step(&mut self, tree: &Tree, at: impl FnOnce() -> usize) -> Result<(), Error> {
         self.steps += 1;
         if self.steps > MAX_STEPS {
             return Err(tree.error(
-                at,
+                at(),
                 format!("template runs more than {MAX_STEPS} steps: a loop that does not end?"),
             ));
         }
@@ -299,7 +300,7 @@ impl Exec<'_> {
                     return Ok(flow);
                 }
                 for (key, item) in items {
-                    self.step(tree, first.at)?;
+                    self.step(tree, || first.at)?;
                     let inner = vars.len();
                     match tree.body.names(pipe.vars) {
                         [element] => vars.push((element.clone(), item.clone())),

@@ -85,6 +85,31 @@ pub struct Body {
 }
 
 impl Body {
+    /// An empty body with room for what `tokens` can make (each token at
+    /// most one node, command, operand or name), so that no list grows by
+    /// copying itself.
+    fn sized(tokens: &[Token], strings: String) -> Body {
+        let (mut nodes, mut commands, mut args, mut names) = (0, 0, 0, 0);
+        for token in tokens {
+            match token.kind {
+                Kind::Text(_) => nodes += 1,
+                Kind::Open => (nodes, commands) = (nodes + 1, commands + 1),
+                Kind::Pipe | Kind::LeftParen => commands += 1,
+                Kind::Field(_) | Kind::Variable(_) => (args, names) = (args + 1, names + 1),
+                Kind::Close | Kind::RightParen | Kind::Comma | Kind::Declare | Kind::Assign => {}
+                _ => args += 1,
+            }
+        }
+        Body {
+            nodes: Vec::with_capacity(nodes),
+            commands: Vec::with_capacity(commands),
+            args: Vec::with_capacity(args),
+            names: Vec::with_capacity(names),
+            strings,
+            ..Body::default()
+        }
+    }
+
     pub fn nodes(&self, span: Span) -> &[Node] {
         &self.nodes[span.range()]
     }
@@ -309,16 +334,14 @@ pub fn parse(
     let mut strings = String::new();
     let tokens = lex::lex(&text, &mut strings).map_err(|(at, m)| error_at(name, &text, at, m))?;
     let file = Arc::new((name.to_string(), text));
+    let body = Body::sized(&tokens, strings);
     let mut parser = Parser {
         tokens,
         pos: 0,
         file: Arc::clone(&file),
         funcs,
         defines: Vec::new(),
-        body: Body {
-            strings,
-            ..Body::default()
-        },
+        body,
         nodes: Vec::new(),
         commands: Vec::new(),
         args: Vec::new(),
