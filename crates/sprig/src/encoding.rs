@@ -207,8 +207,23 @@ fn base32_decode(text: &str) -> std::result::Result<Vec<u8>, usize> {
     Ok(out)
 }
 
+/// Most compiled patterns kept for reuse: charts call the regex functions
+/// from helpers every template includes, with a handful of patterns.
+const KEPT_PATTERNS: usize = 64;
+
+/// `pattern` compiled, from the patterns compiled before when it is one.
 fn regex(pattern: &Value) -> std::result::Result<regex::Regex, String> {
-    regex::Regex::new(&text(pattern)).map_err(|e| format!("error parsing regexp: {e}"))
+    static KEPT: std::sync::Mutex<Vec<(String, regex::Regex)>> = std::sync::Mutex::new(Vec::new());
+    let pattern = text(pattern);
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, re)) = kept.iter().find(|(p, _)| *p == pattern) {
+        return Ok(re.clone());
+    }
+    let re = regex::Regex::new(&pattern).map_err(|e| format!("error parsing regexp: {e}"))?;
+    if kept.len() < KEPT_PATTERNS {
+        kept.push((pattern, re.clone()));
+    }
+    Ok(re)
 }
 
 fn json1(args: &[Value], name: &str, f: impl Fn(&Value) -> String) -> Result {

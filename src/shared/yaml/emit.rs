@@ -138,16 +138,28 @@ fn is_literal_char(c: char) -> bool {
 /// as `\n` and `\t`.
 fn double_quoted(out: &mut String, s: &str) {
     out.push('"');
-    // Runs of characters that need no escape are copied whole.
+    // Runs of characters that need no escape are copied whole; printable
+    // ASCII is passed over byte by byte, the rest decoded.
     let mut plain = 0;
-    for (at, c) in s.char_indices() {
+    let mut at = 0;
+    while let Some(&byte) = s.as_bytes().get(at) {
+        if is_plain_ascii(byte) && byte != b'"' && byte != b'\\' {
+            at += 1;
+            continue;
+        }
+        let Some(c) = s[at..].chars().next() else {
+            break;
+        };
         let escape = match c {
             '"' => "\\\"",
             '\\' => "\\\\",
             '\n' => "\\n",
             '\t' => "\\t",
             c if !is_literal_char(c) => "",
-            _ => continue,
+            _ => {
+                at += c.len_utf8();
+                continue;
+            }
         };
         out.push_str(&s[plain..at]);
         if escape.is_empty() {
@@ -155,16 +167,25 @@ fn double_quoted(out: &mut String, s: &str) {
         } else {
             out.push_str(escape);
         }
-        plain = at + c.len_utf8();
+        at += c.len_utf8();
+        plain = at;
     }
     out.push_str(&s[plain..]);
     out.push('"');
 }
 
+/// Printable ASCII: read as itself anywhere in a quoted scalar.
+fn is_plain_ascii(byte: u8) -> bool {
+    (0x20..0x7f).contains(&byte)
+}
+
 /// `|` blocks for readable multi-line text (config files in ConfigMaps);
 /// false, writing nothing, when `s` cannot be one.
 fn literal_block(out: &mut String, s: &str, level: usize) -> bool {
-    let printable = s.chars().all(is_literal_char);
+    let printable = s
+        .bytes()
+        .all(|b| is_plain_ascii(b) || b == b'\n' || b == b'\t')
+        || s.chars().all(is_literal_char);
     let first_line_indented = s.starts_with([' ', '\t']);
     // Trailing spaces on a line survive a block, but not every reader keeps
     // a line of only spaces; such text goes in double quotes.
@@ -261,6 +282,12 @@ mod tests {
         assert_eq!(
             emit_document(&value),
             "\"a\\nb\": \"\\n\"\nc: \"\\n\\n\"\n\"\\u2028\": \"x\\u0085y\"\n"
+        );
+        // Escapes between runs of ASCII and of other characters.
+        let value = json!({"k": "é \"q\" \\ \u{7f}ü\tend\n "});
+        assert_eq!(
+            emit_document(&value),
+            "k: \"é \\\"q\\\" \\\\ \\u007fü\\tend\\n \"\n"
         );
     }
 
