@@ -34,6 +34,10 @@ pub use metadata::Metadata;
 /// The file that makes a directory a chart.
 pub const CHART_FILE: &str = "Chart.yaml";
 
+/// Size above which a chart's `values.yaml` is parsed beside the reading
+/// of its other files.
+const PARALLEL_VALUES_BYTES: usize = 64 * 1024;
+
 /// Deepest nesting of subcharts accepted (a chart inside a chart ...).
 const MAX_CHART_DEPTH: usize = 20;
 
@@ -185,31 +189,56 @@ impl Chart {
         let metadata = metadata::parse(&text(CHART_FILE, &manifest)?, requirements.as_ref())?;
         files.remove("Chart.lock");
         files.remove("requirements.lock");
-        let (values, commented) = match files.remove("values.yaml") {
-            Some(bytes) => {
-                let source = text("values.yaml", &bytes)?;
-                (values_map(&source)?, commented_keys(&source.text))
-            }
-            None => Default::default(),
-        };
-        let schema = match files.remove("values.schema.json") {
-            Some(file) => {
-                let name = format!("{shown}/values.schema.json");
-                Some(serde_json::from_slice(file.read(&name)?).map_err(|e| {
-                    Diagnostic::error(format!("`{name}` is not valid JSON: {e}")).about(name)
-                })?)
-            }
+        let values = match files.remove("values.yaml") {
+            Some(file) => Some(text("values.yaml", &file)?),
             None => None,
         };
-        let mut templates = Vec::new();
-        let mut rest = BTreeMap::new();
-        for (name, file) in files {
-            if name.starts_with("templates/") {
-                templates.push(text(&name, &file)?);
-            } else {
-                rest.insert(name, file);
+        let parse_values = || match &values {
+            Some(source) => {
+                Ok::<_, Diagnostics>((values_map(source)?, commented_keys(&source.text)))
             }
-        }
+            None => Ok(Default::default()),
+        };
+        let read_rest = || -> Result<_, Diagnostics> {
+            let schema = match files.remove("values.schema.json") {
+                Some(file) => {
+                    let name = format!("{shown}/values.schema.json");
+                    Some(serde_json::from_slice(file.read(&name)?).map_err(|e| {
+                        Diagnostic::error(format!("`{name}` is not valid JSON: {e}")).about(name)
+                    })?)
+                }
+                None => None,
+            };
+            let mut templates = Vec::new();
+            let mut rest = BTreeMap::new();
+            for (name, file) in files {
+                if name.starts_with("templates/") {
+                    templates.push(text(&name, &file)?);
+                } else {
+                    rest.insert(name, file);
+                }
+            }
+            Ok((schema, templates, rest))
+        };
+        // Large values (kube-prometheus-stack's are 200 KB) are parsed on a
+        // thread of their own while the rest is read.
+        let large = values
+            .as_ref()
+            .is_some_and(|v| v.text.len() > PARALLEL_VALUES_BYTES);
+        let (parsed, rest) = if large {
+            std::thread::scope(|scope| {
+                let parsing = scope.spawn(parse_values);
+                let rest = read_rest();
+                let parsed = parsing
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (parsed, rest)
+            })
+        } else {
+            (parse_values(), read_rest())
+        };
+        let (values, commented) = parsed?;
+        let (schema, templates, rest) = rest?;
         Ok(Chart {
             metadata,
             values,
