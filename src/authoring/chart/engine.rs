@@ -121,6 +121,9 @@ impl std::fmt::Debug for RandomKey {
 /// How to give a release a random key, for messages.
 pub const RANDOM_KEY_HINT: &str = "pass `--random-key file:PATH` (or `env:NAME`) with a secret of at least 32 characters, such as `openssl rand -hex 32`, kept with your other secrets";
 
+/// What Go's templates print for a missing value.
+const NO_VALUE: &str = "<no value>";
+
 /// The executed templates of a chart, and what rendering warns about.
 #[derive(Debug)]
 pub struct Executed {
@@ -188,7 +191,13 @@ pub fn render(
             Ok(text) => outputs.push(Output {
                 name: job.name.clone(),
                 template: Arc::clone(&job.source),
-                text: text.replace("<no value>", ""),
+                // Helm removes what Go prints for a missing value; most
+                // outputs have none, and are not copied.
+                text: if text.contains(NO_VALUE) {
+                    text.replace(NO_VALUE, "")
+                } else {
+                    text
+                },
             }),
             Err(error) => problems.push(diagnostic(&error, &jobs)),
         }
