@@ -650,12 +650,15 @@ fn cel_rules_find_false_expressions_and_refuse_invalid_ones() {
         "- name: two-replicas\n  expression: \"object.spec.replicas >= 2\"\n- name: broken\n  expression: \"object.spec.\"\n",
     )
     .unwrap();
+    let with_policy = |policy: &str| {
+        format!(
+            "releases:\n  - name: checked\n    package: {}\n    policy: {policy}\n",
+            dir.display()
+        )
+    };
     std::fs::write(
         project.join("cleat.yaml"),
-        format!(
-            "releases:\n  - name: checked\n    package: {}\n    policy: {{replicas: off, rules: rules.yaml}}\n",
-            dir.display()
-        ),
+        with_policy("{replicas: off, rules: rules.yaml}"),
     )
     .unwrap();
     let from_file = common::cleat_in(&project, &["lock"]).err();
@@ -666,10 +669,7 @@ fn cel_rules_find_false_expressions_and_refuse_invalid_ones() {
     assert!(from_file.contains("  --> rules.yaml:4:"), "{from_file}");
     std::fs::write(
         project.join("cleat.yaml"),
-        format!(
-            "releases:\n  - name: checked\n    package: {}\n    policy: {{rules: no-such.yaml}}\n",
-            dir.display()
-        ),
+        with_policy("{rules: no-such.yaml}"),
     )
     .unwrap();
     let missing = common::cleat_in(&project, &["lock"]).err();

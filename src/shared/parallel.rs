@@ -4,8 +4,8 @@
 //! work that splits into independent pieces. [`map`] runs a function over a
 //! slice on scoped threads (one per core, each taking the next unclaimed
 //! item) and returns the results in the slice's order, so callers stay
-//! deterministic whatever the scheduling. [`drop_later`] frees a large
-//! value off the caller's path.
+//! deterministic whatever the scheduling. [`join`] runs two closures side
+//! by side. [`drop_later`] frees a large value off the caller's path.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -43,6 +43,18 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     });
     results.sort_unstable_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// `a` and `b` side by side: `a` on a thread of its own, `b` on this one.
+pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let first = scope.spawn(a);
+        let second = b();
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    })
 }
 
 /// Drops `value` on a thread of its own: for a large tree of small

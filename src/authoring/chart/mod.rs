@@ -27,6 +27,7 @@ use std::sync::Arc;
 use crate::authoring::package::{self, archive};
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
 use crate::shared::glob::Glob;
+use crate::shared::parallel;
 use crate::shared::yaml::{self, Dialect};
 
 pub use metadata::Metadata;
@@ -155,14 +156,8 @@ impl Chart {
             }
             Ok(dependencies)
         };
-        let (chart, dependencies) = std::thread::scope(|scope| {
-            let dependencies = scope.spawn(load_subcharts);
-            let chart = Chart::from_own_files(shown, own);
-            let dependencies = dependencies
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (chart, dependencies)
-        });
+        let (dependencies, chart) =
+            parallel::join(load_subcharts, || Chart::from_own_files(shown, own));
         let chart = chart?;
         Ok(Chart {
             dependencies: dependencies?,
@@ -226,14 +221,7 @@ impl Chart {
             .as_ref()
             .is_some_and(|v| v.text.len() > PARALLEL_VALUES_BYTES);
         let (parsed, rest) = if large {
-            std::thread::scope(|scope| {
-                let parsing = scope.spawn(parse_values);
-                let rest = read_rest();
-                let parsed = parsing
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (parsed, rest)
-            })
+            parallel::join(parse_values, read_rest)
         } else {
             (parse_values(), read_rest())
         };
