@@ -1,8 +1,9 @@
 //! Values checked against OpenAPI v3 schemas as Kubernetes writes them: the
 //! structural schemas of CustomResourceDefinitions (`openAPIV3Schema`), and
 //! the definitions of the built-in kinds, which name one another by `$ref`.
-//! A schema is compiled once into [`Schemas`], then checks any number of
-//! values without looking a keyword up again.
+//! A schema is compiled once into [`Schemas`] (a set of definitions is
+//! compiled one definition at a time, when a value first needs it), then
+//! checks any number of values without looking a keyword up again.
 //!
 //! Covered: `type`, `nullable`, `properties`, `additionalProperties`,
 //! `required`, `items`, `enum`, `minimum`/`maximum` (with `exclusiveMinimum`/
@@ -13,7 +14,9 @@
 //! `format: quantity`. Other keywords (other formats,
 //! `x-kubernetes-validations`) are not checked.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -56,8 +59,12 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// A compiled schema in [`Schemas`].
-pub type Id = usize;
+/// A compiled schema in [`Schemas`]: one node of one definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id {
+    definition: u32,
+    node: u32,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Type {
@@ -133,12 +140,22 @@ struct Node {
     items: Option<Id>,
 }
 
-/// Compiled schemas, and the definitions among them by name.
+/// Compiled schemas: named definitions (sorted by name), each compiled
+/// from its JSON the first time a value is checked against it, so that
+/// checking a few kinds of a large set costs only what they reach.
 #[derive(Debug)]
 pub struct Schemas {
     dialect: Dialect,
-    nodes: Vec<Node>,
-    names: HashMap<String, Id>,
+    definitions: Vec<Definition>,
+}
+
+/// One named schema: its JSON, and its nodes once compiled (the first is
+/// the schema itself).
+#[derive(Debug)]
+struct Definition {
+    name: Cow<'static, str>,
+    json: Cow<'static, str>,
+    nodes: OnceLock<Vec<Node>>,
 }
 
 /// A step of the path to a value.
@@ -149,38 +166,72 @@ enum Step<'v> {
 }
 
 impl Schemas {
-    /// `definitions` (name → schema, naming each other by `$ref`).
-    pub fn definitions(definitions: &Map<String, Value>, dialect: Dialect) -> Schemas {
-        let mut schemas = Schemas {
+    /// Definitions given as name and JSON text, naming each other by
+    /// `$ref`; none is parsed until a value is checked against it.
+    pub fn definitions(
+        definitions: impl IntoIterator<Item = (Cow<'static, str>, Cow<'static, str>)>,
+        dialect: Dialect,
+    ) -> Schemas {
+        let mut definitions: Vec<Definition> = definitions
+            .into_iter()
+            .map(|(name, json)| Definition {
+                name,
+                json,
+                nodes: OnceLock::new(),
+            })
+            .collect();
+        definitions.sort_by(|a, b| a.name.cmp(&b.name));
+        definitions.dedup_by(|a, b| a.name == b.name);
+        Schemas {
             dialect,
-            nodes: Vec::new(),
-            names: HashMap::new(),
-        };
-        // Every name first, so that a `$ref` can point at a later definition.
-        for (index, name) in definitions.keys().enumerate() {
-            schemas.names.insert(name.clone(), index);
-            schemas.nodes.push(Node::empty());
+            definitions,
         }
-        for (index, schema) in definitions.values().enumerate() {
-            schemas.nodes[index] = schemas.node(schema);
-        }
-        schemas
     }
 
-    /// One schema (a CRD version's `openAPIV3Schema`), and its id.
+    /// One schema (a CRD version's `openAPIV3Schema`), compiled at once,
+    /// and its id.
     pub fn single(schema: &Value, dialect: Dialect) -> (Schemas, Id) {
-        let mut schemas = Schemas {
-            dialect,
-            nodes: Vec::new(),
-            names: HashMap::new(),
+        let nodes = Compiler::new(0, &|_| None).root(schema);
+        let definition = Definition {
+            name: Cow::Borrowed(""),
+            json: Cow::Borrowed(""),
+            nodes: OnceLock::from(nodes),
         };
-        let id = schemas.compile(schema);
-        (schemas, id)
+        let schemas = Schemas {
+            dialect,
+            definitions: vec![definition],
+        };
+        (
+            schemas,
+            Id {
+                definition: 0,
+                node: 0,
+            },
+        )
     }
 
     /// The definition named `name`.
     pub fn id(&self, name: &str) -> Option<Id> {
-        self.names.get(name).copied()
+        let index = self
+            .definitions
+            .binary_search_by(|d| d.name.as_ref().cmp(name))
+            .ok()?;
+        Some(Id {
+            // Far fewer than 2^32 definitions.
+            definition: index as u32,
+            node: 0,
+        })
+    }
+
+    /// The node `id`, compiling its definition if this is its first use.
+    fn node(&self, id: Id) -> &Node {
+        let definition = &self.definitions[id.definition as usize];
+        let nodes = definition.nodes.get_or_init(|| {
+            // A definition that is not JSON is checked as "anything goes".
+            let schema: Value = serde_json::from_str(&definition.json).unwrap_or_default();
+            Compiler::new(id.definition, &|name| self.id(name)).root(&schema)
+        });
+        &nodes[id.node as usize]
     }
 
     /// What is wrong with `value` under schema `id` (at most
@@ -191,76 +242,6 @@ impl Schemas {
         self.check(value, id, &mut Vec::new(), skip, &mut problems);
         problems.truncate(MAX_PROBLEMS);
         problems
-    }
-
-    fn compile(&mut self, schema: &Value) -> Id {
-        if let Some(id) = schema["$ref"].as_str().and_then(|name| self.id(name)) {
-            return id;
-        }
-        let node = self.node(schema);
-        self.nodes.push(node);
-        self.nodes.len() - 1
-    }
-
-    fn node(&mut self, schema: &Value) -> Node {
-        let count = |keyword: &str| schema[keyword].as_u64();
-        let bound = |keyword: &str, exclusive: &str| {
-            Some((schema[keyword].as_f64()?, schema[exclusive] == true))
-        };
-        let mut list = |keyword: &str| -> Vec<Id> {
-            let schemas = schema[keyword].as_array().cloned().unwrap_or_default();
-            schemas.iter().map(|s| self.compile(s)).collect()
-        };
-        let all_of = list("allOf");
-        let any_of = list("anyOf");
-        let one_of = list("oneOf");
-        let not = schema.get("not").map(|s| self.compile(s));
-        let properties = schema["properties"].as_object();
-        let extra = match schema.get("additionalProperties") {
-            Some(Value::Bool(true)) => Extra::Any,
-            Some(Value::Bool(false)) => Extra::Closed,
-            Some(extra) if extra.is_object() => Extra::Schema(self.compile(extra)),
-            _ if schema["x-kubernetes-preserve-unknown-fields"] == true => Extra::Any,
-            _ if properties.is_some() => Extra::Closed,
-            _ => Extra::Undeclared,
-        };
-        let properties = properties
-            .into_iter()
-            .flatten()
-            .map(|(name, field)| (name.clone(), self.compile(field)))
-            .collect();
-        Node {
-            kind: schema["type"].as_str().and_then(Type::parse),
-            nullable: schema["nullable"] == true,
-            int_or_string: schema["x-kubernetes-int-or-string"] == true,
-            quantity: schema["format"] == "quantity",
-            choices: schema["enum"].as_array().cloned().unwrap_or_default(),
-            minimum: bound("minimum", "exclusiveMinimum"),
-            maximum: bound("maximum", "exclusiveMaximum"),
-            multiple_of: schema["multipleOf"].as_f64().filter(|s| *s > 0.0),
-            min_length: count("minLength"),
-            max_length: count("maxLength"),
-            pattern: schema["pattern"]
-                .as_str()
-                .map(|p| (p.to_string(), Regex::new(p).ok())),
-            min_items: count("minItems"),
-            max_items: count("maxItems"),
-            min_properties: count("minProperties"),
-            max_properties: count("maxProperties"),
-            all_of,
-            any_of,
-            one_of,
-            not,
-            properties,
-            extra,
-            required: schema["required"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| Some(r.as_str()?.to_string()))
-                .collect(),
-            items: schema.get("items").map(|s| self.compile(s)),
-        }
     }
 
     fn check<'v>(
@@ -274,7 +255,7 @@ impl Schemas {
         if path.len() > MAX_DEPTH || problems.len() >= MAX_PROBLEMS {
             return;
         }
-        let node = &self.nodes[id];
+        let node = self.node(id);
         let problem = |problems: &mut Vec<Problem>, path: &[Step], message: String| {
             problems.push(problem_at(path, message));
         };
@@ -454,6 +435,106 @@ impl Schemas {
         let mut found = Vec::new();
         self.check(value, id, &mut Vec::new(), &[], &mut found);
         found.is_empty()
+    }
+}
+
+/// Compiles one definition into nodes, resolving `$ref`s to the ids of
+/// other definitions without compiling them.
+struct Compiler<'r> {
+    definition: u32,
+    resolve: &'r dyn Fn(&str) -> Option<Id>,
+    nodes: Vec<Node>,
+}
+
+impl<'r> Compiler<'r> {
+    fn new(definition: u32, resolve: &'r dyn Fn(&str) -> Option<Id>) -> Compiler<'r> {
+        Compiler {
+            definition,
+            resolve,
+            nodes: Vec::new(),
+        }
+    }
+
+    /// The nodes of `schema`, itself the first.
+    fn root(mut self, schema: &Value) -> Vec<Node> {
+        self.nodes.push(Node::empty());
+        self.nodes[0] = self.node(schema);
+        self.nodes
+    }
+
+    fn compile(&mut self, schema: &Value) -> Id {
+        if let Some(id) = schema["$ref"].as_str().and_then(self.resolve) {
+            return id;
+        }
+        let index = self.nodes.len();
+        self.nodes.push(Node::empty());
+        self.nodes[index] = self.node(schema);
+        Id {
+            definition: self.definition,
+            // A definition has far fewer than 2^32 nodes.
+            node: index as u32,
+        }
+    }
+
+    fn node(&mut self, schema: &Value) -> Node {
+        let count = |keyword: &str| schema[keyword].as_u64();
+        let bound = |keyword: &str, exclusive: &str| {
+            Some((schema[keyword].as_f64()?, schema[exclusive] == true))
+        };
+        let mut list = |keyword: &str| -> Vec<Id> {
+            let schemas = schema[keyword].as_array().cloned().unwrap_or_default();
+            schemas.iter().map(|s| self.compile(s)).collect()
+        };
+        let all_of = list("allOf");
+        let any_of = list("anyOf");
+        let one_of = list("oneOf");
+        let not = schema.get("not").map(|s| self.compile(s));
+        let properties = schema["properties"].as_object();
+        let extra = match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => Extra::Any,
+            Some(Value::Bool(false)) => Extra::Closed,
+            Some(extra) if extra.is_object() => Extra::Schema(self.compile(extra)),
+            _ if schema["x-kubernetes-preserve-unknown-fields"] == true => Extra::Any,
+            _ if properties.is_some() => Extra::Closed,
+            _ => Extra::Undeclared,
+        };
+        let properties = properties
+            .into_iter()
+            .flatten()
+            .map(|(name, field)| (name.clone(), self.compile(field)))
+            .collect();
+        Node {
+            kind: schema["type"].as_str().and_then(Type::parse),
+            nullable: schema["nullable"] == true,
+            int_or_string: schema["x-kubernetes-int-or-string"] == true,
+            quantity: schema["format"] == "quantity",
+            choices: schema["enum"].as_array().cloned().unwrap_or_default(),
+            minimum: bound("minimum", "exclusiveMinimum"),
+            maximum: bound("maximum", "exclusiveMaximum"),
+            multiple_of: schema["multipleOf"].as_f64().filter(|s| *s > 0.0),
+            min_length: count("minLength"),
+            max_length: count("maxLength"),
+            pattern: schema["pattern"]
+                .as_str()
+                .map(|p| (p.to_string(), Regex::new(p).ok())),
+            min_items: count("minItems"),
+            max_items: count("maxItems"),
+            min_properties: count("minProperties"),
+            max_properties: count("maxProperties"),
+            all_of,
+            any_of,
+            one_of,
+            not,
+            properties,
+            extra,
+            required: schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some(r.as_str()?.to_string()))
+                .collect(),
+            items: schema.get("items").map(|s| self.compile(s)),
+        }
     }
 }
 
@@ -640,7 +721,12 @@ mod tests {
                 "cpu": {"format": "quantity"}
             }}
         });
-        let schemas = Schemas::definitions(definitions.as_object().unwrap(), Dialect::BuiltIn);
+        let definitions = definitions
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, schema)| (Cow::Owned(name.clone()), Cow::Owned(schema.to_string())));
+        let schemas = Schemas::definitions(definitions, Dialect::BuiltIn);
         let pod = schemas.id("Pod").unwrap();
         let valid = json!({"spec": {"priority": null, "containers": [{"name": "a", "port": 80, "cpu": "500m"}, {"name": "b", "cpu": 0.5}]}});
         assert!(schemas.validate(&valid, pod, &[]).is_empty());

@@ -213,7 +213,6 @@ fn tag(image: &str) -> (Option<&str>, bool) {
 
 fn schema(objects: &Objects) -> Vec<Found> {
     let kubernetes = objects.kubernetes();
-    let compiled = kubernetes.compile(objects.all);
     let mut found = Vec::new();
     for (index, object) in objects.all.iter().enumerate() {
         let at = |pointer: String, message: String| Found {
@@ -223,8 +222,8 @@ fn schema(objects: &Objects) -> Vec<Found> {
         };
         let problems = objects
             .custom()
-            .validate(object, &compiled)
-            .or_else(|| compiled.validate(object));
+            .validate(object, kubernetes)
+            .or_else(|| kubernetes.validate(object));
         match problems {
             Some(problems) => found.extend(problems.into_iter().map(|p| {
                 let message = format!("{}: `{}` {}", object.id(), p.path, p.message);

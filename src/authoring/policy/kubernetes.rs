@@ -3,13 +3,13 @@
 //! `scripts/kube-schemas` from the kinds' OpenAPI definitions), and the
 //! custom kinds a release's CustomResourceDefinitions define. A version is
 //! indexed once per process, when a release targets it, and only the
-//! definitions a release's objects need are compiled.
+//! definitions a release's objects reach are compiled.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Mutex;
 
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::authoring::object::Object;
@@ -95,27 +95,19 @@ const VERSIONS: &[(u64, &[u8])] = &[
     ),
 ];
 
-/// The built-in kinds of one minor version, indexed: each definition's
-/// JSON is parsed and compiled only when a release's objects need it
-/// ([`Kubernetes::compile`]), so that a small release pays for a few
-/// definitions, not for all 700.
+/// The built-in kinds of one minor version. Each definition is compiled
+/// when an object first needs it ([`Schemas`]), so that a small release
+/// pays for a few definitions, not for all 700.
 pub struct Kubernetes {
     /// The minor version of the schemas: `1.MINOR`.
     pub minor: u64,
-    /// `apps/v1/Deployment` → the name of its definition.
-    kinds: HashMap<String, String>,
+    /// `apps/v1/Deployment` → its schema.
+    kinds: HashMap<&'static str, Id>,
     /// `Deployment` → `apps/v1` and the other apiVersions that have it.
-    api_versions: HashMap<String, Vec<String>>,
-    /// Each definition's JSON, by name.
-    definitions: HashMap<&'static str, &'static RawValue>,
-}
-
-/// The shipped file of one version, its definitions left unparsed.
-#[derive(serde::Deserialize)]
-struct Shipped {
-    kinds: HashMap<String, String>,
-    #[serde(borrow)]
-    definitions: HashMap<&'static str, &'static RawValue>,
+    api_versions: HashMap<&'static str, Vec<&'static str>>,
+    schemas: Schemas,
+    /// The schema of every object's `metadata`.
+    object_meta: Option<Id>,
 }
 
 /// The definition of every object's `metadata`.
@@ -140,117 +132,77 @@ impl Kubernetes {
     }
 
     fn load(minor: u64) -> Kubernetes {
+        const SHIPPED: &str = "the shipped schemas are what scripts/kube-schemas writes";
         let (_, compressed) = VERSIONS
             .iter()
             .find(|(m, _)| *m == minor)
             .expect("every minor version from OLDEST to NEWEST is shipped");
-        let mut json = Vec::new();
+        // A gzip member ends with its text's length: read it in one go.
+        let length = compressed[compressed.len().saturating_sub(4)..]
+            .try_into()
+            .map_or(0, u32::from_le_bytes);
+        let mut json = String::with_capacity(length as usize);
         flate2::read::GzDecoder::new(*compressed)
-            .read_to_end(&mut json)
-            .expect("the shipped schemas decompress");
+            .read_to_string(&mut json)
+            .expect(SHIPPED);
         // The definitions borrow from the text, kept for the process.
-        let json: &'static [u8] = Box::leak(json.into_boxed_slice());
-        let shipped: Shipped = serde_json::from_slice(json)
-            .expect("the shipped schemas are what scripts/kube-schemas writes");
-        let mut api_versions: HashMap<String, Vec<String>> = HashMap::new();
-        for key in shipped.kinds.keys() {
+        let json: &'static str = Box::leak(json.into_boxed_str());
+        // Line by line, as the script lays it out: the kinds, then one
+        // definition per line, sorted by name (`"NAME":{...},`).
+        let mut lines = json.lines();
+        let kinds = lines
+            .next()
+            .and_then(|line| line.strip_prefix("{\"kinds\":")?.strip_suffix(','))
+            .expect(SHIPPED);
+        let kinds: HashMap<&'static str, &'static str> =
+            serde_json::from_str(kinds).expect(SHIPPED);
+        assert_eq!(lines.next(), Some("\"definitions\":{"), "{SHIPPED}");
+        let definitions = lines.take_while(|line| *line != "}}").map(|line| {
+            let line = line.strip_suffix(',').unwrap_or(line);
+            let (name, schema) = line
+                .strip_prefix('"')
+                .and_then(|line| line.split_once("\":"))
+                .expect(SHIPPED);
+            (Cow::Borrowed(name), Cow::Borrowed(schema))
+        });
+        let schemas = Schemas::definitions(definitions, Dialect::BuiltIn);
+        let mut api_versions: HashMap<&str, Vec<&str>> = HashMap::new();
+        for key in kinds.keys() {
             if let Some((api_version, kind)) = key.rsplit_once('/') {
-                let versions = api_versions.entry(kind.to_string()).or_default();
-                versions.push(api_version.to_string());
+                let versions = api_versions.entry(kind).or_default();
+                versions.push(api_version);
                 versions.sort_unstable();
             }
         }
         Kubernetes {
             minor,
-            kinds: shipped.kinds,
+            kinds: kinds
+                .into_iter()
+                .filter_map(|(kind, name)| Some((kind, schemas.id(name)?)))
+                .collect(),
             api_versions,
-            definitions: shipped.definitions,
+            object_meta: schemas.id(OBJECT_META),
+            schemas,
         }
     }
 
     /// Whether the version knows `api_version` `kind`.
     pub fn knows(&self, api_version: &str, kind: &str) -> bool {
-        self.kinds.contains_key(&format!("{api_version}/{kind}"))
+        self.kinds
+            .contains_key(format!("{api_version}/{kind}").as_str())
     }
 
     /// The apiVersions at which this version has `kind`.
-    pub fn api_versions(&self, kind: &str) -> &[String] {
+    pub fn api_versions(&self, kind: &str) -> &[&'static str] {
         self.api_versions.get(kind).map_or(&[], Vec::as_slice)
     }
 
-    /// The schemas of `objects`' kinds (and of `metadata`, for custom
-    /// resources), compiled with every definition they name.
-    pub fn compile(&self, objects: &[Object]) -> Compiled {
-        let mut wanted: Vec<&str> = vec![OBJECT_META];
-        let mut seen = std::collections::HashSet::new();
-        for object in objects {
-            if seen.insert((object.api_version.as_str(), object.kind.as_str())) {
-                let key = format!("{}/{}", object.api_version, object.kind);
-                wanted.extend(self.kinds.get(&key).map(String::as_str));
-            }
-        }
-        // The definitions reachable from those, each parsed once.
-        let mut parsed: serde_json::Map<String, Value> = serde_json::Map::new();
-        while let Some(name) = wanted.pop() {
-            if parsed.contains_key(name) {
-                continue;
-            }
-            let Some(raw) = self.definitions.get(name) else {
-                continue;
-            };
-            let definition: Value = serde_json::from_str(raw.get()).unwrap_or_default();
-            references(&definition, &mut |target| {
-                if let Some((known, _)) = self.definitions.get_key_value(target) {
-                    wanted.push(known);
-                }
-            });
-            parsed.insert(name.to_string(), definition);
-        }
-        let schemas = Schemas::definitions(&parsed, Dialect::BuiltIn);
-        let kinds = self
-            .kinds
-            .iter()
-            .filter_map(|(kind, name)| Some((kind.clone(), schemas.id(name)?)))
-            .collect();
-        Compiled {
-            object_meta: schemas.id(OBJECT_META),
-            schemas,
-            kinds,
-        }
-    }
-}
-
-/// Calls `found` with every `$ref` in `schema`.
-fn references(schema: &Value, found: &mut impl FnMut(&str)) {
-    match schema {
-        Value::Object(fields) => {
-            for (key, value) in fields {
-                match (key.as_str(), value) {
-                    ("$ref", Value::String(target)) => found(target),
-                    _ => references(value, found),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
-        _ => {}
-    }
-}
-
-/// The compiled schemas of some built-in kinds.
-pub struct Compiled {
-    schemas: Schemas,
-    /// `apps/v1/Deployment` → its schema, for the kinds compiled.
-    kinds: HashMap<String, Id>,
-    object_meta: Option<Id>,
-}
-
-impl Compiled {
     /// What is wrong with `object` under its kind's schema, or `None` when
-    /// its kind was not compiled (this version has no such kind).
+    /// this version has no such kind.
     pub fn validate(&self, object: &Object) -> Option<Vec<Problem>> {
         let id = *self
             .kinds
-            .get(&format!("{}/{}", object.api_version, object.kind))?;
+            .get(format!("{}/{}", object.api_version, object.kind).as_str())?;
         Some(self.schemas.validate(&object.body, id, &[]))
     }
 
@@ -332,7 +284,7 @@ impl Custom {
     /// What is wrong with `object` under the schema its CRD gives its
     /// version (its `metadata` under Kubernetes' own), or `None` when no
     /// CRD here defines it.
-    pub fn validate(&self, object: &Object, kubernetes: &Compiled) -> Option<Vec<Problem>> {
+    pub fn validate(&self, object: &Object, kubernetes: &Kubernetes) -> Option<Vec<Problem>> {
         let (schemas, id) = self
             .kinds
             .get(&format!("{}/{}", object.api_version, object.kind))?;
