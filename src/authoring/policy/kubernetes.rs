@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -19,79 +18,79 @@ use crate::shared::openapi::{Dialect, Id, Problem, Schemas};
 pub const OLDEST: u64 = 20;
 pub const NEWEST: u64 = 37;
 
-/// The compressed schemas of each minor version.
-const VERSIONS: &[(u64, &[u8])] = &[
+/// The schemas of each minor version (unpacked by `build.rs`).
+const VERSIONS: &[(u64, &str)] = &[
     (
         20,
-        include_bytes!("../../../schemas/kubernetes/v1.20.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.20.json")),
     ),
     (
         21,
-        include_bytes!("../../../schemas/kubernetes/v1.21.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.21.json")),
     ),
     (
         22,
-        include_bytes!("../../../schemas/kubernetes/v1.22.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.22.json")),
     ),
     (
         23,
-        include_bytes!("../../../schemas/kubernetes/v1.23.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.23.json")),
     ),
     (
         24,
-        include_bytes!("../../../schemas/kubernetes/v1.24.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.24.json")),
     ),
     (
         25,
-        include_bytes!("../../../schemas/kubernetes/v1.25.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.25.json")),
     ),
     (
         26,
-        include_bytes!("../../../schemas/kubernetes/v1.26.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.26.json")),
     ),
     (
         27,
-        include_bytes!("../../../schemas/kubernetes/v1.27.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.27.json")),
     ),
     (
         28,
-        include_bytes!("../../../schemas/kubernetes/v1.28.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.28.json")),
     ),
     (
         29,
-        include_bytes!("../../../schemas/kubernetes/v1.29.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.29.json")),
     ),
     (
         30,
-        include_bytes!("../../../schemas/kubernetes/v1.30.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.30.json")),
     ),
     (
         31,
-        include_bytes!("../../../schemas/kubernetes/v1.31.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.31.json")),
     ),
     (
         32,
-        include_bytes!("../../../schemas/kubernetes/v1.32.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.32.json")),
     ),
     (
         33,
-        include_bytes!("../../../schemas/kubernetes/v1.33.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.33.json")),
     ),
     (
         34,
-        include_bytes!("../../../schemas/kubernetes/v1.34.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.34.json")),
     ),
     (
         35,
-        include_bytes!("../../../schemas/kubernetes/v1.35.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.35.json")),
     ),
     (
         36,
-        include_bytes!("../../../schemas/kubernetes/v1.36.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.36.json")),
     ),
     (
         37,
-        include_bytes!("../../../schemas/kubernetes/v1.37.json.gz"),
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes/v1.37.json")),
     ),
 ];
 
@@ -133,20 +132,10 @@ impl Kubernetes {
 
     fn load(minor: u64) -> Kubernetes {
         const SHIPPED: &str = "the shipped schemas are what scripts/kube-schemas writes";
-        let (_, compressed) = VERSIONS
+        let (_, json) = VERSIONS
             .iter()
             .find(|(m, _)| *m == minor)
             .expect("every minor version from OLDEST to NEWEST is shipped");
-        // A gzip member ends with its text's length: read it in one go.
-        let length = compressed[compressed.len().saturating_sub(4)..]
-            .try_into()
-            .map_or(0, u32::from_le_bytes);
-        let mut json = String::with_capacity(length as usize);
-        flate2::read::GzDecoder::new(*compressed)
-            .read_to_string(&mut json)
-            .expect(SHIPPED);
-        // The definitions borrow from the text, kept for the process.
-        let json: &'static str = Box::leak(json.into_boxed_str());
         // Line by line, as the script lays it out: the kinds, then one
         // definition per line, sorted by name (`"NAME":{...},`).
         let mut lines = json.lines();
@@ -159,9 +148,11 @@ impl Kubernetes {
         assert_eq!(lines.next(), Some("\"definitions\":{"), "{SHIPPED}");
         let definitions = lines.take_while(|line| *line != "}}").map(|line| {
             let line = line.strip_suffix(',').unwrap_or(line);
+            // A definition's name has no quotes.
             let (name, schema) = line
                 .strip_prefix('"')
-                .and_then(|line| line.split_once("\":"))
+                .and_then(|line| line.split_once('"'))
+                .and_then(|(name, rest)| Some((name, rest.strip_prefix(':')?)))
                 .expect(SHIPPED);
             (Cow::Borrowed(name), Cow::Borrowed(schema))
         });
