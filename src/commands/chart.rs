@@ -11,6 +11,7 @@ use crate::authoring::object::{self, Object};
 use crate::cli::{ChartArgs, OutputFormat, ReleaseArgs, ValuesArgs};
 use crate::release::file::SecretFrom;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics};
+use crate::shared::parallel;
 
 /// A chart rendered for the command line: its manifests, the values they
 /// were rendered with, and the release.
@@ -184,15 +185,18 @@ pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
             object::to_json_list(objects.chain(manifests.hooks.iter().map(|h| &h.object)))
         }
         OutputFormat::Yaml => {
-            let mut out = String::new();
-            for object in objects {
-                object::write_document(&mut out, object, &[]);
-            }
-            for hook in &manifests.hooks {
+            let hooks = manifests.hooks.iter().map(|hook| {
                 let line = format!("Hook: {} (weight {})", hook.events.join(","), hook.weight);
-                object::write_document(&mut out, &hook.object, &[line]);
-            }
-            out
+                (&hook.object, vec![line])
+            });
+            let documents: Vec<_> = objects.map(|o| (o, Vec::new())).chain(hooks).collect();
+            // Each document is written on its own, on the machine's cores.
+            let written = parallel::map(&documents, |(object, comments)| {
+                let mut out = String::new();
+                object::write_document(&mut out, object, comments);
+                out
+            });
+            written.concat()
         }
     }
 }

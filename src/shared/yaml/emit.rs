@@ -137,37 +137,40 @@ fn is_literal_char(c: char) -> bool {
 /// read as itself (see [`is_literal_char`]) as `\uXXXX`; line feeds and tabs
 /// as `\n` and `\t`.
 fn double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    // Runs of characters that need no escape are copied whole; printable
-    // ASCII is passed over byte by byte, the rest decoded.
+    // Runs of characters that need no escape are copied whole; ASCII is
+    // looked at byte by byte, the rest decoded.
     let mut plain = 0;
     let mut at = 0;
     while let Some(&byte) = s.as_bytes().get(at) {
-        if is_plain_ascii(byte) && byte != b'"' && byte != b'\\' {
-            at += 1;
-            continue;
-        }
-        let Some(c) = s[at..].chars().next() else {
-            break;
-        };
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\t' => "\\t",
-            c if !is_literal_char(c) => "",
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            _ if is_plain_ascii(byte) => {
+                at += 1;
+                continue;
+            }
             _ => {
+                let Some(c) = s[at..].chars().next() else {
+                    break;
+                };
+                if is_literal_char(c) {
+                    at += c.len_utf8();
+                    continue;
+                }
+                out.push_str(&s[plain..at]);
+                let _ = write!(out, "\\u{:04x}", c as u32);
                 at += c.len_utf8();
+                plain = at;
                 continue;
             }
         };
         out.push_str(&s[plain..at]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        } else {
-            out.push_str(escape);
-        }
-        at += c.len_utf8();
+        out.push_str(escape);
+        at += 1;
         plain = at;
     }
     out.push_str(&s[plain..]);

@@ -7,10 +7,13 @@
 //! bounded: nesting deeper than [`MAX_DEPTH`], more than [`MAX_NODES`] nodes in a
 //! document (alias expansion included) and duplicate keys are errors, so alias
 //! bombs and hostile nesting fail quickly instead of exhausting memory or stack.
+//! The block YAML that nearly all files and templates write is read by a fast
+//! reader of its own (`block`); the rest, and every error, by yaml-rust2.
 //!
 //! [`emit`] writes JSON values back out as block YAML that every Kubernetes
 //! YAML parser (YAML 1.1 included) reads with the same types.
 
+mod block;
 mod emit;
 pub mod fields;
 
@@ -20,8 +23,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
 
 use crate::shared::diagnostics::{counted, Diagnostic, Origin, Source};
 
@@ -259,14 +262,23 @@ pub fn parse_part_as(
     part: &Part,
     dialect: Dialect,
 ) -> Result<Vec<Document>, Diagnostic> {
+    let text = &source.text[part.bytes.clone()];
     let mut builder = Builder::new(source, part.lines_before, dialect);
-    let mut parser = Parser::new_from_str(&source.text[part.bytes.clone()]);
+    let read = block::events(text, &mut |event, mark| {
+        builder.event(event, mark.line, mark.col)
+    });
+    if read.is_some() && builder.error.is_none() {
+        return Ok(builder.documents);
+    }
+    // Anything else (and every error) is yaml-rust2's, from the start.
+    let mut builder = Builder::new(source, part.lines_before, dialect);
+    let mut parser = Parser::new_from_str(text);
     // Events are pulled one by one: yaml-rust2's own `load` recurses once per
     // nesting level and overflows the stack on deeply nested block documents.
     let scanned = loop {
         match parser.next_token() {
             Ok((Event::StreamEnd, _)) => break Ok(()),
-            Ok((event, mark)) => builder.on_event(event, mark),
+            Ok((event, mark)) => builder.event(event, mark.line(), mark.col()),
             Err(error) => break Err(error),
         }
         if builder.error.is_some() {
@@ -277,7 +289,7 @@ pub fn parse_part_as(
         return Err(error);
     }
     if let Err(error) = scanned {
-        let origin = builder.origin(*error.marker());
+        let origin = builder.origin(error.marker().line(), error.marker().col());
         let diagnostic = Diagnostic::error(format!(
             "invalid YAML in `{}`: {}",
             source.name,
@@ -364,12 +376,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn origin(&self, mark: Marker) -> Origin {
-        Origin::new(
-            self.source,
-            self.lines_before + mark.line().max(1),
-            mark.col() + 1,
-        )
+    /// The place of an event at `line` (from 1) and `col` (from 0) of the part.
+    fn origin(&self, line: usize, col: usize) -> Origin {
+        Origin::new(self.source, self.lines_before + line.max(1), col + 1)
     }
 
     fn fail(&mut self, diagnostic: Diagnostic) {
@@ -514,15 +523,16 @@ fn size(node: &Node) -> usize {
     }
 }
 
-impl MarkedEventReceiver for Builder<'_> {
-    fn on_event(&mut self, event: Event, mark: Marker) {
+impl Builder<'_> {
+    /// Takes in one event, at `line` and `col` of the part.
+    fn event(&mut self, event: Event, line: usize, col: usize) {
         if self.error.is_some() {
             return;
         }
-        let origin = self.origin(mark);
+        let origin = self.origin(line, col);
         match event {
             Event::DocumentStart => {
-                self.document_start = self.lines_before + mark.line().max(1);
+                self.document_start = self.lines_before + line.max(1);
                 self.anchors.clear();
                 self.nodes = 0;
             }
