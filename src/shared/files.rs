@@ -3,7 +3,7 @@
 //! either, even if cleat or the machine dies mid-write.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use crate::shared::diagnostics::Diagnostic;
@@ -17,17 +17,25 @@ pub fn parent_dir(path: &Path) -> &Path {
 
 /// Reads the file at `path` if it holds at most `limit` bytes.
 pub fn read_within(path: &Path, limit: u64) -> Result<Vec<u8>, Diagnostic> {
-    let shown = path.display().to_string();
-    let metadata = fs::metadata(path).map_err(|e| io_error(&shown, &e))?;
+    let shown = || path.display().to_string();
+    // Opened once and asked its size by the handle: a chart reads hundreds.
+    let file = File::open(path).map_err(|e| io_error(&shown(), &e))?;
+    let metadata = file.metadata().map_err(|e| io_error(&shown(), &e))?;
     if metadata.is_dir() {
+        let shown = shown();
         return Err(
             Diagnostic::error(format!("`{shown}` is a directory, expected a file")).about(shown),
         );
     }
     if metadata.len() > limit {
-        return Err(too_large(&shown, metadata.len(), limit));
+        return Err(too_large(&shown(), metadata.len(), limit));
     }
-    fs::read(path).map_err(|e| io_error(&shown, &e))
+    // A file that grows after the check is still read to the limit only.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(&shown(), &e))?;
+    Ok(bytes)
 }
 
 pub fn too_large(name: &str, bytes: u64, limit: u64) -> Diagnostic {

@@ -12,6 +12,7 @@ use crate::authoring::lifecycle::{self, When};
 use crate::authoring::object::{self, Object};
 use crate::authoring::render::Rendered;
 use crate::shared::diagnostics::{Diagnostic, Diagnostics, Source};
+use crate::shared::parallel;
 use crate::shared::yaml::Dialect;
 
 /// Helm's hook events.
@@ -239,13 +240,10 @@ pub fn manifests(
         crd_files(chart, chart.name(), &mut crd_sources)?;
     }
     let crds = object::objects_as(&crd_sources, &[], Dialect::Yaml11)?;
-    let rendered: Vec<Rendered> = outputs
-        .iter()
-        .map(|o| Rendered {
-            template: Arc::clone(&o.template),
-            output: Source::new(o.name.clone(), documents(&o.text)),
-        })
-        .collect();
+    let rendered: Vec<Rendered> = parallel::map(outputs, |o| Rendered {
+        template: Arc::clone(&o.template),
+        output: Source::new(o.name.clone(), documents(&o.text)),
+    });
     let found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
     let mut objects = Vec::new();
     let mut hooks = Vec::new();

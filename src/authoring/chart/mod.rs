@@ -138,23 +138,24 @@ impl Chart {
         if subcharts.is_empty() {
             return Chart::from_own_files(shown, own);
         }
-        let load_subcharts = || -> Result<Vec<Chart>, Diagnostics> {
-            let mut dependencies = Vec::new();
-            for (name, mut files) in subcharts {
-                let inner = format!("{shown}/charts/{name}");
-                let chart = if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
-                    let archive = files.remove("");
-                    let bytes = match &archive {
-                        Some(file) => file.read(&inner)?,
-                        None => &[],
-                    };
-                    Chart::from_archive(&inner, bytes, depth + 1)?
-                } else {
-                    Chart::from_files(&inner, files, depth + 1)?
+        let subcharts: Vec<(String, files::Files)> = subcharts.into_iter().collect();
+        let load_subchart = |(name, files): &(String, files::Files)| {
+            let inner = format!("{shown}/charts/{name}");
+            if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
+                let bytes = match files.get("") {
+                    Some(file) => file.read(&inner)?,
+                    None => &[],
                 };
-                dependencies.push(chart);
+                Chart::from_archive(&inner, bytes, depth + 1)
+            } else {
+                Chart::from_files(&inner, files.clone(), depth + 1)
             }
-            Ok(dependencies)
+        };
+        // Each subchart on the machine's cores, beside the chart's own files.
+        let load_subcharts = || -> Result<Vec<Chart>, Diagnostics> {
+            parallel::map(&subcharts, load_subchart)
+                .into_iter()
+                .collect()
         };
         let (dependencies, chart) =
             parallel::join(load_subcharts, || Chart::from_own_files(shown, own));
@@ -204,15 +205,15 @@ impl Chart {
                 }
                 None => None,
             };
-            let mut templates = Vec::new();
-            let mut rest = BTreeMap::new();
-            for (name, file) in files {
-                if name.starts_with("templates/") {
-                    templates.push(text(&name, &file)?);
-                } else {
-                    rest.insert(name, file);
-                }
-            }
+            let (templates, rest): (files::Files, files::Files) = files
+                .into_iter()
+                .partition(|(name, _)| name.starts_with("templates/"));
+            // Read side by side: a large chart has hundreds, each a few
+            // system calls.
+            let templates: Vec<_> = templates.into_iter().collect();
+            let templates = parallel::map(&templates, |(name, file)| text(name, file))
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((schema, templates, rest))
         };
         // Large values (kube-prometheus-stack's are 200 KB) are parsed on a
