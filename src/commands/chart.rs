@@ -190,8 +190,12 @@ pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
                 (&hook.object, vec![line])
             });
             let documents: Vec<_> = objects.map(|o| (o, Vec::new())).chain(hooks).collect();
-            // Each document is written on its own, on the machine's cores.
-            let written = parallel::map(&documents, |(object, comments)| {
+            // Each document is written on its own, on the machine's cores
+            // when there is enough (the text it was read from says how much).
+            let size = |(object, _): &(&Object, Vec<String>)| {
+                object.rendered.as_ref().map_or(0, |r| r.part.bytes.len())
+            };
+            let written = parallel::map_sized(&documents, size, |(object, comments)| {
                 let mut out = String::new();
                 object::write_document(&mut out, object, comments);
                 out

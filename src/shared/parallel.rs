@@ -4,8 +4,9 @@
 //! work that splits into independent pieces. [`map`] runs a function over a
 //! slice on scoped threads (one per core, each taking the next unclaimed
 //! item) and returns the results in the slice's order, so callers stay
-//! deterministic whatever the scheduling. [`join`] runs two closures side
-//! by side. [`drop_later`] frees a large value off the caller's path.
+//! deterministic whatever the scheduling; [`map_sized`] does so only when
+//! the items add up to enough work. [`join`] runs two closures side by
+//! side.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -45,6 +46,23 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     results.into_iter().map(|(_, result)| result).collect()
 }
 
+/// Below this much text to read or write, items are handled on the calling
+/// thread: starting threads would cost more than they save.
+pub const WORTH_THREADS: usize = 64 * 1024;
+
+/// [`map`] for items whose cost follows their `size` in bytes: on this
+/// thread when together they come to less than [`WORTH_THREADS`].
+pub fn map_sized<T: Sync, R: Send>(
+    items: &[T],
+    size: impl Fn(&T) -> usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.iter().map(size).sum::<usize>() < WORTH_THREADS {
+        return items.iter().map(f).collect();
+    }
+    map(items, f)
+}
+
 /// `a` and `b` side by side: `a` on a thread of its own, `b` on this one.
 pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
     std::thread::scope(|scope| {
@@ -57,14 +75,6 @@ pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> 
     })
 }
 
-/// Drops `value` on a thread of its own: for a large tree of small
-/// allocations (a chart's parsed templates) whose freeing would otherwise
-/// hold up what comes next.
-pub fn drop_later<T: Send + 'static>(value: T) {
-    // Without a thread to be had, the value is dropped here, with the closure.
-    let _ = std::thread::Builder::new().spawn(move || drop(value));
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -73,5 +83,7 @@ mod tests {
         let squares = super::map(&items, |i| i * i);
         assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u8], |b| *b).is_empty());
+        let sized = super::map_sized(&items, |_| super::WORTH_THREADS / 10, |i| i + 1);
+        assert_eq!(sized, items.iter().map(|i| i + 1).collect::<Vec<_>>());
     }
 }

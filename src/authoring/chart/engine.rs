@@ -202,7 +202,6 @@ pub fn render(
             Err(error) => problems.push(diagnostic(&error, &jobs)),
         }
     }
-    crate::shared::parallel::drop_later(set);
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
     let warnings = random
         .first_secret()
@@ -289,7 +288,12 @@ fn side_by_side(set: &Templates, jobs: &[Job]) -> Option<Vec<Result<String, gotm
     for (_, data) in &runs {
         data.freeze(&mut frozen);
     }
-    let results = crate::shared::parallel::map(&runs, |(job, data)| set.execute(&job.name, data));
+    // A template's text stands for what it costs to run.
+    let results = crate::shared::parallel::map_sized(
+        &runs,
+        |(job, _)| job.source.text.len(),
+        |(job, data)| set.execute(&job.name, data),
+    );
     match frozen.iter().any(gotmpl::Dict::written) {
         true => None,
         false => Some(results),

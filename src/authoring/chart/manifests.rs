@@ -240,10 +240,14 @@ pub fn manifests(
         crd_files(chart, chart.name(), &mut crd_sources)?;
     }
     let crds = object::objects_as(&crd_sources, &[], Dialect::Yaml11)?;
-    let rendered: Vec<Rendered> = parallel::map(outputs, |o| Rendered {
-        template: Arc::clone(&o.template),
-        output: Source::new(o.name.clone(), documents(&o.text)),
-    });
+    let rendered: Vec<Rendered> = parallel::map_sized(
+        outputs,
+        |o| o.text.len(),
+        |o| Rendered {
+            template: Arc::clone(&o.template),
+            output: Source::new(o.name.clone(), documents(&o.text)),
+        },
+    );
     let found = object::objects_as(&[], &rendered, Dialect::Yaml11)?;
     let mut objects = Vec::new();
     let mut hooks = Vec::new();

@@ -205,15 +205,15 @@ impl Chart {
                 }
                 None => None,
             };
-            let (templates, rest): (files::Files, files::Files) = files
-                .into_iter()
-                .partition(|(name, _)| name.starts_with("templates/"));
-            // Read side by side: a large chart has hundreds, each a few
-            // system calls.
-            let templates: Vec<_> = templates.into_iter().collect();
-            let templates = parallel::map(&templates, |(name, file)| text(name, file))
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut templates = Vec::new();
+            let mut rest = BTreeMap::new();
+            for (name, file) in files {
+                if name.starts_with("templates/") {
+                    templates.push(text(&name, &file)?);
+                } else {
+                    rest.insert(name, file);
+                }
+            }
             Ok((schema, templates, rest))
         };
         // Large values (kube-prometheus-stack's are 200 KB) are parsed on a
