@@ -177,19 +177,11 @@ impl Reader<'_, '_> {
             self.pos = dash + 1;
             self.skip_spaces();
             self.value(After::Dash, column)?;
-            self.skip_blank_lines();
-            if self.at_end() || self.at_document_start() {
-                break;
-            }
-            let next = self.content_start();
-            let at = self.column(next);
-            if at < column {
-                break;
-            }
-            match self.classify(next)? {
-                Line::Entry if at == column => dash = next,
-                Line::Key { .. } if at == column && indentless => break,
-                _ => return None,
+            match self.next_at(column)? {
+                Some((next, Line::Entry)) => dash = next,
+                Some((_, Line::Key { .. })) if indentless => break,
+                Some(_) => return None,
+                None => break,
             }
         }
         self.send(Event::SequenceEnd, self.next_mark());
@@ -210,23 +202,35 @@ impl Reader<'_, '_> {
             self.pos = colon + 1;
             self.skip_spaces();
             self.value(After::Key, column)?;
-            self.skip_blank_lines();
-            if self.at_end() || self.at_document_start() {
-                break;
-            }
-            let next = self.content_start();
-            let at = self.column(next);
-            if at < column {
-                break;
-            }
-            match self.classify(next)? {
-                Line::Key { colon: c } if at == column => (key, colon) = (next, c),
-                _ => return None,
+            match self.next_at(column)? {
+                Some((next, Line::Key { colon: c })) => (key, colon) = (next, c),
+                Some(_) => return None,
+                None => break,
             }
         }
         self.send(Event::MappingEnd, self.next_mark());
         self.leave();
         Some(())
+    }
+
+    /// After an item of a collection at `column`: the next line's first
+    /// byte and what it holds when it continues the collection, `None` when
+    /// the collection ends there (less indented, a document start, the
+    /// end), and `None` outside for a line indented more (for yaml-rust2).
+    fn next_at(&mut self, column: isize) -> Option<Option<(usize, Line)>> {
+        self.skip_blank_lines();
+        if self.at_end() || self.at_document_start() {
+            return Some(None);
+        }
+        let next = self.content_start();
+        let at = self.column(next);
+        if at < column {
+            return Some(None);
+        }
+        if at > column {
+            return None;
+        }
+        Some(Some((next, self.classify(next)?)))
     }
 
     /// The value after a dash or a key's colon (`pos` past the spaces that
