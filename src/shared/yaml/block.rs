@@ -280,12 +280,7 @@ impl Reader<'_, '_> {
         let mark = self.mark_at(start);
         match self.bytes[start] {
             b'"' | b'\'' => {
-                let (text, end) = self.quoted(start)?;
-                let style = if self.bytes[start] == b'"' {
-                    TScalarStyle::DoubleQuoted
-                } else {
-                    TScalarStyle::SingleQuoted
-                };
+                let (text, style, end) = self.quoted(start)?;
                 self.send(scalar(text, style), mark);
                 self.pos = end;
             }
@@ -341,15 +336,7 @@ impl Reader<'_, '_> {
             }
             let mark = self.mark_at(at);
             let (text, style, end) = match *self.bytes.get(at)? {
-                b'"' | b'\'' => {
-                    let (text, end) = self.quoted(at)?;
-                    let style = if self.bytes[at] == b'"' {
-                        TScalarStyle::DoubleQuoted
-                    } else {
-                        TScalarStyle::SingleQuoted
-                    };
-                    (text, style, end)
-                }
+                b'"' | b'\'' => self.quoted(at)?,
                 _ if !self.plain_start(at) => return None,
                 _ => {
                     // A plain item ends at `,` or `]`; a `:` or `#` in it,
@@ -516,8 +503,7 @@ impl Reader<'_, '_> {
     /// A map key at byte `key` whose colon is at `colon`.
     fn key(&self, key: usize, colon: usize) -> Option<(String, TScalarStyle)> {
         match self.bytes[key] {
-            b'"' => Some((self.quoted(key)?.0, TScalarStyle::DoubleQuoted)),
-            b'\'' => Some((self.quoted(key)?.0, TScalarStyle::SingleQuoted)),
+            b'"' | b'\'' => self.quoted(key).map(|(name, style, _)| (name, style)),
             _ => Some((
                 self.text[key..colon].trim_end_matches(' ').to_string(),
                 TScalarStyle::Plain,
@@ -539,10 +525,7 @@ impl Reader<'_, '_> {
         }
         // A key: a quoted or plain scalar, then `:` and a space or the end.
         let after_key = match first {
-            b'"' | b'\'' => match self.quoted(start) {
-                Some((_, end)) => end,
-                None => return None,
-            },
+            b'"' | b'\'' => self.quoted(start)?.2,
             _ if !self.plain_start(start) => return Some(Line::Other),
             _ => match self.plain_end_of_key(start, line_end) {
                 Some(colon) => colon,
@@ -578,10 +561,16 @@ impl Reader<'_, '_> {
         None
     }
 
-    /// The text of the quoted scalar at `start` and the byte after its
-    /// closing quote, when it closes on its line with escapes read here.
-    fn quoted(&self, start: usize) -> Option<(String, usize)> {
+    /// The text and style of the quoted scalar at `start` and the byte
+    /// after its closing quote, when it closes on its line with escapes
+    /// read here.
+    fn quoted(&self, start: usize) -> Option<(String, TScalarStyle, usize)> {
         let quote = self.bytes[start];
+        let style = if quote == b'"' {
+            TScalarStyle::DoubleQuoted
+        } else {
+            TScalarStyle::SingleQuoted
+        };
         let mut text = String::new();
         let mut at = start + 1;
         let mut run = at;
@@ -596,12 +585,12 @@ impl Reader<'_, '_> {
                         at += 2;
                         run = at;
                     } else {
-                        return Some((text, at + 1));
+                        return Some((text, style, at + 1));
                     }
                 }
                 b'"' if quote == b'"' => {
                     text.push_str(&self.text[run..at]);
-                    return Some((text, at + 1));
+                    return Some((text, style, at + 1));
                 }
                 b'\\' if quote == b'"' => {
                     text.push_str(&self.text[run..at]);
