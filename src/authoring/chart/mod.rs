@@ -35,10 +35,6 @@ pub use metadata::Metadata;
 /// The file that makes a directory a chart.
 pub const CHART_FILE: &str = "Chart.yaml";
 
-/// Size above which a chart's `values.yaml` is parsed beside the reading
-/// of its other files.
-const PARALLEL_VALUES_BYTES: usize = 64 * 1024;
-
 /// Deepest nesting of subcharts accepted (a chart inside a chart ...).
 const MAX_CHART_DEPTH: usize = 20;
 
@@ -220,7 +216,7 @@ impl Chart {
         // thread of their own while the rest is read.
         let large = values
             .as_ref()
-            .is_some_and(|v| v.text.len() > PARALLEL_VALUES_BYTES);
+            .is_some_and(|v| v.text.len() > parallel::WORTH_THREADS);
         let (parsed, rest) = if large {
             parallel::join(parse_values, read_rest)
         } else {
