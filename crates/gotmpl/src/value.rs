@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Deepest nesting printed; a map that holds itself stops there.
 const MAX_PRINT_DEPTH: usize = 100;
@@ -23,21 +23,23 @@ pub struct Dict(Arc<Shared>);
 
 #[derive(Default)]
 struct Shared {
-    map: Mutex<BTreeMap<String, Value>>,
+    map: RwLock<BTreeMap<String, Value>>,
     frozen: AtomicBool,
     written: AtomicBool,
 }
 
 impl Dict {
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
-        self.0.map.lock().unwrap_or_else(|e| e.into_inner())
+    /// The map to read: templates running side by side read shared maps
+    /// at once, without waiting on each other.
+    fn lock(&self) -> RwLockReadGuard<'_, BTreeMap<String, Value>> {
+        self.0.map.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, Value>> {
         if self.0.frozen.load(Ordering::Relaxed) {
             self.0.written.store(true, Ordering::Relaxed);
         }
-        self.lock()
+        self.0.map.write().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
@@ -86,7 +88,7 @@ impl Dict {
 impl FromIterator<(String, Value)> for Dict {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Dict {
         Dict(Arc::new(Shared {
-            map: Mutex::new(items.into_iter().collect()),
+            map: RwLock::new(items.into_iter().collect()),
             ..Shared::default()
         }))
     }
