@@ -118,6 +118,12 @@ fn output_key(output: &Arc<Source>) -> usize {
 }
 
 impl Object {
+    /// The length of the text it was rendered as (0 when not rendered):
+    /// what reading, checking or writing it costs, roughly.
+    pub fn rendered_len(&self) -> usize {
+        self.rendered.as_ref().map_or(0, |r| r.part.bytes.len())
+    }
+
     /// `diagnostic` pointed at the template line that rendered the field at
     /// JSON `pointer` (or the nearest field above it that was rendered),
     /// else about the object in its file.

@@ -4,7 +4,7 @@
 //! hooks, each under `# Source:`).
 
 use crate::authoring::chart::engine::{RandomKey, Release};
-use crate::authoring::chart::manifests::Manifests;
+use crate::authoring::chart::manifests::{Hook, Manifests};
 use crate::authoring::chart::values::Typing;
 use crate::authoring::chart::{self, Chart};
 use crate::authoring::object::{self, Object};
@@ -74,8 +74,17 @@ pub fn render(
         // Offline, as `helm template`: every lookup finds nothing.
         lookups: Default::default(),
     };
-    let computed = chart::computed_values(chart, user, chart::Given::User)?;
-    let mut manifests = chart::render_computed(&computed, &release, args.include_crds)?;
+    let computed = chart::Computed::unchecked(chart, user, chart::Given::User)?;
+    // The schemas are checked beside the render, whose output is dropped
+    // when they fail: compiling the metaschemas a JSON Schema is checked
+    // against costs as much as rendering a small chart.
+    let (problems, rendered) = parallel::join_if(
+        computed.chart.has_schema(),
+        || computed.check(),
+        || chart::render_computed(&computed, &release, args.include_crds),
+    );
+    Diagnostics::check(problems, ())?;
+    let mut manifests = rendered?;
     if args.no_hooks {
         manifests.hooks.clear();
     }
@@ -132,16 +141,18 @@ pub fn lint(
     Ok((rendered, warnings))
 }
 
-/// `f` of every object the chart renders, to be checked: its CRDs,
-/// objects and hooks, in one slice (the CRDs and objects moved into it and
-/// back, not copied: a chart's dashboards and CRDs run to megabytes).
-pub fn with_objects<R>(manifests: &mut Manifests, f: impl FnOnce(&[Object]) -> R) -> R {
+/// `f` of every object the chart renders, to be checked and printed: its
+/// CRDs, objects and hooks in one slice, in the order [`print`] prints them
+/// (the CRDs and objects moved into it and back, not copied: a chart's
+/// dashboards and CRDs run to megabytes), and the hooks, whose objects
+/// end the slice.
+pub fn with_objects<R>(manifests: &mut Manifests, f: impl FnOnce(&[Object], &[Hook]) -> R) -> R {
     let crds = manifests.crds.len();
     let mut all = std::mem::take(&mut manifests.crds);
     all.append(&mut manifests.objects);
     let kept = all.len();
     all.extend(manifests.hooks.iter().map(|h| h.object.clone()));
-    let result = f(&all);
+    let result = f(&all, &manifests.hooks);
     all.truncate(kept);
     manifests.objects = all.split_off(crds);
     manifests.crds = all;
@@ -176,25 +187,22 @@ pub fn refuse_flags(args: &ChartArgs) -> Result<(), Diagnostic> {
     }
 }
 
-/// The manifests as text in `format`: CRDs, objects, then hooks, which
-/// carry a `# Hook: EVENTS (weight N)` line.
-pub fn print(manifests: &Manifests, format: OutputFormat) -> String {
-    let objects = manifests.crds.iter().chain(&manifests.objects);
+/// The objects of [`with_objects`] as text in `format`: CRDs, objects,
+/// then hooks (the last `hooks.len()`), which carry a `# Hook: EVENTS
+/// (weight N)` line.
+pub fn print(objects: &[Object], hooks: &[Hook], format: OutputFormat) -> String {
     match format {
-        OutputFormat::Json => {
-            object::to_json_list(objects.chain(manifests.hooks.iter().map(|h| &h.object)))
-        }
+        OutputFormat::Json => object::to_json_list(objects.iter()),
         OutputFormat::Yaml => {
-            let hooks = manifests.hooks.iter().map(|hook| {
+            let (plain, hooked) = objects.split_at(objects.len() - hooks.len());
+            let hooks = hooked.iter().zip(hooks).map(|(object, hook)| {
                 let line = format!("Hook: {} (weight {})", hook.events.join(","), hook.weight);
-                (&hook.object, vec![line])
+                (object, vec![line])
             });
-            let documents: Vec<_> = objects.map(|o| (o, Vec::new())).chain(hooks).collect();
+            let documents: Vec<_> = plain.iter().map(|o| (o, Vec::new())).chain(hooks).collect();
             // Each document is written on its own, on the machine's cores
             // when there is enough (the text it was read from says how much).
-            let size = |(object, _): &(&Object, Vec<String>)| {
-                object.rendered.as_ref().map_or(0, |r| r.part.bytes.len())
-            };
+            let size = |(object, _): &(&Object, Vec<String>)| object.rendered_len();
             let written = parallel::map_sized(&documents, size, |(object, comments)| {
                 let mut out = String::new();
                 object::write_document(&mut out, object, comments);

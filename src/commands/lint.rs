@@ -24,7 +24,7 @@ pub fn run(args: LintArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Diag
                 kube_version: &kube_version,
                 values: &rendered.values,
             };
-            return super::chart::with_objects(&mut rendered.manifests, |objects| {
+            return super::chart::with_objects(&mut rendered.manifests, |objects, _| {
                 report(
                     &what,
                     objects,

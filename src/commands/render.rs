@@ -1,10 +1,12 @@
 //! `cleat render`: a package or Helm chart and values in, Kubernetes YAML or
 //! JSON out, once its objects pass the schema checks.
 
+use crate::authoring::object::{self, Object};
 use crate::authoring::policy::{self, Settings};
-use crate::authoring::{object, Input};
+use crate::authoring::Input;
 use crate::cli::{OutputFormat, RenderArgs};
 use crate::shared::diagnostics::Diagnostics;
+use crate::shared::parallel;
 
 use super::Outcome;
 
@@ -29,11 +31,18 @@ pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
                 values: &rendered.values,
             };
             let settings = Settings::default().only(VALIDATE).with(&flags);
-            let checked = super::chart::with_objects(&mut rendered.manifests, |objects| {
-                policy::enforce(&settings, objects, &release)
-            });
+            // Printed beside the checks; shown only when they pass.
+            let (checked, text) =
+                super::chart::with_objects(&mut rendered.manifests, |objects, hooks| {
+                    parallel::join_if(
+                        objects.iter().map(Object::rendered_len).sum::<usize>()
+                            >= parallel::WORTH_THREADS,
+                        || policy::enforce(&settings, objects, &release),
+                        || super::chart::print(objects, hooks, args.output),
+                    )
+                });
             warnings.extend(checked?);
-            super::write(out, &super::chart::print(&rendered.manifests, args.output))?;
+            super::write(out, &text)?;
             return Ok(Outcome {
                 warnings,
                 ..Outcome::default()

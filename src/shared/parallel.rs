@@ -65,6 +65,19 @@ pub fn map_sized<T: Sync, R: Send>(
 
 /// `a` and `b` side by side: `a` on a thread of its own, `b` on this one.
 pub fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    join_if(true, a, b)
+}
+
+/// [`join`] when `worth` (a thread costs more than small work), else `a`
+/// then `b` on this thread.
+pub fn join_if<A: Send, B>(
+    worth: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B,
+) -> (A, B) {
+    if !worth {
+        return (a(), b());
+    }
     std::thread::scope(|scope| {
         let first = scope.spawn(a);
         let second = b();

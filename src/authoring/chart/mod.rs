@@ -217,11 +217,7 @@ impl Chart {
         let large = values
             .as_ref()
             .is_some_and(|v| v.text.len() > parallel::WORTH_THREADS);
-        let (parsed, rest) = if large {
-            parallel::join(parse_values, read_rest)
-        } else {
-            (parse_values(), read_rest())
-        };
+        let (parsed, rest) = parallel::join_if(large, parse_values, read_rest);
         let (values, commented) = parsed?;
         let (schema, templates, rest) = rest?;
         Ok(Chart {
@@ -237,6 +233,11 @@ impl Chart {
 
     pub fn name(&self) -> &str {
         &self.metadata.name
+    }
+
+    /// Whether the chart or one of its subcharts has a values schema.
+    pub fn has_schema(&self) -> bool {
+        self.schema.is_some() || self.dependencies.iter().any(Chart::has_schema)
     }
 
     /// Whether the chart is a library chart (templates for other charts
@@ -323,42 +324,57 @@ pub fn computed_values(
     values: serde_json::Map<String, serde_json::Value>,
     given: Given,
 ) -> Result<Computed, Diagnostics> {
-    if chart.is_library() {
-        return Err(Diagnostic::error(format!(
-            "chart `{}` is a library chart: it only defines templates for other charts",
-            chart.name()
-        ))
-        .hint("render a chart that depends on it")
-        .into());
+    let computed = Computed::unchecked(chart, values, given)?;
+    Diagnostics::check(computed.check(), computed)
+}
+
+impl Computed {
+    /// [`computed_values`] without the schema check, for a caller that
+    /// runs [`Computed::check`] beside other work.
+    pub fn unchecked(
+        chart: &Chart,
+        values: serde_json::Map<String, serde_json::Value>,
+        given: Given,
+    ) -> Result<Computed, Diagnostics> {
+        if chart.is_library() {
+            return Err(Diagnostic::error(format!(
+                "chart `{}` is a library chart: it only defines templates for other charts",
+                chart.name()
+            ))
+            .hint("render a chart that depends on it")
+            .into());
+        }
+        let missing: Vec<&str> = chart
+            .metadata
+            .dependencies
+            .iter()
+            .filter(|d| !chart.dependencies.iter().any(|sub| sub.name() == d.name))
+            .map(|d| d.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Diagnostic::error(format!(
+                "chart `{}` lists dependencies that are not in its `charts/` directory: {}",
+                chart.name(),
+                missing.join(", ")
+            ))
+            .hint("put each chart in `charts/` (a directory or a .tgz; `helm dependency build` downloads them), or remove it from Chart.yaml")
+            .into());
+        }
+        let mut chart = chart.clone();
+        values::enable_dependencies(&mut chart, &values);
+        values::import_values(&mut chart);
+        let values = serde_json::Value::Object(match given {
+            Given::User => values::coalesce(&chart, values, false),
+            Given::Computed => values,
+        });
+        Ok(Computed { chart, values })
     }
-    let missing: Vec<&str> = chart
-        .metadata
-        .dependencies
-        .iter()
-        .filter(|d| !chart.dependencies.iter().any(|sub| sub.name() == d.name))
-        .map(|d| d.name.as_str())
-        .collect();
-    if !missing.is_empty() {
-        return Err(Diagnostic::error(format!(
-            "chart `{}` lists dependencies that are not in its `charts/` directory: {}",
-            chart.name(),
-            missing.join(", ")
-        ))
-        .hint("put each chart in `charts/` (a directory or a .tgz; `helm dependency build` downloads them), or remove it from Chart.yaml")
-        .into());
+
+    /// The values checked against each chart's `values.schema.json`:
+    /// what does not meet them.
+    pub fn check(&self) -> Vec<Diagnostic> {
+        values::validate(&self.chart, &self.values, "")
     }
-    let mut chart = chart.clone();
-    values::enable_dependencies(&mut chart, &values);
-    values::import_values(&mut chart);
-    let values = serde_json::Value::Object(match given {
-        Given::User => values::coalesce(&chart, values, false),
-        Given::Computed => values,
-    });
-    let problems = values::validate(&chart, &values, "");
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
-    Ok(Computed { chart, values })
 }
 
 /// Executes the templates of a computed chart for `release` and sorts the
