@@ -144,8 +144,8 @@ impl Exec<'_> {
                 ))
             }
         };
-        let parsed =
-            crate::parse::parse(&tree.name, text.into(), self.funcs).map_err(|e| e.to_string())?;
+        let parsed = crate::parse::parse(&tree.name, text.into(), self.funcs, &mut Vec::new())
+            .map_err(|e| e.to_string())?;
         let set: ByName<Arc<Tree>> = parsed.into_iter().map(|(n, t)| (n, Arc::new(t))).collect();
         let Some(main) = set.get(&tree.name).cloned() else {
             return Ok(Value::String(String::new()));

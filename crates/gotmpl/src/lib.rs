@@ -82,7 +82,7 @@ impl Templates {
     /// Parses `text` (a `&str`, or an `Arc<str>` the set then shares
     /// instead of copying) as the template `name`; its `define`s join the set.
     pub fn parse(&mut self, name: &str, text: impl Into<std::sync::Arc<str>>) -> Result<(), Error> {
-        let trees = parse::parse(name, text.into(), &self.funcs)?;
+        let trees = parse::parse(name, text.into(), &self.funcs, &mut Vec::new())?;
         self.add(name, trees);
         Ok(())
     }
@@ -93,13 +93,24 @@ impl Templates {
     /// errors of those that do not parse, in that order.
     pub fn parse_all(&mut self, files: &[(String, std::sync::Arc<str>)]) -> Vec<Error> {
         let funcs = &self.funcs;
-        let parse_one = |(name, text): &(String, std::sync::Arc<str>)| {
-            parse::parse(name, std::sync::Arc::clone(text), funcs)
+        // Each run of files reuses one list of tokens.
+        let parse_run = |files: &[(String, std::sync::Arc<str>)]| {
+            let mut tokens = Vec::new();
+            files
+                .iter()
+                .map(|(name, text)| {
+                    parse::parse(name, std::sync::Arc::clone(text), funcs, &mut tokens)
+                })
+                .collect::<Vec<_>>()
         };
         let total: usize = files.iter().map(|(_, text)| text.len()).sum();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let parsed: Vec<_> = if threads < 2 || total < PARALLEL_BYTES {
-            files.iter().map(parse_one).collect()
+        let threads = match total < PARALLEL_BYTES {
+            true => 1,
+            // Asking the system reads cgroup files: only for text enough.
+            false => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        };
+        let parsed: Vec<_> = if threads < 2 {
+            parse_run(files)
         } else {
             // Consecutive runs of about equal text, one per thread.
             let share = total.div_ceil(threads);
@@ -119,7 +130,7 @@ impl Templates {
                         std::thread::Builder::new()
                             // The parser recurses once per nesting level.
                             .stack_size(16 << 20)
-                            .spawn_scoped(scope, || chunk.iter().map(parse_one).collect::<Vec<_>>())
+                            .spawn_scoped(scope, || parse_run(chunk))
                     })
                     .collect();
                 handles
@@ -128,7 +139,7 @@ impl Templates {
                     .flat_map(|(handle, chunk)| match handle.map(|h| h.join()) {
                         Ok(Ok(results)) => results,
                         // No thread (or one that panicked): parse here.
-                        _ => chunk.iter().map(parse_one).collect(),
+                        _ => parse_run(chunk),
                     })
                     .collect()
             })
@@ -159,7 +170,7 @@ impl Templates {
     /// `define`s too; parsed with the set's functions, not added to the set.
     /// For checks of what a template reads, without running it.
     pub fn references(&self, name: &str, text: &str) -> Result<Vec<parse::Reference>, Error> {
-        let trees = parse::parse(name, text.into(), &self.funcs)?;
+        let trees = parse::parse(name, text.into(), &self.funcs, &mut Vec::new())?;
         let mut found = Vec::new();
         for (_, tree) in &trees {
             parse::references(&tree.body, tree.nodes(), &mut found);

@@ -299,7 +299,7 @@ fn pipe_references(body: &Body, pipe: &Pipe, found: &mut Vec<Reference>) {
 type Ending = (String, usize);
 
 struct Parser<'a> {
-    tokens: Vec<Token>,
+    tokens: &'a mut [Token],
     pos: usize,
     file: Arc<(String, Arc<str>)>,
     /// The functions a template may call, by name.
@@ -330,11 +330,12 @@ pub fn parse(
     name: &str,
     text: Arc<str>,
     funcs: &ByName<Func>,
+    tokens: &mut Vec<Token>,
 ) -> Result<Vec<(String, Tree)>, Error> {
     let mut strings = String::new();
-    let tokens = lex::lex(&text, &mut strings).map_err(|(at, m)| error_at(name, &text, at, m))?;
+    lex::lex(&text, &mut strings, tokens).map_err(|(at, m)| error_at(name, &text, at, m))?;
     let file = Arc::new((name.to_string(), text));
-    let body = Body::sized(&tokens, strings);
+    let body = Body::sized(tokens, strings);
     let mut parser = Parser {
         tokens,
         pos: 0,
