@@ -101,13 +101,18 @@ pub struct Kubernetes {
     /// The minor version of the schemas: `1.MINOR`.
     pub minor: u64,
     /// `apps/v1/Deployment` → its schema.
-    kinds: HashMap<&'static str, Id>,
+    kinds: Index<&'static str, Id>,
     /// `Deployment` → `apps/v1` and the other apiVersions that have it.
-    api_versions: HashMap<&'static str, Vec<&'static str>>,
+    api_versions: Index<&'static str, Vec<&'static str>>,
     schemas: Schemas,
     /// The schema of every object's `metadata`.
     object_meta: Option<Id>,
 }
+
+/// The maps of a version's kinds, built at each run (700 of them) and keyed
+/// by names the shipped schemas hold: hashed fast, not with SipHash, which
+/// cost more than a small chart's checks.
+type Index<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The definition of every object's `metadata`.
 const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
@@ -143,8 +148,7 @@ impl Kubernetes {
             .next()
             .and_then(|line| line.strip_prefix("{\"kinds\":")?.strip_suffix(','))
             .expect(SHIPPED);
-        let kinds: HashMap<&'static str, &'static str> =
-            serde_json::from_str(kinds).expect(SHIPPED);
+        let kinds: Index<&'static str, &'static str> = serde_json::from_str(kinds).expect(SHIPPED);
         assert_eq!(lines.next(), Some("\"definitions\":{"), "{SHIPPED}");
         let definitions = lines.take_while(|line| *line != "}}").map(|line| {
             let line = line.strip_suffix(',').unwrap_or(line);
@@ -157,7 +161,7 @@ impl Kubernetes {
             (Cow::Borrowed(name), Cow::Borrowed(schema))
         });
         let schemas = Schemas::definitions(definitions, Dialect::BuiltIn);
-        let mut api_versions: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut api_versions: Index<&str, Vec<&str>> = Index::default();
         for key in kinds.keys() {
             if let Some((api_version, kind)) = key.rsplit_once('/') {
                 let versions = api_versions.entry(kind).or_default();
