@@ -35,8 +35,7 @@ pub fn run(args: RenderArgs, out: &mut dyn std::io::Write) -> Result<Outcome, Di
             let (checked, text) =
                 super::chart::with_objects(&mut rendered.manifests, |objects, hooks| {
                     parallel::join_if(
-                        objects.iter().map(Object::rendered_len).sum::<usize>()
-                            >= parallel::WORTH_THREADS,
+                        parallel::worth_threads(objects.iter().map(Object::rendered_len)),
                         || policy::enforce(&settings, objects, &release),
                         || super::chart::print(objects, hooks, args.output),
                     )

@@ -50,6 +50,12 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 /// thread: starting threads would cost more than they save.
 pub const WORTH_THREADS: usize = 64 * 1024;
 
+/// Whether work on texts of these sizes in bytes comes to
+/// [`WORTH_THREADS`]: the one test of whether to start threads.
+pub fn worth_threads(sizes: impl IntoIterator<Item = usize>) -> bool {
+    sizes.into_iter().sum::<usize>() >= WORTH_THREADS
+}
+
 /// [`map`] for items whose cost follows their `size` in bytes: on this
 /// thread when together they come to less than [`WORTH_THREADS`].
 pub fn map_sized<T: Sync, R: Send>(
@@ -57,7 +63,7 @@ pub fn map_sized<T: Sync, R: Send>(
     size: impl Fn(&T) -> usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    if items.iter().map(size).sum::<usize>() < WORTH_THREADS {
+    if !worth_threads(items.iter().map(size)) {
         return items.iter().map(f).collect();
     }
     map(items, f)

@@ -214,9 +214,7 @@ impl Chart {
         };
         // Large values (kube-prometheus-stack's are 200 KB) are parsed on a
         // thread of their own while the rest is read.
-        let large = values
-            .as_ref()
-            .is_some_and(|v| v.text.len() > parallel::WORTH_THREADS);
+        let large = parallel::worth_threads(values.as_ref().map(|v| v.text.len()));
         let (parsed, rest) = parallel::join_if(large, parse_values, read_rest);
         let (values, commented) = parsed?;
         let (schema, templates, rest) = rest?;

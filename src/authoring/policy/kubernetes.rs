@@ -109,9 +109,9 @@ pub struct Kubernetes {
     object_meta: Option<Id>,
 }
 
-/// The maps of a version's kinds, built at each run (700 of them) and keyed
-/// by names the shipped schemas hold: hashed fast, not with SipHash, which
-/// cost more than a small chart's checks.
+/// The maps of a version's kinds (177 in 1.34) and their apiVersions, built
+/// at each run and keyed by names the shipped schemas hold: hashed fast, not
+/// with SipHash, which took a tenth of a small chart's render.
 type Index<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The definition of every object's `metadata`.
